@@ -1,0 +1,1 @@
+"""The audit log: one function appends, in the caller's transaction; nothing edits it."""

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from sluice.audit import repository
+from sluice.identity.permissions import Permission
+from sluice.identity.principal import Principal
+from sluice.web.deps import DbSession, Requires
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+AuditReader = Annotated[Principal, Depends(Requires(Permission.AUDIT_READ))]
+
+
+class AuditEventRead(BaseModel):
+    id: int
+    occurred_at: datetime
+    action: str
+    outcome: str
+    actor_username: str
+    actor_via: str
+    target_type: str
+    target_id: str
+    detail: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    total: int
+    items: list[AuditEventRead]
+
+
+@router.get("/events")
+def list_events(
+    _: AuditReader,
+    session: DbSession,
+    action: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AuditPage:
+    total, rows = repository.list_events(session, action=action, limit=limit, offset=offset)
+    items = [
+        AuditEventRead(
+            id=r.id,
+            occurred_at=r.occurred_at,
+            action=r.action,
+            outcome=r.outcome,
+            actor_username=r.actor_username,
+            actor_via=r.actor_via,
+            target_type=r.target_type,
+            target_id=r.target_id,
+            detail=r.detail,
+        )
+        for r in rows
+    ]
+    return AuditPage(total=total, items=items)

@@ -1,0 +1,1 @@
+"""The buyer gateway: API-key authenticated calls to data products."""

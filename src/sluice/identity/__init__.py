@@ -1,0 +1,1 @@
+"""Organizations, users, roles, permissions, sessions, tokens and API keys (R8.3)."""

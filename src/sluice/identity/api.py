@@ -1,0 +1,145 @@
+"""REST routes of identity. Thin: each calls one service and returns a schema."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from sluice.identity import repository, service
+from sluice.identity.models import User
+from sluice.identity.permissions import PERMISSIONS, OrgKind, Role
+from sluice.identity.permissions import Permission as P
+from sluice.identity.principal import Principal
+from sluice.identity.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyRead,
+    MeRead,
+    OrganizationCreate,
+    OrganizationRead,
+    Page,
+    TokenRequest,
+    TokenResponse,
+    UserCreate,
+    UserRead,
+)
+from sluice.web.deps import AppClock, AppSettings, DbSession, Public, Requires
+
+router = APIRouter(prefix="/api/v1", tags=["identity"])
+
+Anyone = Depends(Public())
+ProfileReader = Annotated[Principal, Depends(Requires(P.PROFILE_READ))]
+IdentityReader = Annotated[Principal, Depends(Requires(P.IDENTITY_READ))]
+IdentityManager = Annotated[Principal, Depends(Requires(P.IDENTITY_MANAGE))]
+KeyManager = Annotated[Principal, Depends(Requires(P.API_KEYS_MANAGE))]
+
+
+@router.post("/auth/token", dependencies=[Anyone])
+def issue_token(
+    body: TokenRequest, session: DbSession, clock: AppClock, settings: AppSettings
+) -> TokenResponse:
+    user = service.authenticate(
+        session, clock=clock, settings=settings, username=body.username, password=body.password
+    )
+    token, expires_in = service.issue_access_token(
+        session, clock=clock, settings=settings, user=user
+    )
+    return TokenResponse(access_token=token, expires_in=expires_in)
+
+
+@router.get("/me")
+def me(principal: ProfileReader) -> MeRead:
+    return MeRead(
+        username=principal.username,
+        via=principal.via,
+        organization_id=principal.organization_id,
+        organization_kind=principal.organization_kind,
+        roles=sorted(principal.roles),
+        permissions=sorted(p.value for p in PERMISSIONS if principal.has(p)),
+    )
+
+
+@router.get("/organizations")
+def list_organizations(
+    _: IdentityReader,
+    session: DbSession,
+    kind: OrgKind | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[OrganizationRead]:
+    total, rows = repository.organizations(
+        session, kind=kind.value if kind else None, limit=limit, offset=offset
+    )
+    return Page(total=total, items=[OrganizationRead.model_validate(r) for r in rows])
+
+
+@router.post("/organizations", status_code=201)
+def create_organization(
+    body: OrganizationCreate, actor: IdentityManager, session: DbSession, clock: AppClock
+) -> OrganizationRead:
+    organization = service.create_organization(session, actor=actor, clock=clock, data=body)
+    return OrganizationRead.model_validate(organization)
+
+
+def _user_reads(session: DbSession, users: list[User], clock: AppClock) -> list[UserRead]:
+    roles = repository.roles_of(session, [u.id for u in users])
+    now = clock.now()
+    return [
+        UserRead(
+            id=u.id,
+            username=u.username,
+            display_name=u.display_name,
+            organization_id=u.organization_id,
+            roles=[Role(r) for r in roles.get(u.id, [])],
+            active=u.active,
+            locked=u.locked_until is not None and u.locked_until > now,
+            created_at=u.created_at,
+        )
+        for u in users
+    ]
+
+
+@router.get("/users")
+def list_users(
+    _: IdentityReader,
+    session: DbSession,
+    clock: AppClock,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[UserRead]:
+    total, rows = repository.users(session, limit=limit, offset=offset)
+    return Page(total=total, items=_user_reads(session, rows, clock))
+
+
+@router.post("/users", status_code=201)
+def create_user(
+    body: UserCreate, actor: IdentityManager, session: DbSession, clock: AppClock
+) -> UserRead:
+    user = service.create_user(session, actor=actor, clock=clock, data=body)
+    return _user_reads(session, [user], clock)[0]
+
+
+@router.get("/api-keys")
+def list_api_keys(actor: KeyManager, session: DbSession) -> list[ApiKeyRead]:
+    assert actor.organization_id is not None
+    return [
+        ApiKeyRead.model_validate(k) for k in repository.api_keys_of(session, actor.organization_id)
+    ]
+
+
+@router.post("/api-keys", status_code=201)
+def create_api_key(
+    body: ApiKeyCreate, actor: KeyManager, session: DbSession, clock: AppClock
+) -> ApiKeyCreated:
+    api_key, key = service.create_api_key(session, actor=actor, clock=clock, name=body.name)
+    return ApiKeyCreated(**ApiKeyRead.model_validate(api_key).model_dump(), key=key)
+
+
+@router.delete("/api-keys/{key_id}", status_code=204)
+def revoke_api_key(
+    key_id: uuid.UUID, actor: KeyManager, session: DbSession, clock: AppClock
+) -> Response:
+    service.revoke_api_key(session, actor=actor, clock=clock, key_id=key_id)
+    return Response(status_code=204)

@@ -1,0 +1,115 @@
+"""Roles, organization kinds and the one table of permissions (deny by default).
+
+A permission not granted here to a role is refused. Every route names exactly one
+permission (or is declared public), and a test walks the routes to prove it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from sluice.core.i18n import add_messages
+
+
+class OrgKind(StrEnum):
+    BUREAU = "bureau"  # 市数据局, the implementing agency
+    REGISTRY = "registry"  # 市数据中心, registration agency
+    FINANCE = "finance"  # 市财政局
+    PROVIDER = "provider"  # 数据提供部门
+    OPERATOR = "operator"  # 运营机构
+    BUYER = "buyer"  # 数据需求方
+    PANEL = "panel"  # 评价专家组
+
+
+class Role(StrEnum):
+    BUREAU = "bureau"
+    REGISTRY = "registry"
+    FINANCE = "finance"
+    PROVIDER = "provider"
+    OPERATOR = "operator"
+    BUYER = "buyer"
+    PANEL = "panel"
+    SUBJECT = "subject"  # 信息主体: a person, no organization
+
+
+#: Which organization kind a role is held in; a data subject acts for themselves.
+ROLE_ORG_KIND: Final[dict[Role, OrgKind | None]] = {
+    Role.BUREAU: OrgKind.BUREAU,
+    Role.REGISTRY: OrgKind.REGISTRY,
+    Role.FINANCE: OrgKind.FINANCE,
+    Role.PROVIDER: OrgKind.PROVIDER,
+    Role.OPERATOR: OrgKind.OPERATOR,
+    Role.BUYER: OrgKind.BUYER,
+    Role.PANEL: OrgKind.PANEL,
+    Role.SUBJECT: None,
+}
+
+
+class Permission(StrEnum):
+    PUBLIC = "public"  # marker for routes anyone may call; never granted or checked
+    CONSOLE_VIEW = "console.view"
+    PROFILE_READ = "profile.read"
+    IDENTITY_READ = "identity.read"
+    IDENTITY_MANAGE = "identity.manage"
+    API_KEYS_MANAGE = "api_keys.manage"
+    AUDIT_READ = "audit.read"
+    GATEWAY_INVOKE = "gateway.invoke"
+
+
+@dataclass(frozen=True)
+class PermissionSpec:
+    roles: frozenset[Role]
+    title_zh: str
+    title_en: str
+
+
+_EVERY_ROLE = frozenset(Role)
+
+PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
+    Permission.CONSOLE_VIEW: PermissionSpec(_EVERY_ROLE, "进入工作台", "Open the console"),
+    Permission.PROFILE_READ: PermissionSpec(_EVERY_ROLE, "查看本人信息", "Read own profile"),
+    Permission.IDENTITY_READ: PermissionSpec(
+        frozenset({Role.BUREAU}), "查看机构和用户", "Read organizations and users"
+    ),
+    Permission.IDENTITY_MANAGE: PermissionSpec(
+        frozenset({Role.BUREAU}), "管理机构和用户", "Manage organizations and users"
+    ),
+    Permission.API_KEYS_MANAGE: PermissionSpec(
+        frozenset({Role.BUYER}), "管理本单位 API 密钥", "Manage own organization's API keys"
+    ),
+    Permission.AUDIT_READ: PermissionSpec(
+        frozenset({Role.BUREAU}), "查阅审计日志", "Read the audit log"
+    ),
+    Permission.GATEWAY_INVOKE: PermissionSpec(
+        frozenset({Role.BUYER}), "调用数据产品接口", "Call data product APIs"
+    ),
+}
+
+
+def roles_granting(permission: Permission) -> frozenset[Role]:
+    spec = PERMISSIONS.get(permission)
+    return spec.roles if spec else frozenset()
+
+
+add_messages({f"permission.{p.value}": (s.title_zh, s.title_en) for p, s in PERMISSIONS.items()})
+add_messages(
+    {
+        "role.bureau": ("数据局", "Data bureau"),
+        "role.registry": ("数据中心（登记）", "Data centre (registry)"),
+        "role.finance": ("财政局", "Finance bureau"),
+        "role.provider": ("数据提供部门", "Data provider"),
+        "role.operator": ("运营机构", "Operator"),
+        "role.buyer": ("数据需求方", "Buyer"),
+        "role.panel": ("评价专家", "Evaluation panel"),
+        "role.subject": ("信息主体", "Data subject"),
+        "org_kind.bureau": ("数据主管部门", "Data bureau"),
+        "org_kind.registry": ("登记机构", "Registration agency"),
+        "org_kind.finance": ("财政部门", "Finance bureau"),
+        "org_kind.provider": ("数据提供部门", "Data provider"),
+        "org_kind.operator": ("运营机构", "Operator"),
+        "org_kind.buyer": ("数据需求方", "Buyer"),
+        "org_kind.panel": ("评价专家组", "Evaluation panel"),
+    }
+)

@@ -1,0 +1,1 @@
+"""The web layer: app factory, access dependencies, console and portal pages."""

@@ -1,0 +1,162 @@
+"""Request-scoped dependencies: the unit of work, the clock, the language, the principal.
+
+Every route declares what it needs through exactly one ``Requires`` (a permission) or
+``Public`` marker; a test walks the routes and fails on any route that declares neither.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from sluice.core.clock import Clock
+from sluice.core.database import Database
+from sluice.core.errors import CsrfFailed, NotAuthenticated
+from sluice.core.i18n import LOCALE_COOKIE, negotiate
+from sluice.core.settings import Settings
+from sluice.identity import service as identity
+from sluice.identity.permissions import Permission
+from sluice.identity.principal import Principal
+
+SESSION_COOKIE = "sluice_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+ANON_CSRF_COOKIE = "sluice_csrf"
+API_KEY_HEADER = "X-API-Key"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def clock_of(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def locale_of(request: Request) -> str:
+    return negotiate(
+        request.cookies.get(LOCALE_COOKIE),
+        request.headers.get("accept-language"),
+        settings_of(request).default_locale,
+    )
+
+
+def unit_of_work(request: Request) -> Iterator[Session]:
+    """The request owns the transaction: commit when the route returns, else roll back."""
+    database: Database = request.app.state.database
+    with database.unit_of_work() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(unit_of_work, scope="function")]
+AppClock = Annotated[Clock, Depends(clock_of)]
+AppSettings = Annotated[Settings, Depends(settings_of)]
+Locale = Annotated[str, Depends(locale_of)]
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+async def _check_csrf(request: Request, expected: str) -> None:
+    supplied = request.headers.get(CSRF_HEADER)
+    if supplied is None and _is_form(request):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        supplied = value if isinstance(value, str) else None
+    if not supplied or not hmac.compare_digest(supplied, expected):
+        raise CsrfFailed()
+
+
+class Requires:
+    """Resolves the caller from a bearer token or the console cookie and checks a permission.
+
+    Cookie-authenticated requests that change something must carry the session's CSRF
+    token (form field or header); bearer tokens are not sent by browsers on their own.
+    """
+
+    def __init__(self, permission: Permission) -> None:
+        if permission is Permission.PUBLIC:
+            raise ValueError("use Public() for public routes")
+        self.permission = permission
+
+    async def __call__(self, request: Request, session: DbSession, clock: AppClock) -> Principal:
+        principal = await self.resolve(request, session, clock)
+        if principal is None:
+            raise NotAuthenticated()
+        principal.require(self.permission)
+        request.state.principal = principal
+        return principal
+
+    async def resolve(self, request: Request, session: Session, clock: Clock) -> Principal | None:
+        token = _bearer(request)
+        if token is not None:
+            return identity.resolve_access_token(session, clock=clock, token=token)
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            found = identity.resolve_console_session(session, clock=clock, token=cookie)
+            if found is None:
+                return None
+            principal, console_session = found
+            request.state.csrf_token = console_session.csrf_token
+            if request.method not in _SAFE_METHODS:
+                await _check_csrf(request, console_session.csrf_token)
+            return principal
+        return None
+
+
+class RequiresApiKey(Requires):
+    """Gateway routes: a buyer organization's API key in ``X-API-Key``."""
+
+    async def resolve(self, request: Request, session: Session, clock: Clock) -> Principal | None:
+        key = request.headers.get(API_KEY_HEADER)
+        if not key:
+            return None
+        return identity.resolve_api_key(session, clock=clock, key=key)
+
+
+def _is_form(request: Request) -> bool:
+    return request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    )
+
+
+class Public:
+    """Marks a route anyone may call; still tells the page who is logged in, if anyone.
+
+    Forms posted by visitors who are not logged in (the login form itself) are checked
+    against a double-submit cookie, so another site cannot post them in the user's name.
+    """
+
+    permission = Permission.PUBLIC
+
+    async def __call__(
+        self, request: Request, session: DbSession, clock: AppClock
+    ) -> Principal | None:
+        principal: Principal | None = None
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            found = identity.resolve_console_session(session, clock=clock, token=cookie)
+            if found is not None:
+                principal, console_session = found
+                request.state.csrf_token = console_session.csrf_token
+                request.state.principal = principal
+        if request.method not in _SAFE_METHODS and _is_form(request):
+            expected = getattr(request.state, "csrf_token", None) or request.cookies.get(
+                ANON_CSRF_COOKIE
+            )
+            if not expected:
+                raise CsrfFailed()
+            await _check_csrf(request, expected)
+        return principal
+
+
+MaybePrincipal = Annotated[Principal | None, Depends(Public())]

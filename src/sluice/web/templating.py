@@ -1,0 +1,103 @@
+"""Jinja2 environment: pages render in the reader's language with the console's navigation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from sluice import __version__
+from sluice.core.clock import local
+from sluice.core.i18n import LOCALES, add_messages, translate
+from sluice.core.ids import new_secret
+from sluice.identity.permissions import Permission
+from sluice.identity.principal import Principal
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    href: str
+    permission: Permission
+    section: str = "nav.section.general"
+
+
+_nav: list[NavItem] = []
+
+
+def add_nav(*items: NavItem) -> None:
+    """Modules add their console pages; each item shows only to roles that may open it."""
+    _nav.extend(items)
+
+
+def nav_for(principal: Principal | None) -> list[NavItem]:
+    if principal is None:
+        return []
+    return [item for item in _nav if principal.has(item.permission)]
+
+
+def _format_time(value: datetime | None) -> str:
+    return local(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    from sluice.web.deps import ANON_CSRF_COOKIE, locale_of  # deferred: deps imports services
+
+    locale = locale_of(request)
+    csrf_token: str | None = getattr(request.state, "csrf_token", None)
+    new_anonymous_token = None
+    if csrf_token is None:
+        csrf_token = request.cookies.get(ANON_CSRF_COOKIE)
+        if not csrf_token:
+            csrf_token = new_anonymous_token = new_secret(24)
+    principal: Principal | None = getattr(request.state, "principal", None)
+
+    def _(key: str, **params: object) -> str:
+        return translate(key, locale, **params)
+
+    full = {
+        "_": _,
+        "locale": locale,
+        "locales": LOCALES,
+        "principal": principal,
+        "nav": nav_for(principal),
+        "csrf_token": csrf_token,
+        "version": __version__,
+        "fmt_time": _format_time,
+        "path": request.url.path,
+        **(context or {}),
+    }
+    response = TEMPLATES.TemplateResponse(request, template, full, status_code=status_code)
+    if new_anonymous_token:
+        response.set_cookie(ANON_CSRF_COOKIE, new_anonymous_token, httponly=True, samesite="lax")
+    return response
+
+
+add_messages(
+    {
+        "nav.section.general": ("常用", "General"),
+        "nav.section.admin": ("平台管理", "Administration"),
+        "nav.console": ("工作台", "Console"),
+        "nav.organizations": ("机构管理", "Organizations"),
+        "nav.users": ("用户管理", "Users"),
+        "nav.api_keys": ("API 密钥", "API keys"),
+        "nav.audit": ("审计日志", "Audit log"),
+        "nav.portal": ("门户首页", "Portal"),
+        "nav.login": ("登录", "Log in"),
+        "nav.logout": ("退出", "Log out"),
+        "nav.language": ("English", "中文"),
+    }
+)

@@ -1,0 +1,123 @@
+"""Test fixtures: each database test runs on SQLite and on PostgreSQL, schemas built by
+the migrations. Set SLUICE_STRICT_TESTS=1 (CI does) and nothing may be skipped."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from sluice.core.clock import SHANGHAI, FixedClock
+from sluice.core.database import Database
+from sluice.core.migrate import upgrade
+from sluice.core.settings import Settings
+from sluice.web.app import create_app
+
+STRICT = os.environ.get("SLUICE_STRICT_TESTS") == "1"
+PG_URL = os.environ.get(
+    "SLUICE_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+_skipped_reasons: set[str] = set()
+
+
+def skip_or_fail(reason: str) -> None:
+    """Missing infrastructure skips loudly on a laptop and fails under the strict flag."""
+    if STRICT:
+        pytest.fail(f"strict mode: {reason}", pytrace=False)
+    _skipped_reasons.add(reason)
+    pytest.skip(reason)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _skipped_reasons:
+        terminalreporter.write_sep("!", "PARTS OF THE SUITE DID NOT RUN", red=True, bold=True)
+        for reason in sorted(_skipped_reasons):
+            terminalreporter.write_line(f"  SKIPPED: {reason}", red=True)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "sluice.db"
+    engine = create_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_ready() -> str | None:
+    """Reset the test database once and build it with the migrations; None if unreachable."""
+    engine = create_engine(PG_URL)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        upgrade(engine)
+    except Exception as error:  # any connection failure means: no PostgreSQL here
+        engine.dispose()
+        return f"PostgreSQL unreachable at {PG_URL}: {type(error).__name__}"
+    engine.dispose()
+    return None
+
+
+def _truncate_all(database: Database) -> None:
+    with database.engine.begin() as connection:
+        tables = connection.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        names = ", ".join(f'"{t}"' for t in tables)
+        if names:
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[Database]:
+    if request.param == "sqlite":
+        path = tmp_path / "sluice.db"
+        shutil.copy(sqlite_template, path)
+        db = Database(f"sqlite:///{path}")
+        yield db
+        db.dispose()
+        return
+    problem = request.getfixturevalue("postgres_ready")
+    if problem:
+        skip_or_fail(problem)
+    db = Database(PG_URL)
+    try:
+        yield db
+    finally:
+        _truncate_all(db)
+        db.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database: Database) -> Settings:
+    return Settings(home=tmp_path / "var", database_url=database.url)
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database, clock: FixedClock) -> FastAPI:
+    return create_app(settings, database=database, clock=clock)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://127.0.0.1") as test_client:
+        yield test_client
