@@ -35,3 +35,12 @@ def test_pages_serve_htmx_locally(client: TestClient) -> None:
     asset = client.get(script.group(1))
     assert asset.status_code == 200
     assert "htmx" in asset.text[:2000]
+
+
+def test_every_post_form_carries_the_csrf_token() -> None:
+    for template in (WEB / "templates").rglob("*.html"):
+        forms = re.findall(
+            r"<form[^>]*method=\"post\"[^>]*>(.*?)</form>", template.read_text(), re.S
+        )
+        for body in forms:
+            assert 'name="csrf_token" value="{{ csrf_token }}"' in body, template
