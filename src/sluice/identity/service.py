@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
-from stdnum.cn import uscc
 
 from sluice.audit import service as audit
 from sluice.core.clock import Clock, local
@@ -21,6 +20,7 @@ from sluice.core.errors import (
 from sluice.core.i18n import MessageRef, add_messages
 from sluice.core.ids import new_secret, sm3_hex
 from sluice.core.settings import Settings
+from sluice.dataplane.checksums import valid_uscc
 from sluice.identity import repository
 from sluice.identity.models import (
     AccessToken,
@@ -83,7 +83,7 @@ def create_organization(
 ) -> Organization:
     actor.require(Permission.IDENTITY_MANAGE)
     credit_code = data.credit_code.strip().upper() if data.credit_code else None
-    if credit_code and not uscc.is_valid(credit_code):
+    if credit_code and not valid_uscc([credit_code], check_org_code=True)[0]:
         raise InvalidInput("identity.credit_code_invalid", value=credit_code)
     if repository.organization_clash(session, code=data.code, name=data.name):
         raise Conflict("identity.organization_exists", code=data.code, name=data.name)

@@ -1,0 +1,34 @@
+"""``make bench``: run every benchmark, print the table, write bench/results/latest.*"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bench import bench_demo
+from bench.harness import Benchmark, Result, markdown, write
+
+BENCHMARKS: dict[str, Benchmark] = {"demo": bench_demo.run}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "names", nargs="*", help=f"which to run (default all: {', '.join(BENCHMARKS)})"
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes, to check the harness")
+    args = parser.parse_args(argv)
+    unknown = set(args.names) - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    results: list[Result] = []
+    for name in args.names or BENCHMARKS:
+        results.extend(BENCHMARKS[name](args.quick))
+    json_path, md_path = write(results)
+    print(markdown(results))
+    print(f"wrote {json_path} and {md_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The data plane: storage layout, checks, tokenization, masking, engines, ingestion jobs."""

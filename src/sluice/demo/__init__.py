@@ -1,0 +1,1 @@
+"""The synthetic city of 营口: departments, companies, people and their data."""

@@ -1,0 +1,211 @@
+"""Seeds the demo city: organizations, one login per role, the departments' source data.
+
+Idempotent: running it again keeps existing organizations, users and passwords, and only
+rebuilds data files when the seed or scale changed.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sluice.core.clock import Clock
+from sluice.core.settings import Settings
+from sluice.dataplane.checksums import org_code_check_chars, uscc_from_bodies
+from sluice.demo.datasets import PROVIDERS, DemoDataset, build_datasets
+from sluice.identity import repository as identity_repo
+from sluice.identity import service as identity
+from sluice.identity.permissions import OrgKind, Role
+from sluice.identity.principal import Principal
+from sluice.identity.schemas import OrganizationCreate, UserCreate
+
+SEED = 20261126
+
+
+@dataclass(frozen=True)
+class DemoOrg:
+    code: str
+    kind: OrgKind
+    name: str
+    name_en: str
+    credit_body: str | None = None  # first 16 characters of a credit code, for companies
+
+
+CORE_ORGS = (
+    DemoOrg("sjj", OrgKind.BUREAU, "营口市数据局", "Yingkou Municipal Data Bureau"),
+    DemoOrg("sjzx", OrgKind.REGISTRY, "营口市数据中心", "Yingkou Data Centre"),
+    DemoOrg("czj", OrgKind.FINANCE, "营口市财政局", "Yingkou Finance Bureau"),
+    DemoOrg("pingjia", OrgKind.PANEL, "营口市授权运营评价专家组", "Yingkou evaluation panel"),
+)
+COMPANIES = (
+    DemoOrg(
+        "ykdata",
+        OrgKind.OPERATOR,
+        "营口数据集团有限公司",
+        "Yingkou Data Group Co., Ltd.",
+        "9121080031800001",
+    ),
+    DemoOrg(
+        "haigang",
+        OrgKind.OPERATOR,
+        "辽宁海港数智科技有限公司",
+        "Liaoning Haigang Digital Technology Co., Ltd.",
+        "9121080431800002",
+    ),
+    DemoOrg(
+        "ykbank",
+        OrgKind.BUYER,
+        "营口银行股份有限公司",
+        "Bank of Yingkou Co., Ltd.",
+        "9121080011800003",
+    ),
+    DemoOrg(
+        "bayuquan-ins",
+        OrgKind.BUYER,
+        "营口鲅鱼圈保险代理有限公司",
+        "Yingkou Bayuquan Insurance Agency Co., Ltd.",
+        "9121080431800004",
+    ),
+    DemoOrg(
+        "liaoxin",
+        OrgKind.BUYER,
+        "辽宁辽信企业征信服务有限公司",
+        "Liaoning Liaoxin Enterprise Credit Services Co., Ltd.",
+        "9121080231800005",
+    ),
+)
+
+#: One login per role: (role, username, organization code or None, display name).
+ACCOUNTS = (
+    (Role.BUREAU, "bureau", "sjj", "王建国（市数据局）"),
+    (Role.REGISTRY, "registry", "sjzx", "李敏（市数据中心）"),
+    (Role.FINANCE, "finance", "czj", "赵丽（市财政局）"),
+    (Role.PROVIDER, "provider", "gaj", "刘强（市公安局）"),
+    (Role.OPERATOR, "operator", "ykdata", "陈晓（营口数据集团）"),
+    (Role.BUYER, "buyer", "ykbank", "孙鹏（营口银行）"),
+    (Role.PANEL, "panel", "pingjia", "周教授（评价专家组）"),
+    (Role.SUBJECT, "subject", None, "张伟（信息主体）"),
+)
+
+
+def credit_code(body16: str) -> str:
+    """Complete a 16-character body into a checksum-valid unified social credit code.
+
+    Character 17 closes the embedded organization code (GB 11714), character 18 the whole
+    code (GB 32100).
+    """
+    body17 = body16 + str(org_code_check_chars([body16[8:16]])[0])
+    return str(uscc_from_bodies([body17])[0])
+
+
+def all_orgs() -> list[DemoOrg]:
+    providers = [DemoOrg(code, OrgKind.PROVIDER, zh, en) for code, zh, en in PROVIDERS]
+    return [*CORE_ORGS, *providers, *COMPANIES]
+
+
+def seed_identity(session: Session, *, clock: Clock) -> list[dict[str, Any]]:
+    """Create what is missing; return the accounts that were newly created, with passwords."""
+    actor = Principal.system("demo")
+    for org in all_orgs():
+        if identity_repo.organization_by_code(session, org.code) is None:
+            identity.create_organization(
+                session,
+                actor=actor,
+                clock=clock,
+                data=OrganizationCreate(
+                    code=org.code,
+                    kind=org.kind,
+                    name=org.name,
+                    name_en=org.name_en,
+                    credit_code=credit_code(org.credit_body) if org.credit_body else None,
+                ),
+            )
+    session.flush()
+    created = []
+    for role, username, org_code, display_name in ACCOUNTS:
+        if identity_repo.user_by_username(session, username) is not None:
+            continue
+        organization = identity_repo.organization_by_code(session, org_code) if org_code else None
+        password = secrets.token_urlsafe(12)
+        identity.create_user(
+            session,
+            actor=actor,
+            clock=clock,
+            data=UserCreate(
+                username=username,
+                display_name=display_name,
+                password=password,
+                organization_id=organization.id if organization else None,
+                roles=[role],
+            ),
+        )
+        created.append(
+            {
+                "role": role.value,
+                "username": username,
+                "password": password,
+                "organization": organization.name if organization else None,
+            }
+        )
+    return created
+
+
+def build_sources(settings: Settings, *, scale: float) -> list[dict[str, Any]]:
+    """Build the departments' source files unless the same seed and scale are already there.
+
+    Returns the manifest's dataset list (provider, code, title, rows, path).
+    """
+    marker = settings.sources_dir / "manifest.json"
+    wanted = {"seed": SEED, "scale": scale}
+    if marker.exists() and json.loads(marker.read_text()).get("build") == wanted:
+        listed: list[dict[str, Any]] = json.loads(marker.read_text())["datasets"]
+        if all(Path(d["path"]).exists() for d in listed):
+            return listed
+    datasets = build_datasets(sources_dir=settings.sources_dir, seed=SEED, scale=scale)
+    listed = [_summary(d) for d in datasets]
+    marker.write_text(
+        json.dumps({"build": wanted, "datasets": listed}, ensure_ascii=False, indent=2)
+    )
+    return listed
+
+
+def _summary(dataset: DemoDataset) -> dict[str, Any]:
+    return {
+        "provider": dataset.provider_code,
+        "code": dataset.code,
+        "title": dataset.title_zh,
+        "rows": dataset.rows,
+        "path": str(dataset.path),
+    }
+
+
+def write_credentials(
+    settings: Settings, *, created: list[dict[str, Any]], datasets: list[dict[str, Any]]
+) -> Path:
+    """Merge new accounts into var/demo-credentials.json; existing passwords are kept."""
+    path = settings.credentials_path
+    existing: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    accounts = {a["username"]: a for a in existing.get("accounts", [])}
+    for account in created:
+        accounts[account["username"]] = account
+    order = [username for _, username, _, _ in ACCOUNTS]
+    document = {
+        **existing,
+        "base_url": settings.base_url,
+        "accounts": sorted(
+            accounts.values(),
+            key=lambda a: order.index(a["username"]) if a["username"] in order else len(order),
+        ),
+        "datasets": [
+            {key: d[key] for key in ("provider", "code", "title", "rows")} for d in datasets
+        ],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2))
+    path.chmod(0o600)  # passwords inside
+    return path
