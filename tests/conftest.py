@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -51,29 +53,47 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class PostgresSchema:
+    url: str | None
+    schema: str
+    problem: str | None
+
+
 @pytest.fixture(scope="session")
-def postgres_ready() -> str | None:
-    """Reset the test database once and build it with the migrations; None if unreachable."""
-    engine = create_engine(PG_URL)
+def postgres() -> Iterator[PostgresSchema]:
+    """A schema of this run's own in the test database, built by the migrations.
+
+    Its own schema lets two runs (a developer's and CI's) share one PostgreSQL safely.
+    """
+    schema = f"run_{uuid.uuid4().hex[:12]}"
+    separator = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    admin = create_engine(PG_URL)
     try:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine = create_engine(url)
         upgrade(engine)
-    except Exception as error:  # any connection failure means: no PostgreSQL here
         engine.dispose()
-        return f"PostgreSQL unreachable at {PG_URL}: {type(error).__name__}"
-    engine.dispose()
-    return None
+    except Exception as error:  # any connection failure means: no PostgreSQL here
+        admin.dispose()
+        yield PostgresSchema(None, schema, f"PostgreSQL unreachable at {PG_URL}: {error!r:.200}")
+        return
+    yield PostgresSchema(url, schema, None)
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
-def _truncate_all(database: Database) -> None:
+def _truncate_all(database: Database, schema: str) -> None:
     with database.engine.begin() as connection:
         tables = connection.execute(
             text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "SELECT tablename FROM pg_tables WHERE schemaname = :schema "
                 "AND tablename <> 'alembic_version'"
-            )
+            ),
+            {"schema": schema},
         ).scalars()
         names = ", ".join(f'"{t}"' for t in tables)
         if names:
@@ -91,14 +111,15 @@ def database(
         yield db
         db.dispose()
         return
-    problem = request.getfixturevalue("postgres_ready")
-    if problem:
-        skip_or_fail(problem)
-    db = Database(PG_URL)
+    postgres: PostgresSchema = request.getfixturevalue("postgres")
+    if postgres.problem or postgres.url is None:
+        skip_or_fail(postgres.problem or "PostgreSQL unavailable")
+        return
+    db = Database(postgres.url)
     try:
         yield db
     finally:
-        _truncate_all(db)
+        _truncate_all(db, postgres.schema)
         db.dispose()
 
 

@@ -26,12 +26,12 @@ def test_bureau_logs_in_sees_its_console_and_switches_language(
     page.fill("input[name=password]", account.password)
     page.click("button[type=submit]:has-text('登录')")
     page.wait_for_url(f"{live_server}/console")
-    assert page.inner_text("[data-testid=console-welcome]") == "您好，bureau_e2e"
+    assert page.inner_text("[data-testid=console-welcome]") == "您好，测试bureau"
     nav = page.inner_text("[data-testid=console-nav]")
     assert "机构管理" in nav and "用户管理" in nav and "审计日志" in nav
     assert "API 密钥" not in nav
     page.click("[data-testid=switch-language]")
-    page.wait_for_selector("text=Hello, bureau_e2e")
+    page.wait_for_selector("text=Hello, 测试bureau")
     assert "Organizations" in page.inner_text("[data-testid=console-nav]")
     page.click("text=Audit log")
     rows = page.inner_text("[data-testid=audit-events]")

@@ -15,7 +15,7 @@ from sluice.web.templating import NavItem, add_nav, render
 router = APIRouter(tags=["console"])
 AuditReader = Annotated[Principal, Depends(Requires(Permission.AUDIT_READ))]
 
-add_nav(NavItem("nav.audit", "/console/audit", Permission.AUDIT_READ, "nav.section.admin"))
+add_nav(NavItem("nav.audit", "/console/audit", Permission.AUDIT_READ, "nav.section.admin", 90))
 add_messages(
     {
         "audit.title": ("审计日志", "Audit log"),
@@ -29,6 +29,7 @@ add_messages(
         "audit.actor": ("操作者", "Actor"),
         "audit.target": ("对象", "Target"),
         "audit.outcome": ("结果", "Outcome"),
+        "audit.detail": ("详情", "Details"),
         "audit.outcome.ok": ("成功", "Done"),
         "audit.outcome.refused": ("拒绝", "Refused"),
         "audit.outcome.failed": ("失败", "Failed"),

@@ -36,8 +36,10 @@ KeyManager = Annotated[Principal, Depends(Requires(P.API_KEYS_MANAGE))]
 Member = Annotated[Principal, Depends(Requires(P.CONSOLE_VIEW))]
 
 add_nav(
-    NavItem("nav.organizations", "/console/organizations", P.IDENTITY_READ, "nav.section.admin"),
-    NavItem("nav.users", "/console/users", P.IDENTITY_READ, "nav.section.admin"),
+    NavItem(
+        "nav.organizations", "/console/organizations", P.IDENTITY_READ, "nav.section.admin", 10
+    ),
+    NavItem("nav.users", "/console/users", P.IDENTITY_READ, "nav.section.admin", 20),
     NavItem("nav.api_keys", "/console/api-keys", P.API_KEYS_MANAGE),
 )
 add_messages(
@@ -78,6 +80,10 @@ add_messages(
         "keys.name": ("用途说明", "Purpose"),
         "keys.create": ("创建密钥", "Create key"),
         "keys.revoke": ("吊销", "Revoke"),
+        "keys.revoke_confirm": (
+            "吊销后使用此密钥的系统将立即无法调用，确定吊销吗？",
+            "Systems using this key will be refused at once. Revoke it?",
+        ),
         "keys.revoked": ("已吊销", "Revoked"),
         "keys.active": ("有效", "Active"),
         "keys.shown_once": (

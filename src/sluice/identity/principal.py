@@ -21,6 +21,7 @@ class Principal:
     organization_kind: OrgKind | None = None
     roles: frozenset[Role] = field(default_factory=frozenset)
     api_key_id: uuid.UUID | None = None
+    display_name: str = ""
 
     @classmethod
     def system(cls, name: str = "system") -> Principal:

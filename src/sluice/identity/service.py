@@ -235,6 +235,7 @@ def principal_for(session: Session, user: User, *, via: Via) -> Principal:
         organization_id=organization.id if organization else None,
         organization_kind=OrgKind(organization.kind) if organization else None,
         roles=frozenset(Role(r) for r in roles),
+        display_name=user.display_name,
     )
 
 

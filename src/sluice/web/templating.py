@@ -27,14 +27,18 @@ class NavItem:
     href: str
     permission: Permission
     section: str = "nav.section.general"
+    order: int = 50
 
 
+#: Sections in the order the side navigation shows them.
+SECTIONS = ("nav.section.general", "nav.section.admin")
 _nav: list[NavItem] = []
 
 
 def add_nav(*items: NavItem) -> None:
     """Modules add their console pages; each item shows only to roles that may open it."""
     _nav.extend(items)
+    _nav.sort(key=lambda item: (SECTIONS.index(item.section), item.order))
 
 
 def nav_for(principal: Principal | None) -> list[NavItem]:

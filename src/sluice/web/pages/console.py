@@ -16,7 +16,7 @@ from sluice.web.templating import NavItem, add_nav, render
 router = APIRouter(tags=["console"])
 Member = Annotated[Principal, Depends(Requires(Permission.CONSOLE_VIEW))]
 
-add_nav(NavItem("nav.console", "/console", Permission.CONSOLE_VIEW))
+add_nav(NavItem("nav.console", "/console", Permission.CONSOLE_VIEW, order=0))
 add_messages(
     {
         "console.welcome": ("您好，{name}", "Hello, {name}"),
