@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from bench import bench_demo
-from bench.harness import Benchmark, Result, markdown, write
+from bench.harness import RESULTS, Benchmark, Result, markdown, write
 
 BENCHMARKS: dict[str, Benchmark] = {"demo": bench_demo.run}
 
@@ -17,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
         "names", nargs="*", help=f"which to run (default all: {', '.join(BENCHMARKS)})"
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, to check the harness")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write latest.*")
     args = parser.parse_args(argv)
     unknown = set(args.names) - set(BENCHMARKS)
     if unknown:
@@ -24,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     for name in args.names or BENCHMARKS:
         results.extend(BENCHMARKS[name](args.quick))
-    json_path, md_path = write(results)
+    json_path, md_path = write(results, args.out)
     print(markdown(results))
     print(f"wrote {json_path} and {md_path}")
     return 0
