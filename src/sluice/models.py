@@ -1,6 +1,14 @@
 """Imports every module's models so the metadata (and Alembic) sees the whole schema."""
 
 from sluice.audit.models import AuditEvent
+from sluice.catalog.models import (
+    CatalogBatch,
+    CatalogEntry,
+    CatalogEntryVersion,
+    CatalogTerm,
+    DataResource,
+    ResourceField,
+)
 from sluice.core.database import Base
 from sluice.identity.models import (
     AccessToken,
@@ -16,8 +24,14 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Base",
+    "CatalogBatch",
+    "CatalogEntry",
+    "CatalogEntryVersion",
+    "CatalogTerm",
     "ConsoleSession",
+    "DataResource",
     "Membership",
     "Organization",
+    "ResourceField",
     "User",
 ]
