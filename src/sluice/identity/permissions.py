@@ -56,6 +56,11 @@ class Permission(StrEnum):
     API_KEYS_MANAGE = "api_keys.manage"
     AUDIT_READ = "audit.read"
     GATEWAY_INVOKE = "gateway.invoke"
+    RESOURCES_MANAGE = "catalog.resources.manage"
+    RESOURCES_READ = "catalog.resources.read"
+    CATALOG_COMPILE = "catalog.compile"
+    DATA_INGEST = "data.ingest"
+    QUALITY_READ = "quality.read"
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,23 @@ PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
     ),
     Permission.GATEWAY_INVOKE: PermissionSpec(
         frozenset({Role.BUYER}), "调用数据产品接口", "Call data product APIs"
+    ),
+    Permission.RESOURCES_MANAGE: PermissionSpec(
+        frozenset({Role.PROVIDER}), "登记本部门数据资源", "Register own department's resources"
+    ),
+    Permission.RESOURCES_READ: PermissionSpec(
+        frozenset({Role.PROVIDER, Role.BUREAU, Role.REGISTRY}),
+        "查看数据资源（含未发布）",
+        "Read data resources (unpublished too)",
+    ),
+    Permission.CATALOG_COMPILE: PermissionSpec(
+        frozenset({Role.BUREAU}), "编制和发布资源目录", "Compile and publish the catalog"
+    ),
+    Permission.DATA_INGEST: PermissionSpec(
+        frozenset({Role.PROVIDER}), "上传和汇聚本部门数据", "Upload own department's data"
+    ),
+    Permission.QUALITY_READ: PermissionSpec(
+        frozenset({Role.PROVIDER, Role.BUREAU}), "查看数据质量报告", "Read data quality reports"
     ),
 }
 

@@ -10,6 +10,8 @@ from fastapi.staticfiles import StaticFiles
 from sluice import __version__
 from sluice.audit import api as audit_api
 from sluice.audit import pages as audit_pages
+from sluice.catalog import api as catalog_api
+from sluice.catalog import pages as catalog_pages
 from sluice.core.clock import Clock, SystemClock
 from sluice.core.database import Database
 from sluice.core.settings import Settings, get_settings
@@ -22,8 +24,19 @@ from sluice.web.pages import console, portal
 STATIC = Path(__file__).parent / "static"
 
 #: Console and portal pages (HTML) and machine routes (in the OpenAPI document).
-PAGE_ROUTERS = (portal.router, console.router, identity_pages.router, audit_pages.router)
-API_ROUTERS = (identity_api.router, audit_api.router, gateway_api.router)
+PAGE_ROUTERS = (
+    portal.router,
+    console.router,
+    identity_pages.router,
+    audit_pages.router,
+    catalog_pages.router,
+)
+API_ROUTERS = (
+    identity_api.router,
+    audit_api.router,
+    gateway_api.router,
+    catalog_api.router,
+)
 
 
 def create_app(

@@ -29,9 +29,10 @@ add_messages(
             "statistics; every use has a legal basis and leaves a tamper-evident trace.",
         ),
         "portal.catalog": ("公共数据资源目录", "Public data catalog"),
-        "portal.catalog_soon": (
-            "可授权数据资源目录发布后在此公开检索。",
-            "The authorizable data catalog will be searchable here once published.",
+        "portal.catalog_lead": (
+            "数据局会同各部门编制、分批发布的可授权公共数据资源目录，可按部门、领域、开放属性检索。",
+            "The authorizable catalog the bureau compiles with the departments and publishes "
+            "in batches, searchable by provider, domain and open level.",
         ),
         "portal.disclosures": ("信息公开", "Disclosures"),
         "portal.disclosures_soon": (

@@ -1,0 +1,460 @@
+"""Catalog pages: the public catalog search, providers' resources, the bureau's batches."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from sluice.catalog import api as catalog_api
+from sluice.catalog import reads, repository, service
+from sluice.catalog.schemas import BatchCreate, FieldSpecIn, ResourceCreate
+from sluice.catalog.vocabulary import (
+    CLASSIFICATIONS,
+    DOMAINS,
+    FIELD_CLASSES,
+    FIELD_TYPES,
+    GRADES,
+    OPEN_LEVELS,
+    ORIGINS,
+    UPDATE_FREQUENCIES,
+    batch_title,
+)
+from sluice.core.errors import NotFound, SluiceError
+from sluice.core.i18n import add_messages, translate
+from sluice.identity.permissions import OrgKind
+from sluice.identity.permissions import Permission as P
+from sluice.identity.principal import Principal
+from sluice.web.deps import AppClock, DbSession, Locale, MaybePrincipal, Requires
+from sluice.web.forms import parse_form
+from sluice.web.templating import NavItem, add_nav, render
+
+router = APIRouter(tags=["catalog"])
+ResourceManager = Annotated[Principal, Depends(Requires(P.RESOURCES_MANAGE))]
+ResourceReader = Annotated[Principal, Depends(Requires(P.RESOURCES_READ))]
+Compiler = Annotated[Principal, Depends(Requires(P.CATALOG_COMPILE))]
+
+add_nav(
+    NavItem("nav.resources", "/console/resources", P.RESOURCES_READ, order=20),
+    NavItem("nav.batches", "/console/catalog/batches", P.CATALOG_COMPILE, "nav.section.admin", 30),
+)
+add_messages(
+    {
+        "nav.resources": ("数据资源", "Data resources"),
+        "nav.batches": ("目录编制", "Catalog batches"),
+        "nav.catalog": ("资源目录", "Catalog"),
+        "catalog.title": ("可授权公共数据资源目录", "Authorizable public data catalog"),
+        "catalog.search": ("搜索", "Search"),
+        "catalog.placeholder": (
+            "输入关键词，如 企业、社保、不动产",
+            "Keywords, e.g. 企业, 社保, 不动产",
+        ),
+        "catalog.found": ("共 {total} 条目录", "{total} entries"),
+        "catalog.none": ("没有找到匹配的目录条目。", "No catalog entry matches."),
+        "catalog.facet.provider": ("提供部门", "Provider"),
+        "catalog.facet.domain": ("领域", "Domain"),
+        "catalog.facet.open_level": ("开放属性", "Open level"),
+        "catalog.facet.batch": ("批次", "Batch"),
+        "catalog.clear": ("清除筛选", "Clear filters"),
+        "catalog.fields": ("数据项", "Fields"),
+        "catalog.versions": ("版本记录", "Versions"),
+        "catalog.change.published": ("发布", "Published"),
+        "catalog.change.updated": ("变更", "Changed"),
+        "catalog.change.withdrawn": ("撤回", "Withdrawn"),
+        "catalog.change.withdraw": ("撤回", "Withdrawn"),
+        "catalog.change.republish": ("重新发布", "Published again"),
+        "catalog.has_data": ("已汇聚数据", "Data on the platform"),
+        "catalog.field_type": ("类型", "Type"),
+        "catalog.field_class": ("分类", "Class"),
+        "catalog.rules": ("校验规则", "Rules"),
+        "catalog.metadata_only": ("仅目录", "Metadata only"),
+        "catalog.prev": ("上一页", "Previous"),
+        "catalog.next": ("下一页", "Next"),
+        "catalog.dcat": ("DCAT 机读目录（JSON-LD）", "Machine-readable DCAT (JSON-LD)"),
+        "resource.provider": ("提供部门", "Provider"),
+        "resource.code": ("资源代码", "Code"),
+        "resource.name": ("资源名称", "Name"),
+        "resource.description": ("资源摘要", "Description"),
+        "resource.domain": ("领域", "Domain"),
+        "resource.update_frequency": ("更新频率", "Update frequency"),
+        "resource.open_level": ("开放属性", "Open level"),
+        "resource.classification": ("数据分类", "Classification"),
+        "resource.grade": ("数据分级", "Grade"),
+        "resource.origin": ("数据来源", "Origin"),
+        "resource.shared_from": ("共享来源单位", "Obtained from"),
+        "resource.consent": ("共享单位同意", "Sharing unit's consent"),
+        "resource.consent_missing": ("待记录", "Not yet recorded"),
+        "resource.consent_evidence": (
+            "同意依据（文号、函件等）",
+            "Evidence (document number, letter …)",
+        ),
+        "resource.record_consent": ("记录同意", "Record consent"),
+        "resource.version": ("版本", "Version"),
+        "resource.fields": (
+            "数据项（每行一个：字段名,类型,分类,中文名[,必填][,唯一]）",
+            "Fields (one per line: name,type,class,title[,required][,unique])",
+        ),
+        "resource.fields_help": (
+            "类型：{types}；分类：{classes}",
+            "Types: {types}; classes: {classes}",
+        ),
+        "resource.register": ("登记数据资源", "Register a data resource"),
+        "resource.registered": ("已登记“{name}”。", "'{name}' registered."),
+        "resource.field_line": ("第 {line} 行：{problem}", "Line {line}: {problem}"),
+        "resource.listed_in": ("已编入{batch}", "Listed in {batch}"),
+        "resource.unlisted": ("未编入目录", "Not listed"),
+        "batch.title": ("目录编制", "Catalog batches"),
+        "batch.new": ("新建批次", "New batch"),
+        "batch.name": ("批次名称（可留空）", "Title (optional)"),
+        "batch.entries": ("条目数", "Entries"),
+        "batch.status": ("状态", "Status"),
+        "batch.add": ("编入所选资源", "Add the selected resources"),
+        "batch.publish": ("发布本批次", "Publish this batch"),
+        "batch.withdraw": ("撤回本批次", "Withdraw this batch"),
+        "batch.candidates": ("可编入的资源", "Resources that can be added"),
+        "batch.in_batch": ("本批次条目", "Entries in this batch"),
+        "batch.withdraw_entry": ("撤回", "Withdraw"),
+        "batch.republish_entry": ("重新发布", "Publish again"),
+    }
+)
+
+
+def _vocab(locale: str) -> dict[str, dict[str, str]]:
+    vocabularies = {
+        "domain": DOMAINS,
+        "update_frequency": UPDATE_FREQUENCIES,
+        "open_level": OPEN_LEVELS,
+        "classification": CLASSIFICATIONS,
+        "grade": GRADES,
+        "origin": ORIGINS,
+        "field_type": FIELD_TYPES,
+        "field_class": FIELD_CLASSES,
+    }
+    index = 0 if locale == "zh-CN" else 1
+    return {name: {k: v[index] for k, v in values.items()} for name, values in vocabularies.items()}
+
+
+# --- public -----------------------------------------------------------------------------
+
+
+@router.get("/catalog", response_class=HTMLResponse)
+def catalog_page(
+    request: Request,
+    principal: MaybePrincipal,
+    session: DbSession,
+    locale: Locale,
+    q: Annotated[str, Query(max_length=100)] = "",
+    provider: str | None = None,
+    domain: str | None = None,
+    open_level: str | None = None,
+    batch: int | None = None,
+    page: Annotated[int, Query(ge=1, le=10000)] = 1,
+) -> HTMLResponse:
+    result = catalog_api.search_catalog(
+        session,
+        locale,
+        q=q,
+        provider=provider,
+        domain=domain,
+        open_level=open_level,
+        batch=batch,
+        page=page,
+        page_size=20,
+    )
+    chosen = {"provider": provider, "domain": domain, "open_level": open_level, "batch": batch}
+    return render(
+        request,
+        "catalog/search.html",
+        {
+            "q": q,
+            "result": result,
+            "chosen": {k: v for k, v in chosen.items() if v not in (None, "")},
+            "vocab": _vocab(locale),
+            "pages": max(1, -(-result.total // result.page_size)),
+        },
+    )
+
+
+@router.get("/catalog/{entry_id}", response_class=HTMLResponse)
+def entry_page(
+    request: Request,
+    entry_id: uuid.UUID,
+    principal: MaybePrincipal,
+    session: DbSession,
+    locale: Locale,
+) -> HTMLResponse:
+    entry = catalog_api.get_entry(entry_id, session, locale)
+    versions = repository.versions(session, entry_id)
+    return render(
+        request,
+        "catalog/entry.html",
+        {"entry": entry, "versions": versions, "vocab": _vocab(locale)},
+    )
+
+
+# --- providers' resources -------------------------------------------------------------
+
+
+def parse_field_lines(text: str, locale: str) -> tuple[list[FieldSpecIn], list[str]]:
+    """`name,type,class,title[,required][,unique]` per line, as people type them."""
+    fields, problems = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = [p.strip() for p in line.replace("，", ",").split(",")]
+        if not any(parts):
+            continue
+        flags = {p.lower() for p in parts[4:]}
+        values: dict[str, Any] = {
+            "name": parts[0],
+            "type": parts[1] if len(parts) > 1 else "",
+            "class": parts[2] if len(parts) > 2 and parts[2] else "public",
+            "title": parts[3] if len(parts) > 3 else "",
+            "required": bool(flags & {"required", "必填"}),
+            "unique": bool(flags & {"unique", "唯一"}),
+        }
+        spec, errors = parse_form(FieldSpecIn, values, locale)
+        if spec is None:
+            problem = "; ".join(f"{k}: {v}" for k, v in errors.items())
+            problems.append(translate("resource.field_line", locale, line=number, problem=problem))
+        else:
+            fields.append(spec)
+    return fields, problems
+
+
+def _resources_page(
+    request: Request,
+    actor: Principal,
+    session: DbSession,
+    locale: str,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    own = actor.organization_id if actor.organization_kind is OrgKind.PROVIDER else None
+    total, rows = repository.resources(session, provider_id=own, limit=500)
+    listed = {}
+    for resource in rows:
+        entry = repository.entry_for_resource(session, resource.id)
+        if entry is not None:
+            listed[resource.id] = entry
+    numbers = repository.batch_numbers(session, {e.batch_id for e in listed.values()})
+    return render(
+        request,
+        "catalog/resources.html",
+        {
+            "total": total,
+            "resources": reads.resources_read(session, rows),
+            "listed": {k: batch_title(numbers[e.batch_id], locale) for k, e in listed.items()},
+            "vocab": _vocab(locale),
+            "form": form or {},
+            "errors": errors or {},
+            "message": message,
+            "can_register": actor.has(P.RESOURCES_MANAGE)
+            and actor.organization_kind is OrgKind.PROVIDER,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/console/resources", response_class=HTMLResponse)
+def resources_page(
+    request: Request, actor: ResourceReader, session: DbSession, locale: Locale
+) -> HTMLResponse:
+    return _resources_page(request, actor, session, locale)
+
+
+@router.post("/console/resources", response_class=HTMLResponse)
+async def register_resource(
+    request: Request, actor: ResourceManager, session: DbSession, clock: AppClock, locale: Locale
+) -> HTMLResponse:
+    raw = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    fields, problems = parse_field_lines(raw.get("fields", ""), locale)
+    values: dict[str, Any] = {k: v.strip() for k, v in raw.items() if k != "fields" and v.strip()}
+    data, errors = parse_form(ResourceCreate, {**values, "fields": fields}, locale)
+    if problems:
+        errors["fields"] = " ".join(problems)
+    if data is None or problems:
+        return _resources_page(
+            request, actor, session, locale, form=raw, errors=errors, status_code=422
+        )
+    try:
+        resource = service.register_resource(session, actor=actor, clock=clock, data=data)
+    except SluiceError as error:
+        session.rollback()
+        return _resources_page(
+            request,
+            actor,
+            session,
+            locale,
+            form=raw,
+            errors={"__all__": error.detail(locale)},
+            status_code=error.status,
+        )
+    return _resources_page(
+        request,
+        actor,
+        session,
+        locale,
+        message=translate("resource.registered", locale, name=resource.name),
+    )
+
+
+@router.get("/console/resources/{resource_id}", response_class=HTMLResponse)
+def resource_page(
+    request: Request,
+    resource_id: uuid.UUID,
+    actor: ResourceReader,
+    session: DbSession,
+    locale: Locale,
+) -> HTMLResponse:
+    resource = catalog_api.get_resource(resource_id, actor, session)
+    return render(
+        request,
+        "catalog/resource.html",
+        {
+            "resource": resource,
+            "vocab": _vocab(locale),
+            "own": resource.provider.id == actor.organization_id,
+        },
+    )
+
+
+@router.post("/console/resources/{resource_id}/sharing-consent")
+async def record_consent(
+    request: Request,
+    resource_id: uuid.UUID,
+    actor: ResourceManager,
+    session: DbSession,
+    clock: AppClock,
+) -> Response:
+    evidence = str((await request.form()).get("evidence", ""))
+    service.record_sharing_consent(
+        session, actor=actor, clock=clock, resource_id=resource_id, evidence=evidence
+    )
+    return RedirectResponse(f"/console/resources/{resource_id}", status_code=303)
+
+
+# --- the bureau's batches -----------------------------------------------------------------
+
+
+@router.get("/console/catalog/batches", response_class=HTMLResponse)
+def batches_page(request: Request, _: Compiler, session: DbSession) -> HTMLResponse:
+    return render(request, "catalog/batches.html", {"batches": repository.batches(session)})
+
+
+@router.post("/console/catalog/batches")
+async def create_batch(
+    request: Request, actor: Compiler, session: DbSession, clock: AppClock
+) -> Response:
+    title = str((await request.form()).get("title", "")).strip() or None
+    batch = service.create_batch(session, actor=actor, clock=clock, data=BatchCreate(title=title))
+    return RedirectResponse(f"/console/catalog/batches/{batch.id}", status_code=303)
+
+
+def _batch_page(
+    request: Request,
+    session: DbSession,
+    batch_id: uuid.UUID,
+    locale: str,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    batch = repository.batch(session, batch_id)
+    if batch is None:
+        raise NotFound("catalog.batch_unknown")
+    entries = repository.entries_of_batch(session, batch.id)
+    providers = repository.organizations(session, {e.provider_id for e in entries})
+    candidates: list[Any] = []
+    if batch.status == "draft":
+        _, unlisted = repository.resources(session, unlisted_only=True, limit=500)
+        candidates = reads.resources_read(
+            session, [r for r in unlisted if r.open_level != "closed"]
+        )
+    return render(
+        request,
+        "catalog/batch.html",
+        {
+            "batch": batch,
+            "batch_name": batch_title(batch.number, locale),
+            "entries": entries,
+            "providers": providers,
+            "candidates": candidates,
+            "vocab": _vocab(locale),
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/console/catalog/batches/{batch_id}", response_class=HTMLResponse)
+def batch_page(
+    request: Request, batch_id: uuid.UUID, _: Compiler, session: DbSession, locale: Locale
+) -> HTMLResponse:
+    return _batch_page(request, session, batch_id, locale)
+
+
+@router.post("/console/catalog/batches/{batch_id}/entries", response_class=HTMLResponse)
+async def add_entries(
+    request: Request,
+    batch_id: uuid.UUID,
+    actor: Compiler,
+    session: DbSession,
+    clock: AppClock,
+    locale: Locale,
+) -> Response:
+    chosen = [uuid.UUID(str(v)) for v in (await request.form()).getlist("resource_ids")]
+    if chosen:
+        try:
+            service.add_to_batch(
+                session, actor=actor, clock=clock, batch_id=batch_id, resource_ids=chosen
+            )
+        except SluiceError as error:
+            session.rollback()
+            return _batch_page(
+                request,
+                session,
+                batch_id,
+                locale,
+                error=error.detail(locale),
+                status_code=error.status,
+            )
+    return RedirectResponse(f"/console/catalog/batches/{batch_id}", status_code=303)
+
+
+@router.post("/console/catalog/batches/{batch_id}/{action}", response_class=HTMLResponse)
+def change_batch(
+    request: Request,
+    batch_id: uuid.UUID,
+    action: str,
+    actor: Compiler,
+    session: DbSession,
+    clock: AppClock,
+    locale: Locale,
+) -> Response:
+    operations = {"publish": service.publish_batch, "withdraw": service.withdraw_batch}
+    if action not in operations:
+        raise NotFound()
+    try:
+        operations[action](session, actor=actor, clock=clock, batch_id=batch_id)
+    except SluiceError as error:
+        session.rollback()
+        return _batch_page(
+            request, session, batch_id, locale, error=error.detail(locale), status_code=error.status
+        )
+    return RedirectResponse(f"/console/catalog/batches/{batch_id}", status_code=303)
+
+
+@router.post("/console/catalog/entries/{entry_id}/{transition}")
+def change_entry(
+    entry_id: uuid.UUID, transition: str, actor: Compiler, session: DbSession, clock: AppClock
+) -> Response:
+    if transition not in ("withdraw", "republish"):
+        raise NotFound()
+    entry = service.change_entry(
+        session, actor=actor, clock=clock, entry_id=entry_id, transition=transition
+    )
+    return RedirectResponse(f"/console/catalog/batches/{entry.batch_id}", status_code=303)

@@ -1,0 +1,146 @@
+"""Assembling what readers see: the public catalog page, an entry, a resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sluice.catalog import repository, search
+from sluice.catalog.models import CatalogEntry, DataResource, ResourceField
+from sluice.catalog.schemas import (
+    BatchRef,
+    CatalogPage,
+    EntryRead,
+    FacetCount,
+    FieldRead,
+    ProviderRef,
+    ResourceRead,
+)
+from sluice.catalog.vocabulary import batch_title
+from sluice.core.i18n import translate
+from sluice.identity.models import Organization
+
+_FACET_VOCABULARY = {"domain": "domain", "open_level": "open_level"}
+
+
+def _fields(rows: list[ResourceField]) -> list[FieldRead]:
+    return [
+        FieldRead(name=f.name, title=f.title, type=f.type, field_class=f.field_class, rules=f.rules)
+        for f in rows
+    ]
+
+
+def _provider(org: Organization) -> ProviderRef:
+    return ProviderRef(id=org.id, code=org.code, name=org.name)
+
+
+def entries_read(
+    session: Session, entries: list[CatalogEntry], *, locale: str, with_fields: bool = False
+) -> list[EntryRead]:
+    resources = repository.resources_by_ids(session, [e.resource_id for e in entries])
+    providers = repository.organizations(session, {e.provider_id for e in entries})
+    numbers = repository.batch_numbers(session, {e.batch_id for e in entries})
+    fields = repository.fields_of(session, resources) if with_fields else {}
+    items = []
+    for entry in entries:
+        resource = resources[entry.resource_id]
+        number = numbers[entry.batch_id]
+        items.append(
+            EntryRead(
+                id=entry.id,
+                title=entry.title,
+                description=resource.description,
+                provider=_provider(providers[entry.provider_id]),
+                domain=entry.domain,
+                update_frequency=resource.update_frequency,
+                open_level=entry.open_level,
+                classification=resource.classification,
+                grade=resource.grade,
+                batch=BatchRef(number=number, title=batch_title(number, locale)),
+                version=entry.version,
+                published_at=entry.published_at,
+                has_data=resource.has_data,
+                fields=_fields(fields.get(resource.id, [])) if with_fields else None,
+            )
+        )
+    return items
+
+
+def catalog_page(
+    session: Session,
+    *,
+    q: str,
+    filters: dict[str, Any],
+    page: int,
+    page_size: int,
+    locale: str,
+) -> CatalogPage:
+    terms = search.terms(q)
+    phrase = search.normalize(q).strip()
+    if phrase and not terms:
+        # Only punctuation or single latin letters: nothing can match meaningfully.
+        return CatalogPage(total=0, page=page, page_size=page_size, items=[], facets={})
+    total, ids = repository.search(
+        session,
+        terms=terms,
+        phrase=phrase,
+        filters=filters,
+        limit=page_size,
+        offset=(page - 1) * page_size,
+    )
+    items = entries_read(session, repository.entries_by_ids(session, ids), locale=locale)
+    raw = repository.facet_counts(session, terms=terms, filters=filters)
+    providers = repository.organizations(session, {v for v, _ in raw["provider"]})
+    numbers = repository.batch_numbers(session, {v for v, _ in raw["batch"]})
+    facets: dict[str, list[FacetCount]] = {
+        "provider": [
+            FacetCount(value=providers[v].code, label=providers[v].name, count=n)
+            for v, n in raw["provider"]
+        ],
+        "batch": sorted(
+            (
+                FacetCount(value=str(numbers[v]), label=batch_title(numbers[v], locale), count=n)
+                for v, n in raw["batch"]
+            ),
+            key=lambda f: int(f.value),
+        ),
+    }
+    for name, vocabulary in _FACET_VOCABULARY.items():
+        facets[name] = [
+            FacetCount(value=v, label=translate(f"vocab.{vocabulary}.{v}", locale), count=n)
+            for v, n in raw[name]
+        ]
+    return CatalogPage(total=total, page=page, page_size=page_size, items=items, facets=facets)
+
+
+def resource_read(session: Session, resource: DataResource) -> ResourceRead:
+    return resources_read(session, [resource])[0]
+
+
+def resources_read(session: Session, resources: list[DataResource]) -> list[ResourceRead]:
+    fields = repository.fields_of(session, [r.id for r in resources])
+    providers = repository.organizations(session, {r.provider_id for r in resources})
+    return [
+        ResourceRead(
+            id=r.id,
+            code=r.code,
+            name=r.name,
+            description=r.description,
+            provider=_provider(providers[r.provider_id]),
+            domain=r.domain,
+            update_frequency=r.update_frequency,
+            open_level=r.open_level,
+            classification=r.classification,
+            grade=r.grade,
+            origin=r.origin,
+            shared_from=r.shared_from,
+            sharing_consent_at=r.sharing_consent_at,
+            has_data=r.has_data,
+            version=r.version,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            fields=_fields(fields.get(r.id, [])),
+        )
+        for r in resources
+    ]

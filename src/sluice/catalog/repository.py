@@ -1,0 +1,255 @@
+"""Every query of the catalog module."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from sluice.catalog.models import (
+    CatalogBatch,
+    CatalogEntry,
+    CatalogEntryVersion,
+    CatalogTerm,
+    DataResource,
+    ResourceField,
+)
+from sluice.identity.models import Organization
+
+
+def resource(session: Session, resource_id: uuid.UUID) -> DataResource | None:
+    return session.get(DataResource, resource_id)
+
+
+def resource_code_taken(session: Session, *, provider_id: uuid.UUID, code: str) -> bool:
+    query = select(func.count()).where(
+        DataResource.provider_id == provider_id, DataResource.code == code
+    )
+    return (session.scalar(query) or 0) > 0
+
+
+def resources(
+    session: Session,
+    *,
+    provider_id: uuid.UUID | None = None,
+    unlisted_only: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[int, list[DataResource]]:
+    conditions: list[ColumnElement[bool]] = []
+    if provider_id is not None:
+        conditions.append(DataResource.provider_id == provider_id)
+    if unlisted_only:
+        conditions.append(DataResource.id.not_in(select(CatalogEntry.resource_id)))
+    total = session.scalar(select(func.count()).select_from(DataResource).where(*conditions)) or 0
+    rows = session.scalars(
+        select(DataResource)
+        .where(*conditions)
+        .order_by(DataResource.provider_id, DataResource.code)
+        .limit(limit)
+        .offset(offset)
+    )
+    return total, list(rows)
+
+
+def fields_of(
+    session: Session, resource_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[ResourceField]]:
+    found: dict[uuid.UUID, list[ResourceField]] = defaultdict(list)
+    ids = list(resource_ids)
+    if not ids:
+        return found
+    rows = session.scalars(
+        select(ResourceField)
+        .where(ResourceField.resource_id.in_(ids))
+        .order_by(ResourceField.resource_id, ResourceField.position)
+    )
+    for row in rows:
+        found[row.resource_id].append(row)
+    return found
+
+
+def organizations(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Organization]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.scalars(select(Organization).where(Organization.id.in_(wanted)))
+    return {o.id: o for o in rows}
+
+
+def batch(session: Session, batch_id: uuid.UUID) -> CatalogBatch | None:
+    return session.get(CatalogBatch, batch_id)
+
+
+def batches(session: Session) -> list[tuple[CatalogBatch, int]]:
+    counts = (
+        select(CatalogEntry.batch_id, func.count().label("n"))
+        .group_by(CatalogEntry.batch_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(CatalogBatch, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.batch_id == CatalogBatch.id)
+        .order_by(CatalogBatch.number.desc())
+    )
+    return [(b, int(n)) for b, n in rows]
+
+
+def batch_numbers(session: Session, batch_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+    ids = set(batch_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(CatalogBatch.id, CatalogBatch.number).where(CatalogBatch.id.in_(ids))
+    )
+    return {batch_id: number for batch_id, number in rows}  # noqa: C416 - rows, not pairs
+
+
+def next_batch_number(session: Session) -> int:
+    return (session.scalar(select(func.max(CatalogBatch.number))) or 0) + 1
+
+
+def entry(session: Session, entry_id: uuid.UUID) -> CatalogEntry | None:
+    return session.get(CatalogEntry, entry_id)
+
+
+def entry_for_resource(session: Session, resource_id: uuid.UUID) -> CatalogEntry | None:
+    return session.scalar(select(CatalogEntry).where(CatalogEntry.resource_id == resource_id))
+
+
+def entries_of_batch(session: Session, batch_id: uuid.UUID) -> list[CatalogEntry]:
+    return list(
+        session.scalars(
+            select(CatalogEntry)
+            .where(CatalogEntry.batch_id == batch_id)
+            .order_by(CatalogEntry.title)
+        )
+    )
+
+
+def entries_by_ids(session: Session, ids: list[uuid.UUID]) -> list[CatalogEntry]:
+    if not ids:
+        return []
+    by_id = {e.id: e for e in session.scalars(select(CatalogEntry).where(CatalogEntry.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def resources_by_ids(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, DataResource]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {
+        r.id: r for r in session.scalars(select(DataResource).where(DataResource.id.in_(wanted)))
+    }
+
+
+def replace_terms(session: Session, entry_terms: dict[uuid.UUID, set[str]]) -> None:
+    """Re-index entries in bulk: one delete and one multi-row insert."""
+    if not entry_terms:
+        return
+    session.execute(delete(CatalogTerm).where(CatalogTerm.entry_id.in_(list(entry_terms))))
+    rows = [{"entry_id": e, "term": t} for e, ts in entry_terms.items() for t in ts]
+    for start in range(0, len(rows), 20000):
+        session.execute(insert(CatalogTerm), rows[start : start + 20000])
+
+
+def delete_terms(session: Session, entry_ids: list[uuid.UUID]) -> None:
+    if entry_ids:
+        session.execute(delete(CatalogTerm).where(CatalogTerm.entry_id.in_(entry_ids)))
+
+
+def versions(session: Session, entry_id: uuid.UUID) -> list[CatalogEntryVersion]:
+    return list(
+        session.scalars(
+            select(CatalogEntryVersion)
+            .where(CatalogEntryVersion.entry_id == entry_id)
+            .order_by(CatalogEntryVersion.version.desc())
+        )
+    )
+
+
+# --- search ----------------------------------------------------------------------------
+
+FACETS = ("provider", "domain", "open_level", "batch")
+
+
+def _facet_column(name: str) -> Any:
+    return {
+        "provider": CatalogEntry.provider_id,
+        "domain": CatalogEntry.domain,
+        "open_level": CatalogEntry.open_level,
+        "batch": CatalogEntry.batch_id,
+    }[name]
+
+
+def _published(
+    terms: set[str], filters: dict[str, Any], skip: str | None = None
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [CatalogEntry.status == "published"]
+    if terms:
+        matching = (
+            select(CatalogTerm.entry_id)
+            .where(CatalogTerm.term.in_(terms))
+            .group_by(CatalogTerm.entry_id)
+            .having(func.count() == len(terms))
+        )
+        conditions.append(CatalogEntry.id.in_(matching))
+    for name, value in filters.items():
+        if value is not None and name != skip:
+            conditions.append(_facet_column(name) == value)
+    return conditions
+
+
+def search(
+    session: Session,
+    *,
+    terms: set[str],
+    phrase: str,
+    filters: dict[str, Any],
+    limit: int,
+    offset: int,
+) -> tuple[int, list[uuid.UUID]]:
+    conditions = _published(terms, filters)
+    total = session.scalar(select(func.count()).select_from(CatalogEntry).where(*conditions)) or 0
+    query = select(CatalogEntry.id).where(*conditions)
+    if phrase:
+        # Entries whose title holds the whole query come first.
+        query = query.order_by(CatalogEntry.title.contains(phrase).desc())
+    query = query.order_by(CatalogEntry.title, CatalogEntry.id).limit(limit).offset(offset)
+    return total, list(session.scalars(query))
+
+
+def facet_counts(
+    session: Session, *, terms: set[str], filters: dict[str, Any]
+) -> dict[str, list[tuple[Any, int]]]:
+    """Counts per facet value, each facet ignoring its own filter (so choices stay visible)."""
+    result: dict[str, list[tuple[Any, int]]] = {}
+    for name in FACETS:
+        column = _facet_column(name)
+        rows = session.execute(
+            select(column, func.count())
+            .where(*_published(terms, filters, skip=name))
+            .group_by(column)
+            .order_by(func.count().desc())
+        )
+        result[name] = [(value, int(count)) for value, count in rows]
+    return result
+
+
+def published_entries(session: Session) -> list[CatalogEntry]:
+    return list(
+        session.scalars(
+            select(CatalogEntry)
+            .where(CatalogEntry.status == "published")
+            .order_by(CatalogEntry.title)
+        )
+    )
+
+
+def add_versions(session: Session, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(CatalogEntryVersion), rows[start : start + 5000])

@@ -1,0 +1,69 @@
+"""Chinese full-text search terms: character bigrams with synonyms expanded at index time.
+
+Chinese has no spaces, so a word tokenizer needs a dictionary; overlapping character
+bigrams need none and still find 企业 in 企业登记信息. Abbreviations people type (社保 for
+社会保险) are added to an entry's terms when its text holds the full form, so a query
+stays a plain AND over its own bigrams, answered from one indexed table.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Final
+
+#: Groups of interchangeable phrases: an entry mentioning any one is found by all.
+SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
+    ("社会保险", "社保"),
+    ("住房公积金", "公积金"),
+    ("医疗保险", "医保"),
+    ("最低生活保障", "低保"),
+    ("居民身份证", "身份证"),
+    ("不动产", "房产", "房屋"),
+    ("市场监督管理", "市场监管", "工商"),
+    ("机动车", "车辆", "汽车"),
+    ("税务", "纳税", "税收"),
+    ("供水", "水费", "自来水"),
+    ("供电", "电费", "用电"),
+    ("户籍", "户口", "人口"),
+    ("卫生健康", "卫健", "医疗"),
+    ("企业", "法人", "公司"),
+    ("营业执照", "执照"),
+)
+
+_CJK = re.compile(r"[\u3400-\u9fff]+")
+_WORD = re.compile(r"[a-z0-9_]+")
+
+
+def normalize(text: str) -> str:
+    """Full-width forms to half-width (NFKC) and lower case, so ＡＢＣ１ matches abc1."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _bigrams(run: str) -> Iterable[str]:
+    if len(run) == 1:
+        yield run
+    for i in range(len(run) - 1):
+        yield run[i : i + 2]
+
+
+def terms(text: str) -> set[str]:
+    """The terms a query must all match (no synonym expansion on the query side)."""
+    clean = normalize(text)
+    found = {bigram for run in _CJK.findall(clean) for bigram in _bigrams(run)}
+    found.update(word for word in _WORD.findall(clean) if len(word) >= 2)
+    return found
+
+
+def document_terms(*texts: str) -> set[str]:
+    """The terms an entry is indexed under: its own plus those of every synonym it holds."""
+    joined = normalize(" ".join(texts))
+    found = terms(joined)
+    # Single characters too, so a one-character query (水, 电) finds something.
+    found.update(char for run in _CJK.findall(joined) for char in run)
+    for group in SYNONYMS:
+        if any(phrase in joined for phrase in group):
+            for phrase in group:
+                found.update(terms(phrase))
+    return found
