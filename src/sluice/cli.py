@@ -70,13 +70,19 @@ def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
 @app.command()
 def demo(
     scale: Annotated[
-        float, typer.Option(min=0.01, help="Grow the data: 1 is about 1M rows, 100 about 100M.")
+        float,
+        typer.Option(
+            min=0.01,
+            help="Grow the data: 1 is about 1M rows and 6,900 catalog entries, 100 about "
+            "100M rows. Below 1 the catalog shrinks too, for quick trials.",
+        ),
     ] = 1.0,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve afterwards.")] = True,
     host: Host = "127.0.0.1",
     port: Port = 8000,
 ) -> None:
     """Build the demo city of 营口 and serve it; logins go to var/demo-credentials.json."""
+    from sluice.demo import catalog as demo_catalog
     from sluice.demo import city
 
     settings = _settings(host, port)
@@ -86,10 +92,21 @@ def demo(
         created = city.seed_identity(session, clock=SystemClock())
     started = time.perf_counter()
     datasets = city.build_sources(settings, scale=scale)
+    with database.unit_of_work() as session:
+        entries = demo_catalog.seed_catalog(
+            session,
+            clock=SystemClock(),
+            datasets=datasets,
+            seed=city.SEED,
+            target=demo_catalog.entries_for_scale(scale),
+        )
     seconds = time.perf_counter() - started
     path = city.write_credentials(settings, created=created, datasets=datasets)
     rows = sum(d["rows"] for d in datasets)
-    typer.echo(f"Demo city ready: {len(datasets)} source datasets, {rows:,} rows ({seconds:.1f} s)")
+    typer.echo(
+        f"Demo city ready: {len(datasets)} source datasets, {rows:,} rows, "
+        f"{entries:,} catalog entries ({seconds:.1f} s)"
+    )
     typer.echo(f"Logins (one per role): {path}")
     if serve:
         _serve(settings, host, port)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sluice.catalog.search import document_terms, normalize, terms
+from sluice.catalog.search import document_terms, normalize, single_characters, terms
 
 
 def test_a_two_character_query_is_found_inside_a_longer_title() -> None:
@@ -22,8 +22,9 @@ def test_full_width_and_case_do_not_matter() -> None:
     assert terms("uscc") <= document_terms("字段 USCC")
 
 
-def test_single_character_queries_match() -> None:
-    assert terms("水") <= document_terms("居民用水缴费")
+def test_single_characters_are_left_to_the_title_match() -> None:
+    assert terms("水") == set()
+    assert single_characters("水 电费") == ["水"]
 
 
 @given(st.text(alphabet="企业社会保险公积金登记信息不动产户籍人口", min_size=2, max_size=12))

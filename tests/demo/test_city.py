@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import json
+import shutil
 import stat
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import distinct, func, select
 from stdnum.cn import uscc
 from typer.testing import CliRunner
 
+from sluice.catalog.models import CatalogEntry
 from sluice.cli import app as cli
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.settings import Settings, get_settings
+from sluice.demo import catalog as demo_catalog
+from sluice.demo import city
 from sluice.demo.city import ACCOUNTS, COMPANIES, credit_code
+from sluice.demo.datasets import build_datasets
 from sluice.identity.permissions import Role
 
 runner = CliRunner()
@@ -43,6 +50,7 @@ def test_demo_writes_one_working_login_per_role(
     result = runner.invoke(cli, ["demo", "--no-serve", "--scale", "0.01", "--port", "8123"])
     assert result.exit_code == 0, result.output
     assert "Demo city ready: 12 source datasets" in result.output
+    assert "124 catalog entries" in result.output  # a trial scale lists a share of the 6,900
     path = demo_env.credentials_path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     document = json.loads(path.read_text())
@@ -79,3 +87,36 @@ def test_running_the_demo_again_keeps_logins_and_data(demo_env: Settings) -> Non
     assert again.exit_code == 0, again.output
     assert json.loads(demo_env.credentials_path.read_text())["accounts"] == first["accounts"]
     assert residents.stat().st_mtime_ns == built_at  # same seed and scale: not rebuilt
+
+
+def test_the_full_demo_catalog_has_the_plans_numbers(
+    tmp_path: Path, sqlite_template: Path, clock: FixedClock
+) -> None:
+    """6,900+ published entries from 31+ departments (SQLite only: it takes a while)."""
+    path = tmp_path / "full.db"
+    shutil.copy(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    sources = tmp_path / "sources"
+    datasets = [city._summary(d) for d in build_datasets(sources_dir=sources, seed=1, scale=0.01)]
+    with database.unit_of_work() as session:
+        city.seed_identity(session, clock=clock)
+        entries = demo_catalog.seed_catalog(session, clock=clock, datasets=datasets, seed=1)
+    assert entries >= 6_900
+    with database.unit_of_work() as session:
+        providers = session.scalar(
+            select(func.count(distinct(CatalogEntry.provider_id))).where(
+                CatalogEntry.status == "published"
+            )
+        )
+        published = session.scalar(
+            select(func.count()).select_from(CatalogEntry).where(CatalogEntry.status == "published")
+        )
+        closed_listed = session.scalar(
+            select(func.count())
+            .select_from(CatalogEntry)
+            .where(CatalogEntry.open_level == "closed")
+        )
+    assert published == entries
+    assert providers is not None and providers >= 31
+    assert closed_listed == 0
+    database.dispose()

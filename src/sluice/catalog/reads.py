@@ -78,19 +78,21 @@ def catalog_page(
 ) -> CatalogPage:
     terms = search.terms(q)
     phrase = search.normalize(q).strip()
-    if phrase and not terms:
+    singles = search.single_characters(q)
+    if phrase and not terms and not singles:
         # Only punctuation or single latin letters: nothing can match meaningfully.
         return CatalogPage(total=0, page=page, page_size=page_size, items=[], facets={})
     total, ids = repository.search(
         session,
         terms=terms,
+        singles=singles,
         phrase=phrase,
         filters=filters,
         limit=page_size,
         offset=(page - 1) * page_size,
     )
     items = entries_read(session, repository.entries_by_ids(session, ids), locale=locale)
-    raw = repository.facet_counts(session, terms=terms, filters=filters)
+    raw = repository.facet_counts(session, terms=terms, singles=singles, filters=filters)
     providers = repository.organizations(session, {v for v, _ in raw["provider"]})
     numbers = repository.batch_numbers(session, {v for v, _ in raw["batch"]})
     facets: dict[str, list[FacetCount]] = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy import ColumnElement, Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from sluice.catalog.models import (
@@ -19,6 +19,10 @@ from sluice.catalog.models import (
     ResourceField,
 )
 from sluice.identity.models import Organization
+
+# The tables themselves, for bulk inserts through Core.
+_TERMS = cast(Table, CatalogTerm.__table__)
+_VERSIONS = cast(Table, CatalogEntryVersion.__table__)
 
 
 def resource(session: Session, resource_id: uuid.UUID) -> DataResource | None:
@@ -121,6 +125,19 @@ def entry_for_resource(session: Session, resource_id: uuid.UUID) -> CatalogEntry
     return session.scalar(select(CatalogEntry).where(CatalogEntry.resource_id == resource_id))
 
 
+def entries_for_resources(
+    session: Session, resource_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, CatalogEntry]:
+    found: dict[uuid.UUID, CatalogEntry] = {}
+    for start in range(0, len(resource_ids), 5000):
+        chunk = resource_ids[start : start + 5000]
+        for entry in session.scalars(
+            select(CatalogEntry).where(CatalogEntry.resource_id.in_(chunk))
+        ):
+            found[entry.resource_id] = entry
+    return found
+
+
 def entries_of_batch(session: Session, batch_id: uuid.UUID) -> list[CatalogEntry]:
     return list(
         session.scalars(
@@ -151,10 +168,15 @@ def replace_terms(session: Session, entry_terms: dict[uuid.UUID, set[str]]) -> N
     """Re-index entries in bulk: one delete and one multi-row insert."""
     if not entry_terms:
         return
-    session.execute(delete(CatalogTerm).where(CatalogTerm.entry_id.in_(list(entry_terms))))
+    ids = list(entry_terms)
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        session.execute(delete(CatalogTerm).where(CatalogTerm.entry_id.in_(chunk)))
     rows = [{"entry_id": e, "term": t} for e, ts in entry_terms.items() for t in ts]
-    for start in range(0, len(rows), 20000):
-        session.execute(insert(CatalogTerm), rows[start : start + 20000])
+    # Core executemany: the ORM's per-row bookkeeping costs 10x here and buys nothing.
+    connection = session.connection()
+    for start in range(0, len(rows), 50000):
+        connection.execute(insert(_TERMS), rows[start : start + 50000])
 
 
 def delete_terms(session: Session, entry_ids: list[uuid.UUID]) -> None:
@@ -187,9 +209,10 @@ def _facet_column(name: str) -> Any:
 
 
 def _published(
-    terms: set[str], filters: dict[str, Any], skip: str | None = None
+    terms: set[str], singles: list[str], filters: dict[str, Any], skip: str | None = None
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [CatalogEntry.status == "published"]
+    conditions.extend(CatalogEntry.title.contains(char, autoescape=True) for char in singles)
     if terms:
         matching = (
             select(CatalogTerm.entry_id)
@@ -208,12 +231,13 @@ def search(
     session: Session,
     *,
     terms: set[str],
+    singles: list[str],
     phrase: str,
     filters: dict[str, Any],
     limit: int,
     offset: int,
 ) -> tuple[int, list[uuid.UUID]]:
-    conditions = _published(terms, filters)
+    conditions = _published(terms, singles, filters)
     total = session.scalar(select(func.count()).select_from(CatalogEntry).where(*conditions)) or 0
     query = select(CatalogEntry.id).where(*conditions)
     if phrase:
@@ -224,7 +248,7 @@ def search(
 
 
 def facet_counts(
-    session: Session, *, terms: set[str], filters: dict[str, Any]
+    session: Session, *, terms: set[str], singles: list[str], filters: dict[str, Any]
 ) -> dict[str, list[tuple[Any, int]]]:
     """Counts per facet value, each facet ignoring its own filter (so choices stay visible)."""
     result: dict[str, list[tuple[Any, int]]] = {}
@@ -232,7 +256,7 @@ def facet_counts(
         column = _facet_column(name)
         rows = session.execute(
             select(column, func.count())
-            .where(*_published(terms, filters, skip=name))
+            .where(*_published(terms, singles, filters, skip=name))
             .group_by(column)
             .order_by(func.count().desc())
         )
@@ -251,5 +275,6 @@ def published_entries(session: Session) -> list[CatalogEntry]:
 
 
 def add_versions(session: Session, rows: list[dict[str, Any]]) -> None:
+    connection = session.connection()
     for start in range(0, len(rows), 5000):
-        session.execute(insert(CatalogEntryVersion), rows[start : start + 5000])
+        connection.execute(insert(_VERSIONS), rows[start : start + 5000])

@@ -42,10 +42,13 @@ def normalize(text: str) -> str:
 
 
 def _bigrams(run: str) -> Iterable[str]:
-    if len(run) == 1:
-        yield run
     for i in range(len(run) - 1):
         yield run[i : i + 2]
+
+
+def single_characters(query: str) -> list[str]:
+    """One-character CJK words of a query (水, 电): matched on titles, not through terms."""
+    return [run for run in _CJK.findall(normalize(query)) if len(run) == 1]
 
 
 def terms(text: str) -> set[str]:
@@ -60,8 +63,6 @@ def document_terms(*texts: str) -> set[str]:
     """The terms an entry is indexed under: its own plus those of every synonym it holds."""
     joined = normalize(" ".join(texts))
     found = terms(joined)
-    # Single characters too, so a one-character query (水, 电) finds something.
-    found.update(char for run in _CJK.findall(joined) for char in run)
     for group in SYNONYMS:
         if any(phrase in joined for phrase in group):
             for phrase in group:

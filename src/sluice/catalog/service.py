@@ -105,6 +105,7 @@ def create_resource_row(
     """Insert a resource and its fields (the demo seeds through here as the system)."""
     now = clock.now()
     resource = DataResource(
+        id=uuid.uuid4(),  # set here so no flush is needed before the fields refer to it
         provider_id=provider_id,
         code=data.code,
         name=data.name.strip(),
@@ -122,7 +123,6 @@ def create_resource_row(
         updated_at=now,
     )
     session.add(resource)
-    session.flush()
     for position, spec in enumerate(data.fields):
         session.add(
             ResourceField(
@@ -275,11 +275,12 @@ def add_to_batch(
     if missing:
         raise NotFound("catalog.resource_unknown")
     entries = []
+    listed = repository.entries_for_resources(session, list(found))
     for resource_id in dict.fromkeys(resource_ids):
         resource = found[resource_id]
         if resource.open_level == "closed":
             raise InvalidInput("catalog.closed_not_listable", name=resource.name)
-        existing = repository.entry_for_resource(session, resource.id)
+        existing = listed.get(resource.id)
         if existing is not None:
             numbers = repository.batch_numbers(session, [existing.batch_id])
             raise Conflict(

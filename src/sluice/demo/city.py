@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
 from sluice.core.clock import Clock
 from sluice.core.settings import Settings
 from sluice.dataplane.checksums import org_code_check_chars, uscc_from_bodies
-from sluice.demo.datasets import PROVIDERS, DemoDataset, build_datasets
+from sluice.demo.catalog import EXTRA_PROVIDERS
+from sluice.demo.datasets import PROVIDERS, DemoDataset, DemoField, build_datasets
 from sluice.identity import repository as identity_repo
 from sluice.identity import service as identity
 from sluice.identity.permissions import OrgKind, Role
@@ -104,7 +107,9 @@ def credit_code(body16: str) -> str:
 
 
 def all_orgs() -> list[DemoOrg]:
-    providers = [DemoOrg(code, OrgKind.PROVIDER, zh, en) for code, zh, en in PROVIDERS]
+    providers = [
+        DemoOrg(code, OrgKind.PROVIDER, zh, en) for code, zh, en in (*PROVIDERS, *EXTRA_PROVIDERS)
+    ]
     return [*CORE_ORGS, *providers, *COMPANIES]
 
 
@@ -161,7 +166,7 @@ def build_sources(settings: Settings, *, scale: float) -> list[dict[str, Any]]:
     Returns the manifest's dataset list (provider, code, title, rows, path).
     """
     marker = settings.sources_dir / "manifest.json"
-    wanted = {"seed": SEED, "scale": scale}
+    wanted = {"seed": SEED, "scale": scale, "manifest": 2}
     if marker.exists() and json.loads(marker.read_text()).get("build") == wanted:
         listed: list[dict[str, Any]] = json.loads(marker.read_text())["datasets"]
         if all(Path(d["path"]).exists() for d in listed):
@@ -181,7 +186,24 @@ def _summary(dataset: DemoDataset) -> dict[str, Any]:
         "title": dataset.title_zh,
         "rows": dataset.rows,
         "path": str(dataset.path),
+        "description": dataset.description_zh,
+        "update_frequency": dataset.update_frequency,
+        "fields": [_field_summary(dataset, f) for f in dataset.fields],
     }
+
+
+def _field_summary(dataset: DemoDataset, field: DemoField) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        "name": field.name,
+        "type": field.type,
+        "class": field.field_class,
+        "title": field.title_zh,
+    }
+    if field.type == "enum":
+        # An enum's allowed values are the ones the department's system actually uses.
+        column = pq.read_table(dataset.path, columns=[field.name]).column(field.name)
+        summary["values"] = sorted(v for v in pc.unique(column).to_pylist() if v is not None)
+    return summary
 
 
 def write_credentials(
