@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sluice.catalog import repository, search
+from sluice.catalog import index, repository, search
 from sluice.catalog.models import CatalogEntry, DataResource, ResourceField
 from sluice.catalog.schemas import (
     BatchRef,
@@ -82,8 +82,7 @@ def catalog_page(
     if phrase and not terms and not singles:
         # Only punctuation or single latin letters: nothing can match meaningfully.
         return CatalogPage(total=0, page=page, page_size=page_size, items=[], facets={})
-    total, ids = repository.search(
-        session,
+    matches = index.current(session).search(
         terms=terms,
         singles=singles,
         phrase=phrase,
@@ -91,19 +90,23 @@ def catalog_page(
         limit=page_size,
         offset=(page - 1) * page_size,
     )
-    items = entries_read(session, repository.entries_by_ids(session, ids), locale=locale)
-    raw = repository.facet_counts(session, terms=terms, singles=singles, filters=filters)
+    total, raw = matches.total, matches.facets
+    # The page itself is read from the database: never older than the database.
+    found = [e for e in repository.entries_by_ids(session, matches.ids) if e.status == "published"]
+    items = entries_read(session, found, locale=locale)
     providers = repository.organizations(session, {v for v, _ in raw["provider"]})
     numbers = repository.batch_numbers(session, {v for v, _ in raw["batch"]})
     facets: dict[str, list[FacetCount]] = {
         "provider": [
             FacetCount(value=providers[v].code, label=providers[v].name, count=n)
             for v, n in raw["provider"]
+            if v in providers
         ],
         "batch": sorted(
             (
                 FacetCount(value=str(numbers[v]), label=batch_title(numbers[v], locale), count=n)
                 for v, n in raw["batch"]
+                if v in numbers
             ),
             key=lambda f: int(f.value),
         ),
