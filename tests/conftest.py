@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from sluice.catalog import index as catalog_index
 from sluice.core.clock import SHANGHAI, FixedClock
 from sluice.core.database import Database
 from sluice.core.migrate import upgrade
@@ -120,6 +121,7 @@ def database(
         yield db
     finally:
         _truncate_all(db, postgres.schema)
+        catalog_index.reset()  # the emptied database must not meet yesterday's index
         db.dispose()
 
 
