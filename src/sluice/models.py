@@ -18,6 +18,7 @@ from sluice.identity.models import (
     Organization,
     User,
 )
+from sluice.quality.tickets_models import CorrectionTicket
 
 __all__ = [
     "AccessToken",
@@ -29,6 +30,7 @@ __all__ = [
     "CatalogEntryVersion",
     "CatalogTerm",
     "ConsoleSession",
+    "CorrectionTicket",
     "DataResource",
     "Membership",
     "Organization",

@@ -50,6 +50,14 @@ class Settings(BaseSettings):
         default=False,
         description="Mark session cookies Secure (set true behind HTTPS in production).",
     )
+    ticket_answer_working_days: int = Field(
+        default=5,
+        ge=1,
+        le=60,
+        description="Working days a data provider has to answer a correction ticket, counted "
+        "on the Chinese statutory calendar (holidays and adjusted workdays) from the day after "
+        "filing.",
+    )
 
     @property
     def sqlite_path(self) -> Path:

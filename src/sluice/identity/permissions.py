@@ -56,6 +56,10 @@ class Permission(StrEnum):
     API_KEYS_MANAGE = "api_keys.manage"
     AUDIT_READ = "audit.read"
     GATEWAY_INVOKE = "gateway.invoke"
+    TICKETS_READ = "tickets.read"
+    TICKETS_FILE = "tickets.file"
+    TICKETS_ANSWER = "tickets.answer"
+    TICKETS_CLOSE = "tickets.close"
     RESOURCES_MANAGE = "catalog.resources.manage"
     RESOURCES_READ = "catalog.resources.read"
     CATALOG_COMPILE = "catalog.compile"
@@ -89,6 +93,24 @@ PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
     ),
     Permission.GATEWAY_INVOKE: PermissionSpec(
         frozenset({Role.BUYER}), "调用数据产品接口", "Call data product APIs"
+    ),
+    Permission.TICKETS_READ: PermissionSpec(
+        frozenset({Role.BUREAU, Role.OPERATOR, Role.PROVIDER}),
+        "查看纠错工单",
+        "Read correction tickets",
+    ),
+    Permission.TICKETS_FILE: PermissionSpec(
+        frozenset({Role.BUREAU, Role.OPERATOR, Role.PROVIDER}),
+        "提交纠错工单",
+        "File correction tickets",
+    ),
+    Permission.TICKETS_ANSWER: PermissionSpec(
+        frozenset({Role.PROVIDER}), "答复本部门数据的纠错工单", "Answer tickets on own data"
+    ),
+    Permission.TICKETS_CLOSE: PermissionSpec(
+        frozenset({Role.BUREAU, Role.OPERATOR, Role.PROVIDER}),
+        "关闭纠错工单（提交方或数据局）",
+        "Close correction tickets (filer or bureau)",
     ),
     Permission.RESOURCES_MANAGE: PermissionSpec(
         frozenset({Role.PROVIDER}), "登记本部门数据资源", "Register own department's resources"

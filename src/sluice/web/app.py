@@ -18,6 +18,7 @@ from sluice.core.settings import Settings, get_settings
 from sluice.gateway import api as gateway_api
 from sluice.identity import api as identity_api
 from sluice.identity import pages as identity_pages
+from sluice.quality import tickets_api, tickets_pages
 from sluice.web import errors
 from sluice.web.pages import console, portal
 
@@ -30,12 +31,14 @@ PAGE_ROUTERS = (
     identity_pages.router,
     audit_pages.router,
     catalog_pages.router,
+    tickets_pages.router,
 )
 API_ROUTERS = (
     identity_api.router,
     audit_api.router,
     gateway_api.router,
     catalog_api.router,
+    tickets_api.router,
 )
 
 
