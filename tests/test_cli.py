@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -67,3 +68,80 @@ def test_users_create_explains_bad_input_and_changes_nothing(
     assert "No organization with code 'nope'" in unknown.output
     with database.unit_of_work() as session:
         assert session.scalars(select(User)).all() == []
+
+
+def test_quality_check_prints_the_documented_json(tmp_path: Path) -> None:
+    from tests.dataplane.test_service import CSV, FIELDS
+
+    source = tmp_path / "residents.csv"
+    source.write_bytes(CSV.encode("gb18030"))
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps({"fields": FIELDS}, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(
+        app, ["quality", "check", str(source), "--schema", str(schema), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {
+        "rows_total": 6,
+        "rows_rejected": 4,
+        "failures": {
+            "id_number": {"id_number": 1, "unique": 1, "required": 1},
+            "mobile": {"mobile": 1},
+        },
+    }
+
+
+def test_quality_check_explains_a_bad_schema(tmp_path: Path) -> None:
+    source = tmp_path / "x.csv"
+    source.write_text("a\n1\n")
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps({"fields": [{"name": "a", "type": "blob"}]}))
+    result = runner.invoke(app, ["quality", "check", str(source), "--schema", str(schema)])
+    assert result.exit_code == 2
+    assert "blob" in result.output
+
+
+def test_ingest_command_stores_a_version_and_repeats_are_no_ops(
+    cli_env: Settings, database: Database, tmp_path: Path
+) -> None:
+    from sluice.catalog import service as catalog
+    from sluice.catalog.schemas import ResourceCreate
+    from sluice.core.clock import SystemClock
+    from sluice.identity.models import Organization
+    from tests.catalog.factories import provider_principal
+    from tests.dataplane.test_service import CSV, FIELDS
+
+    with database.unit_of_work() as session:
+        org = Organization(
+            code="gaj", kind="provider", name="营口市公安局", created_at=SystemClock().now()
+        )
+        session.add(org)
+        session.flush()
+        catalog.register_resource(
+            session,
+            actor=provider_principal(org.id),
+            clock=SystemClock(),
+            data=ResourceCreate.model_validate(
+                {
+                    "code": "residents",
+                    "name": "户籍人口",
+                    "domain": "governance",
+                    "update_frequency": "daily",
+                    "open_level": "conditional",
+                    "classification": "population",
+                    "grade": "3",
+                    "fields": FIELDS,
+                }
+            ),
+        )
+    source = tmp_path / "residents.csv"
+    source.write_text(CSV, encoding="utf-8")
+    first = runner.invoke(app, ["ingest", "gaj/residents", str(source)])
+    assert first.exit_code == 0, first.output
+    report = json.loads(first.output)
+    assert (report["status"], report["version"], report["rows_rejected"]) == ("ingested", 1, 4)
+    again = runner.invoke(app, ["ingest", "gaj/residents", str(source)])
+    assert json.loads(again.output)["status"] == "duplicate"
+    unknown = runner.invoke(app, ["ingest", "gaj/nothing", str(source)])
+    assert unknown.exit_code == 2
+    assert "数据资源不存在" in unknown.output

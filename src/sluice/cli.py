@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,9 +19,11 @@ app = typer.Typer(
     add_completion=False,
 )
 db_app = typer.Typer(help="Control-plane database.", no_args_is_help=True)
+quality_app = typer.Typer(help="Data quality: checks and assessments.", no_args_is_help=True)
 users_app = typer.Typer(help="Console users.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(quality_app, name="quality")
 
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 Port = Annotated[int, typer.Option(help="Port to listen on.")]
@@ -84,6 +86,7 @@ def demo(
     """Build the demo city of 营口 and serve it; logins go to var/demo-credentials.json."""
     from sluice.demo import catalog as demo_catalog
     from sluice.demo import city
+    from sluice.demo import data as demo_data
 
     settings = _settings(host, port)
     database = Database(settings.resolved_database_url)
@@ -100,12 +103,16 @@ def demo(
             seed=city.SEED,
             target=demo_catalog.entries_for_scale(scale),
         )
+    ingested = demo_data.ingest_sources(
+        database, settings=settings, clock=SystemClock(), datasets=datasets
+    )
+    demo_data.seed_quality(database, settings=settings, clock=SystemClock())
     seconds = time.perf_counter() - started
     path = city.write_credentials(settings, created=created, datasets=datasets)
     rows = sum(d["rows"] for d in datasets)
     typer.echo(
         f"Demo city ready: {len(datasets)} source datasets, {rows:,} rows, "
-        f"{entries:,} catalog entries ({seconds:.1f} s)"
+        f"{entries:,} catalog entries, {ingested} datasets ingested ({seconds:.1f} s)"
     )
     typer.echo(f"Logins (one per role): {path}")
     if serve:
@@ -164,3 +171,137 @@ def users_create(
     except SluiceError as error:
         typer.echo(error.detail(settings.default_locale), err=True)
         raise typer.Exit(2) from None
+
+
+@app.command()
+def ingest(
+    resource: Annotated[str, typer.Argument(help="PROVIDER/RESOURCE codes, e.g. gaj/residents.")],
+    source: Annotated[
+        str | None, typer.Argument(help="CSV (UTF-8 or GB18030), Excel or Parquet file.")
+    ] = None,
+    db_url: Annotated[
+        str | None, typer.Option(help="Pull from this database (SQLAlchemy URL) instead.")
+    ] = None,
+    query: Annotated[str | None, typer.Option(help="SQL query to pull (with --db-url).")] = None,
+    table: Annotated[str | None, typer.Option(help="Table to pull (with --db-url).")] = None,
+) -> None:
+    """Ingest a file or a database pull into a resource as a new version; prints the report."""
+    from pathlib import Path
+
+    from sluice.core.errors import SluiceError
+    from sluice.dataplane import service
+    from sluice.dataplane.readers import SqlSource
+    from sluice.identity.principal import Principal
+
+    settings = _settings()
+    database = Database(settings.resolved_database_url)
+    upgrade(database.engine)
+    if (source is None) == (db_url is None):
+        typer.echo("Give either a file or --db-url with --query or --table.", err=True)
+        raise typer.Exit(2)
+    try:
+        pulled = SqlSource(db_url, query=query, table=table) if db_url else None
+    except ValueError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    where = pulled or Path(str(source))
+    if isinstance(where, Path) and not where.is_file():
+        typer.echo(f"No such file: {where}", err=True)
+        raise typer.Exit(2)
+    try:
+        with database.unit_of_work() as session:
+            found = _resource_by_codes(session, resource)
+            run = service.ingest(
+                session,
+                actor=Principal.system("cli"),
+                clock=SystemClock(),
+                settings=settings,
+                resource_id=found,
+                source=where,
+                source_name=str(source) if source else f"database: {query or table}",
+            )
+            typer.echo(
+                json.dumps(
+                    {
+                        "run": str(run.id),
+                        "status": run.status,
+                        "version": run.version,
+                        **run.report,
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+    except SluiceError as error:
+        typer.echo(error.detail(settings.default_locale), err=True)
+        raise typer.Exit(2) from None
+
+
+def _resource_by_codes(session: Any, codes: str) -> Any:
+    from sqlalchemy import select
+
+    from sluice.catalog.models import DataResource
+    from sluice.core.errors import NotFound
+    from sluice.identity.models import Organization
+
+    provider_code, _, resource_code = codes.partition("/")
+    found = session.scalar(
+        select(DataResource.id)
+        .join(Organization, Organization.id == DataResource.provider_id)
+        .where(Organization.code == provider_code, DataResource.code == resource_code)
+    )
+    if found is None:
+        raise NotFound("catalog.resource_unknown")
+    return found
+
+
+@quality_app.command("check")
+def quality_check(
+    file: Annotated[str, typer.Argument(help="CSV, Excel or Parquet file to check.")],
+    schema: Annotated[str, typer.Option(help='Schema JSON file: {"fields": [...]}.')],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Clean and validate a file against a schema without ingesting anything."""
+    from pathlib import Path
+
+    from sluice.dataplane.check import check_file
+    from sluice.dataplane.readers import SourceError
+    from sluice.dataplane.schema import DatasetSchema, SchemaError
+
+    try:
+        document = json.loads(Path(schema).read_text(encoding="utf-8"))
+        parsed = DatasetSchema.from_json(document)
+        result = check_file(Path(file), parsed)
+    except FileNotFoundError as error:
+        typer.echo(f"No such file: {error.filename}", err=True)
+        raise typer.Exit(2) from None
+    except (json.JSONDecodeError, SchemaError, SourceError) as error:
+        typer.echo(f"{type(error).__name__}: {error}", err=True)
+        raise typer.Exit(2) from None
+    summary = result.as_json()
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    typer.echo(f"rows: {summary['rows_total']:,}  rejected: {summary['rows_rejected']:,}")
+    for field, rules in summary["failures"].items():
+        for rule, count in rules.items():
+            typer.echo(f"  {field:<24} {rule:<16} {count:,}")
+
+
+@quality_app.command("assess")
+def quality_assess() -> None:
+    """Score every provider now (run it on a schedule); prints the scoreboard."""
+    from sluice.identity.principal import Principal
+    from sluice.quality import service
+
+    settings = _settings()
+    database = Database(settings.resolved_database_url)
+    upgrade(database.engine)
+    system = Principal.system("cli")
+    with database.unit_of_work() as session:
+        service.assess(session, actor=system, clock=SystemClock())
+        board = service.scoreboard(session, actor=system)
+    for row in board["providers"]:
+        typer.echo(
+            f"{row['score']:6.2f}  {row['provider']}  (overdue tickets: {row['overdue_tickets']})"
+        )

@@ -10,6 +10,7 @@ from sluice.catalog.models import (
     ResourceField,
 )
 from sluice.core.database import Base
+from sluice.dataplane.models import DatasetVersion, IngestionRun
 from sluice.identity.models import (
     AccessToken,
     ApiKey,
@@ -18,6 +19,7 @@ from sluice.identity.models import (
     Organization,
     User,
 )
+from sluice.quality.models import ProviderAssessment
 from sluice.quality.tickets_models import CorrectionTicket
 
 __all__ = [
@@ -32,8 +34,11 @@ __all__ = [
     "ConsoleSession",
     "CorrectionTicket",
     "DataResource",
+    "DatasetVersion",
+    "IngestionRun",
     "Membership",
     "Organization",
+    "ProviderAssessment",
     "ResourceField",
     "User",
 ]

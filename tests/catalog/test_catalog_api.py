@@ -215,3 +215,18 @@ def test_bad_resource_input_is_explained(
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert {"code", "name", "domain", "update_frequency", "grade", "fields.0.type"} <= fields
+
+
+def test_fields_the_data_plane_could_not_check_are_refused_at_registration(
+    client: TestClient, database: Database, clock: FixedClock
+) -> None:
+    provider = bearer(client, make_account(database, clock, Role.PROVIDER))
+    base = resource_data("base", "模板资源").model_dump(by_alias=True)
+    response = client.post(
+        "/api/v1/resources",
+        json={**base, "fields": [{"name": "age", "type": "int", "class": "public", "min": "old"}]},
+        headers=provider,
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("数据项定义有误：")
+    assert "age" in response.json()["detail"]

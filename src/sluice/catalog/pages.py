@@ -24,6 +24,7 @@ from sluice.catalog.vocabulary import (
 )
 from sluice.core.errors import NotFound, SluiceError
 from sluice.core.i18n import add_messages, translate
+from sluice.dataplane import service as dataplane_service
 from sluice.identity.permissions import OrgKind
 from sluice.identity.permissions import Permission as P
 from sluice.identity.principal import Principal
@@ -311,12 +312,14 @@ def resource_page(
     locale: Locale,
 ) -> HTMLResponse:
     resource = catalog_api.get_resource(resource_id, actor, session)
+    runs = dataplane_service.runs_of(session, resource.id) if actor.has(P.QUALITY_READ) else []
     return render(
         request,
         "catalog/resource.html",
         {
             "resource": resource,
             "vocab": _vocab(locale),
+            "runs": runs,
             "own": resource.provider.id == actor.organization_id,
         },
     )

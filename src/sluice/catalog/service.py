@@ -20,6 +20,7 @@ from sluice.catalog.vocabulary import batch_title
 from sluice.core.clock import Clock
 from sluice.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from sluice.core.i18n import MessageRef, add_messages
+from sluice.dataplane.schema import DatasetSchema, SchemaError
 from sluice.identity.models import Organization
 from sluice.identity.permissions import OrgKind, Permission
 from sluice.identity.principal import Principal
@@ -71,6 +72,7 @@ add_messages(
             "be marked not open.",
         ),
         "catalog.entry_unknown": ("目录条目不存在。", "The catalog entry does not exist."),
+        "catalog.bad_fields": ("数据项定义有误：{problem}", "The fields are not valid: {problem}"),
     }
 )
 
@@ -88,6 +90,13 @@ def register_resource(
     provider_id = _own_provider(actor)
     if repository.resource_code_taken(session, provider_id=provider_id, code=data.code):
         raise Conflict("catalog.resource_code_taken", code=data.code)
+    if data.fields:
+        # The data plane must be able to check and store what the catalog declares.
+        document = {"fields": [f.model_dump(by_alias=True, exclude_none=True) for f in data.fields]}
+        try:
+            DatasetSchema.from_json(document)
+        except SchemaError as error:
+            raise InvalidInput("catalog.bad_fields", problem=str(error)) from error
     return create_resource_row(
         session, actor=actor, clock=clock, provider_id=provider_id, data=data
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,6 +58,16 @@ class Settings(BaseSettings):
         description="Working days a data provider has to answer a correction ticket, counted "
         "on the Chinese statutory calendar (holidays and adjusted workdays) from the day after "
         "filing.",
+    )
+
+    masking_profiles: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Masking profiles that override or extend the defaults, as JSON: "
+        '{"bank_card": {"keep_first": 6, "keep_last": 4}}. Keys: keep_first, keep_last, '
+        "mask_char, mask_width, keep_surname, keep_pattern.",
+    )
+    upload_max_mb: int = Field(
+        default=512, ge=1, description="Largest file a provider may upload in the console, in MB."
     )
 
     @property

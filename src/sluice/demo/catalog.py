@@ -400,9 +400,27 @@ def _dataset_resource(dataset: dict[str, Any]) -> ResourceCreate:
             "open_level": "conditional",
             "classification": "legal_entity" if legal else "population",
             "grade": "3" if "identifier" in kinds else "2",
-            "fields": dataset["fields"],
+            "fields": [_rules_for(dataset["code"], f) for f in dataset["fields"]],
         }
     )
+
+
+#: Key fields the departments declare required and unique, and the cross-dataset rule
+#: that an enterprise's legal representative is a registered resident.
+_KEYS = {("residents", "id_number"), ("enterprises", "uscc")}
+_REFERENCES = {
+    ("enterprises", "legal_rep_id_number"): {"resource": "gaj/residents", "field": "id_number"}
+}
+
+
+def _rules_for(dataset: str, field: dict[str, Any]) -> dict[str, Any]:
+    rules = dict(field)
+    if (dataset, field["name"]) in _KEYS:
+        rules.update(required=True, unique=True)
+    reference = _REFERENCES.get((dataset, field["name"]))
+    if reference:
+        rules["references"] = reference
+    return rules
 
 
 def entries_for_scale(scale: float) -> int:

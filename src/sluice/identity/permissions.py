@@ -65,6 +65,7 @@ class Permission(StrEnum):
     CATALOG_COMPILE = "catalog.compile"
     DATA_INGEST = "data.ingest"
     QUALITY_READ = "quality.read"
+    QUALITY_ASSESS = "quality.assess"
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,9 @@ PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
     ),
     Permission.DATA_INGEST: PermissionSpec(
         frozenset({Role.PROVIDER}), "上传和汇聚本部门数据", "Upload own department's data"
+    ),
+    Permission.QUALITY_ASSESS: PermissionSpec(
+        frozenset({Role.BUREAU}), "组织数据质量评估", "Run quality assessments"
     ),
     Permission.QUALITY_READ: PermissionSpec(
         frozenset({Role.PROVIDER, Role.BUREAU}), "查看数据质量报告", "Read data quality reports"

@@ -15,9 +15,13 @@ from sluice.catalog import pages as catalog_pages
 from sluice.core.clock import Clock, SystemClock
 from sluice.core.database import Database
 from sluice.core.settings import Settings, get_settings
+from sluice.dataplane import api as dataplane_api
+from sluice.dataplane import pages as dataplane_pages
 from sluice.gateway import api as gateway_api
 from sluice.identity import api as identity_api
 from sluice.identity import pages as identity_pages
+from sluice.quality import api as quality_api
+from sluice.quality import pages as quality_pages
 from sluice.quality import tickets_api, tickets_pages
 from sluice.web import errors
 from sluice.web.pages import console, portal
@@ -32,6 +36,8 @@ PAGE_ROUTERS = (
     audit_pages.router,
     catalog_pages.router,
     tickets_pages.router,
+    dataplane_pages.router,
+    quality_pages.router,
 )
 API_ROUTERS = (
     identity_api.router,
@@ -39,6 +45,8 @@ API_ROUTERS = (
     gateway_api.router,
     catalog_api.router,
     tickets_api.router,
+    dataplane_api.router,
+    quality_api.router,
 )
 
 

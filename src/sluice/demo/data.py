@@ -1,0 +1,144 @@
+"""The demo departments put their data on the platform, and the city's quality work begins.
+
+Each of the twelve source datasets is ingested into its catalog resource through the same
+service a provider's upload uses (residents first: enterprises are checked against them);
+a few correction tickets are filed, one of them left past its deadline; and one quality
+assessment is run so the scoreboard has something to show.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from sluice.catalog.models import DataResource
+from sluice.core.clock import Clock, FixedClock
+from sluice.core.database import Database
+from sluice.core.settings import Settings
+from sluice.dataplane import service as dataplane
+from sluice.identity import repository as identity_repository
+from sluice.identity.models import Organization
+from sluice.identity.permissions import OrgKind, Role
+from sluice.identity.principal import Principal
+from sluice.quality import service as quality
+from sluice.quality import tickets_service
+from sluice.quality.tickets_models import CorrectionTicket
+from sluice.quality.tickets_schemas import TargetLevel, TicketCreate
+
+#: Ingest order: referenced datasets before the ones checked against them.
+FIRST = ("residents", "enterprises")
+
+
+def _resource_id(session: Any, provider_code: str, code: str) -> uuid.UUID | None:
+    found: uuid.UUID | None = session.scalar(
+        select(DataResource.id)
+        .join(Organization, Organization.id == DataResource.provider_id)
+        .where(Organization.code == provider_code, DataResource.code == code)
+    )
+    return found
+
+
+def ingest_sources(
+    database: Database, *, settings: Settings, clock: Clock, datasets: list[dict[str, Any]]
+) -> int:
+    """Ingest every dataset that has no data yet; returns how many were ingested."""
+    ordered = sorted(
+        datasets,
+        key=lambda d: (d["code"] not in FIRST, FIRST.index(d["code"]) if d["code"] in FIRST else 0),
+    )
+    done = 0
+    for dataset in ordered:
+        with database.unit_of_work() as session:
+            resource_id = _resource_id(session, dataset["provider"], dataset["code"])
+            resource = session.get(DataResource, resource_id) if resource_id else None
+            if resource is None or resource.has_data:
+                continue
+            dataplane.ingest(
+                session,
+                actor=Principal.system("demo"),
+                clock=clock,
+                settings=settings,
+                resource_id=resource.id,
+                source=Path(dataset["path"]),
+                source_name=Path(dataset["path"]).name,
+            )
+            done += 1
+    return done
+
+
+def _member(session: Any, code: str, role: Role) -> Principal:
+    org = identity_repository.organization_by_code(session, code)
+    assert org is not None
+    return Principal(
+        username=f"demo:{code}",
+        via="system",
+        organization_id=org.id,
+        organization_kind=OrgKind(org.kind),
+        roles=frozenset({role}),
+    )
+
+
+def seed_quality(database: Database, *, settings: Settings, clock: Clock) -> None:
+    """Tickets (one overdue, one answered) and a first assessment, unless already there."""
+    with database.unit_of_work() as session:
+        if session.scalar(select(CorrectionTicket.id).limit(1)) is not None:
+            return
+        residents = _resource_id(session, "gaj", "residents")
+        enterprises = _resource_id(session, "scjgj", "enterprises")
+        water = _resource_id(session, "water", "water_bills")
+        if residents is None or enterprises is None or water is None:
+            return
+        operator = _member(session, "ykdata", Role.OPERATOR)
+        bureau = Principal.system("demo")
+        three_weeks_ago = FixedClock(clock.now() - timedelta(days=21))
+        tickets_service.file_ticket(
+            session,
+            actor=operator,
+            clock=three_weeks_ago,
+            settings=settings,
+            data=TicketCreate(
+                resource_id=residents,
+                target_level=TargetLevel.FIELD,
+                field_name="address",
+                description="部分户籍地址缺少门牌号，无法与不动产登记地址比对。",
+            ),
+        )
+        answered = tickets_service.file_ticket(
+            session,
+            actor=operator,
+            clock=three_weeks_ago,
+            settings=settings,
+            data=TicketCreate(
+                resource_id=enterprises,
+                target_level=TargetLevel.DATASET,
+                description="已注销企业仍显示为存续状态，请核实 2026 年 10 月的状态更新。",
+            ),
+        )
+        market = _member(session, "scjgj", Role.PROVIDER)
+        tickets_service.acknowledge(
+            session, actor=market, clock=three_weeks_ago, ticket_id=answered.id
+        )
+        tickets_service.fix(
+            session,
+            actor=market,
+            clock=FixedClock(three_weeks_ago.now() + timedelta(days=2)),
+            ticket_id=answered.id,
+            resolution="已按注销登记台账更正 37 户企业状态。",
+        )
+        tickets_service.file_ticket(
+            session,
+            actor=operator,
+            clock=clock,
+            settings=settings,
+            data=TicketCreate(
+                resource_id=water,
+                target_level=TargetLevel.ROW,
+                row_ref="account_no=W0000123",
+                description="该户 2026 年 9 月用水量为 0 但金额非零，请核对。",
+            ),
+        )
+        quality.assess(session, actor=bureau, clock=clock)

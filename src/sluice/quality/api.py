@@ -1,0 +1,29 @@
+"""REST routes of quality scores."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from sluice.identity.permissions import Permission as P
+from sluice.identity.principal import Principal
+from sluice.quality import service
+from sluice.web.deps import AppClock, DbSession, Requires
+
+router = APIRouter(prefix="/api/v1/quality", tags=["quality"])
+QualityReader = Annotated[Principal, Depends(Requires(P.QUALITY_READ))]
+Assessor = Annotated[Principal, Depends(Requires(P.QUALITY_ASSESS))]
+
+
+@router.get("/scores")
+def scores(actor: QualityReader, session: DbSession) -> dict[str, Any]:
+    """Every provider's newest score, its parts, overdue tickets and its trend."""
+    return service.scoreboard(session, actor=actor)
+
+
+@router.post("/assessments", status_code=201)
+def assess(actor: Assessor, session: DbSession, clock: AppClock) -> dict[str, Any]:
+    """Run an assessment now (the scheduled job is `sluice quality assess`)."""
+    done = service.assess(session, actor=actor, clock=clock)
+    return {"providers": len(done), "assessed_at": clock.now().isoformat()}

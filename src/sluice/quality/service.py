@@ -1,0 +1,150 @@
+"""Provider quality scores (R4.3, R9.3): periodic assessments, kept for their trend.
+
+A provider's score is the mean of its resources' overall quality (completeness,
+accuracy, consistency from each resource's newest ingestion report; timeliness against
+the declared update frequency, as of the assessment), less a deduction for correction
+tickets it let run past their deadline. Keyword-only, no HTTP, no commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sluice.audit import service as audit
+from sluice.catalog.models import DataResource
+from sluice.core.clock import Clock, local
+from sluice.dataplane import service as dataplane
+from sluice.dataplane.models import DatasetVersion
+from sluice.dataplane.quality import WEIGHTS, timeliness_score
+from sluice.identity.models import Organization
+from sluice.identity.permissions import OrgKind, Permission
+from sluice.identity.principal import Principal
+from sluice.quality import tickets_service
+from sluice.quality.models import ProviderAssessment
+
+#: Points off a provider's score per overdue correction ticket, and the most taken off.
+OVERDUE_PENALTY: Final = 5.0
+OVERDUE_PENALTY_CAP: Final = 30.0
+
+audit.declare_actions({"quality.assessed": ("数据质量评估", "Quality assessed")})
+
+
+def assess(session: Session, *, actor: Principal, clock: Clock) -> list[ProviderAssessment]:
+    """Score every provider that holds data or has overdue tickets, as of now."""
+    actor.require(Permission.QUALITY_ASSESS)
+    now = clock.now()
+    runs = dataplane.latest_reports(session)
+    resources = {
+        r.id: r
+        for r in session.scalars(
+            select(DataResource).where(DataResource.id.in_([run.resource_id for run in runs]))
+        )
+    }
+    newest = _newest_versions(session)
+    per_provider: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for run in runs:
+        resource = resources[run.resource_id]
+        scores = dict(run.report.get("scores", {}))
+        scores["timeliness"] = round(
+            timeliness_score(resource.update_frequency, newest.get(resource.id), now), 2
+        )
+        scores["overall"] = round(sum(WEIGHTS[k] * scores[k] for k in WEIGHTS), 2)
+        per_provider[run.provider_id].append(
+            {"resource": resource.code, "name": resource.name, **scores}
+        )
+    overdue = tickets_service.overdue_counts_by_provider(session, today=local(now).date())
+    assessments = []
+    for provider_id in sorted(set(per_provider) | set(overdue), key=str):
+        items = per_provider.get(provider_id, [])
+        means = {k: _mean([i[k] for i in items]) for k in (*WEIGHTS, "overall")}
+        late = overdue.get(provider_id, 0)
+        deduction = min(OVERDUE_PENALTY_CAP, OVERDUE_PENALTY * late)
+        base = means["overall"] if items else 100.0
+        assessment = ProviderAssessment(
+            provider_id=provider_id,
+            assessed_at=now,
+            score=round(max(0.0, base - deduction), 2),
+            completeness=means["completeness"],
+            accuracy=means["accuracy"],
+            consistency=means["consistency"],
+            timeliness=means["timeliness"],
+            overdue_tickets=late,
+            detail={"resources": items, "deduction": deduction, "base": base},
+        )
+        session.add(assessment)
+        assessments.append(assessment)
+    audit.record(
+        session,
+        actor=actor,
+        action="quality.assessed",
+        target_type="quality_assessment",
+        target_id=now.isoformat(),
+        at=now,
+        detail={"providers": len(assessments)},
+    )
+    return assessments
+
+
+def _mean(values: list[float]) -> float:
+    return round(sum(values) / len(values), 2) if values else 100.0
+
+
+def _newest_versions(session: Session) -> dict[uuid.UUID, datetime]:
+    newest: dict[uuid.UUID, datetime] = {}
+    for resource_id, created_at in session.execute(
+        select(DatasetVersion.resource_id, DatasetVersion.created_at)
+    ):
+        if resource_id not in newest or created_at > newest[resource_id]:
+            newest[resource_id] = created_at
+    return newest
+
+
+def scoreboard(session: Session, *, actor: Principal) -> dict[str, Any]:
+    """The newest score of every provider, and each provider's history for the trend.
+
+    A provider sees the whole board (it is how departments compare) but details only of
+    its own resources.
+    """
+    actor.require(Permission.QUALITY_READ)
+    rows = list(
+        session.scalars(select(ProviderAssessment).order_by(ProviderAssessment.assessed_at))
+    )
+    names = {
+        o.id: o.name
+        for o in session.scalars(select(Organization).where(Organization.kind == OrgKind.PROVIDER))
+    }
+    history: dict[uuid.UUID, list[ProviderAssessment]] = defaultdict(list)
+    for row in rows:
+        history[row.provider_id].append(row)
+    own = actor.organization_id if actor.organization_kind is OrgKind.PROVIDER else None
+    latest = []
+    for provider_id, items in history.items():
+        last = items[-1]
+        latest.append(
+            {
+                "provider_id": str(provider_id),
+                "provider": names.get(provider_id, str(provider_id)),
+                "score": last.score,
+                "completeness": last.completeness,
+                "accuracy": last.accuracy,
+                "consistency": last.consistency,
+                "timeliness": last.timeliness,
+                "overdue_tickets": last.overdue_tickets,
+                "assessed_at": last.assessed_at.isoformat(),
+                "resources": last.detail.get("resources", [])
+                if own is None or own == provider_id
+                else [],
+                "trend": [
+                    {"at": local(i.assessed_at).strftime("%Y-%m-%d"), "score": i.score}
+                    for i in items
+                ],
+            }
+        )
+    latest.sort(key=lambda item: -float(item["score"]))
+    return {"providers": latest}
