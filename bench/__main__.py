@@ -6,10 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import bench_catalog, bench_demo
+from bench import bench_catalog, bench_demo, bench_ingest
 from bench.harness import RESULTS, Benchmark, Result, markdown, write
 
-BENCHMARKS: dict[str, Benchmark] = {"demo": bench_demo.run, "catalog": bench_catalog.run}
+BENCHMARKS: dict[str, Benchmark] = {
+    "demo": bench_demo.run,
+    "catalog": bench_catalog.run,
+    "ingest": bench_ingest.run,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, Final
@@ -38,6 +39,10 @@ NONCE_BYTES: Final = 12
 TAG_BYTES: Final = 16
 _HEADER = struct.Struct(">8sBI16s")
 HASH_READ_BYTES: Final = 8 << 20
+
+
+class EncryptionCancelled(Exception):
+    """An encryption stopped on request (its output was removed)."""
 
 
 class DecryptionError(ValueError):
@@ -57,9 +62,11 @@ def sm3_hex(data: bytes) -> str:
 def sm3_file(path: Path) -> str:
     """The SM3 hash of a file's bytes, read in 8 MiB pieces, as 64 hex digits."""
     digest = hashes.Hash(hashes.SM3())
-    with path.open("rb") as handle:
-        while block := handle.read(HASH_READ_BYTES):
-            digest.update(block)
+    buffer = bytearray(HASH_READ_BYTES)
+    view = memoryview(buffer)
+    with path.open("rb", buffering=0) as handle:
+        while size := handle.readinto(buffer):
+            digest.update(view[:size])
     return digest.finalize().hex()
 
 
@@ -67,19 +74,33 @@ def sm3_file(path: Path) -> str:
 # SM4-GCM files
 
 
-def encrypt_file(src: Path, dst: Path, key: bytes, *, chunk_bytes: int = CHUNK_BYTES) -> int:
+def encrypt_file(
+    src: Path,
+    dst: Path,
+    key: bytes,
+    *,
+    chunk_bytes: int = CHUNK_BYTES,
+    cancel: threading.Event | None = None,
+) -> int:
     """Encrypt ``src`` into ``dst`` (written whole or not at all); returns bytes written."""
     with src.open("rb") as handle:
-        return encrypt_stream(_read_pieces(handle, chunk_bytes), dst, key, chunk_bytes=chunk_bytes)
+        pieces = _read_pieces(handle, chunk_bytes)
+        return encrypt_stream(pieces, dst, key, chunk_bytes=chunk_bytes, cancel=cancel)
 
 
 def encrypt_stream(
-    pieces: Iterable[bytes], dst: Path, key: bytes, *, chunk_bytes: int = CHUNK_BYTES
+    pieces: Iterable[bytes],
+    dst: Path,
+    key: bytes,
+    *,
+    chunk_bytes: int = CHUNK_BYTES,
+    cancel: threading.Event | None = None,
 ) -> int:
     """Encrypt the concatenation of ``pieces`` into ``dst``; returns bytes written.
 
     The file appears under its name only once complete (written to a ``.partial``
-    sibling first and renamed).
+    sibling first and renamed). Setting ``cancel`` stops the work between two chunks
+    with ``EncryptionCancelled``, leaving nothing behind.
     """
     _check_key(key)
     if not 1 <= chunk_bytes < 2**32:
@@ -94,12 +115,13 @@ def encrypt_stream(
             chunks = _rechunk(pieces, chunk_bytes)
             current = next(chunks, b"")
             index = 0
+            sealed = bytearray(chunk_bytes + 15)  # room update_into asks for
             while True:
+                if cancel is not None and cancel.is_set():
+                    raise EncryptionCancelled(str(dst))
                 following = next(chunks, None)
                 final = following is None
-                sealed = _seal(key, header, index, final, current)
-                out.write(sealed)
-                written += len(sealed)
+                written += _seal_into(out, sealed, key, header, index, final, current)
                 if following is None:
                     break
                 current, index = following, index + 1
@@ -160,12 +182,26 @@ def decrypt_bytes(src: Path, key: bytes) -> bytes:
     return b"".join(decrypt_chunks(src, key))
 
 
-def _seal(key: bytes, header: bytes, index: int, final: bool, plain: bytes) -> bytes:
+def _seal_into(
+    out: BinaryIO,
+    buffer: bytearray,
+    key: bytes,
+    header: bytes,
+    index: int,
+    final: bool,
+    plain: bytes,
+) -> int:
+    """Write one sealed chunk (nonce, ciphertext, tag); the ciphertext goes through a
+    reused buffer rather than new bytes objects. Returns the bytes written."""
     nonce = os.urandom(NONCE_BYTES)
     encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
     encryptor.authenticate_additional_data(_aad(header, index, final))
-    body = encryptor.update(plain) + encryptor.finalize()
-    return nonce + body + encryptor.tag
+    size = encryptor.update_into(plain, buffer) if plain else 0
+    encryptor.finalize()
+    out.write(nonce)
+    out.write(memoryview(buffer)[:size])
+    out.write(encryptor.tag)
+    return NONCE_BYTES + size + TAG_BYTES
 
 
 def _open(key: bytes, header: bytes, index: int, final: bool, sealed: bytes) -> bytes:

@@ -23,13 +23,16 @@
    it with ``read_quarantine``);
 7. **report** quality (``quality.build_report``), cross-dataset checks included.
 
-The raw file's encryption runs in a background thread while the rows are processed.
-If anything fails, the files this run wrote are removed again.
+The raw file is hashed, parsed and encrypted at the same time (three passes over it,
+in three threads); the encryption goes to a temporary name and is discarded if the hash
+shows a duplicate, so a duplicate leaves nothing behind. If anything fails, the files
+this run wrote are removed again.
 """
 
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -42,11 +45,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sluice.dataplane.crypto import decrypt_bytes, encrypt_file, encrypt_stream, sm3_file, sm3_hex
+from sluice.dataplane.crypto import (
+    decrypt_bytes,
+    encrypt_file,
+    encrypt_stream,
+    sm3_file,
+    sm3_hex,
+)
 from sluice.dataplane.keystore import KeyStore
 from sluice.dataplane.masking import MaskingProfile, mask, resolve
 from sluice.dataplane.quality import (
     CONSISTENCY_RULE,
+    FREQUENCY_WINDOWS,
     ConsistencyResult,
     QualityReport,
     build_report,
@@ -125,34 +135,40 @@ def ingest_file(
     for spec in schema.fields:  # unknown masking profiles fail before any work
         if spec.is_identifier:
             resolve(spec, masking_profiles)
-
-    raw_bytes: bytes | None = None
-    if isinstance(source, SqlSource):
-        table = read_source(source)
-        raw_bytes = _ipc_bytes(table.table)
-        content_hash = sm3_hex(raw_bytes)
-    else:
-        # Hash and parse at the same time; a duplicate only wastes the parse.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            hashing = pool.submit(sm3_file, source)
-            table = read_source(source, delimiter=delimiter)
-            content_hash = hashing.result()
-    if previous_hashes and content_hash in previous_hashes:
-        return IngestOutcome(status="duplicate", content_hash=content_hash)
+    if update_frequency is not None and update_frequency not in FREQUENCY_WINDOWS:
+        raise ValueError(f"unknown update frequency {update_frequency!r}")
 
     data_key = keys.data_key(dataset_scope)
     token_key = keys.data_key(token_scope)
+    raw = _RawUpload(raw_dir)
+    if isinstance(source, SqlSource):
+        table = read_source(source)
+        pulled = _ipc_bytes(table.table)
+        content_hash = sm3_hex(pulled)
+        if not (previous_hashes and content_hash in previous_hashes):
+            raw.start(lambda path, stop: encrypt_stream([pulled], path, data_key, cancel=stop))
+    else:
+        # Hash, parse and encrypt the upload at the same time: three independent passes
+        # over the file. The encryption goes to a temporary name and is dropped if the
+        # content turns out to have been ingested before.
+        upload = source
+        raw.start(lambda path, stop: encrypt_file(upload, path, data_key, cancel=stop))
+        try:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                hashing = pool.submit(sm3_file, source)
+                table = read_source(source, delimiter=delimiter)
+                content_hash = hashing.result()
+        except BaseException:
+            raw.discard()
+            raise
+    if previous_hashes and content_hash in previous_hashes:
+        raw.discard()
+        return IngestOutcome(status="duplicate", content_hash=content_hash)
+
     raw_path = raw_dir / f"{content_hash}{RAW_SUFFIX}"
     quarantine_path = quarantine_dir / f"{content_hash}{QUARANTINE_SUFFIX}"
     ours: list[Path] = [p for p in (raw_path, quarantine_path) if not p.exists()]
     created_dir = not dataset_dir.exists()
-    raw_dir.mkdir(parents=True, exist_ok=True)
-    if isinstance(source, Path):
-        path = source
-        encrypting = _Background(lambda: encrypt_file(path, raw_path, data_key))
-    else:
-        pulled = raw_bytes or b""
-        encrypting = _Background(lambda: encrypt_stream([pulled], raw_path, data_key))
     try:
         validated = validate(table, schema, threads=threads)
         check = validated.result
@@ -170,9 +186,9 @@ def ingest_file(
             quarantine_dir.mkdir(parents=True, exist_ok=True)
             quarantine = _quarantine_table(table, check)
             encrypt_stream(_ipc_pieces(quarantine), quarantine_path, data_key)
-        encrypting.result()
+        raw.commit(raw_path)
     except BaseException:
-        encrypting.wait()
+        raw.discard()
         for written in ours:  # what this run wrote, never an earlier run's files
             written.unlink(missing_ok=True)
         if created_dir and dataset_dir.exists() and not any(dataset_dir.iterdir()):
@@ -371,22 +387,39 @@ def _ipc_bytes(table: pa.Table) -> bytes:
     return bytes(sink.getvalue())
 
 
-class _Background:
-    """A function running in its own thread; ``result`` re-raises what it raised."""
+class _RawUpload:
+    """The encryption of the raw upload, running in its own thread under a temporary
+    name in ``raw_dir``: ``commit`` waits for it and gives it its final name, ``discard``
+    stops it and removes every trace (and ``raw_dir`` itself if this run created it)."""
 
-    def __init__(self, function: Callable[[], Any]) -> None:
+    def __init__(self, raw_dir: Path) -> None:
+        self._dir = raw_dir
+        self._created = not raw_dir.exists()
+        self._pending = raw_dir / f".{uuid.uuid4().hex}{RAW_SUFFIX}"
+        self._stop = threading.Event()
         self._future: Future[Any] = Future()
-        self._thread = threading.Thread(target=self._run, args=(function,), daemon=True)
+        self._thread: threading.Thread | None = None
+
+    def start(self, encrypt: Callable[[Path, threading.Event], Any]) -> None:
+        self._dir.mkdir(parents=True, exist_ok=True)
+
+        def run() -> None:
+            try:
+                self._future.set_result(encrypt(self._pending, self._stop))
+            except BaseException as error:  # handed to the caller by commit()
+                self._future.set_exception(error)
+
+        self._thread = threading.Thread(target=run, name="raw-upload", daemon=True)
         self._thread.start()
 
-    def _run(self, function: Callable[[], Any]) -> None:
-        try:
-            self._future.set_result(function())
-        except BaseException as error:  # handed to the caller by result()
-            self._future.set_exception(error)
+    def commit(self, final: Path) -> None:
+        self._future.result()
+        self._pending.replace(final)
 
-    def result(self) -> Any:
-        return self._future.result()
-
-    def wait(self) -> None:
-        self._thread.join()
+    def discard(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self._pending.unlink(missing_ok=True)
+        if self._created and self._dir.exists() and not any(self._dir.iterdir()):
+            self._dir.rmdir()

@@ -255,23 +255,34 @@ def _mask_characters(arr: pa.Array, first: Any, rule: MaskingProfile) -> pa.Arra
     starts = offsets[:-1].astype(np.int64) - base
     ends = offsets[1:].astype(np.int64) - base
     valid = valid_mask(arr)
-    lead = (body & 0xC0) != 0x80  # the first byte of every character
-    positions = np.append(np.flatnonzero(lead), body.size)
-    before = np.concatenate([[0], np.cumsum(lead, dtype=np.int64)])
-    chars_before = before[starts]
-    chars = before[ends] - chars_before
+    lengths = ends - starts
+    # Characters per row: its bytes minus its continuation bytes (10xxxxxx).
+    lead = np.append((body & 0xC0) != 0x80, False).view(np.uint8)
+    chars = np.where(lengths > 0, np.add.reduceat(lead, starts, dtype=np.int64), 0)
     keep_first = np.broadcast_to(np.asarray(first, dtype=np.int64), (n,))
-    keep_last = rule.keep_last
-    hidden = chars - keep_first - keep_last
+    hidden = chars - keep_first - rule.keep_last
     everything = hidden < 1  # too short to keep anything: hide every character
     keep_first = np.where(everything, 0, keep_first)
-    keep_last_rows = np.where(everything, 0, keep_last)
+    keep_last = np.where(everything, 0, rule.keep_last)
     if rule.mask_width is None:
         masked = np.where(everything, chars, hidden)
     else:
         masked = np.full(n, rule.mask_width, dtype=np.int64)
-    head_end = positions[chars_before + keep_first]
-    tail_start = positions[before[ends] - keep_last_rows]
+    padded = np.append(body, np.zeros(4, dtype=np.uint8))
+    # Walk forward over the kept leading characters, by the length their lead byte gives.
+    head_end = starts.copy()
+    for step in range(int(keep_first.max(initial=0))):
+        walking = keep_first > step
+        byte = padded[head_end[walking]]
+        head_end[walking] += 1 + (byte >= 0xC0) + (byte >= 0xE0) + (byte >= 0xF0)
+    # Walk back over the kept trailing characters, skipping continuation bytes.
+    tail_start = ends.copy()
+    for step in range(int(keep_last.max(initial=0))):
+        walking = keep_last > step
+        tail_start[walking] -= 1
+        for _ in range(3):
+            inside = walking & ((padded[np.maximum(tail_start, 0)] & 0xC0) == 0x80)
+            tail_start[inside] -= 1
     head = head_end - starts
     tail = ends - tail_start
     lengths = np.where(valid, head + masked + tail, 0)

@@ -320,13 +320,23 @@ def type_check(spec: FieldSpec, text: pa.Array, value: pa.Array) -> Bools | None
 
 
 def valid_mobile(text: pa.Array) -> Bools:
-    """Mainland mobile numbers: 11 digits, ``1`` then ``3``–``9`` (bytes, no regex)."""
+    """Mainland mobile numbers: 11 digits, ``1`` then ``3``–``9``. Bytes, not a regex:
+    the first eight are checked as one 64-bit word (SWAR), the last three one by one."""
     matrix, selected = fixed_width_bytes(text, 11)
     ok = np.zeros(len(text), dtype=bool)
-    if matrix.shape[0]:
-        digits = matrix - np.uint8(ord("0"))
-        good = (digits.max(axis=1) <= 9) & (digits[:, 0] == 1) & (digits[:, 1] >= 3)
-        ok[selected] = good
+    rows = matrix.shape[0]
+    if rows:
+        flat = np.ascontiguousarray(matrix).reshape(-1)
+        word = np.ndarray((rows,), "<u8", flat, 0, (11,)).astype(np.uint64)
+        nibbles, threes = np.uint64(0xF0F0F0F0F0F0F0F0), np.uint64(0x3030303030303030)
+        with np.errstate(over="ignore"):
+            digits = ((word & nibbles) == threes) & (
+                ((word + np.uint64(0x0606060606060606)) & nibbles) == threes
+            )
+        for column in (8, 9, 10):
+            digits &= matrix[:, column] - np.uint8(ord("0")) <= 9
+        second = matrix[:, 1]
+        ok[selected] = digits & (matrix[:, 0] == ord("1")) & (second >= ord("3"))
     return ok
 
 
