@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from sluice.dataplane import crypto
 from sluice.dataplane.crypto import (
     DecryptionError,
+    EncryptionCancelled,
     decrypt_bytes,
     decrypt_chunks,
     decrypt_file,
@@ -136,6 +138,14 @@ def test_the_header_binds_version_and_chunk_size(tmp_path: Path) -> None:
     magic, version, chunk, file_id = struct.unpack(">8sBI16s", blob[:HEADER])
     assert (magic, version, chunk) == (b"SLSM4GCM", 1, 64)
     _refused(tmp_path, struct.pack(">8sBI16s", magic, 2, chunk, file_id) + blob[HEADER:])
+
+
+def test_a_cancelled_encryption_leaves_nothing(tmp_path: Path) -> None:
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(EncryptionCancelled):
+        encrypt_stream([b"x" * 1000], tmp_path / "out", KEY, chunk_bytes=64, cancel=stop)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_streams_encrypt_like_files(tmp_path: Path) -> None:

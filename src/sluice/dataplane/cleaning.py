@@ -95,7 +95,7 @@ def clean_column(values: pa.Array | pa.ChunkedArray, spec: FieldSpec) -> Cleaned
     when it cannot change anything: most columns are already clean, and a regular
     expression over ten million values costs seconds.
     """
-    text = clean_text(values)
+    base = text = clean_text(values)
     kind = spec.type
     if kind in ("id_number", "uscc"):
         text = _upper(_remove(text, r"\s+", _has_space))
@@ -110,7 +110,8 @@ def clean_column(values: pa.Array | pa.ChunkedArray, spec: FieldSpec) -> Cleaned
     elif kind in ("int", "decimal") and _has_bytes(text, b","):
         grouped = pc.fill_null(pc.match_substring_regex(text, pattern=_THOUSANDS), False)
         text = pc.if_else(grouped, pc.replace_substring(text, pattern=",", replacement=""), text)
-    text = _empty_to_null(text)
+    if text is not base:  # a type's own cleaning may have emptied a value
+        text = _empty_to_null(text)
     if kind == "int":
         value = parse_int(text)
     elif kind == "decimal":
@@ -284,7 +285,7 @@ def _may_need_trim(arr: pa.Array) -> bool:
     if len(arr) == 0:
         return False
     offsets, data = string_buffers(arr)
-    starts, ends = offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64)
+    starts, ends = offsets[:-1], offsets[1:]
     filled = ends > starts
     if not filled.all():
         starts, ends = starts[filled], ends[filled]
@@ -297,8 +298,9 @@ def _may_need_trim(arr: pa.Array) -> bool:
         return False  # ASCII at both ends: no Unicode space there
     top = max(data.size - 1, 0)
 
-    def at(positions: Ints) -> npt.NDArray[np.uint8]:
-        return data[np.clip(positions, 0, top)]
+    def at(positions: Any) -> npt.NDArray[np.uint8]:
+        picked: npt.NDArray[np.uint8] = data[np.clip(positions.astype(np.int64), 0, top)]
+        return picked
 
     head = (first, at(starts + 1), at(starts + 2))
     tail = (at(ends - 3), at(ends - 2), last)

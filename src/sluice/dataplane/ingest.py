@@ -15,13 +15,17 @@
    ``date32``, ``timestamp[ms, UTC]``, ``bool``, ``string``); source columns the schema
    does not declare are not written either (their class is unknown);
 5. **write** ``<dataset_dir>/part-0.parquet`` (snappy; token columns uncompressed; no
-   statistics for tokens and masked forms; dictionaries where values repeat), renamed
-   into place when complete;
+   statistics for tokens and masked forms; dictionaries for text that repeats; row groups
+   of about a million rows), renamed into place when complete;
 6. keep the **raw upload** only SM4-GCM encrypted, under the dataset's data key, as
    ``<raw_dir>/<sm3>.raw.sm4``; the **quarantine** (plaintext identifiers included) under
    the same key as ``<quarantine_dir>/<sm3>.quarantine.sm4`` (an Arrow IPC stream; read
    it with ``read_quarantine``);
 7. **report** quality (``quality.build_report``), cross-dataset checks included.
+
+A database pull has no file: its rows, as pulled (strings, in the order the query
+returns them), are serialized once as an Arrow IPC stream, and that stream is what is
+hashed and kept encrypted as the raw upload.
 
 The raw file is hashed, parsed and encrypted at the same time (three passes over it,
 in three threads); the encryption goes to a temporary name and is discarded if the hash
@@ -286,7 +290,7 @@ def _write_output(
     partial = part.with_name(part.name + ".partial")
     writer: pq.ParquetWriter | None = None
     try:
-        for group in _ordered_map(build, range(len(bounds) - 1), threads):
+        for group in _row_groups(_ordered_map(build, range(len(bounds) - 1), threads)):
             if writer is None:
                 writer = pq.ParquetWriter(
                     partial,
@@ -298,7 +302,7 @@ def _write_output(
                     use_dictionary=_repetitive(group, exclude=tokens),
                     write_statistics=[n for n in target.names if n not in tokens | masked],
                 )
-            writer.write_table(group, row_group_size=ROW_GROUP_ROWS)
+            writer.write_table(group, row_group_size=max(group.num_rows, 1))
         if writer is None:  # no rows at all: still a valid, empty file
             pq.write_table(target.empty_table(), partial)
         else:
@@ -311,14 +315,32 @@ def _write_output(
         partial.unlink(missing_ok=True)
 
 
+def _row_groups(tables: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    """Consecutive tables joined (without copying) into row groups of about
+    ``ROW_GROUP_ROWS`` rows: fewer, larger groups are cheaper to write and to scan."""
+    pending: list[pa.Table] = []
+    rows = 0
+    for table in tables:
+        pending.append(table)
+        rows += table.num_rows
+        if rows >= ROW_GROUP_ROWS:
+            yield pa.concat_tables(pending)
+            pending, rows = [], 0
+    if pending:
+        yield pa.concat_tables(pending)
+
+
 def _repetitive(sample: pa.Table, *, exclude: set[str]) -> list[str]:
-    """Columns whose values repeat (at most half of them distinct in the first row
-    group): a dictionary pays off there and only costs time elsewhere."""
+    """Text columns whose values repeat (at most half of them distinct in the first row
+    group): a dictionary pays off there. Numbers and dates compress well without one,
+    and building it costs more than the rest of their write."""
     rows = max(sample.num_rows, 1)
     return [
         name
-        for name in sample.column_names
-        if name not in exclude and pc.count_distinct(sample.column(name)).as_py() <= rows // 2
+        for name, kind in zip(sample.column_names, sample.schema.types, strict=True)
+        if name not in exclude
+        and pa.types.is_string(kind)
+        and pc.count_distinct(sample.column(name)).as_py() <= rows // 2
     ]
 
 

@@ -383,9 +383,12 @@ def _mask_fixed_ascii(arr: pa.Array, rule: MaskingProfile) -> pa.Array | None:
     masked = matrix.copy()
     masked[:, rule.keep_first : width - rule.keep_last] = ord(rule.mask_char)
     n = len(arr)
-    lengths = np.where(valid, width, 0)
-    new_offsets = np.concatenate([[0], lengths.cumsum()]).astype(np.int32)
     nulls = int(n - np.count_nonzero(valid))
+    if nulls:
+        lengths = np.where(valid, width, 0)
+        new_offsets = np.concatenate([[0], lengths.cumsum()]).astype(np.int32)
+    else:
+        new_offsets = np.arange(0, width * (n + 1), width, dtype=np.int32)
     return pa.StringArray.from_buffers(
         n,
         pa.py_buffer(new_offsets),
