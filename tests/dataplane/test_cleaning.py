@@ -85,7 +85,8 @@ def test_credit_codes_plates_and_names() -> None:
 @pytest.mark.parametrize(
     "raw",
     ["2024-01-05", "2024/1/5", "2024.01.05", "20240105", "2024年1月5日", "2024 年 1 月 5 日",
-     "２０２４－０１－０５", " 2024-1-05 "],
+     "２０２４－０１－０５", " 2024-1-05 ", "2024-01-05 00:00:00", "2024-01-05T00:00:00.000Z",
+     "2024/1/5 0:00"],
 )  # fmt: skip
 def test_date_forms(raw: str) -> None:
     assert cleaned("date", [raw])[1] == [dt.date(2024, 1, 5)]

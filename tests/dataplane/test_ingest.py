@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
+from sluice.dataplane import ingest
 from sluice.dataplane.crypto import decrypt_bytes
 from sluice.dataplane.ingest import (
     IngestOutcome,
@@ -333,3 +334,46 @@ def test_a_clean_file_has_no_quarantine(tmp_path: Path, home: Home) -> None:
     outcome = home.ingest(path, RESIDENTS, "residents", "v1")
     assert (outcome.rows_accepted, outcome.rows_rejected, outcome.quarantine_path) == (7, 0, None)
     assert outcome.report is not None and outcome.report.overall == 100.0
+
+
+def test_repeating_identifiers_are_tokenized_once_per_value_with_the_same_result(
+    tmp_path: Path, home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Names repeat (and most mobiles are missing): the per-distinct-value path is taken,
+    # and its tokens and masks are exactly those of the row-by-row path.
+    names = ["张伟", "王芳", "欧阳娜娜", "李娜"]
+    rows: list[list[str] | str] = [
+        [
+            defects.resident_id(f"21080219900101{n:03d}"),
+            names[n % 4],
+            "13800138000" if n % 10 == 0 else "",
+            "1990-01-01",
+            "",
+            "210802",
+            "1",
+        ]
+        for n in range(200)
+    ]
+    source = defects.write_csv(tmp_path / "many.csv", defects.RESIDENTS_HEADER, rows)
+    sizes: list[int] = []
+    real_tokenize = ingest.tokenize
+
+    def counting(values: Any, key: bytes) -> Any:
+        sizes.append(len(values))
+        return real_tokenize(values, key)
+
+    monkeypatch.setattr(ingest, "tokenize", counting)
+
+    outcome = home.ingest(source, RESIDENTS, "residents", "v1")
+
+    assert sorted(sizes) == [1, 4, 200]  # mobiles and names once per value, IDs per row
+    assert outcome.parquet_path is not None and outcome.rows_accepted == 200
+    table = pq.read_table(outcome.parquet_path)
+    key = home.keys.data_key("tokenization")
+    assert table.column("name_token").to_pylist() == [
+        token_of(names[n % 4], key) for n in range(200)
+    ]
+    assert table.column("name_masked").to_pylist()[:4] == ["张*", "王*", "欧阳**", "李*"]
+    mobiles = table.column("mobile_token").to_pylist()
+    assert mobiles[0] == token_of("13800138000", key) and mobiles[1] is None
+    assert table.column("mobile_masked").to_pylist()[:2] == ["138****8000", None]

@@ -26,8 +26,10 @@ Then, by type:
 - ``bool``: ``true/false``, ``t/f``, ``yes/no``, ``y/n``, ``1/0``, ``是/否``, ``√/×``
   (case-insensitive);
 - ``date``: ``2024-01-05``, ``2024/1/5``, ``2024.01.05``, ``20240105``, ``2024年1月5日``
-  (and the field's own ``format`` if it has one, tried first) into ``date32``; impossible
-  dates such as 2023-02-29 do not parse;
+  (and the field's own ``format`` if it has one, tried first) into ``date32``; a midnight
+  time after the date (``2024-01-05 00:00:00``, as spreadsheets and timestamp columns
+  write dates) is accepted, any other time is not; impossible dates such as 2023-02-29
+  do not parse;
 - ``datetime``: a date as above, then ``T`` or spaces, ``HH:MM[:SS[.fraction]]`` and an
   optional ``Z`` or ``±HH:MM`` offset (also ``YYYYMMDDHHMMSS``); times without an offset
   are China Standard Time (UTC+8). Stored as ``timestamp[ms, UTC]``.
@@ -46,15 +48,19 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sluice.dataplane.schema import FieldSpec, arrow_type
+from sluice.dataplane.schema import FieldSpec
 
 TRUE_WORDS: Final = ("true", "t", "yes", "y", "1", "是", "√")
 FALSE_WORDS: Final = ("false", "f", "no", "n", "0", "否", "×")
 #: Offset of naive local times: China Standard Time.
 LOCAL_UTC_OFFSET_MINUTES: Final = 8 * 60
 
+# A date may carry a midnight time, as spreadsheets and timestamp columns write dates.
+_MIDNIGHT: Final = r"(?:(?:T|\s+)0?0:00(?::00(?:[.,]0+)?)?Z?)?"
 _DATE_PATTERN: Final = (
-    r"^(?P<y>\d{4})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})\s*日?$"
+    r"^(?P<y>\d{4})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})\s*日?"
+    + _MIDNIGHT
+    + "$"
 )
 _COMPACT_DATE_PATTERN: Final = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"
 _DATETIME_PATTERN: Final = (
@@ -124,12 +130,8 @@ def clean_column(values: pa.Array | pa.ChunkedArray, spec: FieldSpec) -> Cleaned
         value = parse_datetime(text, spec.format)
     else:
         value = text
-    target = arrow_type(spec.type, **_decimal(spec))
+    target = spec.arrow_type
     return Cleaned(text=text, value=value if value.type == target else value.cast(target))
-
-
-def _decimal(spec: FieldSpec) -> dict[str, int]:
-    return {"precision": spec.precision, "scale": spec.scale}
 
 
 # ---------------------------------------------------------------------------------------

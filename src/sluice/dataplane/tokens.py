@@ -30,6 +30,10 @@ value's block encrypted with SM4. Why this is sound:
   header block's length makes the encodings of different lengths differ in their first
   block, and the last byte (0–15, 0xFE or 0xFF) keeps the three kinds apart, so no
   encoding is a prefix of another.
+- *Only the key holder can go back.* A one-block token is an SM4 encryption, so whoever
+  holds the ``tokenization`` key can recover the value (deterministic SM4, as DESIGN §4
+  allows): the key lives in the key store, never next to the data, and re-identification
+  is a decision of the platform, not of a data user.
 
 The work is vectorized: every row's first block is built with numpy from the Arrow data
 buffer and encrypted in one ``update()`` call per chunk; a long value's further blocks
@@ -80,7 +84,7 @@ def token_blocks(values: pa.Array, key: bytes) -> Bytes:
     """The tokens of a column as an ``(n, 16)`` byte matrix (rows of nulls are zero)."""
     _check_key(key)
     arr = _text(values)
-    packed = pack(arr)
+    packed = _pack(arr)
     encrypt = _encryptor(key)
     state = _ecb(encrypt, packed.blocks)
     _mac_long_values(encrypt, packed, state)
@@ -97,7 +101,7 @@ def fingerprints(values: pa.Array, key: bytes) -> Bytes:
     uniqueness checks, with a random key per check."""
     _check_key(key)
     arr = _text(values)
-    packed = pack(arr)
+    packed = _pack(arr)
     blocks = packed.blocks
     if packed.long_rows.size:
         encrypt = _encryptor(key)
@@ -149,7 +153,7 @@ class _Packed:
     windows: Bytes
 
 
-def pack(arr: pa.Array) -> _Packed:
+def _pack(arr: pa.Array) -> _Packed:
     """Every row's first block (see the module docstring); nulls get a zero block."""
     n = len(arr)
     offsets, data = string_buffers(arr)
