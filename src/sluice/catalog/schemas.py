@@ -4,17 +4,16 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-from sluice.catalog.vocabulary import (
-    CLASSIFICATIONS,
-    DOMAINS,
-    FIELD_CLASSES,
-    FIELD_TYPES,
-    GRADES,
-    OPEN_LEVELS,
-    UPDATE_FREQUENCIES,
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
 )
+
+from sluice.catalog.vocabulary import FIELD_CLASSES, FIELD_TYPES, VOCABULARIES
 
 
 def _one_of(value: str, allowed: dict[str, Any], what: str) -> str:
@@ -74,30 +73,11 @@ class ResourceCreate(BaseModel):
     shared_from: str | None = Field(default=None, max_length=200)
     fields: list[FieldSpecIn] = Field(default_factory=list)
 
-    @field_validator("domain")
+    @field_validator("domain", "update_frequency", "open_level", "classification", "grade")
     @classmethod
-    def _domain(cls, value: str) -> str:
-        return _one_of(value, DOMAINS, "domain")
-
-    @field_validator("update_frequency")
-    @classmethod
-    def _frequency(cls, value: str) -> str:
-        return _one_of(value, UPDATE_FREQUENCIES, "update_frequency")
-
-    @field_validator("open_level")
-    @classmethod
-    def _open_level(cls, value: str) -> str:
-        return _one_of(value, OPEN_LEVELS, "open_level")
-
-    @field_validator("classification")
-    @classmethod
-    def _classification(cls, value: str) -> str:
-        return _one_of(value, CLASSIFICATIONS, "classification")
-
-    @field_validator("grade")
-    @classmethod
-    def _grade(cls, value: str) -> str:
-        return _one_of(value, GRADES, "grade")
+    def _in_vocabulary(cls, value: str, info: ValidationInfo) -> str:
+        name = str(info.field_name)
+        return _one_of(value, VOCABULARIES[name], name)
 
     @model_validator(mode="after")
     def _shared_needs_source(self) -> ResourceCreate:
@@ -115,15 +95,11 @@ class ResourceUpdate(BaseModel):
     update_frequency: str | None = None
     open_level: str | None = None
 
-    @field_validator("update_frequency")
+    @field_validator("update_frequency", "open_level")
     @classmethod
-    def _frequency(cls, value: str | None) -> str | None:
-        return None if value is None else _one_of(value, UPDATE_FREQUENCIES, "update_frequency")
-
-    @field_validator("open_level")
-    @classmethod
-    def _open_level(cls, value: str | None) -> str | None:
-        return None if value is None else _one_of(value, OPEN_LEVELS, "open_level")
+    def _in_vocabulary(cls, value: str | None, info: ValidationInfo) -> str | None:
+        name = str(info.field_name)
+        return None if value is None else _one_of(value, VOCABULARIES[name], name)
 
 
 class SharingConsent(BaseModel):
