@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from sluice.core.errors import SluiceError
 from sluice.core.i18n import add_messages, translate
 
 M = TypeVar("M", bound=BaseModel)
@@ -50,7 +49,3 @@ def parse_form(
             key = _BY_TYPE.get(item["type"], "form.invalid")
             errors.setdefault(field, translate(key, locale, **(item.get("ctx") or {})))
         return None, errors
-
-
-def error_message(error: SluiceError, locale: str) -> str:
-    return error.detail(locale)
