@@ -1,6 +1,20 @@
 """Imports every module's models so the metadata (and Alembic) sees the whole schema."""
 
 from sluice.audit.models import AuditEvent
+from sluice.authorizations.models import (
+    AgreementSignature,
+    AssetDisposal,
+    Authorization,
+    AuthorizationReminder,
+    AuthorizationScope,
+    AuthorizationVersion,
+    CollectiveDecision,
+    DestructionCertificate,
+    ExitRequest,
+    HandoverItem,
+    ImplementationPlan,
+    RectificationOrder,
+)
 from sluice.catalog.models import (
     CatalogBatch,
     CatalogEntry,
@@ -17,6 +31,7 @@ from sluice.identity.models import (
     ConsoleSession,
     Membership,
     Organization,
+    SigningKey,
     User,
 )
 from sluice.quality.models import ProviderAssessment
@@ -24,21 +39,34 @@ from sluice.quality.tickets_models import CorrectionTicket
 
 __all__ = [
     "AccessToken",
+    "AgreementSignature",
     "ApiKey",
+    "AssetDisposal",
     "AuditEvent",
+    "Authorization",
+    "AuthorizationReminder",
+    "AuthorizationScope",
+    "AuthorizationVersion",
     "Base",
     "CatalogBatch",
     "CatalogEntry",
     "CatalogEntryVersion",
     "CatalogTerm",
+    "CollectiveDecision",
     "ConsoleSession",
     "CorrectionTicket",
     "DataResource",
     "DatasetVersion",
+    "DestructionCertificate",
+    "ExitRequest",
+    "HandoverItem",
+    "ImplementationPlan",
     "IngestionRun",
     "Membership",
     "Organization",
     "ProviderAssessment",
+    "RectificationOrder",
     "ResourceField",
+    "SigningKey",
     "User",
 ]

@@ -70,6 +70,72 @@ class Settings(BaseSettings):
         default=512, ge=1, description="Largest file a provider may upload in the console, in MB."
     )
 
+    domestic_jurisdictions: list[str] = Field(
+        default_factory=lambda: ["CN"],
+        description="Jurisdiction codes (ISO 3166-1 alpha-2; CN is the mainland) whose "
+        "companies and nationals count as domestic capital in the operator ownership check. "
+        "Every other code is foreign; Hong Kong (HK), Macao (MO) and Taiwan (TW) capital is "
+        "treated as foreign investment, as Chinese law does.",
+    )
+    operator_min_net_assets_fen: int = Field(
+        default=1_000_000_000,
+        ge=0,
+        description="Least net assets, in fen, in the operator's last annual statements (R2.5).",
+    )
+    operator_min_committed_funds_fen: int = Field(
+        default=500_000_000,
+        ge=0,
+        description="Least funds, in fen, the operator commits to data governance and initial "
+        "operation (R2.5).",
+    )
+    operator_max_debt_ratio_percent: int = Field(
+        default=70,
+        ge=0,
+        le=100,
+        description="Highest debt-to-asset ratio, in percent, in the last annual statements.",
+    )
+    operator_require_clean_audit: bool = Field(
+        default=True,
+        description="Require an unqualified (标准无保留) audit opinion on last year's statements.",
+    )
+    operator_incident_years: int = Field(
+        default=3,
+        ge=1,
+        description="Years before the check in which any network or data security incident "
+        "disqualifies an operator (R2.8).",
+    )
+    selection_min_candidates: int = Field(
+        default=2,
+        ge=1,
+        description="Fewest qualified candidates a competitive consultation (竞争性磋商) may "
+        "rank. The consultation rules ask for 3 and allow 2 in the cases they list.",
+    )
+    authorization_default_term_years: int = Field(
+        default=3, ge=1, le=5, description="Term of a new authorization, in years (R5.1)."
+    )
+    authorization_max_term_years: int = Field(
+        default=5,
+        ge=1,
+        le=5,
+        description="Longest term an authorization may have, in years (N1: at most 5).",
+    )
+    one_scenario_one_authorization: bool = Field(
+        default=True,
+        description="Pilot rule 一场景一授权 (R3.2): an authorization names exactly one scenario, "
+        "and a scenario has at most one authorization in force.",
+    )
+    authorization_reminder_days: list[int] = Field(
+        default_factory=lambda: [90, 30, 7],
+        description="Days before an authorization's term ends on which the bureau and the "
+        "operator are reminded; the first one also marks the authorization as expiring.",
+    )
+    exit_notice_months: int = Field(
+        default=3,
+        ge=0,
+        description="Least notice, in months, between a voluntary exit request and the exit "
+        "date (R5.4).",
+    )
+
     @property
     def sqlite_path(self) -> Path:
         return self.home / "sluice.db"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sluice.core.database import Base, UUIDPrimaryKey
@@ -91,3 +91,19 @@ class ApiKey(UUIDPrimaryKey, Base):
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+
+
+class SigningKey(UUIDPrimaryKey, Base):
+    """An organization's SM2 key pair for signing agreements and certificates.
+
+    The private key is kept sealed (SM4-GCM) under the key store's ``signing-<org id>`` data
+    key; the public key is public, so anyone holding a signed document can verify it.
+    """
+
+    __tablename__ = "signing_keys"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"), index=True)
+    public_key_hex: Mapped[str] = mapped_column(String(128), unique=True)
+    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]

@@ -66,6 +66,20 @@ class Permission(StrEnum):
     DATA_INGEST = "data.ingest"
     QUALITY_READ = "quality.read"
     QUALITY_ASSESS = "quality.assess"
+    OPERATORS_APPLY = "operators.apply"
+    OPERATORS_READ = "operators.read"
+    OPERATORS_REVIEW = "operators.review"
+    SELECTION_MANAGE = "selection.manage"
+    SELECTION_SCORE = "selection.score"
+    PLANS_MANAGE = "plans.manage"
+    AUTHORIZATIONS_READ = "authorizations.read"
+    AUTHORIZATIONS_MANAGE = "authorizations.manage"
+    AUTHORIZATIONS_SIGN = "authorizations.sign"
+    AUTHORIZED_DATA_USE = "authorized_data.use"
+    EXITS_REQUEST = "exits.request"
+    EXITS_DECIDE = "exits.decide"
+    RECTIFICATIONS_ISSUE = "rectifications.issue"
+    RECTIFICATIONS_RESPOND = "rectifications.respond"
 
 
 @dataclass(frozen=True)
@@ -132,6 +146,54 @@ PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
     ),
     Permission.QUALITY_READ: PermissionSpec(
         frozenset({Role.PROVIDER, Role.BUREAU}), "查看数据质量报告", "Read data quality reports"
+    ),
+    Permission.OPERATORS_APPLY: PermissionSpec(
+        frozenset({Role.OPERATOR}),
+        "申请成为运营机构（本单位）",
+        "Apply to become an operator (own company)",
+    ),
+    Permission.OPERATORS_READ: PermissionSpec(
+        frozenset({Role.BUREAU}), "查看运营机构申请", "Read operator applications"
+    ),
+    Permission.OPERATORS_REVIEW: PermissionSpec(
+        frozenset({Role.BUREAU}), "审核运营机构资格", "Review operator qualification"
+    ),
+    Permission.SELECTION_MANAGE: PermissionSpec(
+        frozenset({Role.BUREAU}), "组织竞争性磋商", "Run competitive consultations"
+    ),
+    Permission.SELECTION_SCORE: PermissionSpec(
+        frozenset({Role.PANEL}), "磋商评分", "Score consultation candidates"
+    ),
+    Permission.PLANS_MANAGE: PermissionSpec(
+        frozenset({Role.BUREAU}),
+        "编制实施方案和集体决策记录",
+        "Manage implementation plans and collective decisions",
+    ),
+    Permission.AUTHORIZATIONS_READ: PermissionSpec(
+        frozenset({Role.BUREAU, Role.REGISTRY, Role.OPERATOR}),
+        "查看授权（运营机构仅本单位）",
+        "Read authorizations (operators: own only)",
+    ),
+    Permission.AUTHORIZATIONS_MANAGE: PermissionSpec(
+        frozenset({Role.BUREAU}), "起草、审批和变更授权", "Draft, approve and change authorizations"
+    ),
+    Permission.AUTHORIZATIONS_SIGN: PermissionSpec(
+        frozenset({Role.BUREAU, Role.OPERATOR}), "签署授权运营协议", "Sign authorization agreements"
+    ),
+    Permission.AUTHORIZED_DATA_USE: PermissionSpec(
+        frozenset({Role.OPERATOR}), "在授权范围内使用数据", "Use data within an authorization"
+    ),
+    Permission.EXITS_REQUEST: PermissionSpec(
+        frozenset({Role.OPERATOR}), "申请退出授权运营", "Request exit from an authorization"
+    ),
+    Permission.EXITS_DECIDE: PermissionSpec(
+        frozenset({Role.BUREAU}), "审批退出和资产处置", "Decide exits and asset disposal"
+    ),
+    Permission.RECTIFICATIONS_ISSUE: PermissionSpec(
+        frozenset({Role.BUREAU}), "下达和验收整改", "Issue and check rectification orders"
+    ),
+    Permission.RECTIFICATIONS_RESPOND: PermissionSpec(
+        frozenset({Role.OPERATOR}), "提交整改报告", "Report on rectification"
     ),
 }
 
