@@ -6,13 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import bench_catalog, bench_demo, bench_ingest
+from bench import bench_catalog, bench_demo, bench_ingest, bench_sm2
 from bench.harness import RESULTS, Benchmark, Result, markdown, write
 
 BENCHMARKS: dict[str, Benchmark] = {
     "demo": bench_demo.run,
     "catalog": bench_catalog.run,
     "ingest": bench_ingest.run,
+    "sm2": bench_sm2.run,
 }
 
 
