@@ -24,6 +24,11 @@ users_app = typer.Typer(help="Console users.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(quality_app, name="quality")
+authorizations_app = typer.Typer(
+    help="Authorizations: the daily sweep (terms, reminders, deadlines, destruction).",
+    no_args_is_help=True,
+)
+app.add_typer(authorizations_app, name="authorizations")
 
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 Port = Annotated[int, typer.Option(help="Port to listen on.")]
@@ -305,3 +310,26 @@ def quality_assess() -> None:
         typer.echo(
             f"{row['score']:6.2f}  {row['provider']}  (overdue tickets: {row['overdue_tickets']})"
         )
+
+
+@authorizations_app.command("sweep")
+def authorizations_sweep() -> None:
+    """Move ending terms to expiring or expired, send reminders, end agreements whose
+    rectification deadline passed or whose exit date came, and destroy ended agreements'
+    data. Idempotent: run it daily (cron or a systemd timer)."""
+    from sluice.authorizations.sweep import sweep
+
+    settings = _settings()
+    database = Database(settings.resolved_database_url)
+    upgrade(database.engine)
+    with database.unit_of_work() as session:
+        report = sweep(session, settings=settings, at=SystemClock().now())
+    for label, items in (
+        ("expiring", report.expiring),
+        ("expired", report.expired),
+        ("reminders", report.reminders),
+        ("overdue rectifications", report.overdue_rectifications),
+        ("exits carried out", report.exits_executed),
+        ("destruction certificates", report.certificates),
+    ):
+        typer.echo(f"{label}: {len(items)}" + (f"  ({', '.join(items)})" if items else ""))

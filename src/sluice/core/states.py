@@ -36,6 +36,10 @@ class Transition:
     label_en: str
 
 
+#: Every machine declared so far, by entity: tests walk them all, docs can draw them.
+MACHINES: dict[str, StateMachine] = {}
+
+
 class StateMachine:
     def __init__(
         self,
@@ -65,9 +69,25 @@ class StateMachine:
             {f"transition.{entity}.{t.name}": (t.label_zh, t.label_en) for t in transitions}
         )
         audit.declare_actions({f"{entity}.{t.name}": (t.label_zh, t.label_en) for t in transitions})
+        MACHINES[entity] = self
 
     def available(self, state: str) -> tuple[Transition, ...]:
         return tuple(t for t in self.transitions if state in t.sources)
+
+    def require(self, obj: HasStatus, name: str) -> Transition:
+        """The transition ``name`` if it may fire from ``obj``'s state; otherwise the refusal
+        ``fire`` would give, so a service can check before it changes anything."""
+        transition = self._by_name.get(name)
+        if transition is None or obj.status not in transition.sources:
+            raise InvalidTransition(
+                entity=MessageRef(f"entity.{self.entity}"),
+                state=MessageRef(f"state.{self.entity}.{obj.status}"),
+                transition=MessageRef(f"transition.{self.entity}.{name}"),
+                allowed=MessageList(
+                    [f"transition.{self.entity}.{t.name}" for t in self.available(obj.status)]
+                ),
+            )
+        return transition
 
     def fire(
         self,
@@ -79,16 +99,7 @@ class StateMachine:
         at: datetime,
         detail: Mapping[str, Any] | None = None,
     ) -> Transition:
-        transition = self._by_name.get(name)
-        if transition is None or obj.status not in transition.sources:
-            raise InvalidTransition(
-                entity=MessageRef(f"entity.{self.entity}"),
-                state=MessageRef(f"state.{self.entity}.{obj.status}"),
-                transition=MessageRef(f"transition.{self.entity}.{name}"),
-                allowed=MessageList(
-                    [f"transition.{self.entity}.{t.name}" for t in self.available(obj.status)]
-                ),
-            )
+        transition = self.require(obj, name)
         actor.require(transition.permission)
         previous = obj.status
         obj.status = transition.target

@@ -143,3 +143,22 @@ def revoke_api_key(
 ) -> Response:
     service.revoke_api_key(session, actor=actor, clock=clock, key_id=key_id)
     return Response(status_code=204)
+
+
+@router.get("/public-keys", dependencies=[Anyone])
+def public_keys(session: DbSession) -> list[dict[str, str | None]]:
+    """Organizations' SM2 public keys, for anyone checking a signed agreement or certificate."""
+    from sluice.identity import signing
+
+    return [
+        {
+            "organization": org.name,
+            "organization_code": org.code,
+            "organization_kind": org.kind,
+            "algorithm": signing.ALGORITHM,
+            "public_key_hex": key.public_key_hex,
+            "created_at": key.created_at.isoformat(),
+            "retired_at": key.retired_at.isoformat() if key.retired_at else None,
+        }
+        for key, org in signing.published_keys(session)
+    ]

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from sluice import __version__
 from sluice.audit import api as audit_api
 from sluice.audit import pages as audit_pages
+from sluice.authorizations import api as authorizations_api
 from sluice.catalog import api as catalog_api
 from sluice.catalog import pages as catalog_pages
 from sluice.core.clock import Clock, SystemClock
@@ -47,6 +48,7 @@ API_ROUTERS = (
     tickets_api.router,
     dataplane_api.router,
     quality_api.router,
+    authorizations_api.router,
 )
 
 

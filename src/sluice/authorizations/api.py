@@ -1,0 +1,554 @@
+"""REST routes of implementation plans, authorizations, exits and rectifications. Thin."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from sluice.authorizations import destruction, exits, repository, service
+from sluice.authorizations import documents as agreement_documents
+from sluice.authorizations.models import Authorization
+from sluice.authorizations.schemas import (
+    AuthorizationCreate,
+    AuthorizationRead,
+    DecisionIn,
+    ExitIn,
+    PlanIn,
+    ReasonIn,
+    RectificationIn,
+    ScopeChange,
+)
+from sluice.core.errors import NotFound
+from sluice.guard import service as guard
+from sluice.identity import repository as identity
+from sluice.identity.permissions import Permission as P
+from sluice.identity.principal import Principal
+from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
+
+router = APIRouter(prefix="/api/v1", tags=["authorizations"])
+
+Reader = Annotated[Principal, Depends(Requires(P.AUTHORIZATIONS_READ))]
+Manager = Annotated[Principal, Depends(Requires(P.AUTHORIZATIONS_MANAGE))]
+Signer = Annotated[Principal, Depends(Requires(P.AUTHORIZATIONS_SIGN))]
+Planner = Annotated[Principal, Depends(Requires(P.PLANS_MANAGE))]
+ExitRequester = Annotated[Principal, Depends(Requires(P.EXITS_REQUEST))]
+ExitDecider = Annotated[Principal, Depends(Requires(P.EXITS_DECIDE))]
+RectIssuer = Annotated[Principal, Depends(Requires(P.RECTIFICATIONS_ISSUE))]
+RectResponder = Annotated[Principal, Depends(Requires(P.RECTIFICATIONS_RESPOND))]
+DataUser = Annotated[Principal, Depends(Requires(P.AUTHORIZED_DATA_USE))]
+
+
+def read_of(session: Session, authorization: Authorization) -> AuthorizationRead:
+    operator = identity.organization(session, authorization.operator_id)
+    return AuthorizationRead(
+        id=authorization.id,
+        number=authorization.number,
+        status=authorization.status,
+        operator=operator.name if operator else "",
+        operator_id=authorization.operator_id,
+        scenario=authorization.scenario,
+        mode=authorization.mode,
+        term_start=authorization.term_start,
+        term_end=authorization.term_end,
+        version=authorization.version,
+    )
+
+
+def detail_of(session: Session, authorization: Authorization) -> dict[str, Any]:
+    versions = repository.versions(session, authorization.id)
+    signatures = repository.signatures(session, authorization.id)
+    certificate = repository.certificate(session, authorization.id)
+    return {
+        **read_of(session, authorization).model_dump(mode="json"),
+        "purpose": authorization.purpose,
+        "domain": authorization.domain,
+        "term_years": authorization.term_years,
+        "renewed_from_id": str(authorization.renewed_from_id)
+        if authorization.renewed_from_id
+        else None,
+        "scope": versions[-1].content["scope"] if versions else [],
+        "versions": [
+            {
+                "number": v.number,
+                "digest": v.digest,
+                "changes": v.changes,
+                "reason": v.reason,
+                "created_at": v.created_at.isoformat(),
+            }
+            for v in versions
+        ],
+        "signatures": [
+            {
+                "version": s.version,
+                "party": s.party,
+                "signer": s.signer,
+                "signed_at": s.signed_at.isoformat(),
+                "digest": s.digest,
+                "public_key_hex": s.public_key_hex,
+                "signature_hex": s.signature_hex,
+                "valid": service.verify_signature(s),
+            }
+            for s in signatures
+        ],
+        "destruction_certificate": certificate.number if certificate else None,
+    }
+
+
+# -- plans ------------------------------------------------------------------------------------
+
+
+@router.get("/plans")
+def list_plans(session: DbSession, actor: Planner) -> list[dict[str, Any]]:
+    return [
+        {"id": str(p.id), "title": p.title, "status": p.status, "sections": p.sections}
+        for p in repository.plans(session)
+    ]
+
+
+@router.post("/plans", status_code=201)
+def create_plan(
+    data: PlanIn, session: DbSession, actor: Planner, clock: AppClock
+) -> dict[str, Any]:
+    plan = service.create_plan(session, actor=actor, at=clock.now(), data=data)
+    return {"id": str(plan.id), "title": plan.title, "status": plan.status}
+
+
+@router.post("/plans/{plan_id}/decision")
+def decide_plan(
+    plan_id: uuid.UUID, data: DecisionIn, session: DbSession, actor: Planner, clock: AppClock
+) -> dict[str, Any]:
+    plan = service.decide_plan(session, actor=actor, at=clock.now(), plan_id=plan_id, data=data)
+    return {"id": str(plan.id), "title": plan.title, "status": plan.status}
+
+
+# -- authorizations -----------------------------------------------------------------------------
+
+
+@router.get("/authorizations")
+def list_authorizations(
+    session: DbSession,
+    actor: Reader,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+) -> list[AuthorizationRead]:
+    return [read_of(session, a) for a in repository.authorizations(session, actor, status=status)]
+
+
+@router.post("/authorizations", status_code=201)
+def create_authorization(
+    data: AuthorizationCreate,
+    session: DbSession,
+    actor: Manager,
+    clock: AppClock,
+    settings: AppSettings,
+) -> dict[str, Any]:
+    created = service.create_authorization(
+        session, actor=actor, settings=settings, at=clock.now(), data=data
+    )
+    return detail_of(session, created)
+
+
+@router.get("/authorizations/{authorization_id}")
+def read_authorization(
+    authorization_id: uuid.UUID, session: DbSession, actor: Reader
+) -> dict[str, Any]:
+    return detail_of(session, service.visible(session, actor, authorization_id))
+
+
+@router.post("/authorizations/{authorization_id}/scope")
+def change_scope(
+    authorization_id: uuid.UUID,
+    change: ScopeChange,
+    session: DbSession,
+    actor: Manager,
+    clock: AppClock,
+    settings: AppSettings,
+) -> dict[str, Any]:
+    version = service.change_scope(
+        session,
+        actor=actor,
+        settings=settings,
+        at=clock.now(),
+        authorization_id=authorization_id,
+        change=change,
+    )
+    return {"version": version.number, "digest": version.digest, "changes": version.changes}
+
+
+@router.post("/authorizations/{authorization_id}/submit")
+def submit(
+    authorization_id: uuid.UUID, session: DbSession, actor: Manager, clock: AppClock
+) -> AuthorizationRead:
+    found = service.submit(session, actor=actor, at=clock.now(), authorization_id=authorization_id)
+    return read_of(session, found)
+
+
+@router.post("/authorizations/{authorization_id}/decision")
+def decide(
+    authorization_id: uuid.UUID,
+    data: DecisionIn,
+    session: DbSession,
+    actor: Manager,
+    clock: AppClock,
+) -> AuthorizationRead:
+    found = service.decide(
+        session, actor=actor, at=clock.now(), authorization_id=authorization_id, data=data
+    )
+    return read_of(session, found)
+
+
+@router.post("/authorizations/{authorization_id}/sign")
+def sign(
+    authorization_id: uuid.UUID,
+    session: DbSession,
+    actor: Signer,
+    clock: AppClock,
+    settings: AppSettings,
+) -> dict[str, Any]:
+    signature = service.sign(
+        session, actor=actor, settings=settings, at=clock.now(), authorization_id=authorization_id
+    )
+    found = service.visible(session, actor, authorization_id)
+    return {
+        "party": signature.party,
+        "version": signature.version,
+        "digest": signature.digest,
+        "public_key_hex": signature.public_key_hex,
+        "signature_hex": signature.signature_hex,
+        "status": found.status,
+        "term_start": found.term_start.isoformat() if found.term_start else None,
+        "term_end": found.term_end.isoformat() if found.term_end else None,
+    }
+
+
+@router.post("/authorizations/{authorization_id}/suspend")
+def suspend(
+    authorization_id: uuid.UUID, data: ReasonIn, session: DbSession, actor: Manager, clock: AppClock
+) -> AuthorizationRead:
+    found = service.suspend(
+        session, actor=actor, at=clock.now(), authorization_id=authorization_id, reason=data.reason
+    )
+    return read_of(session, found)
+
+
+@router.post("/authorizations/{authorization_id}/resume")
+def resume(
+    authorization_id: uuid.UUID, data: ReasonIn, session: DbSession, actor: Manager, clock: AppClock
+) -> AuthorizationRead:
+    found = service.resume(
+        session, actor=actor, at=clock.now(), authorization_id=authorization_id, reason=data.reason
+    )
+    return read_of(session, found)
+
+
+@router.post("/authorizations/{authorization_id}/terminate")
+def terminate(
+    authorization_id: uuid.UUID,
+    data: ReasonIn,
+    session: DbSession,
+    actor: Manager,
+    clock: AppClock,
+    settings: AppSettings,
+) -> AuthorizationRead:
+    found = service.terminate(
+        session,
+        actor=actor,
+        settings=settings,
+        at=clock.now(),
+        authorization_id=authorization_id,
+        reason=data.reason,
+    )
+    return read_of(session, found)
+
+
+@router.post("/authorizations/{authorization_id}/renew", status_code=201)
+def renew(
+    authorization_id: uuid.UUID,
+    data: DecisionIn,
+    session: DbSession,
+    actor: Manager,
+    clock: AppClock,
+    settings: AppSettings,
+) -> AuthorizationRead:
+    successor = service.renew(
+        session,
+        actor=actor,
+        settings=settings,
+        at=clock.now(),
+        authorization_id=authorization_id,
+        data=data,
+    )
+    return read_of(session, successor)
+
+
+@router.get("/authorizations/{authorization_id}/document.html", response_class=HTMLResponse)
+def document_html(
+    authorization_id: uuid.UUID,
+    session: DbSession,
+    actor: Reader,
+    locale: Locale,
+    version: Annotated[int | None, Query(ge=1)] = None,
+) -> HTMLResponse:
+    found = service.visible(session, actor, authorization_id)
+    html = agreement_documents.html(session, found, version=version, locale=locale)
+    return HTMLResponse(html)
+
+
+@router.get("/authorizations/{authorization_id}/document.pdf")
+def document_pdf(
+    authorization_id: uuid.UUID,
+    session: DbSession,
+    actor: Reader,
+    locale: Locale,
+    version: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    found = service.visible(session, actor, authorization_id)
+    pdf = agreement_documents.pdf(session, found, version=version, locale=locale)
+    filename = f"authorization-{found.id}-v{version or found.version}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+@router.get("/authorizations/{authorization_id}/destruction-certificate")
+def destruction_certificate(
+    authorization_id: uuid.UUID, session: DbSession, actor: Reader
+) -> dict[str, Any]:
+    found = service.visible(session, actor, authorization_id)
+    certificate = repository.certificate(session, found.id)
+    if certificate is None:
+        raise NotFound("authz.no_certificate")
+    return {
+        "number": certificate.number,
+        "issued_at": certificate.issued_at.isoformat(),
+        "content": certificate.content,
+        "digest": certificate.digest,
+        "algorithm": "SM2-with-SM3",
+        "public_key_hex": certificate.public_key_hex,
+        "signature_hex": certificate.signature_hex,
+        "valid": destruction.verify(certificate, certificate.public_key_hex),
+    }
+
+
+# -- exits and rectifications -------------------------------------------------------------------
+
+
+class ExitDecisionIn(BaseModel):
+    approve: bool
+    reason: str = Field(min_length=2, max_length=2000)
+
+
+class AssetIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = Field(max_length=30)
+    description: str = Field(default="", max_length=2000)
+
+
+class CheckIn(BaseModel):
+    passed: bool
+    note: str = Field(min_length=2, max_length=2000)
+
+
+class ReportIn(BaseModel):
+    report: str = Field(min_length=2, max_length=8000)
+
+
+def exit_of(session: Session, request_id: uuid.UUID) -> dict[str, Any]:
+    from sluice.authorizations.models import ExitRequest
+
+    request = session.get(ExitRequest, request_id)
+    if request is None:
+        raise NotFound("exit.not_found")
+    return {
+        "id": str(request.id),
+        "authorization_id": str(request.authorization_id),
+        "kind": request.kind,
+        "status": request.status,
+        "exit_date": request.exit_date.isoformat(),
+        "decision_reason": request.decision_reason,
+        "handover": [
+            {"id": str(i.id), "title": i.title, "done": i.done_at is not None}
+            for i in exits.handover_items(session, request.id)
+        ],
+        "assets": [
+            {"name": a.name, "kind": a.kind, "goes_to": a.goes_to}
+            for a in exits.disposals(session, request.id)
+        ],
+    }
+
+
+@router.post("/authorizations/{authorization_id}/exits", status_code=201)
+def request_exit(
+    authorization_id: uuid.UUID,
+    data: ExitIn,
+    session: DbSession,
+    actor: ExitRequester,
+    clock: AppClock,
+    settings: AppSettings,
+) -> dict[str, Any]:
+    request = exits.request_exit(
+        session,
+        actor=actor,
+        settings=settings,
+        at=clock.now(),
+        authorization_id=authorization_id,
+        data=data,
+    )
+    return exit_of(session, request.id)
+
+
+@router.post("/exits/{exit_id}/decision")
+def decide_exit(
+    exit_id: uuid.UUID,
+    data: ExitDecisionIn,
+    session: DbSession,
+    actor: ExitDecider,
+    clock: AppClock,
+) -> dict[str, Any]:
+    exits.decide_exit(
+        session,
+        actor=actor,
+        at=clock.now(),
+        exit_id=exit_id,
+        approve=data.approve,
+        reason=data.reason,
+    )
+    return exit_of(session, exit_id)
+
+
+@router.post("/exits/{exit_id}/execute")
+def execute_exit(
+    exit_id: uuid.UUID,
+    session: DbSession,
+    actor: ExitDecider,
+    clock: AppClock,
+    settings: AppSettings,
+) -> dict[str, Any]:
+    exits.execute_exit(session, actor=actor, settings=settings, at=clock.now(), exit_id=exit_id)
+    return exit_of(session, exit_id)
+
+
+@router.post("/exits/{exit_id}/assets", status_code=201)
+def record_asset(
+    exit_id: uuid.UUID, data: AssetIn, session: DbSession, actor: ExitDecider, clock: AppClock
+) -> dict[str, Any]:
+    exits.record_asset(
+        session,
+        actor=actor,
+        at=clock.now(),
+        exit_id=exit_id,
+        name=data.name,
+        kind=data.kind,
+        description=data.description,
+    )
+    return exit_of(session, exit_id)
+
+
+@router.post("/exit-items/{item_id}/done")
+def handover_done(
+    item_id: uuid.UUID, session: DbSession, actor: ExitDecider, clock: AppClock
+) -> dict[str, Any]:
+    item = exits.mark_handover_done(session, actor=actor, at=clock.now(), item_id=item_id)
+    return exit_of(session, item.exit_id)
+
+
+@router.post("/exits/{exit_id}/complete")
+def complete_exit(
+    exit_id: uuid.UUID, session: DbSession, actor: ExitDecider, clock: AppClock
+) -> dict[str, Any]:
+    exits.complete_exit(session, actor=actor, at=clock.now(), exit_id=exit_id)
+    return exit_of(session, exit_id)
+
+
+@router.post("/authorizations/{authorization_id}/rectifications", status_code=201)
+def issue_rectification(
+    authorization_id: uuid.UUID,
+    data: RectificationIn,
+    session: DbSession,
+    actor: RectIssuer,
+    clock: AppClock,
+) -> dict[str, Any]:
+    order = exits.issue_rectification(
+        session, actor=actor, at=clock.now(), authorization_id=authorization_id, data=data
+    )
+    return {"id": str(order.id), "status": order.status, "deadline": order.deadline.isoformat()}
+
+
+@router.post("/rectifications/{order_id}/report")
+def report_rectification(
+    order_id: uuid.UUID, data: ReportIn, session: DbSession, actor: RectResponder, clock: AppClock
+) -> dict[str, Any]:
+    order = exits.report_rectification(
+        session, actor=actor, at=clock.now(), order_id=order_id, report=data.report
+    )
+    return {"id": str(order.id), "status": order.status}
+
+
+@router.post("/rectifications/{order_id}/check")
+def check_rectification(
+    order_id: uuid.UUID,
+    data: CheckIn,
+    session: DbSession,
+    actor: RectIssuer,
+    clock: AppClock,
+    settings: AppSettings,
+) -> dict[str, Any]:
+    order = exits.check_rectification(
+        session,
+        actor=actor,
+        settings=settings,
+        at=clock.now(),
+        order_id=order_id,
+        passed=data.passed,
+        note=data.note,
+    )
+    return {"id": str(order.id), "status": order.status}
+
+
+# -- data used under an authorization (every call passes the guard) ---------------------------
+
+
+@router.get("/authorized-data/{authorization_id}/resources")
+def authorized_resources(
+    authorization_id: uuid.UUID, session: DbSession, actor: DataUser, clock: AppClock
+) -> dict[str, Any]:
+    found = guard.authorize_use(
+        session,
+        actor=actor,
+        authorization_id=authorization_id,
+        at=clock.now(),
+        action="list_resources",
+    )
+    scope = service.current_version(session, found).content["scope"]
+    return {"authorization": found.number, "scenario": found.scenario, "resources": scope}
+
+
+@router.get("/authorized-data/{authorization_id}/resources/{resource_id}")
+def authorized_resource(
+    authorization_id: uuid.UUID,
+    resource_id: uuid.UUID,
+    session: DbSession,
+    actor: DataUser,
+    clock: AppClock,
+) -> dict[str, Any]:
+    from sluice.catalog import reads as catalog_reads
+    from sluice.catalog import repository as catalog
+
+    guard.authorize_use(
+        session,
+        actor=actor,
+        authorization_id=authorization_id,
+        at=clock.now(),
+        action="read_resource",
+        resource_id=resource_id,
+    )
+    resource = catalog.resource(session, resource_id)
+    if resource is None:  # pragma: no cover - scope rows reference existing resources
+        raise NotFound("authz.not_found")
+    return catalog_reads.resource_read(session, resource).model_dump(mode="json")

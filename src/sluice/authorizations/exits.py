@@ -1,0 +1,556 @@
+"""Leaving an authorization: voluntary exit, rectification and forced exit (R5.4–R5.7).
+
+* Voluntary exit (R5.4): the operator asks in writing at least ``exit_notice_months``
+  months before the exit date (shorter notice is refused); the bureau approves or refuses
+  with reasons; on the exit date the authorization is terminated.
+* Forced exit (R5.5): the bureau orders rectification with a deadline; a missed deadline
+  (the sweep notices) or a failed check ends the agreement at once.
+* Either way, termination closes access and destroys the data (``service.end``); a
+  handover checklist follows, and assets are disposed of by R5.7: public data assets and
+  the products developed go to the government, the operator's own investments stay its.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sluice.audit import service as audit
+from sluice.authorizations import repository
+from sluice.authorizations import states as st
+from sluice.authorizations.models import (
+    AssetDisposal,
+    Authorization,
+    ExitRequest,
+    HandoverItem,
+    RectificationOrder,
+)
+from sluice.authorizations.schemas import ExitIn, RectificationIn
+from sluice.core.clock import local
+from sluice.core.errors import Conflict, InvalidInput, NotFound
+from sluice.core.i18n import MessageRef, add_messages
+from sluice.core.settings import Settings
+from sluice.identity.permissions import Permission
+from sluice.identity.principal import Principal
+
+EXIT_REQUESTED = "exit.requested"
+FORCED_EXIT = "exit.forced"
+RECTIFICATION_ISSUED = "rectification.issued"
+HANDOVER_DONE = "exit.handover_item_done"
+ASSET_DISPOSED = "exit.asset_disposed"
+
+audit.declare_actions(
+    {
+        EXIT_REQUESTED: ("申请退出", "Exit requested"),
+        FORCED_EXIT: ("强制退出", "Forced exit"),
+        RECTIFICATION_ISSUED: ("下达整改通知", "Rectification ordered"),
+        HANDOVER_DONE: ("完成交接事项", "Handover item done"),
+        ASSET_DISPOSED: ("登记资产处置", "Asset disposal recorded"),
+    }
+)
+
+#: R5.7: who gets each kind of asset. Never chosen freely.
+ASSET_OWNER: Final = {
+    "public_data_asset": "government",
+    "product": "government",
+    "operator_investment": "operator",
+}
+
+DEFAULT_HANDOVER: Final = (
+    "注销运营机构在平台上的账号、密钥和访问凭证",
+    "移交已开发数据产品的模型、代码和文档",
+    "移交在途订单、客户服务和投诉处理",
+    "结清收益分配和平台费用",
+    "核对留存数据已删除销毁（见销毁证明）",
+    "提交退出总结报告",
+)
+
+add_messages(
+    {
+        "asset_kind.public_data_asset": ("公共数据资产", "Public data asset"),
+        "asset_kind.product": ("已开发的数据产品", "Developed product"),
+        "asset_kind.operator_investment": ("运营机构自有投入", "Operator's own investment"),
+        "asset_owner.government": ("归政府", "Goes to the government"),
+        "asset_owner.operator": ("归运营机构", "Stays with the operator"),
+        "exit_kind.voluntary": ("自愿退出", "Voluntary"),
+        "exit_kind.forced": ("强制退出", "Forced"),
+        "grounds.violation": ("违法违规", "Violation"),
+        "grounds.breach": ("违反协议约定", "Breach of agreement"),
+        "grounds.major_incident": ("重大安全事件", "Major security incident"),
+        "exit.not_found": ("退出申请不存在。", "There is no such exit."),
+        "exit.notice_too_short": (
+            "退出须至少提前 {months} 个月书面申请：最早可在 {earliest} 退出，申请的退出日期为 "
+            "{requested}。",
+            "An exit must be requested in writing at least {months} months ahead: the "
+            "earliest exit date is {earliest}, the date asked for is {requested}.",
+        ),
+        "exit.not_in_force": (
+            "授权处于“{status}”状态，无需申请退出。",
+            "The authorization is {status}; there is nothing to exit from.",
+        ),
+        "exit.pending": (
+            "该授权已有待处理的退出申请。",
+            "This authorization already has an exit in progress.",
+        ),
+        "exit.not_operator": (
+            "只有被授权的运营机构可以申请退出。",
+            "Only the authorized operator may request an exit.",
+        ),
+        "exit.handover_open": (
+            "还有 {count} 项交接事项未完成：{items}。",
+            "{count} handover items are still open: {items}.",
+        ),
+        "exit.item_not_found": ("交接事项不存在。", "There is no such handover item."),
+        "exit.bad_asset_kind": ("未知的资产类别：{kind}。", "Unknown asset kind: {kind}."),
+        "exit.not_due": (
+            "退出日期 {date} 尚未到，不能执行。",
+            "The exit date {date} has not come; the exit cannot be carried out yet.",
+        ),
+        "rect.not_found": ("整改通知不存在。", "There is no such rectification order."),
+        "rect.deadline_past": (
+            "整改期限须晚于今天。",
+            "The rectification deadline must be after today.",
+        ),
+        "rect.not_in_force": (
+            "只能对生效中或已暂停的授权下达整改通知。",
+            "Rectification can only be ordered on an authorization in force or suspended.",
+        ),
+    }
+)
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def earliest_exit_date(settings: Settings, requested_on: date) -> date:
+    return _add_months(requested_on, settings.exit_notice_months)
+
+
+def _exit(session: Session, exit_id: uuid.UUID) -> ExitRequest:
+    found = session.get(ExitRequest, exit_id)
+    if found is None:
+        raise NotFound("exit.not_found")
+    return found
+
+
+def _authorization(session: Session, authorization_id: uuid.UUID) -> Authorization:
+    found = repository.authorization(session, authorization_id)
+    if found is None:
+        raise NotFound("authz.not_found")
+    return found
+
+
+def _open_exit(session: Session, authorization_id: uuid.UUID) -> ExitRequest | None:
+    for candidate in repository.exits(session, authorization_id):
+        if candidate.status in (st.EXIT_REQUESTED, st.EXIT_APPROVED, st.EXIT_HANDOVER):
+            return candidate
+    return None
+
+
+def request_exit(
+    session: Session,
+    *,
+    actor: Principal,
+    settings: Settings,
+    at: datetime,
+    authorization_id: uuid.UUID,
+    data: ExitIn,
+) -> ExitRequest:
+    actor.require(Permission.EXITS_REQUEST)
+    authorization = _authorization(session, authorization_id)
+    if authorization.operator_id != actor.organization_id:
+        raise NotFound("authz.not_found")
+    if authorization.status not in (st.ACTIVE, st.SUSPENDED, st.EXPIRING):
+        raise Conflict(
+            "exit.not_in_force", status=MessageRef(f"state.authorization.{authorization.status}")
+        )
+    if _open_exit(session, authorization.id) is not None:
+        raise Conflict("exit.pending")
+    today = local(at).date()
+    earliest = earliest_exit_date(settings, today)
+    if data.exit_date < earliest:
+        raise InvalidInput(
+            "exit.notice_too_short",
+            problem_code="exit_notice_too_short",
+            months=settings.exit_notice_months,
+            earliest=earliest.isoformat(),
+            requested=data.exit_date.isoformat(),
+        )
+    request = ExitRequest(
+        authorization_id=authorization.id,
+        kind="voluntary",
+        status=st.EXIT.initial,
+        letter=data.letter,
+        exit_date=data.exit_date,
+        requested_by=actor.username,
+        requested_at=at,
+    )
+    session.add(request)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=EXIT_REQUESTED,
+        target_type="authorization",
+        target_id=authorization.id,
+        at=at,
+        detail={"exit_date": data.exit_date.isoformat(), "exit": str(request.id)},
+    )
+    return request
+
+
+def decide_exit(
+    session: Session,
+    *,
+    actor: Principal,
+    at: datetime,
+    exit_id: uuid.UUID,
+    approve: bool,
+    reason: str,
+) -> ExitRequest:
+    actor.require(Permission.EXITS_DECIDE)
+    request = _exit(session, exit_id)
+    st.EXIT.fire(
+        request,
+        "approve" if approve else "refuse",
+        session=session,
+        actor=actor,
+        at=at,
+        detail={"reason": reason},
+    )
+    request.decision_reason = reason
+    request.decided_by = actor.username
+    request.decided_at = at
+    return request
+
+
+def execute_exit(
+    session: Session,
+    *,
+    actor: Principal,
+    settings: Settings,
+    at: datetime,
+    exit_id: uuid.UUID,
+) -> ExitRequest:
+    """End the authorization of an approved exit whose date has come, and open the handover."""
+    from sluice.authorizations import service
+
+    actor.require(Permission.EXITS_DECIDE)
+    request = _exit(session, exit_id)
+    st.EXIT.require(request, "execute")
+    if request.kind == "voluntary" and request.exit_date > local(at).date():
+        raise Conflict("exit.not_due", date=request.exit_date.isoformat())
+    authorization = _authorization(session, request.authorization_id)
+    if authorization.status in st.TERMINABLE:
+        reason_key = "exit_kind.voluntary" if request.kind == "voluntary" else "exit_kind.forced"
+        service.end(
+            session,
+            actor=actor,
+            settings=settings,
+            at=at,
+            authorization=authorization,
+            transition="terminate",
+            reason=f"{reason_key}: {request.letter[:200]}",
+        )
+    st.EXIT.fire(request, "execute", session=session, actor=actor, at=at)
+    _open_handover(session, request, authorization, actor=actor, at=at)
+    return request
+
+
+def _open_handover(
+    session: Session,
+    request: ExitRequest,
+    authorization: Authorization,
+    *,
+    actor: Principal,
+    at: datetime,
+) -> None:
+    from sluice.authorizations import service
+
+    for position, title in enumerate(DEFAULT_HANDOVER, start=1):
+        session.add(HandoverItem(exit_id=request.id, position=position, title=title))
+    content = service.current_version(session, authorization).content
+    # The products the agreement lists, and the data assets built under it, go to the
+    # government (R5.7); the operator's own investments are added by the bureau.
+    for product in content["clauses"]["products"]:
+        _dispose(session, request, name=product["name"], kind="product", actor=actor, at=at)
+    _dispose(
+        session,
+        request,
+        name=f"{authorization.scenario}场景形成的公共数据资产",
+        kind="public_data_asset",
+        actor=actor,
+        at=at,
+    )
+    session.flush()
+
+
+def _dispose(
+    session: Session,
+    request: ExitRequest,
+    *,
+    name: str,
+    kind: str,
+    actor: Principal,
+    at: datetime,
+    description: str = "",
+) -> AssetDisposal:
+    if kind not in ASSET_OWNER:
+        raise InvalidInput("exit.bad_asset_kind", kind=kind)
+    disposal = AssetDisposal(
+        exit_id=request.id,
+        name=name,
+        kind=kind,
+        goes_to=ASSET_OWNER[kind],
+        description=description,
+        recorded_by=actor.username,
+        recorded_at=at,
+    )
+    session.add(disposal)
+    audit.record(
+        session,
+        actor=actor,
+        action=ASSET_DISPOSED,
+        target_type="exit",
+        target_id=request.id,
+        at=at,
+        detail={"name": name, "kind": kind, "goes_to": ASSET_OWNER[kind]},
+    )
+    return disposal
+
+
+def record_asset(
+    session: Session,
+    *,
+    actor: Principal,
+    at: datetime,
+    exit_id: uuid.UUID,
+    name: str,
+    kind: str,
+    description: str = "",
+) -> AssetDisposal:
+    actor.require(Permission.EXITS_DECIDE)
+    request = _exit(session, exit_id)
+    st.EXIT.require(request, "complete")
+    return _dispose(
+        session, request, name=name, kind=kind, actor=actor, at=at, description=description
+    )
+
+
+def handover_items(session: Session, exit_id: uuid.UUID) -> list[HandoverItem]:
+    query = select(HandoverItem).where(HandoverItem.exit_id == exit_id)
+    return list(session.scalars(query.order_by(HandoverItem.position)))
+
+
+def disposals(session: Session, exit_id: uuid.UUID) -> list[AssetDisposal]:
+    query = select(AssetDisposal).where(AssetDisposal.exit_id == exit_id)
+    return list(session.scalars(query.order_by(AssetDisposal.recorded_at, AssetDisposal.name)))
+
+
+def mark_handover_done(
+    session: Session,
+    *,
+    actor: Principal,
+    at: datetime,
+    item_id: uuid.UUID,
+    note: str | None = None,
+) -> HandoverItem:
+    actor.require(Permission.EXITS_DECIDE)
+    item = session.get(HandoverItem, item_id)
+    if item is None:
+        raise NotFound("exit.item_not_found")
+    st.EXIT.require(_exit(session, item.exit_id), "complete")
+    item.done_at = at
+    item.done_by = actor.username
+    item.note = note
+    audit.record(
+        session,
+        actor=actor,
+        action=HANDOVER_DONE,
+        target_type="exit",
+        target_id=item.exit_id,
+        at=at,
+        detail={"item": item.title},
+    )
+    return item
+
+
+def complete_exit(
+    session: Session, *, actor: Principal, at: datetime, exit_id: uuid.UUID
+) -> ExitRequest:
+    actor.require(Permission.EXITS_DECIDE)
+    request = _exit(session, exit_id)
+    st.EXIT.require(request, "complete")
+    still_open = [i.title for i in handover_items(session, request.id) if i.done_at is None]
+    if still_open:
+        raise Conflict("exit.handover_open", count=len(still_open), items="；".join(still_open))
+    st.EXIT.fire(request, "complete", session=session, actor=actor, at=at)
+    request.completed_at = at
+    return request
+
+
+# -- rectification and forced exit ---------------------------------------------------------
+
+
+def issue_rectification(
+    session: Session,
+    *,
+    actor: Principal,
+    at: datetime,
+    authorization_id: uuid.UUID,
+    data: RectificationIn,
+) -> RectificationOrder:
+    actor.require(Permission.RECTIFICATIONS_ISSUE)
+    authorization = _authorization(session, authorization_id)
+    if authorization.status not in (st.ACTIVE, st.SUSPENDED, st.EXPIRING):
+        raise Conflict("rect.not_in_force")
+    if data.deadline <= local(at).date():
+        raise InvalidInput("rect.deadline_past")
+    order = RectificationOrder(
+        authorization_id=authorization.id,
+        grounds=data.grounds,
+        description=data.description,
+        deadline=data.deadline,
+        status=st.RECTIFICATION.initial,
+        issued_by=actor.username,
+        issued_at=at,
+    )
+    session.add(order)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=RECTIFICATION_ISSUED,
+        target_type="authorization",
+        target_id=authorization.id,
+        at=at,
+        detail={"grounds": data.grounds, "deadline": data.deadline.isoformat()},
+    )
+    return order
+
+
+def _order(session: Session, order_id: uuid.UUID) -> RectificationOrder:
+    found = session.get(RectificationOrder, order_id)
+    if found is None:
+        raise NotFound("rect.not_found")
+    return found
+
+
+def report_rectification(
+    session: Session, *, actor: Principal, at: datetime, order_id: uuid.UUID, report: str
+) -> RectificationOrder:
+    actor.require(Permission.RECTIFICATIONS_RESPOND)
+    order = _order(session, order_id)
+    authorization = _authorization(session, order.authorization_id)
+    if authorization.operator_id != actor.organization_id:
+        raise NotFound("rect.not_found")
+    st.RECTIFICATION.fire(order, "report", session=session, actor=actor, at=at)
+    order.report = report
+    order.reported_at = at
+    return order
+
+
+def check_rectification(
+    session: Session,
+    *,
+    actor: Principal,
+    settings: Settings,
+    at: datetime,
+    order_id: uuid.UUID,
+    passed: bool,
+    note: str,
+) -> RectificationOrder:
+    actor.require(Permission.RECTIFICATIONS_ISSUE)
+    order = _order(session, order_id)
+    st.RECTIFICATION.fire(
+        order,
+        "pass" if passed else "fail",
+        session=session,
+        actor=actor,
+        at=at,
+        detail={"note": note},
+    )
+    order.check_note = note
+    order.checked_at = at
+    if not passed:
+        force_exit(session, actor=actor, settings=settings, at=at, order=order)
+    return order
+
+
+def mark_overdue(
+    session: Session,
+    *,
+    actor: Principal,
+    settings: Settings,
+    at: datetime,
+    order: RectificationOrder,
+) -> None:
+    st.RECTIFICATION.fire(
+        order,
+        "overdue",
+        session=session,
+        actor=actor,
+        at=at,
+        detail={"deadline": order.deadline.isoformat()},
+    )
+    force_exit(session, actor=actor, settings=settings, at=at, order=order)
+
+
+def force_exit(
+    session: Session,
+    *,
+    actor: Principal,
+    settings: Settings,
+    at: datetime,
+    order: RectificationOrder,
+) -> ExitRequest:
+    """A missed or failed rectification ends the agreement at once (R5.5)."""
+    authorization = _authorization(session, order.authorization_id)
+    pending = _open_exit(session, authorization.id)
+    if pending is not None and pending.status == st.EXIT_REQUESTED:
+        st.EXIT.fire(
+            pending,
+            "refuse",
+            session=session,
+            actor=actor,
+            at=at,
+            detail={"reason": "superseded by forced exit"},
+        )
+        pending.decision_reason = "强制退出取代自愿退出申请"
+    request = ExitRequest(
+        authorization_id=authorization.id,
+        kind="forced",
+        status=st.EXIT_APPROVED,
+        letter=f"{order.grounds}: {order.description}",
+        exit_date=local(at).date(),
+        requested_by=actor.username,
+        requested_at=at,
+        rectification_id=order.id,
+        decision_reason=order.check_note or "逾期未整改",
+        decided_by=actor.username,
+        decided_at=at,
+    )
+    session.add(request)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=FORCED_EXIT,
+        target_type="authorization",
+        target_id=authorization.id,
+        at=at,
+        detail={"rectification": str(order.id), "status": order.status},
+    )
+    return execute_exit(session, actor=actor, settings=settings, at=at, exit_id=request.id)

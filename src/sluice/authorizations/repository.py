@@ -1,0 +1,176 @@
+"""Queries of the authorization tables, scoped to who is asking."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sluice.authorizations.models import (
+    AgreementSignature,
+    Authorization,
+    AuthorizationReminder,
+    AuthorizationScope,
+    AuthorizationVersion,
+    CollectiveDecision,
+    DestructionCertificate,
+    ExitRequest,
+    ImplementationPlan,
+    RectificationOrder,
+)
+from sluice.identity.permissions import OrgKind
+from sluice.identity.principal import Principal
+
+
+def sees_all(actor: Principal) -> bool:
+    """The bureau and the registry see every authorization; an operator only its own."""
+    return actor.is_system or actor.organization_kind in (OrgKind.BUREAU, OrgKind.REGISTRY)
+
+
+def authorization(session: Session, authorization_id: uuid.UUID) -> Authorization | None:
+    return session.get(Authorization, authorization_id)
+
+
+def authorizations(
+    session: Session, actor: Principal, *, status: str | None = None
+) -> list[Authorization]:
+    query = select(Authorization)
+    if not sees_all(actor):
+        query = query.where(Authorization.operator_id == actor.organization_id)
+    if status:
+        query = query.where(Authorization.status == status)
+    return list(session.scalars(query.order_by(Authorization.created_at.desc())))
+
+
+def count_numbered(session: Session, prefix: str) -> int:
+    query = select(func.count()).where(Authorization.number.like(f"{prefix}%"))
+    return session.scalar(query) or 0
+
+
+def holding_scenario(
+    session: Session, scenario_key: str, states: Iterable[str]
+) -> list[Authorization]:
+    query = select(Authorization).where(
+        Authorization.scenario_key == scenario_key, Authorization.status.in_(list(states))
+    )
+    return list(session.scalars(query))
+
+
+def with_status(session: Session, states: Iterable[str]) -> list[Authorization]:
+    query = select(Authorization).where(Authorization.status.in_(list(states)))
+    return list(session.scalars(query.order_by(Authorization.term_end)))
+
+
+def version(
+    session: Session, authorization_id: uuid.UUID, number: int
+) -> AuthorizationVersion | None:
+    return session.scalar(
+        select(AuthorizationVersion).where(
+            AuthorizationVersion.authorization_id == authorization_id,
+            AuthorizationVersion.number == number,
+        )
+    )
+
+
+def versions(session: Session, authorization_id: uuid.UUID) -> list[AuthorizationVersion]:
+    query = select(AuthorizationVersion).where(
+        AuthorizationVersion.authorization_id == authorization_id
+    )
+    return list(session.scalars(query.order_by(AuthorizationVersion.number)))
+
+
+def scope(session: Session, authorization_id: uuid.UUID) -> list[AuthorizationScope]:
+    query = select(AuthorizationScope).where(
+        AuthorizationScope.authorization_id == authorization_id
+    )
+    return list(session.scalars(query))
+
+
+def in_scope(session: Session, authorization_id: uuid.UUID, resource_id: uuid.UUID) -> bool:
+    return session.get(AuthorizationScope, (authorization_id, resource_id)) is not None
+
+
+def signatures(
+    session: Session, authorization_id: uuid.UUID, version: int | None = None
+) -> list[AgreementSignature]:
+    query = select(AgreementSignature).where(
+        AgreementSignature.authorization_id == authorization_id
+    )
+    if version is not None:
+        query = query.where(AgreementSignature.version == version)
+    return list(session.scalars(query.order_by(AgreementSignature.signed_at)))
+
+
+def decision(session: Session, decision_id: uuid.UUID | None) -> CollectiveDecision | None:
+    return session.get(CollectiveDecision, decision_id) if decision_id else None
+
+
+def decisions_about(session: Session, subject_id: uuid.UUID) -> list[CollectiveDecision]:
+    query = select(CollectiveDecision).where(CollectiveDecision.subject_id == subject_id)
+    return list(session.scalars(query.order_by(CollectiveDecision.recorded_at)))
+
+
+def plan(session: Session, plan_id: uuid.UUID) -> ImplementationPlan | None:
+    return session.get(ImplementationPlan, plan_id)
+
+
+def plans(session: Session) -> list[ImplementationPlan]:
+    return list(
+        session.scalars(select(ImplementationPlan).order_by(ImplementationPlan.created_at.desc()))
+    )
+
+
+def reminders(session: Session, authorization_id: uuid.UUID) -> list[AuthorizationReminder]:
+    query = select(AuthorizationReminder).where(
+        AuthorizationReminder.authorization_id == authorization_id
+    )
+    return list(session.scalars(query.order_by(AuthorizationReminder.sent_at)))
+
+
+def reminder_sent(
+    session: Session, authorization_id: uuid.UUID, term_end: date, days_before: int
+) -> bool:
+    query = select(func.count()).where(
+        AuthorizationReminder.authorization_id == authorization_id,
+        AuthorizationReminder.term_end == term_end,
+        AuthorizationReminder.days_before <= days_before,
+    )
+    return (session.scalar(query) or 0) > 0
+
+
+def exits(session: Session, authorization_id: uuid.UUID) -> list[ExitRequest]:
+    query = select(ExitRequest).where(ExitRequest.authorization_id == authorization_id)
+    return list(session.scalars(query.order_by(ExitRequest.requested_at)))
+
+
+def exits_with_status(session: Session, states: Iterable[str]) -> list[ExitRequest]:
+    query = select(ExitRequest).where(ExitRequest.status.in_(list(states)))
+    return list(session.scalars(query.order_by(ExitRequest.exit_date)))
+
+
+def rectifications(session: Session, authorization_id: uuid.UUID) -> list[RectificationOrder]:
+    query = select(RectificationOrder).where(
+        RectificationOrder.authorization_id == authorization_id
+    )
+    return list(session.scalars(query.order_by(RectificationOrder.issued_at)))
+
+
+def rectifications_with_status(session: Session, status: str) -> list[RectificationOrder]:
+    query = select(RectificationOrder).where(RectificationOrder.status == status)
+    return list(session.scalars(query.order_by(RectificationOrder.deadline)))
+
+
+def certificate(session: Session, authorization_id: uuid.UUID) -> DestructionCertificate | None:
+    return session.scalar(
+        select(DestructionCertificate).where(
+            DestructionCertificate.authorization_id == authorization_id
+        )
+    )
+
+
+def count_certificates(session: Session, prefix: str) -> int:
+    query = select(func.count()).where(DestructionCertificate.number.like(f"{prefix}%"))
+    return session.scalar(query) or 0

@@ -1,0 +1,216 @@
+"""The lifecycles of authorizations, implementation plans, rectification orders and exits.
+
+```
+draft --submit--> under_review --approve--> approved --activate--> active
+  ^------return------/                                              |  ^
+                                                          suspend   v  | resume
+                                                                  suspended
+active --mark_expiring--> expiring --renew--> renewed
+active / suspended / expiring --expire--> expired
+approved / active / suspended / expiring --terminate--> terminated
+```
+
+``activate`` is fired by the second signature; ``mark_expiring`` and ``expire`` by the daily
+sweep (``service.sweep``). An authorization is *in force* in ``IN_FORCE`` states and only
+between ``term_start`` and ``term_end``: a renewed agreement stays in force until its own
+term ends, while its successor waits for its first day.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sluice.core.states import StateMachine, Transition
+from sluice.identity.permissions import Permission
+
+DRAFT: Final = "draft"
+UNDER_REVIEW: Final = "under_review"
+APPROVED: Final = "approved"
+ACTIVE: Final = "active"
+SUSPENDED: Final = "suspended"
+EXPIRING: Final = "expiring"
+RENEWED: Final = "renewed"
+EXPIRED: Final = "expired"
+TERMINATED: Final = "terminated"
+
+#: States in which the operator may use the data (within the term).
+IN_FORCE: Final = frozenset({ACTIVE, EXPIRING, RENEWED})
+#: States from which the agreement can still end by termination.
+TERMINABLE: Final = (APPROVED, ACTIVE, SUSPENDED, EXPIRING)
+#: States after which nothing more happens; derived data must be destroyed (not RENEWED:
+#: its data carries over to the successor).
+ENDED: Final = frozenset({EXPIRED, TERMINATED})
+#: States that hold a scenario under the one-scenario-one-authorization rule.
+HOLDS_SCENARIO: Final = frozenset(
+    {DRAFT, UNDER_REVIEW, APPROVED, ACTIVE, SUSPENDED, EXPIRING, RENEWED}
+)
+
+_MANAGE = Permission.AUTHORIZATIONS_MANAGE
+_SIGN = Permission.AUTHORIZATIONS_SIGN
+
+AUTHORIZATION = StateMachine(
+    entity="authorization",
+    entity_labels=("授权", "Authorization"),
+    states={
+        DRAFT: ("草稿", "Draft"),
+        UNDER_REVIEW: ("审核中", "Under review"),
+        APPROVED: ("已批准待签署", "Approved, awaiting signatures"),
+        ACTIVE: ("生效中", "Active"),
+        SUSPENDED: ("已暂停", "Suspended"),
+        EXPIRING: ("即将到期", "Expiring"),
+        RENEWED: ("已续期", "Renewed"),
+        EXPIRED: ("已到期", "Expired"),
+        TERMINATED: ("已终止", "Terminated"),
+    },
+    initial=DRAFT,
+    transitions=(
+        Transition("submit", (DRAFT,), UNDER_REVIEW, _MANAGE, "提交审核", "Submit for review"),
+        Transition("return", (UNDER_REVIEW,), DRAFT, _MANAGE, "退回修改", "Return for changes"),
+        Transition(
+            "approve", (UNDER_REVIEW,), APPROVED, _MANAGE, "集体决策批准", "Approve by decision"
+        ),
+        Transition("activate", (APPROVED,), ACTIVE, _SIGN, "双方签署生效", "Take effect"),
+        Transition("suspend", (ACTIVE, EXPIRING), SUSPENDED, _MANAGE, "暂停", "Suspend"),
+        Transition("resume", (SUSPENDED,), ACTIVE, _MANAGE, "恢复", "Resume"),
+        Transition(
+            "mark_expiring", (ACTIVE,), EXPIRING, _MANAGE, "进入到期提醒期", "Mark expiring"
+        ),
+        Transition("renew", (EXPIRING,), RENEWED, _MANAGE, "续期", "Renew"),
+        Transition("expire", (ACTIVE, SUSPENDED, EXPIRING), EXPIRED, _MANAGE, "期满终止", "Expire"),
+        Transition("terminate", TERMINABLE, TERMINATED, _MANAGE, "终止", "Terminate"),
+    ),
+)
+
+PLAN_DRAFT: Final = "draft"
+PLAN_APPROVED: Final = "approved"
+PLAN_REJECTED: Final = "rejected"
+PLAN_RETIRED: Final = "retired"
+
+PLAN = StateMachine(
+    entity="implementation_plan",
+    entity_labels=("实施方案", "Implementation plan"),
+    states={
+        PLAN_DRAFT: ("草稿", "Draft"),
+        PLAN_APPROVED: ("已批准", "Approved"),
+        PLAN_REJECTED: ("未通过", "Rejected"),
+        PLAN_RETIRED: ("已废止", "Retired"),
+    },
+    initial=PLAN_DRAFT,
+    transitions=(
+        Transition(
+            "approve", (PLAN_DRAFT,), PLAN_APPROVED, Permission.PLANS_MANAGE, "批准", "Approve"
+        ),
+        Transition(
+            "reject", (PLAN_DRAFT,), PLAN_REJECTED, Permission.PLANS_MANAGE, "不予通过", "Reject"
+        ),
+        Transition(
+            "retire", (PLAN_APPROVED,), PLAN_RETIRED, Permission.PLANS_MANAGE, "废止", "Retire"
+        ),
+    ),
+)
+
+RECT_OPEN: Final = "open"
+RECT_REPORTED: Final = "reported"
+RECT_PASSED: Final = "passed"
+RECT_FAILED: Final = "failed"
+RECT_OVERDUE: Final = "overdue"
+
+RECTIFICATION = StateMachine(
+    entity="rectification",
+    entity_labels=("整改通知", "Rectification order"),
+    states={
+        RECT_OPEN: ("整改中", "Open"),
+        RECT_REPORTED: ("已报告待验收", "Reported, awaiting check"),
+        RECT_PASSED: ("整改合格", "Passed"),
+        RECT_FAILED: ("整改不合格", "Failed"),
+        RECT_OVERDUE: ("逾期未整改", "Overdue"),
+    },
+    initial=RECT_OPEN,
+    transitions=(
+        Transition(
+            "report",
+            (RECT_OPEN,),
+            RECT_REPORTED,
+            Permission.RECTIFICATIONS_RESPOND,
+            "提交整改报告",
+            "Report",
+        ),
+        Transition(
+            "pass",
+            (RECT_REPORTED,),
+            RECT_PASSED,
+            Permission.RECTIFICATIONS_ISSUE,
+            "验收合格",
+            "Pass",
+        ),
+        Transition(
+            "fail",
+            (RECT_REPORTED,),
+            RECT_FAILED,
+            Permission.RECTIFICATIONS_ISSUE,
+            "验收不合格",
+            "Fail",
+        ),
+        Transition(
+            "overdue",
+            (RECT_OPEN,),
+            RECT_OVERDUE,
+            Permission.RECTIFICATIONS_ISSUE,
+            "逾期",
+            "Deadline missed",
+        ),
+    ),
+)
+
+EXIT_REQUESTED: Final = "requested"
+EXIT_REFUSED: Final = "refused"
+EXIT_APPROVED: Final = "approved"
+EXIT_HANDOVER: Final = "handover"
+EXIT_COMPLETED: Final = "completed"
+
+EXIT = StateMachine(
+    entity="exit",
+    entity_labels=("退出", "Exit"),
+    states={
+        EXIT_REQUESTED: ("已申请", "Requested"),
+        EXIT_REFUSED: ("不予同意", "Refused"),
+        EXIT_APPROVED: ("已同意待执行", "Approved, awaiting exit date"),
+        EXIT_HANDOVER: ("交接中", "Handing over"),
+        EXIT_COMPLETED: ("已完成", "Completed"),
+    },
+    initial=EXIT_REQUESTED,
+    transitions=(
+        Transition(
+            "approve",
+            (EXIT_REQUESTED,),
+            EXIT_APPROVED,
+            Permission.EXITS_DECIDE,
+            "同意退出",
+            "Approve",
+        ),
+        Transition(
+            "refuse",
+            (EXIT_REQUESTED,),
+            EXIT_REFUSED,
+            Permission.EXITS_DECIDE,
+            "不同意退出",
+            "Refuse",
+        ),
+        Transition(
+            "execute",
+            (EXIT_APPROVED,),
+            EXIT_HANDOVER,
+            Permission.EXITS_DECIDE,
+            "终止授权并开始交接",
+            "End the authorization and hand over",
+        ),
+        Transition(
+            "complete",
+            (EXIT_HANDOVER,),
+            EXIT_COMPLETED,
+            Permission.EXITS_DECIDE,
+            "交接和资产处置完成",
+            "Complete handover and disposal",
+        ),
+    ),
+)

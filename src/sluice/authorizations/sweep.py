@@ -1,0 +1,107 @@
+"""The daily sweep: terms that are ending or over, reminders, missed deadlines, exits due.
+
+Run by ``sluice authorizations sweep`` (cron or a systemd timer, once a day is enough; it
+is idempotent, so running it more often is harmless). Each step is a transition fired by
+the platform itself and audited like any other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from sluice.audit import service as audit
+from sluice.authorizations import destruction, exits, repository, service
+from sluice.authorizations import states as st
+from sluice.authorizations.models import AuthorizationReminder
+from sluice.core.clock import local
+from sluice.core.settings import Settings
+from sluice.identity.principal import Principal
+
+REMINDED = "authorization.reminded"
+
+audit.declare_actions({REMINDED: ("授权到期提醒", "Expiry reminder sent")})
+
+SWEEPER = Principal.system("sweep")
+
+
+@dataclass
+class SweepReport:
+    expiring: list[str] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
+    reminders: list[str] = field(default_factory=list)
+    overdue_rectifications: list[str] = field(default_factory=list)
+    exits_executed: list[str] = field(default_factory=list)
+    certificates: list[str] = field(default_factory=list)
+
+
+def sweep(session: Session, *, settings: Settings, at: datetime) -> SweepReport:
+    report = SweepReport()
+    today = local(at).date()
+    days = sorted(set(settings.authorization_reminder_days), reverse=True)
+    window = days[0] if days else 0
+
+    for order in repository.rectifications_with_status(session, st.RECT_OPEN):
+        if order.deadline < today:
+            exits.mark_overdue(session, actor=SWEEPER, settings=settings, at=at, order=order)
+            report.overdue_rectifications.append(str(order.id))
+
+    for request in repository.exits_with_status(session, [st.EXIT_APPROVED]):
+        if request.exit_date <= today:
+            exits.execute_exit(session, actor=SWEEPER, settings=settings, at=at, exit_id=request.id)
+            report.exits_executed.append(str(request.id))
+
+    for authorization in repository.with_status(session, [st.ACTIVE, st.SUSPENDED, st.EXPIRING]):
+        term_end = authorization.term_end
+        if term_end is None:
+            continue
+        if today > term_end:
+            service.end(
+                session,
+                actor=SWEEPER,
+                settings=settings,
+                at=at,
+                authorization=authorization,
+                transition="expire",
+                reason="term ended",
+            )
+            report.expired.append(authorization.number)
+            continue
+        if authorization.status == st.ACTIVE and today >= term_end - timedelta(days=window):
+            st.AUTHORIZATION.fire(
+                authorization, "mark_expiring", session=session, actor=SWEEPER, at=at
+            )
+            report.expiring.append(authorization.number)
+        # The most urgent reminder whose day has come, once per term (no burst of three
+        # when an agreement is created close to its end).
+        due = [d for d in days if today >= term_end - timedelta(days=d)]
+        if due and not repository.reminder_sent(session, authorization.id, term_end, min(due)):
+            session.add(
+                AuthorizationReminder(
+                    authorization_id=authorization.id,
+                    term_end=term_end,
+                    days_before=min(due),
+                    sent_at=at,
+                )
+            )
+            audit.record(
+                session,
+                actor=SWEEPER,
+                action=REMINDED,
+                target_type="authorization",
+                target_id=authorization.id,
+                at=at,
+                detail={"days_before": min(due), "term_end": term_end.isoformat()},
+            )
+            report.reminders.append(f"{authorization.number}:{min(due)}")
+
+    for authorization in repository.with_status(session, st.ENDED):
+        if repository.certificate(session, authorization.id) is None:
+            certificate = destruction.destroy(
+                session, authorization=authorization, settings=settings, at=at
+            )
+            report.certificates.append(certificate.number)
+    session.flush()
+    return report

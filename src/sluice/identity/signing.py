@@ -1,0 +1,129 @@
+"""Organizations' SM2 signing keys: made on first use, private half sealed, public half public.
+
+The bureau signs agreements and destruction certificates with its key; operators sign
+agreements with theirs. A signature is made over a digest's bytes (the SM3 of a
+canonical form, ``core.canonical``) with the GB/T 32918 signer ID, so anyone holding the
+document, the digest and the public key can check it without the platform.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sluice.core import sm2
+from sluice.core.settings import Settings
+from sluice.dataplane.keystore import KeyStore
+from sluice.identity.models import Organization, SigningKey
+
+ALGORITHM = "SM2-with-SM3"
+_NONCE = 12
+
+
+@dataclass(frozen=True)
+class Signature:
+    organization_id: uuid.UUID
+    public_key_hex: str
+    signature_hex: str
+    algorithm: str = ALGORITHM
+
+
+def _keystore(settings: Settings) -> KeyStore:
+    return KeyStore(settings.home / "keys")
+
+
+def _scope(organization_id: uuid.UUID) -> str:
+    return f"signing-{organization_id}"
+
+
+def _seal(key: bytes, organization_id: uuid.UUID, private_key: bytes) -> bytes:
+    nonce = os.urandom(_NONCE)
+    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(organization_id.bytes)
+    sealed = encryptor.update(private_key) + encryptor.finalize()
+    return nonce + sealed + encryptor.tag
+
+
+def _open(key: bytes, organization_id: uuid.UUID, sealed: bytes) -> bytes:
+    nonce, body, tag = sealed[:_NONCE], sealed[_NONCE:-16], sealed[-16:]
+    decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+    decryptor.authenticate_additional_data(organization_id.bytes)
+    try:
+        return decryptor.update(body) + decryptor.finalize()
+    except InvalidTag as error:  # pragma: no cover - only a tampered database gets here
+        raise ValueError("the sealed signing key does not open; it was altered") from error
+
+
+def current_key(session: Session, organization_id: uuid.UUID) -> SigningKey | None:
+    return session.scalars(
+        select(SigningKey)
+        .where(SigningKey.organization_id == organization_id, SigningKey.retired_at.is_(None))
+        .order_by(SigningKey.created_at.desc())
+        .limit(1)
+    ).first()
+
+
+def ensure_key(
+    session: Session, *, organization_id: uuid.UUID, settings: Settings, at: datetime
+) -> SigningKey:
+    """The organization's current key, made on first use."""
+    existing = current_key(session, organization_id)
+    if existing is not None:
+        return existing
+    pair = sm2.generate_keypair()
+    data_key = _keystore(settings).data_key(_scope(organization_id))
+    key = SigningKey(
+        organization_id=organization_id,
+        public_key_hex=pair.public_key.hex(),
+        sealed_private_key=_seal(data_key, organization_id, pair.private_key),
+        created_at=at,
+    )
+    session.add(key)
+    session.flush()
+    return key
+
+
+def sign(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    message: bytes,
+    settings: Settings,
+    at: datetime,
+) -> Signature:
+    key = ensure_key(session, organization_id=organization_id, settings=settings, at=at)
+    data_key = _keystore(settings).data_key(_scope(organization_id))
+    private_key = _open(data_key, organization_id, key.sealed_private_key)
+    return Signature(
+        organization_id=organization_id,
+        public_key_hex=key.public_key_hex,
+        signature_hex=sm2.sign(private_key, message).hex(),
+    )
+
+
+def verify(public_key_hex: str, message: bytes, signature_hex: str) -> bool:
+    try:
+        public_key = bytes.fromhex(public_key_hex)
+        signature = bytes.fromhex(signature_hex)
+    except ValueError:
+        return False
+    try:
+        return sm2.verify(public_key, message, signature)
+    except ValueError:
+        return False
+
+
+def published_keys(session: Session) -> list[tuple[SigningKey, Organization]]:
+    query = (
+        select(SigningKey, Organization)
+        .join(Organization, Organization.id == SigningKey.organization_id)
+        .order_by(Organization.kind, Organization.code, SigningKey.created_at)
+    )
+    return [(key, org) for key, org in session.execute(query).tuples()]
