@@ -204,6 +204,7 @@ add_messages(
             "请填写至少 3 名不重复的参会人员，每行一人。",
             "Name at least 3 different participants, one per line.",
         ),
+        "authz_page.participants_short": ("参会人员", "Participants"),
         "authz_page.outcome": ("决策结果", "Outcome"),
         "authz_page.summary": ("会议纪要摘要", "Summary of the minutes"),
         "authz_page.record_decision": ("记录决策", "Record the decision"),
@@ -592,9 +593,7 @@ def _detail_context(
         "current": current,
         "share": _percent(int(current.content["clauses"]["revenue"]["government_share_bp"])),
         "approval": repository.decision(session, authorization.decision_id),
-        "decisions": [
-            *repository.decisions_about(session, authorization.id),
-        ],
+        "decisions": repository.decisions_about(session, authorization.id),
         "versions": [
             {"v": v, "changes": [_change_line(c, locale) for c in v.changes]}
             for v in reversed(repository.versions(session, authorization.id))
@@ -617,7 +616,6 @@ def _detail_context(
         "outcomes": ("approved", "rejected", "deferred"),
         "grounds": ("violation", "breach", "major_incident"),
         "asset_kinds": tuple(exits.ASSET_OWNER),
-        "pick_results": [],
     }
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sluice.core.ids import sm3_hex
+from cryptography.hazmat.primitives import hashes
 
 
 def _normalize(value: Any) -> Any:
@@ -45,4 +45,6 @@ def canonical_bytes(record: Mapping[str, Any]) -> bytes:
 
 def canonical_digest(record: Mapping[str, Any]) -> str:
     """SM3 of the canonical form, as hex: what a signature or a certificate names."""
-    return sm3_hex(canonical_bytes(record))
+    digest = hashes.Hash(hashes.SM3())
+    digest.update(canonical_bytes(record))
+    return digest.finalize().hex()

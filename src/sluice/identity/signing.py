@@ -126,4 +126,4 @@ def published_keys(session: Session) -> list[tuple[SigningKey, Organization]]:
         .join(Organization, Organization.id == SigningKey.organization_id)
         .order_by(Organization.kind, Organization.code, SigningKey.created_at)
     )
-    return [(key, org) for key, org in session.execute(query).tuples()]
+    return [(key, org) for key, org in session.execute(query)]

@@ -11,6 +11,7 @@ from sluice import __version__
 from sluice.audit import api as audit_api
 from sluice.audit import pages as audit_pages
 from sluice.authorizations import api as authorizations_api
+from sluice.authorizations import pages as authorizations_pages
 from sluice.catalog import api as catalog_api
 from sluice.catalog import pages as catalog_pages
 from sluice.core.clock import Clock, SystemClock
@@ -39,6 +40,7 @@ PAGE_ROUTERS = (
     tickets_pages.router,
     dataplane_pages.router,
     quality_pages.router,
+    authorizations_pages.router,
 )
 API_ROUTERS = (
     identity_api.router,

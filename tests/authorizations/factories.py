@@ -1,0 +1,185 @@
+"""A small world for authorization tests, built through the real services: the bureau, two
+qualified operators, an approved implementation plan and published catalog entries."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sluice.authorizations import service
+from sluice.authorizations.clauses import AgreementClauses
+from sluice.authorizations.schemas import AuthorizationCreate, DecisionIn, PlanIn
+from sluice.catalog import repository as catalog
+from sluice.core.clock import Clock
+from sluice.core.database import Database
+from sluice.core.settings import Settings
+from sluice.identity.permissions import OrgKind, Role
+from sluice.identity.principal import Principal
+from sluice.operators import service as operators
+from sluice.operators.schemas import Decision
+from tests.catalog.factories import publish, resource_data
+from tests.identity.factories import Account, make_account, make_org
+from tests.operators import factories as operator_factories
+
+PLAN_SECTIONS = {key: f"{zh}：按本市方案执行。" for key, zh, _ in service.PLAN_SECTIONS}
+
+CLAUSES = AgreementClauses.model_validate(
+    {
+        "products": [
+            {
+                "name": "小微企业信用画像",
+                "description": "面向银行的企业经营状况评分",
+                "review": "上线前经数据局组织的安全与合规审查",
+            }
+        ],
+        "revenue": {"government_share_bp": 1500, "method": "按季度核算，收益按比例上缴财政。"},
+    }
+)
+
+
+def qualify_operator(
+    session: Session, organization_id: uuid.UUID, *, clock: Clock, settings: Settings
+) -> None:
+    """A complete, clean application, submitted, checked and qualified by the bureau."""
+    applicant = Principal(
+        username=f"applicant-{organization_id}",
+        via="session",
+        organization_id=organization_id,
+        organization_kind=OrgKind.OPERATOR,
+        roles=frozenset({Role.OPERATOR}),
+    )
+    built = operator_factories.complete_application(
+        session, clock, settings, applicant, credit_code=operator_factories.new_credit_code()
+    )
+    application_id = built.application.id
+    operators.submit(
+        session, actor=applicant, clock=clock, settings=settings, application_id=application_id
+    )
+    operator_factories.judge_all(session, clock, application_id)
+    operators.decide(
+        session,
+        actor=operator_factories.REVIEWER,
+        clock=clock,
+        settings=settings,
+        application_id=application_id,
+        decision=Decision.QUALIFY,
+        reason="各项条件均符合",
+    )
+
+
+def decision(outcome: str = "approved", held_on: date = date(2026, 11, 20)) -> DecisionIn:
+    return DecisionIn(
+        meeting="2026年第12次局务会",
+        held_on=held_on,
+        participants=["王建国", "李敏", "赵丽"],
+        outcome=outcome,  # type: ignore[arg-type]
+        summary="同意按实施方案授权。",
+    )
+
+
+@dataclass(frozen=True)
+class World:
+    bureau: Account
+    operator: Account
+    other_operator: Account
+    plan_id: uuid.UUID
+    entries: list[uuid.UUID]  # published, in domain "governance"
+    resources: list[uuid.UUID]
+
+    def bureau_principal(self) -> Principal:
+        return Principal(
+            username=self.bureau.username,
+            via="session",
+            user_id=self.bureau.user_id,
+            organization_id=self.bureau.organization_id,
+            organization_kind=OrgKind.BUREAU,
+            roles=frozenset({Role.BUREAU}),
+            display_name="王建国",
+        )
+
+    def operator_principal(self, account: Account | None = None) -> Principal:
+        account = account or self.operator
+        return Principal(
+            username=account.username,
+            via="session",
+            user_id=account.user_id,
+            organization_id=account.organization_id,
+            organization_kind=OrgKind.OPERATOR,
+            roles=frozenset({Role.OPERATOR}),
+            display_name="陈晓",
+        )
+
+
+def make_world(database: Database, clock: Clock, settings: Settings) -> World:
+    bureau = make_account(database, clock, Role.BUREAU)
+    operator = make_account(database, clock, Role.OPERATOR)
+    other = make_account(database, clock, Role.OPERATOR)
+    with database.unit_of_work() as session:
+        provider_id = make_org(session, clock, OrgKind.PROVIDER)
+    entries = publish(
+        database,
+        clock,
+        provider_id,
+        [resource_data(f"res-{n}", f"企业登记信息{n}") for n in range(1, 5)],
+    )
+    with database.unit_of_work() as session:
+        for account in (operator, other):
+            assert account.organization_id
+            qualify_operator(session, account.organization_id, clock=clock, settings=settings)
+        actor = Principal.system("test")
+        plan = service.create_plan(
+            session,
+            actor=actor,
+            at=clock.now(),
+            data=PlanIn(title="普惠金融场景实施方案", sections=PLAN_SECTIONS),
+        )
+        service.decide_plan(session, actor=actor, at=clock.now(), plan_id=plan.id, data=decision())
+        by_entry = {e.id: e.resource_id for e in catalog.entries_by_ids(session, entries)}
+        resources = [by_entry[e] for e in entries]
+    return World(bureau, operator, other, plan.id, entries, resources)
+
+
+def draft(world: World, **overrides: Any) -> AuthorizationCreate:
+    values: dict[str, Any] = {
+        "operator_id": world.operator.organization_id,
+        "plan_id": world.plan_id,
+        "mode": "scenario",
+        "scenario": "普惠金融",
+        "purpose": "为银行提供小微企业信用评估服务",
+        "entry_ids": world.entries[:2],
+        "clauses": CLAUSES,
+    }
+    values.update(overrides)
+    return AuthorizationCreate.model_validate(values)
+
+
+def active_authorization(
+    database: Database, clock: Clock, settings: Settings, world: World, **overrides: Any
+) -> uuid.UUID:
+    """Drafted, submitted, approved by collective decision and signed by both parties."""
+    bureau = world.bureau_principal()
+    with database.unit_of_work() as session:
+        created = service.create_authorization(
+            session, actor=bureau, settings=settings, at=clock.now(), data=draft(world, **overrides)
+        )
+        service.submit(session, actor=bureau, at=clock.now(), authorization_id=created.id)
+        service.decide(
+            session, actor=bureau, at=clock.now(), authorization_id=created.id, data=decision()
+        )
+        service.sign(
+            session, actor=bureau, settings=settings, at=clock.now(), authorization_id=created.id
+        )
+        operator = world.operator_principal(
+            world.operator
+            if overrides.get("operator_id", world.operator.organization_id)
+            == world.operator.organization_id
+            else world.other_operator
+        )
+        service.sign(
+            session, actor=operator, settings=settings, at=clock.now(), authorization_id=created.id
+        )
+        return created.id
