@@ -1,0 +1,280 @@
+"""Every query of operator applications, scoped to the acting principal in one place.
+
+Who sees which application (``_visible``): the bureau (``operators.read``) and the platform
+itself see all; an applicant sees its own organization's. An application one may not see is
+simply not found. Rows that belong to an application are only ever fetched through it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, delete, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from sluice.audit.models import AuditEvent
+from sluice.identity.permissions import Permission
+from sluice.identity.principal import Principal
+from sluice.operators.models import (
+    OperatorApplication,
+    OperatorChecklistAnswer,
+    OperatorChecklistItem,
+    OperatorCheckResult,
+    OperatorCreditRecord,
+    OperatorEntity,
+    OperatorEvidence,
+    OperatorFinancials,
+    OperatorIncident,
+    OperatorLink,
+    OperatorPenalty,
+    OperatorPrincipal,
+)
+from sluice.operators.states import APPLICATION, OPEN, QUALIFIED
+
+#: Rows of an application that the applicant adds and removes one by one.
+Child = TypeVar(
+    "Child",
+    OperatorPrincipal,
+    OperatorEntity,
+    OperatorLink,
+    OperatorCreditRecord,
+    OperatorPenalty,
+    OperatorIncident,
+    OperatorFinancials,
+    OperatorEvidence,
+)
+#: Rows listed in the order they were added.
+Dated = TypeVar(
+    "Dated",
+    OperatorPrincipal,
+    OperatorEntity,
+    OperatorLink,
+    OperatorCreditRecord,
+    OperatorPenalty,
+    OperatorIncident,
+    OperatorFinancials,
+)
+EntityRecord = OperatorCreditRecord | OperatorPenalty | OperatorIncident | OperatorFinancials
+#: Records that describe one entity of the graph.
+ENTITY_RECORDS = (OperatorCreditRecord, OperatorPenalty, OperatorIncident, OperatorFinancials)
+
+
+def _visible(actor: Principal) -> ColumnElement[bool]:
+    if actor.is_system or actor.has(Permission.OPERATORS_READ):
+        return true()
+    if actor.organization_id is None:
+        return false()
+    return OperatorApplication.organization_id == actor.organization_id
+
+
+def application(
+    session: Session, *, actor: Principal, application_id: uuid.UUID, for_update: bool = False
+) -> OperatorApplication | None:
+    query = select(OperatorApplication).where(
+        OperatorApplication.id == application_id, _visible(actor)
+    )
+    if for_update:
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def applications(
+    session: Session,
+    *,
+    actor: Principal,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[int, list[OperatorApplication]]:
+    """Newest activity first."""
+    conditions = [_visible(actor)]
+    if status:
+        conditions.append(OperatorApplication.status == status)
+    total = session.scalar(select(func.count(OperatorApplication.id)).where(*conditions)) or 0
+    query = (
+        select(OperatorApplication)
+        .where(*conditions)
+        .order_by(OperatorApplication.updated_at.desc(), OperatorApplication.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return total, list(session.scalars(query))
+
+
+def open_application(session: Session, organization_id: uuid.UUID) -> OperatorApplication | None:
+    query = select(OperatorApplication).where(
+        OperatorApplication.organization_id == organization_id,
+        OperatorApplication.status.in_(OPEN),
+    )
+    return session.scalar(query)
+
+
+def latest_qualified(session: Session, organization_id: uuid.UUID) -> OperatorApplication | None:
+    query = (
+        select(OperatorApplication)
+        .where(
+            OperatorApplication.organization_id == organization_id,
+            OperatorApplication.status == QUALIFIED,
+        )
+        .order_by(OperatorApplication.decided_at.desc(), OperatorApplication.id)
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def child(
+    session: Session, model: type[Child], *, application_id: uuid.UUID, child_id: uuid.UUID
+) -> Child | None:
+    query = select(model).where(model.id == child_id, model.application_id == application_id)
+    return session.scalar(query)
+
+
+def children(session: Session, model: type[Dated], application_id: uuid.UUID) -> list[Dated]:
+    query = (
+        select(model)
+        .where(model.application_id == application_id)
+        .order_by(model.created_at, model.id)
+    )
+    return list(session.scalars(query))
+
+
+def entity_record(
+    session: Session,
+    model: type[EntityRecord],
+    *,
+    application_id: uuid.UUID,
+    record_id: uuid.UUID,
+) -> EntityRecord | None:
+    found = session.get(model, record_id)
+    if not isinstance(found, ENTITY_RECORDS) or found.application_id != application_id:
+        return None
+    return found
+
+
+def evidence(session: Session, application_id: uuid.UUID) -> list[OperatorEvidence]:
+    query = (
+        select(OperatorEvidence)
+        .where(OperatorEvidence.application_id == application_id)
+        .order_by(OperatorEvidence.uploaded_at, OperatorEvidence.id)
+    )
+    return list(session.scalars(query))
+
+
+def applicant_entity(session: Session, application_id: uuid.UUID) -> OperatorEntity:
+    query = select(OperatorEntity).where(
+        OperatorEntity.application_id == application_id, OperatorEntity.is_applicant.is_(True)
+    )
+    return session.scalars(query).one()
+
+
+def entity_named(session: Session, application_id: uuid.UUID, name: str) -> OperatorEntity | None:
+    query = select(OperatorEntity).where(
+        OperatorEntity.application_id == application_id, OperatorEntity.name == name
+    )
+    return session.scalar(query)
+
+
+def records_of_entity(session: Session, entity_id: uuid.UUID) -> int:
+    return sum(
+        session.scalar(select(func.count(model.id)).where(model.entity_id == entity_id)) or 0
+        for model in ENTITY_RECORDS
+    )
+
+
+def delete_links_of(session: Session, entity_id: uuid.UUID) -> None:
+    session.execute(
+        delete(OperatorLink).where(
+            or_(OperatorLink.holder_id == entity_id, OperatorLink.held_id == entity_id)
+        )
+    )
+
+
+def link_between(
+    session: Session, *, holder_id: uuid.UUID, held_id: uuid.UUID, relation: str
+) -> OperatorLink | None:
+    query = select(OperatorLink).where(
+        OperatorLink.holder_id == holder_id,
+        OperatorLink.held_id == held_id,
+        OperatorLink.relation == relation,
+    )
+    return session.scalar(query)
+
+
+def declared_shares(session: Session, held_id: uuid.UUID) -> int:
+    query = select(func.coalesce(func.sum(OperatorLink.share_bp), 0)).where(
+        OperatorLink.held_id == held_id, OperatorLink.relation == "shareholder"
+    )
+    return int(session.scalar(query) or 0)
+
+
+def financials_for(
+    session: Session, *, entity_id: uuid.UUID, fiscal_year: int
+) -> OperatorFinancials | None:
+    query = select(OperatorFinancials).where(
+        OperatorFinancials.entity_id == entity_id, OperatorFinancials.fiscal_year == fiscal_year
+    )
+    return session.scalar(query)
+
+
+# --- checklist --------------------------------------------------------------------------
+
+
+def item_count(session: Session) -> int:
+    return session.scalar(select(func.count(OperatorChecklistItem.id))) or 0
+
+
+def items(session: Session, *, active_only: bool) -> list[OperatorChecklistItem]:
+    query = select(OperatorChecklistItem).order_by(
+        OperatorChecklistItem.position, OperatorChecklistItem.key
+    )
+    if active_only:
+        query = query.where(OperatorChecklistItem.active.is_(True))
+    return list(session.scalars(query))
+
+
+def item_by_key(session: Session, key: str) -> OperatorChecklistItem | None:
+    return session.scalar(select(OperatorChecklistItem).where(OperatorChecklistItem.key == key))
+
+
+def answers(
+    session: Session, application_id: uuid.UUID
+) -> dict[uuid.UUID, OperatorChecklistAnswer]:
+    query = select(OperatorChecklistAnswer).where(
+        OperatorChecklistAnswer.application_id == application_id
+    )
+    return {answer.item_id: answer for answer in session.scalars(query)}
+
+
+def answer(
+    session: Session, *, application_id: uuid.UUID, item_id: uuid.UUID
+) -> OperatorChecklistAnswer | None:
+    query = select(OperatorChecklistAnswer).where(
+        OperatorChecklistAnswer.application_id == application_id,
+        OperatorChecklistAnswer.item_id == item_id,
+    )
+    return session.scalar(query)
+
+
+# --- results and history ----------------------------------------------------------------
+
+
+def results(session: Session, *, application_id: uuid.UUID, run: int) -> list[OperatorCheckResult]:
+    query = (
+        select(OperatorCheckResult)
+        .where(OperatorCheckResult.application_id == application_id, OperatorCheckResult.run == run)
+        .order_by(OperatorCheckResult.position)
+    )
+    return list(session.scalars(query))
+
+
+def history(session: Session, application_id: uuid.UUID) -> list[AuditEvent]:
+    query = (
+        select(AuditEvent)
+        .where(
+            AuditEvent.target_type == APPLICATION.entity,
+            AuditEvent.target_id == str(application_id),
+        )
+        .order_by(AuditEvent.id)
+    )
+    return list(session.scalars(query))
