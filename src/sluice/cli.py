@@ -89,9 +89,12 @@ def demo(
     port: Port = 8000,
 ) -> None:
     """Build the demo city of 营口 and serve it; logins go to var/demo-credentials.json."""
+    from sluice.demo import authorizations as demo_authorizations
     from sluice.demo import catalog as demo_catalog
     from sluice.demo import city
     from sluice.demo import data as demo_data
+    from sluice.demo import operators as demo_operators
+    from sluice.demo import selection as demo_selection
 
     settings = _settings(host, port)
     database = Database(settings.resolved_database_url)
@@ -112,8 +115,16 @@ def demo(
         database, settings=settings, clock=SystemClock(), datasets=datasets
     )
     demo_data.seed_quality(database, settings=settings, clock=SystemClock())
+    with database.unit_of_work() as session:
+        demo_operators.seed_operators(session, clock=SystemClock(), settings=settings)
+        rounds = demo_selection.seed_selections(session, clock=SystemClock(), settings=settings)
+    agreements = demo_authorizations.seed_authorizations(
+        database, settings=settings, now=SystemClock().now(), rounds=rounds
+    )
     seconds = time.perf_counter() - started
-    path = city.write_credentials(settings, created=created, datasets=datasets)
+    path = city.write_credentials(
+        settings, created=created, datasets=datasets, authorizations=agreements
+    )
     rows = sum(d["rows"] for d in datasets)
     typer.echo(
         f"Demo city ready: {len(datasets)} source datasets, {rows:,} rows, "

@@ -34,6 +34,8 @@ from sluice.identity.models import (
     SigningKey,
     User,
 )
+from sluice.operators import models as operator_models
+from sluice.operators import selection_models
 from sluice.quality.models import ProviderAssessment
 from sluice.quality.tickets_models import CorrectionTicket
 
@@ -69,4 +71,6 @@ __all__ = [
     "ResourceField",
     "SigningKey",
     "User",
+    "operator_models",
+    "selection_models",
 ]

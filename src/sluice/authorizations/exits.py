@@ -32,7 +32,7 @@ from sluice.authorizations.models import (
 from sluice.authorizations.schemas import ExitIn, RectificationIn
 from sluice.core.clock import local
 from sluice.core.errors import Conflict, InvalidInput, NotFound
-from sluice.core.i18n import MessageRef, add_messages
+from sluice.core.i18n import MessageRef, add_messages, translate
 from sluice.core.settings import Settings
 from sluice.identity.permissions import Permission
 from sluice.identity.principal import Principal
@@ -254,7 +254,8 @@ def execute_exit(
         raise Conflict("exit.not_due", date=request.exit_date.isoformat())
     authorization = _authorization(session, request.authorization_id)
     if authorization.status in st.TERMINABLE:
-        reason_key = "exit_kind.voluntary" if request.kind == "voluntary" else "exit_kind.forced"
+        # Kept as people read it: auditors see the kind of exit and the request's words.
+        kind = translate(f"exit_kind.{request.kind}", "zh-CN")
         service.end(
             session,
             actor=actor,
@@ -262,7 +263,7 @@ def execute_exit(
             at=at,
             authorization=authorization,
             transition="terminate",
-            reason=f"{reason_key}: {request.letter[:200]}",
+            reason=f"{kind}：{request.letter[:200]}",
         )
     st.EXIT.fire(request, "execute", session=session, actor=actor, at=at)
     _open_handover(session, request, authorization, actor=actor, at=at)

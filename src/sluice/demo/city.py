@@ -90,6 +90,7 @@ ACCOUNTS = (
     (Role.FINANCE, "finance", "czj", "赵丽（市财政局）"),
     (Role.PROVIDER, "provider", "gaj", "刘强（市公安局）"),
     (Role.OPERATOR, "operator", "ykdata", "陈晓（营口数据集团）"),
+    (Role.OPERATOR, "operator2", "haigang", "林涛（海港数智）"),
     (Role.BUYER, "buyer", "ykbank", "孙鹏（营口银行）"),
     (Role.PANEL, "panel", "pingjia", "周教授（评价专家组）"),
     (Role.SUBJECT, "subject", None, "张伟（信息主体）"),
@@ -207,7 +208,11 @@ def _field_summary(dataset: DemoDataset, field: DemoField) -> dict[str, Any]:
 
 
 def write_credentials(
-    settings: Settings, *, created: list[dict[str, Any]], datasets: list[dict[str, Any]]
+    settings: Settings,
+    *,
+    created: list[dict[str, Any]],
+    datasets: list[dict[str, Any]],
+    authorizations: dict[str, Any] | None = None,
 ) -> Path:
     """Merge new accounts into var/demo-credentials.json; existing passwords are kept."""
     path = settings.credentials_path
@@ -226,6 +231,8 @@ def write_credentials(
         "datasets": [
             {key: d[key] for key in ("provider", "code", "title", "rows")} for d in datasets
         ],
+        # Authorization ids by scenario: 普惠金融 and 就业服务 in force, 智慧停车 ended.
+        "authorizations": authorizations or existing.get("authorizations", {}),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2))

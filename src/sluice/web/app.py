@@ -22,6 +22,9 @@ from sluice.dataplane import pages as dataplane_pages
 from sluice.gateway import api as gateway_api
 from sluice.identity import api as identity_api
 from sluice.identity import pages as identity_pages
+from sluice.operators import api as operators_api
+from sluice.operators import pages as operators_pages
+from sluice.operators import selection_api, selection_pages
 from sluice.quality import api as quality_api
 from sluice.quality import pages as quality_pages
 from sluice.quality import tickets_api, tickets_pages
@@ -41,6 +44,8 @@ PAGE_ROUTERS = (
     dataplane_pages.router,
     quality_pages.router,
     authorizations_pages.router,
+    operators_pages.router,
+    selection_pages.router,
 )
 API_ROUTERS = (
     identity_api.router,
@@ -51,6 +56,8 @@ API_ROUTERS = (
     dataplane_api.router,
     quality_api.router,
     authorizations_api.router,
+    operators_api.router,
+    selection_api.router,
 )
 
 

@@ -1,0 +1,265 @@
+"""The demo city's authorizations: an approved implementation plan, two agreements in force
+(普惠金融 with 营口数据集团, 就业服务 with 辽宁海港数智) and one that ended by voluntary
+exit earlier this year, with its handover, asset disposal and destruction certificate.
+
+Everything goes through the services, with the clock set to when each step happened.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sluice.authorizations import exits, service
+from sluice.authorizations.clauses import AgreementClauses
+from sluice.authorizations.models import Authorization
+from sluice.authorizations.schemas import AuthorizationCreate, DecisionIn, ExitIn, PlanIn
+from sluice.catalog import repository as catalog
+from sluice.core.clock import SHANGHAI
+from sluice.core.database import Database
+from sluice.core.settings import Settings
+from sluice.dataplane import derived
+from sluice.demo.data import _member, _resource_id
+from sluice.identity.permissions import Role
+
+PLAN_TEXT = {
+    "necessity": "本市公共数据资源丰富但开发利用不足，通过授权运营在安全可控前提下释放数据价值。",
+    "resources": "首批授权运营目录中的有条件开放数据，按场景确定具体范围，不含不予开放数据。",
+    "mode": "依场景授权，一场景一授权；试点期间不采用整体授权。",
+    "operator_selection": "通过竞争性磋商选择运营机构，资格审核包括内资穿透和安全能力。",
+    "term": "授权期限一般为3年，自协议签署之日起计算，最长不超过5年。",
+    "security": "数据不出平台，个人信息脱敏、去标识化处理；全程留痕审计，定期开展风险评估。",
+    "products": "以核验、统计和模型服务为主，产品上线前经安全与合规审查。",
+    "pricing_revenue": "公共数据产品和服务价格按规定核定，收益按协议比例分配并纳入财政管理。",
+    "supervision": "数据局牵头监管，年度评估，结果与续期挂钩，接受社会监督。",
+    "exit": "自愿退出须提前三个月书面申请；违规或发生重大安全事件整改不到位的强制退出。",
+}
+
+
+def _decision(meeting: str, held: datetime) -> DecisionIn:
+    return DecisionIn(
+        meeting=meeting,
+        held_on=held.date(),
+        participants=["王建国（局长）", "李敏（副局长）", "赵丽（纪检组长）", "孙强（总工程师）"],
+        outcome="approved",
+        summary="会议研究同意，按三重一大程序集体决策。",
+    )
+
+
+def _clauses(product: str, description: str, share_bp: int) -> AgreementClauses:
+    return AgreementClauses.model_validate(
+        {
+            "products": [
+                {
+                    "name": product,
+                    "description": description,
+                    "review": "上线前由数据局组织安全评估和合规审查，审查通过后在平台登记上架。",
+                }
+            ],
+            "revenue": {
+                "government_share_bp": share_bp,
+                "method": "按季度核算产品收入，政府分成部分缴入市级财政；成本凭证留存备查。",
+            },
+        }
+    )
+
+
+def _entries(session: Session, codes: list[tuple[str, str]]) -> list[uuid.UUID]:
+    found = []
+    for provider, code in codes:
+        resource_id = _resource_id(session, provider, code)
+        entry = catalog.entry_for_resource(session, resource_id) if resource_id else None
+        if entry is not None and entry.status == "published":
+            found.append(entry.id)
+    return found
+
+
+def _sign_both(
+    session: Session,
+    authorization_id: uuid.UUID,
+    operator_code: str,
+    settings: Settings,
+    at: datetime,
+) -> None:
+    bureau = _member(session, "sjj", Role.BUREAU)
+    operator = _member(session, operator_code, Role.OPERATOR)
+    service.sign(session, actor=bureau, settings=settings, at=at, authorization_id=authorization_id)
+    service.sign(
+        session, actor=operator, settings=settings, at=at, authorization_id=authorization_id
+    )
+
+
+def _agreement(
+    session: Session,
+    *,
+    settings: Settings,
+    at: datetime,
+    plan_id: uuid.UUID,
+    operator_code: str,
+    scenario: str,
+    purpose: str,
+    resources: list[tuple[str, str]],
+    clauses: AgreementClauses,
+    selection_round_id: uuid.UUID | None,
+) -> Authorization:
+    bureau = _member(session, "sjj", Role.BUREAU)
+    operator = _member(session, operator_code, Role.OPERATOR)
+    assert operator.organization_id is not None
+    created = service.create_authorization(
+        session,
+        actor=bureau,
+        settings=settings,
+        at=at,
+        data=AuthorizationCreate(
+            operator_id=operator.organization_id,
+            plan_id=plan_id,
+            selection_round_id=selection_round_id,
+            mode="scenario",
+            scenario=scenario,
+            purpose=purpose,
+            entry_ids=_entries(session, resources),
+            clauses=clauses,
+        ),
+    )
+    service.submit(session, actor=bureau, at=at, authorization_id=created.id)
+    service.decide(
+        session,
+        actor=bureau,
+        at=at,
+        authorization_id=created.id,
+        data=_decision(f"{at.year}年第{at.month}次局务会", at),
+    )
+    _sign_both(session, created.id, operator_code, settings, at + timedelta(days=2))
+    return created
+
+
+def seed_authorizations(
+    database: Database,
+    *,
+    settings: Settings,
+    now: datetime,
+    rounds: dict[str, uuid.UUID],
+) -> dict[str, Any]:
+    """Create the demo's agreements unless there already are some; returns their ids."""
+    with database.unit_of_work() as session:
+        existing = session.scalars(select(Authorization)).all()
+        if existing:
+            return {a.scenario: str(a.id) for a in existing}
+        bureau = _member(session, "sjj", Role.BUREAU)
+        year_start = datetime(now.astimezone(SHANGHAI).year, 1, 15, 10, tzinfo=SHANGHAI)
+        plan = service.create_plan(
+            session,
+            actor=bureau,
+            at=year_start,
+            data=PlanIn(title="营口市公共数据授权运营实施方案（试行）", sections=PLAN_TEXT),
+        )
+        service.decide_plan(
+            session,
+            actor=bureau,
+            at=year_start,
+            plan_id=plan.id,
+            data=_decision(f"{year_start.year}年第1次局务会", year_start),
+        )
+
+        # An agreement that ended by voluntary exit: started in February, exit on 1 September.
+        started = year_start + timedelta(days=20)
+        parking = _agreement(
+            session,
+            settings=settings,
+            at=started,
+            plan_id=plan.id,
+            operator_code="haigang",
+            scenario="智慧停车",
+            purpose="利用营运车辆数据为停车场提供泊位需求预测。",
+            resources=[("jtj", "operating_vehicles")],
+            clauses=_clauses("泊位需求预测", "按区域和时段预测停车需求的统计服务", 1200),
+            selection_round_id=None,
+        )
+        derived.write(
+            settings, parking.id, "parking-demand-by-district.parquet", b"district,hour,demand\n"
+        )
+        derived.write(settings, parking.id, "model-features.parquet", b"feature,weight\n")
+        operator = _member(session, "haigang", Role.OPERATOR)
+        asked = datetime(year_start.year, 5, 20, 9, tzinfo=SHANGHAI)
+        request = exits.request_exit(
+            session,
+            actor=operator,
+            settings=settings,
+            at=asked,
+            authorization_id=parking.id,
+            data=ExitIn(
+                letter="我公司因业务调整，申请自9月1日起退出智慧停车场景授权运营，"
+                "并按协议完成交接和数据销毁。",
+                exit_date=asked.date().replace(month=9, day=1),
+            ),
+        )
+        exits.decide_exit(
+            session,
+            actor=bureau,
+            at=asked + timedelta(days=7),
+            exit_id=request.id,
+            approve=True,
+            reason="提前期符合要求，同意退出。",
+        )
+        exit_day = datetime(year_start.year, 9, 1, 9, tzinfo=SHANGHAI)
+        exits.execute_exit(
+            session, actor=bureau, settings=settings, at=exit_day, exit_id=request.id
+        )
+        for item in exits.handover_items(session, request.id):
+            exits.mark_handover_done(
+                session, actor=bureau, at=exit_day + timedelta(days=10), item_id=item.id
+            )
+        exits.record_asset(
+            session,
+            actor=bureau,
+            at=exit_day + timedelta(days=10),
+            exit_id=request.id,
+            name="自购 GPU 服务器 2 台",
+            kind="operator_investment",
+            description="运营机构自有投入，退出后归运营机构。",
+        )
+        exits.complete_exit(
+            session, actor=bureau, at=exit_day + timedelta(days=12), exit_id=request.id
+        )
+
+        signed = now - timedelta(days=40)
+        finance = _agreement(
+            session,
+            settings=settings,
+            at=signed,
+            plan_id=plan.id,
+            operator_code="ykdata",
+            scenario="普惠金融",
+            purpose="为银行等金融机构提供小微企业信用评估和贷前核验服务，缓解融资难。",
+            resources=[
+                ("scjgj", "enterprises"),
+                ("swj", "tax_credit_ratings"),
+                ("gjj", "provident_fund_accounts"),
+                ("bdc", "property_registrations"),
+                ("water", "water_bills"),
+                ("power", "electricity_bills"),
+            ],
+            clauses=_clauses("小微企业信用画像", "基于经营、纳税、水电等数据的企业信用评分", 1500),
+            selection_round_id=rounds.get("普惠金融"),
+        )
+        jobs = _agreement(
+            session,
+            settings=settings,
+            at=signed + timedelta(days=5),
+            plan_id=plan.id,
+            operator_code="haigang",
+            scenario="就业服务",
+            purpose="为人力资源机构提供就业状况核验和区域用工统计，服务稳就业。",
+            resources=[("rsj", "social_insurance"), ("scjgj", "enterprises")],
+            clauses=_clauses("就业状况核验", "经本人授权核验参保就业状态，仅返回是否一致", 1000),
+            selection_round_id=rounds.get("就业服务"),
+        )
+        return {
+            "普惠金融": str(finance.id),
+            "就业服务": str(jobs.id),
+            "智慧停车": str(parking.id),
+        }

@@ -1,0 +1,78 @@
+"""The demo city's agreements, as its users meet them after `sluice demo`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from sluice.cli import app as cli
+from sluice.core.database import Database
+from sluice.core.settings import Settings, get_settings
+from sluice.identity.signing import verify
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def demo(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, database: Database
+) -> Iterator[dict[str, object]]:
+    monkeypatch.setenv("SLUICE_HOME", str(settings.home))
+    monkeypatch.setenv("SLUICE_DATABASE_URL", database.url)
+    get_settings.cache_clear()
+    result = runner.invoke(cli, ["demo", "--no-serve", "--scale", "0.01"])
+    assert result.exit_code == 0, result.output
+    yield json.loads(settings.credentials_path.read_text())
+    get_settings.cache_clear()
+
+
+def _login(client: TestClient, document: dict[str, object], username: str) -> dict[str, str]:
+    accounts = {a["username"]: a for a in document["accounts"]}  # type: ignore[attr-defined]
+    token = client.post(
+        "/api/v1/auth/token",
+        json={"username": username, "password": accounts[username]["password"]},
+    )
+    assert token.status_code == 200, token.text
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def test_two_agreements_in_force_and_one_ended_with_its_certificate(
+    demo: dict[str, object], client: TestClient
+) -> None:
+    ids = demo["authorizations"]
+    assert isinstance(ids, dict) and set(ids) == {"普惠金融", "就业服务", "智慧停车"}
+    bureau = _login(client, demo, "bureau")
+    rows = {r["scenario"]: r for r in client.get("/api/v1/authorizations", headers=bureau).json()}
+    assert {s: r["status"] for s, r in rows.items()} == {
+        "普惠金融": "active",
+        "就业服务": "active",
+        "智慧停车": "terminated",
+    }
+    assert rows["普惠金融"]["operator"] == "营口数据集团有限公司"
+    assert rows["就业服务"]["operator"] == "辽宁海港数智科技有限公司"
+
+    finance = client.get(
+        f"/api/v1/authorized-data/{ids['普惠金融']}/resources",
+        headers=_login(client, demo, "operator"),
+    )
+    assert finance.status_code == 200, finance.text
+    assert len(finance.json()["resources"]) == 6
+
+    haigang = _login(client, demo, "operator2")
+    ended = client.get(f"/api/v1/authorized-data/{ids['智慧停车']}/resources", headers=haigang)
+    assert ended.status_code == 403
+    assert ended.json()["code"] == "authorization_inactive"
+    certificate = client.get(
+        f"/api/v1/authorizations/{ids['智慧停车']}/destruction-certificate", headers=haigang
+    ).json()
+    assert sorted(i["name"] for i in certificate["content"]["items"]) == [
+        "model-features.parquet.sm4",
+        "parking-demand-by-district.parquet.sm4",
+    ]
+    keys = client.get("/api/v1/public-keys").json()
+    [bureau_key] = [k["public_key_hex"] for k in keys if k["organization_code"] == "sjj"]
+    assert verify(bureau_key, bytes.fromhex(certificate["digest"]), certificate["signature_hex"])
