@@ -20,7 +20,8 @@ from sluice.core.settings import Settings
 from sluice.identity.permissions import OrgKind, Role
 from sluice.identity.principal import Principal
 from sluice.operators import service as operators
-from sluice.operators.schemas import Decision
+from sluice.operators.ownership import NodeKind, Relation
+from sluice.operators.schemas import Decision, EntityCreate
 from tests.catalog.factories import publish, resource_data
 from tests.identity.factories import Account, make_account, make_org
 from tests.operators import factories as operator_factories
@@ -42,9 +43,16 @@ CLAUSES = AgreementClauses.model_validate(
 
 
 def qualify_operator(
-    session: Session, organization_id: uuid.UUID, *, clock: Clock, settings: Settings
-) -> None:
-    """A complete, clean application, submitted, checked and qualified by the bureau."""
+    session: Session,
+    organization_id: uuid.UUID,
+    *,
+    clock: Clock,
+    settings: Settings,
+    affiliate_code: str | None = None,
+) -> str:
+    """A complete, clean application, submitted, checked and qualified by the bureau; with
+    ``affiliate_code``, the graph names that company (held by the same state commission) as
+    an affiliate. Returns the application's credit code."""
     applicant = Principal(
         username=f"applicant-{organization_id}",
         via="session",
@@ -56,6 +64,30 @@ def qualify_operator(
         session, clock, settings, applicant, credit_code=operator_factories.new_credit_code()
     )
     application_id = built.application.id
+    if affiliate_code is not None:
+        sister = operators.add_entity(
+            session,
+            actor=applicant,
+            clock=clock,
+            application_id=application_id,
+            data=EntityCreate(
+                kind=NodeKind.COMPANY,
+                name="关联运营公司",
+                jurisdiction="CN",
+                credit_code=affiliate_code,
+            ),
+        ).id
+        state = built.entities["营口市国资委"]
+        operator_factories.link(session, clock, applicant, application_id, state, sister)
+        operator_factories.link(
+            session,
+            clock,
+            applicant,
+            application_id,
+            sister,
+            built.applicant_entity,
+            Relation.AFFILIATE,
+        )
     operators.submit(
         session, actor=applicant, clock=clock, settings=settings, application_id=application_id
     )
@@ -69,6 +101,7 @@ def qualify_operator(
         decision=Decision.QUALIFY,
         reason="各项条件均符合",
     )
+    return built.application.credit_code
 
 
 def decision(outcome: str = "approved", held_on: date = date(2026, 11, 20)) -> DecisionIn:

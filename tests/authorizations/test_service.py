@@ -398,3 +398,50 @@ def test_the_system_principal_counts_as_bureau_in_reads() -> None:
         roles=frozenset({Role.OPERATOR}),
     )
     assert not repository.sees_all(operator)
+
+
+def test_a_delivered_product_is_not_developed_again_by_the_operator_or_an_affiliate(
+    database: Database, clock: FixedClock, settings: Settings, world: World
+) -> None:
+    from tests.authorizations.factories import qualify_operator
+    from tests.identity.factories import make_account
+
+    active_authorization(database, clock, settings, world)
+    with pytest.raises(Conflict) as again:
+        _create(database, clock, settings, world, scenario="小微企业贷后监测")
+    assert again.value.code == "product_already_delivered"
+    assert "不得直接或通过关联方重复开发" in _refusal(again.value)
+
+    affiliate = make_account(database, clock, Role.OPERATOR)
+    assert affiliate.organization_id and world.operator.organization_id
+    with database.unit_of_work() as session:
+        from sluice.operators import service as operators
+
+        first = operators.qualified_application(session, world.operator.organization_id)
+        assert first is not None
+        qualify_operator(
+            session,
+            affiliate.organization_id,
+            clock=clock,
+            settings=settings,
+            affiliate_code=first.credit_code,
+        )
+    with pytest.raises(Conflict) as through_affiliate:
+        _create(
+            database,
+            clock,
+            settings,
+            world,
+            scenario="小微企业贷后监测",
+            operator_id=affiliate.organization_id,
+        )
+    assert through_affiliate.value.code == "product_already_delivered"
+    # An unrelated operator may build a product of the same name for its own scenario.
+    _create(
+        database,
+        clock,
+        settings,
+        world,
+        scenario="小微企业贷后监测",
+        operator_id=world.other_operator.organization_id,
+    )

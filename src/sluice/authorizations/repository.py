@@ -174,3 +174,12 @@ def certificate(session: Session, authorization_id: uuid.UUID) -> DestructionCer
 def count_certificates(session: Session, prefix: str) -> int:
     query = select(func.count()).where(DestructionCertificate.number.like(f"{prefix}%"))
     return session.scalar(query) or 0
+
+
+def delivered_by(session: Session, operator_ids: Iterable[uuid.UUID]) -> list[Authorization]:
+    """Agreements of these operators that took effect at some point (products delivered)."""
+    query = select(Authorization).where(
+        Authorization.operator_id.in_(list(operator_ids)),
+        Authorization.activated_at.is_not(None),
+    )
+    return list(session.scalars(query.order_by(Authorization.activated_at)))

@@ -194,6 +194,13 @@ add_messages(
             "平台上没有数据局这个单位。",
             "There is no bureau organization on the platform.",
         ),
+        "authz.product_delivered": (
+            "数据产品“{product}”已由{operator}在授权 {number} 下交付，运营机构不得直接或通过"
+            "关联方重复开发。",
+            "The product “{product}” was already delivered by {operator} under authorization "
+            "{number}; an operator may not develop it again, itself or through an affiliate.",
+        ),
+        "problem.product_already_delivered": ("产品已交付", "Product already delivered"),
         "authz.no_certificate": (
             "该授权尚无销毁证明。",
             "This authorization has no destruction certificate.",
@@ -443,6 +450,33 @@ def _check_operator(
     return org
 
 
+def _product_key(name: str) -> str:
+    return re.sub(r"\s+", "", name).casefold()
+
+
+def _check_products_new(session: Session, operator: Organization, names: list[str]) -> None:
+    """N2: no operator re-develops, itself or through an affiliate, a product it has
+    already delivered under an agreement that took effect."""
+    from sluice.operators import service as operators
+
+    wanted = {_product_key(n): n for n in names}
+    others = {operator.id} | operators.affiliated_organizations(session, operator.id)
+    for earlier in repository.delivered_by(session, others):
+        content = current_version(session, earlier).content
+        for product in content["clauses"]["products"]:
+            name = wanted.get(_product_key(product["name"]))
+            if name is None:
+                continue
+            holder = identity.organization(session, earlier.operator_id)
+            raise Conflict(
+                "authz.product_delivered",
+                problem_code="product_already_delivered",
+                product=name,
+                number=earlier.number,
+                operator=holder.name if holder else "—",
+            )
+
+
 def _scope_items(
     session: Session, entry_ids: list[uuid.UUID], *, mode: str, domain: str | None
 ) -> list[dict[str, Any]]:
@@ -598,6 +632,7 @@ def create_authorization(
     rights = _check_rights(data.rights)
     scenario_key = _check_scenario(session, settings, data.scenario, ignore=set())
     scope = _scope_items(session, data.entry_ids, mode=data.mode, domain=data.domain)
+    _check_products_new(session, operator, [p.name for p in data.clauses.products])
     authorization = Authorization(
         number=_next_number(session, at),
         operator_id=operator.id,

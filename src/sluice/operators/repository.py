@@ -278,3 +278,32 @@ def history(session: Session, application_id: uuid.UUID) -> list[AuditEvent]:
         .order_by(AuditEvent.id)
     )
     return list(session.scalars(query))
+
+
+def graph_credit_codes(session: Session, application_id: uuid.UUID) -> set[str]:
+    """Credit codes of every entity in an application's ownership graph."""
+    query = select(OperatorEntity.credit_code).where(
+        OperatorEntity.application_id == application_id, OperatorEntity.credit_code.is_not(None)
+    )
+    return {code for code in session.scalars(query) if code}
+
+
+def applications_naming(session: Session, credit_code: str) -> list[uuid.UUID]:
+    """Organizations whose qualified application's graph names this credit code."""
+    query = (
+        select(OperatorApplication.organization_id)
+        .join(OperatorEntity, OperatorEntity.application_id == OperatorApplication.id)
+        .where(
+            OperatorApplication.status == QUALIFIED,
+            OperatorEntity.credit_code == credit_code,
+        )
+        .distinct()
+    )
+    return list(session.scalars(query))
+
+
+def qualified_with_code(session: Session, credit_code: str) -> list[uuid.UUID]:
+    query = select(OperatorApplication.organization_id).where(
+        OperatorApplication.status == QUALIFIED, OperatorApplication.credit_code == credit_code
+    )
+    return list(session.scalars(query.distinct()))
