@@ -8,6 +8,7 @@ Everything goes through the services, with the clock set to when each step happe
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,8 +24,10 @@ from sluice.core.clock import SHANGHAI
 from sluice.core.database import Database
 from sluice.core.settings import Settings
 from sluice.dataplane import derived
+from sluice.demo.city import ACCOUNTS
 from sluice.demo.data import _member, _resource_id
 from sluice.identity.permissions import Role
+from sluice.identity.principal import Principal
 
 PLAN_TEXT = {
     "necessity": "本市公共数据资源丰富但开发利用不足，通过授权运营在安全可控前提下释放数据价值。",
@@ -38,6 +41,12 @@ PLAN_TEXT = {
     "supervision": "数据局牵头监管，年度评估，结果与续期挂钩，接受社会监督。",
     "exit": "自愿退出须提前三个月书面申请；违规或发生重大安全事件整改不到位的强制退出。",
 }
+
+
+def _person(session: Session, code: str, role: Role) -> Principal:
+    """The demo login of that organization, so signatures carry a person's name."""
+    names = {org: name for _, _, org, name in ACCOUNTS if org}
+    return replace(_member(session, code, role), display_name=names.get(code, ""))
 
 
 def _decision(meeting: str, held: datetime) -> DecisionIn:
@@ -85,8 +94,8 @@ def _sign_both(
     settings: Settings,
     at: datetime,
 ) -> None:
-    bureau = _member(session, "sjj", Role.BUREAU)
-    operator = _member(session, operator_code, Role.OPERATOR)
+    bureau = _person(session, "sjj", Role.BUREAU)
+    operator = _person(session, operator_code, Role.OPERATOR)
     service.sign(session, actor=bureau, settings=settings, at=at, authorization_id=authorization_id)
     service.sign(
         session, actor=operator, settings=settings, at=at, authorization_id=authorization_id
@@ -106,8 +115,8 @@ def _agreement(
     clauses: AgreementClauses,
     selection_round_id: uuid.UUID | None,
 ) -> Authorization:
-    bureau = _member(session, "sjj", Role.BUREAU)
-    operator = _member(session, operator_code, Role.OPERATOR)
+    bureau = _person(session, "sjj", Role.BUREAU)
+    operator = _person(session, operator_code, Role.OPERATOR)
     assert operator.organization_id is not None
     created = service.create_authorization(
         session,
@@ -149,7 +158,7 @@ def seed_authorizations(
         existing = session.scalars(select(Authorization)).all()
         if existing:
             return {a.scenario: str(a.id) for a in existing}
-        bureau = _member(session, "sjj", Role.BUREAU)
+        bureau = _person(session, "sjj", Role.BUREAU)
         year_start = datetime(now.astimezone(SHANGHAI).year, 1, 15, 10, tzinfo=SHANGHAI)
         plan = service.create_plan(
             session,
@@ -183,7 +192,7 @@ def seed_authorizations(
             settings, parking.id, "parking-demand-by-district.parquet", b"district,hour,demand\n"
         )
         derived.write(settings, parking.id, "model-features.parquet", b"feature,weight\n")
-        operator = _member(session, "haigang", Role.OPERATOR)
+        operator = _person(session, "haigang", Role.OPERATOR)
         asked = datetime(year_start.year, 5, 20, 9, tzinfo=SHANGHAI)
         request = exits.request_exit(
             session,
