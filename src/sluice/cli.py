@@ -342,5 +342,6 @@ def authorizations_sweep() -> None:
         ("overdue rectifications", report.overdue_rectifications),
         ("exits carried out", report.exits_executed),
         ("destruction certificates", report.certificates),
+        ("destructions finished", report.destructions_finished),
     ):
         typer.echo(f"{label}: {len(items)}" + (f"  ({', '.join(items)})" if items else ""))

@@ -216,3 +216,54 @@ def active_authorization(
             session, actor=operator, settings=settings, at=clock.now(), authorization_id=created.id
         )
         return created.id
+
+
+def published_round(
+    database: Database, clock: Clock, settings: Settings, world: World, *, scenario: str
+) -> uuid.UUID:
+    """A consultation for ``scenario`` between the two operators, won by ``world.operator``."""
+    from sluice.operators import selection_service as selection
+    from tests.operators import selection_factories as rounds
+
+    panelist = rounds.make_panelist(database, clock, "赵教授")
+    actor = rounds.bureau()
+    with database.unit_of_work() as session:
+        round_id = rounds.new_round(session, clock, criteria=[("综合评价", 100)], scenario=scenario)
+        selection.open_round(session, actor=actor, clock=clock, round_id=round_id)
+        for organization_id in (
+            world.operator.organization_id,
+            world.other_operator.organization_id,
+        ):
+            assert organization_id is not None
+            selection.add_candidate(
+                session,
+                actor=actor,
+                clock=clock,
+                round_id=round_id,
+                organization_id=organization_id,
+            )
+        selection.name_panel_member(
+            session, actor=actor, clock=clock, round_id=round_id, user_id=panelist.user_id
+        )
+        selection.start_scoring(
+            session, actor=actor, clock=clock, settings=settings, round_id=round_id
+        )
+        assert world.operator.organization_id and world.other_operator.organization_id
+        rounds.score_all(
+            session,
+            clock,
+            panelist,
+            round_id,
+            {world.operator.organization_id: [90], world.other_operator.organization_id: [80]},
+        )
+        selection.close_scoring(session, actor=actor, clock=clock, round_id=round_id)
+        selection.select_operator(
+            session,
+            actor=actor,
+            clock=clock,
+            round_id=round_id,
+            organization_id=world.operator.organization_id,
+            reason=None,
+        )
+        selection.publish(session, actor=actor, clock=clock, round_id=round_id)
+        return round_id

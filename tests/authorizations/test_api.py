@@ -138,7 +138,8 @@ def test_after_termination_every_request_under_the_authorization_is_refused(
         "sm3": expected_sm3,
     }
     assert certificate["content"]["key"]["scope"] == f"authorization-{authorization_id}"
-    assert certificate["content"]["key"]["shredded_now"] is True
+    assert certificate["content"]["key"]["destroyed"] is True
+    assert certificate["valid"] is True
 
     keys = client.get("/api/v1/public-keys").json()
     [bureau_key] = [k["public_key_hex"] for k in keys if k["organization_kind"] == "bureau"]

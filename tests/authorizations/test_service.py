@@ -258,7 +258,7 @@ def test_both_signatures_bring_the_agreement_into_force_for_three_years(
         version = service.current_version(session, found)
         for signature in signatures:
             assert signature.digest == version.digest
-            assert service.verify_signature(signature)
+            assert service.verify_signature(session, signature)
             # A signature over any other agreement does not verify.
             assert not signing.verify(
                 signature.public_key_hex,
@@ -445,3 +445,25 @@ def test_a_delivered_product_is_not_developed_again_by_the_operator_or_an_affili
         scenario="小微企业贷后监测",
         operator_id=world.other_operator.organization_id,
     )
+
+
+def test_a_signature_row_with_someone_elses_key_is_not_valid(
+    database: Database, clock: FixedClock, settings: Settings, world: World
+) -> None:
+    authorization_id = active_authorization(database, clock, settings, world)
+    with database.unit_of_work() as session:
+        bureau_row, operator_row = repository.signatures(session, authorization_id)
+        # The operator's key and signature, presented as the bureau's.
+        bureau_row.public_key_hex = operator_row.public_key_hex
+        bureau_row.signature_hex = operator_row.signature_hex
+        assert signing.verify(
+            bureau_row.public_key_hex, bytes.fromhex(bureau_row.digest), bureau_row.signature_hex
+        )
+        assert not service.verify_signature(session, bureau_row)
+        assert service.verify_signature(session, operator_row)
+        # Content edited after signing no longer matches what was signed.
+        version = repository.version(session, authorization_id, 1)
+        assert version is not None
+        version.content = {**version.content, "purpose": "改过的用途"}
+        assert not service.verify_signature(session, operator_row)
+        session.rollback()

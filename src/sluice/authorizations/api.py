@@ -91,7 +91,7 @@ def detail_of(session: Session, authorization: Authorization) -> dict[str, Any]:
                 "digest": s.digest,
                 "public_key_hex": s.public_key_hex,
                 "signature_hex": s.signature_hex,
-                "valid": service.verify_signature(s),
+                "valid": service.verify_signature(session, s),
             }
             for s in signatures
         ],
@@ -332,7 +332,7 @@ def destruction_certificate(
         "algorithm": "SM2-with-SM3",
         "public_key_hex": certificate.public_key_hex,
         "signature_hex": certificate.signature_hex,
-        "valid": destruction.verify(certificate, certificate.public_key_hex),
+        "valid": destruction.verify_issued(session, certificate),
     }
 
 

@@ -111,6 +111,11 @@ add_messages(
             "The exit date {date} has not come; the exit cannot be carried out yet.",
         ),
         "rect.not_found": ("整改通知不存在。", "There is no such rectification order."),
+        "rect.report_late": (
+            "整改期限 {deadline} 已过，不能再提交整改报告。",
+            "The rectification deadline {deadline} has passed; the report can no longer be "
+            "submitted.",
+        ),
         "rect.deadline_past": (
             "整改期限须晚于今天。",
             "The rectification deadline must be after today.",
@@ -172,7 +177,7 @@ def request_exit(
     authorization = _authorization(session, authorization_id)
     if authorization.operator_id != actor.organization_id:
         raise NotFound("authz.not_found")
-    if authorization.status not in (st.ACTIVE, st.SUSPENDED, st.EXPIRING):
+    if authorization.status not in (st.ACTIVE, st.SUSPENDED, st.EXPIRING, st.RENEWED):
         raise Conflict(
             "exit.not_in_force", status=MessageRef(f"state.authorization.{authorization.status}")
         )
@@ -253,6 +258,10 @@ def execute_exit(
     if request.kind == "voluntary" and request.exit_date > local(at).date():
         raise Conflict("exit.not_due", date=request.exit_date.isoformat())
     authorization = _authorization(session, request.authorization_id)
+    if authorization.status not in st.TERMINABLE and authorization.status not in st.ENDED:
+        raise Conflict(
+            "exit.not_in_force", status=MessageRef(f"state.authorization.{authorization.status}")
+        )
     if authorization.status in st.TERMINABLE:
         # Kept as people read it: auditors see the kind of exit and the request's words.
         kind = translate(f"exit_kind.{request.kind}", "zh-CN")
@@ -264,6 +273,7 @@ def execute_exit(
             authorization=authorization,
             transition="terminate",
             reason=f"{kind}：{request.letter[:200]}",
+            keep_exit=request.id,
         )
     st.EXIT.fire(request, "execute", session=session, actor=actor, at=at)
     _open_handover(session, request, authorization, actor=actor, at=at)
@@ -415,7 +425,7 @@ def issue_rectification(
 ) -> RectificationOrder:
     actor.require(Permission.RECTIFICATIONS_ISSUE)
     authorization = _authorization(session, authorization_id)
-    if authorization.status not in (st.ACTIVE, st.SUSPENDED, st.EXPIRING):
+    if authorization.status not in (st.ACTIVE, st.SUSPENDED, st.EXPIRING, st.RENEWED):
         raise Conflict("rect.not_in_force")
     if data.deadline <= local(at).date():
         raise InvalidInput("rect.deadline_past")
@@ -457,6 +467,8 @@ def report_rectification(
     authorization = _authorization(session, order.authorization_id)
     if authorization.operator_id != actor.organization_id:
         raise NotFound("rect.not_found")
+    if local(at).date() > order.deadline:
+        raise Conflict("rect.report_late", deadline=order.deadline.isoformat())
     st.RECTIFICATION.fire(order, "report", session=session, actor=actor, at=at)
     order.report = report
     order.reported_at = at
@@ -519,22 +531,11 @@ def force_exit(
 ) -> ExitRequest:
     """A missed or failed rectification ends the agreement at once (R5.5)."""
     authorization = _authorization(session, order.authorization_id)
-    pending = _open_exit(session, authorization.id)
-    if pending is not None and pending.status == st.EXIT_REQUESTED:
-        st.EXIT.fire(
-            pending,
-            "refuse",
-            session=session,
-            actor=actor,
-            at=at,
-            detail={"reason": "superseded by forced exit"},
-        )
-        pending.decision_reason = "强制退出取代自愿退出申请"
     request = ExitRequest(
         authorization_id=authorization.id,
         kind="forced",
         status=st.EXIT_APPROVED,
-        letter=f"{order.grounds}: {order.description}",
+        letter=f"{translate(f'grounds.{order.grounds}', 'zh-CN')}：{order.description}",
         exit_date=local(at).date(),
         requested_by=actor.username,
         requested_at=at,
@@ -555,3 +556,31 @@ def force_exit(
         detail={"rectification": str(order.id), "status": order.status},
     )
     return execute_exit(session, actor=actor, settings=settings, at=at, exit_id=request.id)
+
+
+def has_open_matters(session: Session, authorization_id: uuid.UUID) -> bool:
+    """An exit in progress or a rectification order not yet decided."""
+    open_orders = [
+        o
+        for o in repository.rectifications(session, authorization_id)
+        if o.status in st.RECT_OPEN_STATES
+    ]
+    return _open_exit(session, authorization_id) is not None or bool(open_orders)
+
+
+def close_open_matters(
+    session: Session,
+    *,
+    actor: Principal,
+    at: datetime,
+    authorization: Authorization,
+    keep_exit: uuid.UUID | None,
+) -> None:
+    """The agreement ended: withdraw its open orders and close exits that no longer apply."""
+    for order in repository.rectifications(session, authorization.id):
+        if order.status in st.RECT_OPEN_STATES:
+            st.RECTIFICATION.fire(order, "withdraw", session=session, actor=actor, at=at)
+    for request in repository.exits(session, authorization.id):
+        if request.id != keep_exit and request.status in (st.EXIT_REQUESTED, st.EXIT_APPROVED):
+            st.EXIT.fire(request, "supersede", session=session, actor=actor, at=at)
+            request.decision_reason = translate(f"state.exit.{st.EXIT_SUPERSEDED}", "zh-CN")

@@ -598,7 +598,7 @@ def _detail_context(
             {"v": v, "changes": [_change_line(c, locale) for c in v.changes]}
             for v in reversed(repository.versions(session, authorization.id))
         ],
-        "signatures": [{"s": s, "valid": service.verify_signature(s)} for s in signatures],
+        "signatures": [{"s": s, "valid": service.verify_signature(session, s)} for s in signatures],
         "offers": _offers(actor, authorization, signed=signed, open_exit=open_exit),
         "party": _party(actor, authorization),
         "reminders": repository.reminders(session, authorization.id),

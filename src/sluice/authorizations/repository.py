@@ -30,8 +30,24 @@ def sees_all(actor: Principal) -> bool:
     return actor.is_system or actor.organization_kind in (OrgKind.BUREAU, OrgKind.REGISTRY)
 
 
-def authorization(session: Session, authorization_id: uuid.UUID) -> Authorization | None:
-    return session.get(Authorization, authorization_id)
+def authorization(
+    session: Session, authorization_id: uuid.UUID, *, for_update: bool = False
+) -> Authorization | None:
+    """``for_update`` locks the row on PostgreSQL (two parties signing at once)."""
+    return session.get(Authorization, authorization_id, with_for_update=for_update)
+
+
+def successors(session: Session, authorization_id: uuid.UUID) -> list[Authorization]:
+    query = select(Authorization).where(Authorization.renewed_from_id == authorization_id)
+    return list(session.scalars(query))
+
+
+def using_round(session: Session, round_id: uuid.UUID) -> list[Authorization]:
+    """First agreements made on a consultation round (renewals carry the round along)."""
+    query = select(Authorization).where(
+        Authorization.selection_round_id == round_id, Authorization.renewed_from_id.is_(None)
+    )
+    return list(session.scalars(query))
 
 
 def authorizations(
@@ -101,7 +117,9 @@ def signatures(
     )
     if version is not None:
         query = query.where(AgreementSignature.version == version)
-    return list(session.scalars(query.order_by(AgreementSignature.signed_at)))
+    # The party breaks ties: the demo signs both sides in the same instant.
+    order = (AgreementSignature.version, AgreementSignature.signed_at, AgreementSignature.party)
+    return list(session.scalars(query.order_by(*order)))
 
 
 def decision(session: Session, decision_id: uuid.UUID | None) -> CollectiveDecision | None:
@@ -183,3 +201,9 @@ def delivered_by(session: Session, operator_ids: Iterable[uuid.UUID]) -> list[Au
         Authorization.activated_at.is_not(None),
     )
     return list(session.scalars(query.order_by(Authorization.activated_at)))
+
+
+def certificates(session: Session) -> list[DestructionCertificate]:
+    return list(
+        session.scalars(select(DestructionCertificate).order_by(DestructionCertificate.issued_at))
+    )

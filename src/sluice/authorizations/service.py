@@ -45,7 +45,7 @@ from sluice.catalog import repository as catalog
 from sluice.core.canonical import canonical_digest
 from sluice.core.clock import local
 from sluice.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from sluice.core.i18n import MessageList, MessageRef, add_messages
+from sluice.core.i18n import MessageList, MessageRef, add_messages, translate
 from sluice.core.settings import Settings
 from sluice.identity import repository as identity
 from sluice.identity import signing
@@ -201,6 +201,28 @@ add_messages(
             "{number}; an operator may not develop it again, itself or through an affiliate.",
         ),
         "problem.product_already_delivered": ("产品已交付", "Product already delivered"),
+        "authz.round_other_scenario": (
+            "磋商“{round}”针对的是“{scenario}”场景，不能用于其他场景的授权。",
+            "The consultation “{round}” was for the scenario “{scenario}” and cannot found "
+            "an authorization for another scenario.",
+        ),
+        "authz.round_used": (
+            "该磋商结果已用于授权 {number}；新的授权需要新的磋商。",
+            "This consultation already founded authorization {number}; a new authorization "
+            "needs a new consultation.",
+        ),
+        "authz.successor_ended": (
+            "前序协议已终止，续期协议随之终止。",
+            "The agreement it renews has ended, so the renewal ends too.",
+        ),
+        "authz.renewal_blocked": (
+            "该授权有未结的退出申请或整改通知，处理完毕前不能续期。",
+            "This authorization has an open exit or rectification order; it cannot be "
+            "renewed until that is settled.",
+        ),
+        "problem.round_other_scenario": ("磋商场景不符", "Consultation for another scenario"),
+        "problem.round_used": ("磋商结果已使用", "Consultation already used"),
+        "problem.renewal_blocked": ("有未结事项，不能续期", "Renewal blocked by open matters"),
         "authz.no_certificate": (
             "该授权尚无销毁证明。",
             "This authorization has no destruction certificate.",
@@ -431,7 +453,10 @@ def _check_scenario(
 
 
 def _check_operator(
-    session: Session, operator_id: uuid.UUID, selection_round_id: uuid.UUID | None
+    session: Session,
+    operator_id: uuid.UUID,
+    selection_round_id: uuid.UUID | None,
+    scenario: str,
 ) -> Organization:
     from sluice.operators import selection_service
     from sluice.operators import service as operators
@@ -444,9 +469,18 @@ def _check_operator(
             "authz.operator_not_qualified", problem_code="operator_not_qualified", name=org.name
         )
     if selection_round_id is not None:
-        selected = selection_service.selected_operator(session, selection_round_id)
-        if selected != org.id:
+        selected = selection_service.published_selection(session, selection_round_id)
+        if selected is None or selected.organization_id != org.id:
             raise InvalidInput("authz.operator_not_selected", name=org.name)
+        if _scenario_key(selected.scenario) != _scenario_key(scenario):
+            raise InvalidInput(
+                "authz.round_other_scenario",
+                problem_code="round_other_scenario",
+                round=selected.title,
+                scenario=selected.scenario,
+            )
+        for used in repository.using_round(session, selection_round_id):
+            raise Conflict("authz.round_used", problem_code="round_used", number=used.number)
     return org
 
 
@@ -625,7 +659,7 @@ def create_authorization(
     plan = repository.plan(session, data.plan_id)
     if plan is None:
         raise NotFound("authz.plan_not_found")
-    operator = _check_operator(session, data.operator_id, data.selection_round_id)
+    operator = _check_operator(session, data.operator_id, data.selection_round_id, data.scenario)
     if data.mode == "domain" and not data.domain:
         raise InvalidInput("authz.domain_required")
     years = _check_term(settings, data.term_years)
@@ -773,6 +807,16 @@ def change_scope(
     changes = diff_content(previous.content, content)
     if not changes:
         raise InvalidInput("authz.scope_no_change")
+    if authorization.status == st.APPROVED:
+        # Approved but not yet signed: the decision was on the old scope, decide again.
+        st.AUTHORIZATION.fire(
+            authorization,
+            "reopen",
+            session=session,
+            actor=actor,
+            at=at,
+            detail={"reason": change.reason},
+        )
     number = authorization.version + 1
     version = _add_version(
         session,
@@ -881,8 +925,10 @@ def _party_of(actor: Principal, authorization: Authorization) -> str:
 def _add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a year that has none
-        return day.replace(year=day.year + years, day=28)
+    except ValueError:
+        # 29 February in a year that has none: the anniversary is 1 March, so the term
+        # still ends on the last day of February (Civil Code art. 202's month-end rule).
+        return date(day.year + years, 3, 1)
 
 
 def term_end_for(start: date, years: int) -> date:
@@ -900,7 +946,11 @@ def sign(
     """Sign the current version for the actor's side; the second side's signature brings an
     approved agreement into force, its term counted from that day."""
     actor.require(Permission.AUTHORIZATIONS_SIGN)
-    authorization = visible(session, actor, authorization_id)
+    visible(session, actor, authorization_id)
+    # Lock the row: the two parties may sign at the same moment, and exactly one of them
+    # must see the other's signature and bring the agreement into force.
+    authorization = repository.authorization(session, authorization_id, for_update=True)
+    assert authorization is not None
     party = _party_of(actor, authorization)
     signable = {st.APPROVED, st.ACTIVE, st.SUSPENDED, st.EXPIRING}
     if authorization.status not in signable:
@@ -965,9 +1015,17 @@ def sign(
     return signature
 
 
-def verify_signature(signature: AgreementSignature) -> bool:
-    return signing.verify(
-        signature.public_key_hex, bytes.fromhex(signature.digest), signature.signature_hex
+def verify_signature(session: Session, signature: AgreementSignature) -> bool:
+    """The signature is over this version's content as stored now, by a key that really is
+    the signing organization's, and it checks under that key."""
+    version = repository.version(session, signature.authorization_id, signature.version)
+    return (
+        version is not None
+        and canonical_digest(version.content) == version.digest == signature.digest
+        and signing.is_key_of(session, signature.organization_id, signature.public_key_hex)
+        and signing.verify(
+            signature.public_key_hex, bytes.fromhex(signature.digest), signature.signature_hex
+        )
     )
 
 
@@ -1003,15 +1061,33 @@ def end(
     authorization: Authorization,
     transition: str,
     reason: str,
+    keep_exit: uuid.UUID | None = None,
 ) -> Authorization:
-    """End an agreement (terminate or expire): access closes at once, data is destroyed."""
-    from sluice.authorizations import destruction
+    """End an agreement (terminate or expire). Access closes at once (the guard reads the
+    status); open rectification orders are withdrawn and open exits other than
+    ``keep_exit`` are closed; a renewal waiting to start ends with it; and once nothing in
+    its renewal chain is left in force, its data is destroyed after the commit."""
+    from sluice.authorizations import destruction, exits
 
     st.AUTHORIZATION.fire(
         authorization, transition, session=session, actor=actor, at=at, detail={"reason": reason}
     )
     authorization.ended_at = at
     authorization.end_reason = reason
+    exits.close_open_matters(
+        session, actor=actor, at=at, authorization=authorization, keep_exit=keep_exit
+    )
+    for successor in repository.successors(session, authorization.id):
+        if successor.status in st.TERMINABLE:
+            end(
+                session,
+                actor=actor,
+                settings=settings,
+                at=at,
+                authorization=successor,
+                transition="terminate",
+                reason=translate("authz.successor_ended", "zh-CN"),
+            )
     destruction.destroy(session, authorization=authorization, settings=settings, at=at)
     return authorization
 
@@ -1058,6 +1134,10 @@ def renew(
             outcome=MessageRef(f"decision.outcome.{data.outcome}"),
         )
     st.AUTHORIZATION.require(authorization, "renew")
+    from sluice.authorizations import exits
+
+    if exits.has_open_matters(session, authorization.id):
+        raise Conflict("authz.renewal_blocked", problem_code="renewal_blocked")
     decision = record_decision(
         session,
         actor=actor,

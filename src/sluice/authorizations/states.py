@@ -6,8 +6,9 @@ draft --submit--> under_review --approve--> approved --activate--> active
                                                           suspend   v  | resume
                                                                   suspended
 active --mark_expiring--> expiring --renew--> renewed
-active / suspended / expiring --expire--> expired
-approved / active / suspended / expiring --terminate--> terminated
+approved --reopen--> under_review   (scope changed after the decision: decide again)
+active / suspended / expiring / renewed --expire--> expired
+approved / active / suspended / expiring / renewed --terminate--> terminated
 ```
 
 ``activate`` is fired by the second signature; ``mark_expiring`` and ``expire`` by the daily
@@ -35,8 +36,9 @@ TERMINATED: Final = "terminated"
 
 #: States in which the operator may use the data (within the term).
 IN_FORCE: Final = frozenset({ACTIVE, EXPIRING, RENEWED})
-#: States from which the agreement can still end by termination.
-TERMINABLE: Final = (APPROVED, ACTIVE, SUSPENDED, EXPIRING)
+#: States from which the agreement can still end by termination (a renewed agreement is
+#: still in force until its own term ends, so it can still be terminated).
+TERMINABLE: Final = (APPROVED, ACTIVE, SUSPENDED, EXPIRING, RENEWED)
 #: States after which nothing more happens; derived data must be destroyed (not RENEWED:
 #: its data carries over to the successor).
 ENDED: Final = frozenset({EXPIRED, TERMINATED})
@@ -76,7 +78,22 @@ AUTHORIZATION = StateMachine(
             "mark_expiring", (ACTIVE,), EXPIRING, _MANAGE, "进入到期提醒期", "Mark expiring"
         ),
         Transition("renew", (EXPIRING,), RENEWED, _MANAGE, "续期", "Renew"),
-        Transition("expire", (ACTIVE, SUSPENDED, EXPIRING), EXPIRED, _MANAGE, "期满终止", "Expire"),
+        Transition(
+            "expire",
+            (ACTIVE, SUSPENDED, EXPIRING, RENEWED),
+            EXPIRED,
+            _MANAGE,
+            "期满终止",
+            "Expire",
+        ),
+        Transition(
+            "reopen",
+            (APPROVED,),
+            UNDER_REVIEW,
+            _MANAGE,
+            "变更后重新审核",
+            "Back to review after a change",
+        ),
         Transition("terminate", TERMINABLE, TERMINATED, _MANAGE, "终止", "Terminate"),
     ),
 )
@@ -114,6 +131,9 @@ RECT_REPORTED: Final = "reported"
 RECT_PASSED: Final = "passed"
 RECT_FAILED: Final = "failed"
 RECT_OVERDUE: Final = "overdue"
+RECT_WITHDRAWN: Final = "withdrawn"
+#: Orders still waiting on the operator or the bureau.
+RECT_OPEN_STATES: Final = (RECT_OPEN, RECT_REPORTED)
 
 RECTIFICATION = StateMachine(
     entity="rectification",
@@ -124,6 +144,7 @@ RECTIFICATION = StateMachine(
         RECT_PASSED: ("整改合格", "Passed"),
         RECT_FAILED: ("整改不合格", "Failed"),
         RECT_OVERDUE: ("逾期未整改", "Overdue"),
+        RECT_WITHDRAWN: ("授权已终止，整改撤销", "Withdrawn: the authorization ended"),
     },
     initial=RECT_OPEN,
     transitions=(
@@ -152,6 +173,14 @@ RECTIFICATION = StateMachine(
             "Fail",
         ),
         Transition(
+            "withdraw",
+            (RECT_OPEN, RECT_REPORTED),
+            RECT_WITHDRAWN,
+            Permission.RECTIFICATIONS_ISSUE,
+            "撤销（授权已终止）",
+            "Withdraw (authorization ended)",
+        ),
+        Transition(
             "overdue",
             (RECT_OPEN,),
             RECT_OVERDUE,
@@ -167,6 +196,7 @@ EXIT_REFUSED: Final = "refused"
 EXIT_APPROVED: Final = "approved"
 EXIT_HANDOVER: Final = "handover"
 EXIT_COMPLETED: Final = "completed"
+EXIT_SUPERSEDED: Final = "superseded"
 
 EXIT = StateMachine(
     entity="exit",
@@ -177,6 +207,7 @@ EXIT = StateMachine(
         EXIT_APPROVED: ("已同意待执行", "Approved, awaiting exit date"),
         EXIT_HANDOVER: ("交接中", "Handing over"),
         EXIT_COMPLETED: ("已完成", "Completed"),
+        EXIT_SUPERSEDED: ("授权已另行终止", "Superseded: the authorization ended otherwise"),
     },
     initial=EXIT_REQUESTED,
     transitions=(
@@ -203,6 +234,14 @@ EXIT = StateMachine(
             Permission.EXITS_DECIDE,
             "终止授权并开始交接",
             "End the authorization and hand over",
+        ),
+        Transition(
+            "supersede",
+            (EXIT_REQUESTED, EXIT_APPROVED),
+            EXIT_SUPERSEDED,
+            Permission.EXITS_DECIDE,
+            "因授权另行终止而关闭",
+            "Close: the authorization ended otherwise",
         ),
         Transition(
             "complete",

@@ -35,6 +35,8 @@ class SweepReport:
     overdue_rectifications: list[str] = field(default_factory=list)
     exits_executed: list[str] = field(default_factory=list)
     certificates: list[str] = field(default_factory=list)
+    #: Certified destructions whose deletion had not happened (finished now).
+    destructions_finished: list[str] = field(default_factory=list)
 
 
 def sweep(session: Session, *, settings: Settings, at: datetime) -> SweepReport:
@@ -97,11 +99,34 @@ def sweep(session: Session, *, settings: Settings, at: datetime) -> SweepReport:
             )
             report.reminders.append(f"{authorization.number}:{min(due)}")
 
+    # A renewed agreement stays in force to the end of its own term. If its successor has
+    # not taken over by then (never signed), the chain ends here and its data goes.
+    for authorization in repository.with_status(session, [st.RENEWED]):
+        if authorization.term_end is None or today <= authorization.term_end:
+            continue
+        taken_over = any(
+            s.status in (st.ACTIVE, st.SUSPENDED, st.EXPIRING, st.RENEWED)
+            for s in repository.successors(session, authorization.id)
+        )
+        if not taken_over:
+            service.end(
+                session,
+                actor=SWEEPER,
+                settings=settings,
+                at=at,
+                authorization=authorization,
+                transition="expire",
+                reason="term ended; the renewal did not take effect",
+            )
+            report.expired.append(authorization.number)
+
     for authorization in repository.with_status(session, st.ENDED):
         if repository.certificate(session, authorization.id) is None:
             certificate = destruction.destroy(
                 session, authorization=authorization, settings=settings, at=at
             )
-            report.certificates.append(certificate.number)
+            if certificate is not None:
+                report.certificates.append(certificate.number)
+    report.destructions_finished = destruction.finish_pending(session, settings=settings)
     session.flush()
     return report

@@ -77,15 +77,28 @@ def files(settings: Settings, authorization_id: uuid.UUID) -> list[Path]:
     return sorted(p for p in directory.rglob("*") if p.is_file())
 
 
-def destroy(settings: Settings, authorization_id: uuid.UUID) -> Destruction:
-    """Hash and delete every derived file, then shred the authorization's key. Idempotent."""
+def describe(settings: Settings, authorization_id: uuid.UUID) -> tuple[DestroyedFile, ...]:
+    """Every derived file with its size and SM3, as a certificate lists them."""
     directory = derived_dir(settings, authorization_id)
-    destroyed = tuple(
+    return tuple(
         DestroyedFile(
             name=str(path.relative_to(directory)), bytes=path.stat().st_size, sm3=sm3_file(path)
         )
         for path in files(settings, authorization_id)
     )
+
+
+def remains(settings: Settings, authorization_id: uuid.UUID) -> bool:
+    """Whether anything of the authorization's data is left: files, or a usable key."""
+    scope = key_scope(authorization_id)
+    keys = _keys(settings)
+    return bool(files(settings, authorization_id)) or not keys.destroyed(scope)
+
+
+def destroy(settings: Settings, authorization_id: uuid.UUID) -> Destruction:
+    """Hash and delete every derived file, then shred the authorization's key. Idempotent."""
+    directory = derived_dir(settings, authorization_id)
+    destroyed = describe(settings, authorization_id)
     if directory.exists():
         shutil.rmtree(directory)
     keys = _keys(settings)

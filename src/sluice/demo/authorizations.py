@@ -159,7 +159,9 @@ def seed_authorizations(
         if existing:
             return {a.scenario: str(a.id) for a in existing}
         bureau = _person(session, "sjj", Role.BUREAU)
-        year_start = datetime(now.astimezone(SHANGHAI).year, 1, 15, 10, tzinfo=SHANGHAI)
+        # Dates count back from today, so the story holds whenever the demo is built.
+        today = now.astimezone(SHANGHAI).replace(hour=10, minute=0, second=0, microsecond=0)
+        year_start = today - timedelta(days=330)
         plan = service.create_plan(
             session,
             actor=bureau,
@@ -174,8 +176,8 @@ def seed_authorizations(
             data=_decision(f"{year_start.year}年第1次局务会", year_start),
         )
 
-        # An agreement that ended by voluntary exit: started in February, exit on 1 September.
-        started = year_start + timedelta(days=20)
+        # An agreement that ended by voluntary exit about three months ago.
+        started = today - timedelta(days=300)
         parking = _agreement(
             session,
             settings=settings,
@@ -193,7 +195,8 @@ def seed_authorizations(
         )
         derived.write(settings, parking.id, "model-features.parquet", b"feature,weight\n")
         operator = _person(session, "haigang", Role.OPERATOR)
-        asked = datetime(year_start.year, 5, 20, 9, tzinfo=SHANGHAI)
+        asked = today - timedelta(days=200)
+        exit_on = (asked + timedelta(days=95)).date()
         request = exits.request_exit(
             session,
             actor=operator,
@@ -201,9 +204,9 @@ def seed_authorizations(
             at=asked,
             authorization_id=parking.id,
             data=ExitIn(
-                letter="我公司因业务调整，申请自9月1日起退出智慧停车场景授权运营，"
-                "并按协议完成交接和数据销毁。",
-                exit_date=asked.date().replace(month=9, day=1),
+                letter=f"我公司因业务调整，申请自{exit_on.month}月{exit_on.day}日起退出智慧停车场景"
+                "授权运营，并按协议完成交接和数据销毁。",
+                exit_date=exit_on,
             ),
         )
         exits.decide_exit(
@@ -214,7 +217,7 @@ def seed_authorizations(
             approve=True,
             reason="提前期符合要求，同意退出。",
         )
-        exit_day = datetime(year_start.year, 9, 1, 9, tzinfo=SHANGHAI)
+        exit_day = asked + timedelta(days=95)
         exits.execute_exit(
             session, actor=bureau, settings=settings, at=exit_day, exit_id=request.id
         )
@@ -235,7 +238,7 @@ def seed_authorizations(
             session, actor=bureau, at=exit_day + timedelta(days=12), exit_id=request.id
         )
 
-        signed = now - timedelta(days=40)
+        signed = today - timedelta(days=30)
         finance = _agreement(
             session,
             settings=settings,
@@ -258,7 +261,7 @@ def seed_authorizations(
         jobs = _agreement(
             session,
             settings=settings,
-            at=signed + timedelta(days=5),
+            at=signed + timedelta(days=12),
             plan_id=plan.id,
             operator_code="haigang",
             scenario="就业服务",

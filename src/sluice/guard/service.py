@@ -20,6 +20,7 @@ from sluice.audit import service as audit
 from sluice.authorizations import repository as authorizations
 from sluice.authorizations.models import Authorization
 from sluice.authorizations.service import in_force_on
+from sluice.catalog import repository as catalog
 from sluice.core.clock import local
 from sluice.core.errors import NotFound, SluiceError
 from sluice.core.i18n import MessageRef, add_messages
@@ -40,6 +41,11 @@ add_messages(
         "guard.outside_term": (
             "授权 {number} 的期限为 {start} 至 {end}，今天不在期限内。",
             "Authorization {number} runs from {start} to {end}; today is outside its term.",
+        ),
+        "guard.no_longer_authorizable": (
+            "该数据资源已撤出目录、不予开放或缺少共享同意，授权 {number} 不能再使用。",
+            "This data resource was withdrawn from the catalog, closed, or lacks sharing "
+            "consent; authorization {number} can no longer use it.",
         ),
         "guard.out_of_scope": (
             "该数据资源不在授权 {number} 的范围内。",
@@ -87,6 +93,18 @@ def _record(
             "status": authorization.status,
             **({"reason": reason} if reason else {}),
         },
+    )
+
+
+def _still_authorizable(session: Session, resource_id: uuid.UUID) -> bool:
+    resource = catalog.resource(session, resource_id)
+    entry = catalog.entry_for_resource(session, resource_id)
+    return (
+        resource is not None
+        and entry is not None
+        and entry.status == "published"
+        and resource.open_level != "closed"
+        and (resource.origin != "shared" or resource.sharing_consent_at is not None)
     )
 
 
@@ -142,6 +160,19 @@ def authorize_use(
             reason="out_of_scope",
         )
         raise OutOfScope("guard.out_of_scope", number=authorization.number)
+    if resource_id is not None and not _still_authorizable(session, resource_id):
+        # The catalog changed after the agreement: withdrawn, closed, or consent missing (N3).
+        _record(
+            session,
+            actor=actor,
+            authorization=authorization,
+            at=at,
+            allowed=False,
+            action=action,
+            resource_id=resource_id,
+            reason="no_longer_authorizable",
+        )
+        raise OutOfScope("guard.no_longer_authorizable", number=authorization.number)
     _record(
         session,
         actor=actor,

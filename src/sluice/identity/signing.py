@@ -127,3 +127,12 @@ def published_keys(session: Session) -> list[tuple[SigningKey, Organization]]:
         .order_by(Organization.kind, Organization.code, SigningKey.created_at)
     )
     return [(key, org) for key, org in session.execute(query)]
+
+
+def is_key_of(session: Session, organization_id: uuid.UUID, public_key_hex: str) -> bool:
+    """Whether the public key is (or was) one of the organization's signing keys."""
+    query = select(SigningKey.id).where(
+        SigningKey.organization_id == organization_id,
+        SigningKey.public_key_hex == public_key_hex,
+    )
+    return session.scalar(query) is not None

@@ -214,7 +214,9 @@ def capital_verdict(graph: Graph, subject: str, domestic: Collection[str]) -> Ca
     shortfalls = tuple(
         Shortfall(node, declared)
         for node in nodes
-        if node.kind is NodeKind.COMPANY
+        # Funds and partnerships ("other") are the usual vehicle for foreign money: their
+        # holders must be declared as fully as a company's.
+        if node.kind in (NodeKind.COMPANY, NodeKind.OTHER)
         and not is_foreign(node, domestic)
         and (declared := declared_shares_bp(graph, node.key)) != FULL_BP
     )

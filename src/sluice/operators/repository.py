@@ -30,6 +30,7 @@ from sluice.operators.models import (
     OperatorPenalty,
     OperatorPrincipal,
 )
+from sluice.operators.ownership import NodeKind
 from sluice.operators.states import APPLICATION, OPEN, QUALIFIED
 
 #: Rows of an application that the applicant adds and removes one by one.
@@ -281,9 +282,13 @@ def history(session: Session, application_id: uuid.UUID) -> list[AuditEvent]:
 
 
 def graph_credit_codes(session: Session, application_id: uuid.UUID) -> set[str]:
-    """Credit codes of every entity in an application's ownership graph."""
+    """Credit codes of the entities in an application's ownership graph, state bodies left
+    out: common state ownership alone does not make companies related (Company Law
+    art. 265)."""
     query = select(OperatorEntity.credit_code).where(
-        OperatorEntity.application_id == application_id, OperatorEntity.credit_code.is_not(None)
+        OperatorEntity.application_id == application_id,
+        OperatorEntity.credit_code.is_not(None),
+        OperatorEntity.kind != NodeKind.GOVERNMENT.value,
     )
     return {code for code in session.scalars(query) if code}
 
