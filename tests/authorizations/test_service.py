@@ -467,3 +467,52 @@ def test_a_signature_row_with_someone_elses_key_is_not_valid(
         version.content = {**version.content, "purpose": "改过的用途"}
         assert not service.verify_signature(session, operator_row)
         session.rollback()
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_both_parties_signing_at_once_still_start_the_term(
+    database: Database, clock: FixedClock, settings: Settings, world: World
+) -> None:
+    import threading
+
+    authorization_id, *_ = _create(database, clock, settings, world)
+    bureau = world.bureau_principal()
+    with database.unit_of_work() as session:
+        service.submit(session, actor=bureau, at=clock.now(), authorization_id=authorization_id)
+        service.decide(
+            session,
+            actor=bureau,
+            at=clock.now(),
+            authorization_id=authorization_id,
+            data=decision(),
+        )
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def sign(actor: Principal) -> None:
+        start.wait()
+        try:
+            with database.unit_of_work() as session:
+                service.sign(
+                    session,
+                    actor=actor,
+                    settings=settings,
+                    at=clock.now(),
+                    authorization_id=authorization_id,
+                )
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=sign, args=(actor,))
+        for actor in (bureau, world.operator_principal())
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with database.unit_of_work() as session:
+        found = repository.authorization(session, authorization_id)
+        assert found is not None and found.status == st.ACTIVE
+        assert len(repository.signatures(session, authorization_id)) == 2

@@ -946,11 +946,10 @@ def sign(
     """Sign the current version for the actor's side; the second side's signature brings an
     approved agreement into force, its term counted from that day."""
     actor.require(Permission.AUTHORIZATIONS_SIGN)
-    visible(session, actor, authorization_id)
-    # Lock the row: the two parties may sign at the same moment, and exactly one of them
-    # must see the other's signature and bring the agreement into force.
-    authorization = repository.authorization(session, authorization_id, for_update=True)
-    assert authorization is not None
+    # Lock the row first (before anything loads it): the two parties may sign at the same
+    # moment, and exactly one of them must see the other's signature and start the term.
+    repository.authorization(session, authorization_id, for_update=True)
+    authorization = visible(session, actor, authorization_id)
     party = _party_of(actor, authorization)
     signable = {st.APPROVED, st.ACTIVE, st.SUSPENDED, st.EXPIRING}
     if authorization.status not in signable:
