@@ -861,4 +861,6 @@ def test_an_expiring_agreement_shows_its_reminder_and_is_renewed_on_a_decision(
     assert "已生成续期协议，待双方签署。" in successor
     assert "营数授〔2029〕1号 已批准待签署" in successor
     assert "续期自 营数授〔2026〕1号" in successor
-    assert "已续期" in _text(client.get(url).text)
+    original = _text(client.get(url).text)
+    assert "已续期" in original
+    assert "续期协议 营数授〔2029〕1号" in original
