@@ -40,7 +40,13 @@ class DemoOrg:
 
 
 CORE_ORGS = (
-    DemoOrg("sjj", OrgKind.BUREAU, "营口市数据局", "Yingkou Municipal Data Bureau"),
+    DemoOrg(
+        "sjj",
+        OrgKind.BUREAU,
+        "营口市数据局",
+        "Yingkou Municipal Data Bureau",
+        "1121080000000012",  # 11: a government body (机关)
+    ),
     DemoOrg("sjzx", OrgKind.REGISTRY, "营口市数据中心", "Yingkou Data Centre"),
     DemoOrg("czj", OrgKind.FINANCE, "营口市财政局", "Yingkou Finance Bureau"),
     DemoOrg("pingjia", OrgKind.PANEL, "营口市授权运营评价专家组", "Yingkou evaluation panel"),
