@@ -13,6 +13,7 @@ from sluice.authorizations.models import (
     ExitRequest,
     HandoverItem,
     ImplementationPlan,
+    NumberSequence,
     RectificationOrder,
 )
 from sluice.catalog.models import (
@@ -65,6 +66,7 @@ __all__ = [
     "ImplementationPlan",
     "IngestionRun",
     "Membership",
+    "NumberSequence",
     "Organization",
     "ProviderAssessment",
     "RectificationOrder",

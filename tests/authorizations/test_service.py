@@ -516,3 +516,31 @@ def test_both_parties_signing_at_once_still_start_the_term(
         found = repository.authorization(session, authorization_id)
         assert found is not None and found.status == st.ACTIVE
         assert len(repository.signatures(session, authorization_id)) == 2
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_agreements_drafted_at_once_get_distinct_numbers(
+    database: Database, clock: FixedClock, settings: Settings, world: World
+) -> None:
+    import threading
+
+    start = threading.Barrier(4)
+    numbers: list[str] = []
+    errors: list[BaseException] = []
+
+    def create(scenario: str) -> None:
+        start.wait()
+        try:
+            numbers.append(_create(database, clock, settings, world, scenario=scenario)[1])
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=create, args=(f"场景{n}",)) for n in ("甲", "乙", "丙", "丁")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(numbers) == [f"营数授〔2026〕{n}号" for n in (1, 2, 3, 4)]

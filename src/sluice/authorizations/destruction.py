@@ -16,11 +16,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from sluice.audit import service as audit
-from sluice.authorizations import repository
+from sluice.authorizations import numbering, repository
 from sluice.authorizations import states as st
 from sluice.authorizations.models import Authorization, DestructionCertificate
 from sluice.core.canonical import canonical_bytes, canonical_digest
-from sluice.core.clock import local
 from sluice.core.settings import Settings
 from sluice.dataplane import derived
 from sluice.identity import repository as identity
@@ -36,8 +35,7 @@ audit.declare_actions(
 
 
 def _number(session: Session, at: datetime) -> str:
-    prefix = f"营数销〔{local(at).year}〕"
-    return f"{prefix}{repository.count_certificates(session, prefix) + 1}号"
+    return numbering.next_number(session, numbering.CERTIFICATE, at)
 
 
 def chain(session: Session, authorization: Authorization) -> list[Authorization]:

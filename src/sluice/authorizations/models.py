@@ -254,3 +254,16 @@ class DestructionCertificate(UUIDPrimaryKey, Base):
     signer_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
     public_key_hex: Mapped[str] = mapped_column(String(128))
     signature_hex: Mapped[str] = mapped_column(String(128))
+
+
+class NumberSequence(Base):
+    """The last number issued under a prefix (营数授〔2026〕, 营数销〔2026〕…).
+
+    Allocated with one atomic upsert, so two agreements drafted at the same moment never
+    get the same number (counting rows and adding one did).
+    """
+
+    __tablename__ = "number_sequences"
+
+    prefix: Mapped[str] = mapped_column(String(60), primary_key=True)
+    last: Mapped[int]

@@ -61,11 +61,6 @@ def authorizations(
     return list(session.scalars(query.order_by(Authorization.created_at.desc())))
 
 
-def count_numbered(session: Session, prefix: str) -> int:
-    query = select(func.count()).where(Authorization.number.like(f"{prefix}%"))
-    return session.scalar(query) or 0
-
-
 def holding_scenario(
     session: Session, scenario_key: str, states: Iterable[str]
 ) -> list[Authorization]:
@@ -187,11 +182,6 @@ def certificate(session: Session, authorization_id: uuid.UUID) -> DestructionCer
             DestructionCertificate.authorization_id == authorization_id
         )
     )
-
-
-def count_certificates(session: Session, prefix: str) -> int:
-    query = select(func.count()).where(DestructionCertificate.number.like(f"{prefix}%"))
-    return session.scalar(query) or 0
 
 
 def delivered_by(session: Session, operator_ids: Iterable[uuid.UUID]) -> list[Authorization]:

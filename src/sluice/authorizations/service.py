@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sluice.audit import service as audit
-from sluice.authorizations import repository
+from sluice.authorizations import numbering, repository
 from sluice.authorizations import states as st
 from sluice.authorizations.clauses import GRANTABLE_RIGHTS, NEVER_GRANTED
 from sluice.authorizations.models import (
@@ -642,9 +642,7 @@ def _set_scope(
 
 
 def _next_number(session: Session, at: datetime) -> str:
-    year = local(at).year
-    prefix = f"营数授〔{year}〕"
-    return f"{prefix}{repository.count_numbered(session, prefix) + 1}号"
+    return numbering.next_number(session, numbering.AGREEMENT, at)
 
 
 def create_authorization(

@@ -18,6 +18,12 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
+        "number_sequences",
+        sa.Column("prefix", sa.String(length=60), nullable=False),
+        sa.Column("last", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("prefix", name=op.f("pk_number_sequences")),
+    )
+    op.create_table(
         "collective_decisions",
         sa.Column("subject_type", sa.String(length=30), nullable=False),
         sa.Column("subject_id", sa.Uuid(), nullable=False),
@@ -448,3 +454,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_collective_decisions_subject_id"))
 
     op.drop_table("collective_decisions")
+    op.drop_table("number_sequences")
