@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
+from sluice.core.ids import sm3_hex
 
 
 def _normalize(value: Any) -> Any:
@@ -45,6 +45,4 @@ def canonical_bytes(record: Mapping[str, Any]) -> bytes:
 
 def canonical_digest(record: Mapping[str, Any]) -> str:
     """SM3 of the canonical form, as hex: what a signature or a certificate names."""
-    digest = hashes.Hash(hashes.SM3())
-    digest.update(canonical_bytes(record))
-    return digest.finalize().hex()
+    return sm3_hex(canonical_bytes(record))

@@ -16,12 +16,13 @@ def new_secret(nbytes: int = 32) -> str:
     return secrets.token_urlsafe(nbytes)
 
 
-def sm3_hex(value: str) -> str:
-    """SM3 digest of a high-entropy secret (tokens, API keys) for storage and lookup.
+def sm3_hex(value: str | bytes) -> str:
+    """SM3 digest, as hex, of bytes or of a text's UTF-8: secrets (tokens, API keys) for
+    storage and lookup, canonical records, stored files.
 
     A slow password hash is not needed for 256-bit random secrets, and a fast one keeps
     every authenticated request cheap.
     """
     digest = hashes.Hash(hashes.SM3())
-    digest.update(value.encode())
+    digest.update(value.encode() if isinstance(value, str) else value)
     return digest.finalize().hex()

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes
 
 from sluice.core.errors import InvalidInput, SluiceError
 from sluice.core.i18n import add_messages
+from sluice.core.ids import sm3_hex
 
 _CHUNK: Final = 1 << 20
 _MB: Final = 1 << 20
@@ -88,8 +89,6 @@ def read(home: Path, sm3: str) -> bytes:
     if not path.is_file():
         raise EvidenceCorrupted()
     content = path.read_bytes()
-    digest = hashes.Hash(hashes.SM3())
-    digest.update(content)
-    if digest.finalize().hex() != sm3:
+    if sm3_hex(content) != sm3:
         raise EvidenceCorrupted()
     return content
