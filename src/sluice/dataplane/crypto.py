@@ -182,6 +182,27 @@ def decrypt_bytes(src: Path, key: bytes) -> bytes:
     return b"".join(decrypt_chunks(src, key))
 
 
+def seal(key: bytes, plain: bytes, aad: bytes) -> bytes:
+    """One small value sealed with SM4-GCM: nonce (12) | ciphertext | tag (16)."""
+    _check_key(key)
+    nonce = os.urandom(NONCE_BYTES)
+    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(aad)
+    return nonce + encryptor.update(plain) + encryptor.finalize() + encryptor.tag
+
+
+def unseal(key: bytes, sealed: bytes, aad: bytes) -> bytes:
+    """The value ``seal`` sealed; ``DecryptionError`` if it or its associated data changed."""
+    _check_key(key)
+    nonce, body, tag = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:-TAG_BYTES], sealed[-TAG_BYTES:]
+    decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+    decryptor.authenticate_additional_data(aad)
+    try:
+        return decryptor.update(body) + decryptor.finalize()
+    except InvalidTag:
+        raise DecryptionError("the sealed value does not open: altered, or not its key") from None
+
+
 def _seal_into(
     out: BinaryIO,
     buffer: bytearray,

@@ -8,23 +8,20 @@ document, the digest and the public key can check it without the platform.
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sluice.core import sm2
 from sluice.core.settings import Settings
+from sluice.dataplane.crypto import DecryptionError, seal, unseal
 from sluice.dataplane.keystore import KeyStore
 from sluice.identity.models import Organization, SigningKey
 
 ALGORITHM = "SM2-with-SM3"
-_NONCE = 12
 
 
 @dataclass(frozen=True)
@@ -44,20 +41,15 @@ def _scope(organization_id: uuid.UUID) -> str:
 
 
 def _seal(key: bytes, organization_id: uuid.UUID, private_key: bytes) -> bytes:
-    nonce = os.urandom(_NONCE)
-    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
-    encryptor.authenticate_additional_data(organization_id.bytes)
-    sealed = encryptor.update(private_key) + encryptor.finalize()
-    return nonce + sealed + encryptor.tag
+    # The organization id is bound in: a sealed key copied to another organization's row
+    # does not open.
+    return seal(key, private_key, organization_id.bytes)
 
 
 def _open(key: bytes, organization_id: uuid.UUID, sealed: bytes) -> bytes:
-    nonce, body, tag = sealed[:_NONCE], sealed[_NONCE:-16], sealed[-16:]
-    decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
-    decryptor.authenticate_additional_data(organization_id.bytes)
     try:
-        return decryptor.update(body) + decryptor.finalize()
-    except InvalidTag as error:  # pragma: no cover - only a tampered database gets here
+        return unseal(key, sealed, organization_id.bytes)
+    except DecryptionError as error:  # pragma: no cover - only a tampered database gets here
         raise ValueError("the sealed signing key does not open; it was altered") from error
 
 
