@@ -360,11 +360,7 @@ class ReportIn(BaseModel):
 
 
 def exit_of(session: Session, request_id: uuid.UUID) -> dict[str, Any]:
-    from sluice.authorizations.models import ExitRequest
-
-    request = session.get(ExitRequest, request_id)
-    if request is None:
-        raise NotFound("exit.not_found")
+    request = exits.get_exit(session, request_id)
     return {
         "id": str(request.id),
         "authorization_id": str(request.authorization_id),

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import calendar
 import uuid
 from datetime import date, datetime
 from typing import Final
@@ -129,21 +130,17 @@ add_messages(
 
 
 def _add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or that month's last day when it is shorter."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")  # pragma: no cover
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def earliest_exit_date(settings: Settings, requested_on: date) -> date:
     return _add_months(requested_on, settings.exit_notice_months)
 
 
-def _exit(session: Session, exit_id: uuid.UUID) -> ExitRequest:
+def get_exit(session: Session, exit_id: uuid.UUID) -> ExitRequest:
     found = session.get(ExitRequest, exit_id)
     if found is None:
         raise NotFound("exit.not_found")
@@ -226,7 +223,7 @@ def decide_exit(
     reason: str,
 ) -> ExitRequest:
     actor.require(Permission.EXITS_DECIDE)
-    request = _exit(session, exit_id)
+    request = get_exit(session, exit_id)
     st.EXIT.fire(
         request,
         "approve" if approve else "refuse",
@@ -253,7 +250,7 @@ def execute_exit(
     from sluice.authorizations import service
 
     actor.require(Permission.EXITS_DECIDE)
-    request = _exit(session, exit_id)
+    request = get_exit(session, exit_id)
     st.EXIT.require(request, "execute")
     if request.kind == "voluntary" and request.exit_date > local(at).date():
         raise Conflict("exit.not_due", date=request.exit_date.isoformat())
@@ -353,7 +350,7 @@ def record_asset(
     description: str = "",
 ) -> AssetDisposal:
     actor.require(Permission.EXITS_DECIDE)
-    request = _exit(session, exit_id)
+    request = get_exit(session, exit_id)
     st.EXIT.require(request, "complete")
     return _dispose(
         session, request, name=name, kind=kind, actor=actor, at=at, description=description
@@ -382,7 +379,7 @@ def mark_handover_done(
     item = session.get(HandoverItem, item_id)
     if item is None:
         raise NotFound("exit.item_not_found")
-    st.EXIT.require(_exit(session, item.exit_id), "complete")
+    st.EXIT.require(get_exit(session, item.exit_id), "complete")
     item.done_at = at
     item.done_by = actor.username
     item.note = note
@@ -402,7 +399,7 @@ def complete_exit(
     session: Session, *, actor: Principal, at: datetime, exit_id: uuid.UUID
 ) -> ExitRequest:
     actor.require(Permission.EXITS_DECIDE)
-    request = _exit(session, exit_id)
+    request = get_exit(session, exit_id)
     st.EXIT.require(request, "complete")
     still_open = [i.title for i in handover_items(session, request.id) if i.done_at is None]
     if still_open:
