@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench docs serve clean
+.PHONY: demo test test-fast lint bench docs serve clean setup-demo setup-test
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,19 +13,26 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 ## Build the demo city of 营口 under ./var and serve the console at http://127.0.0.1:8000
-demo: $(STAMP)
+demo: $(STAMP) setup-demo
 	$(BIN)/sluice demo $(DEMO_ARGS)
 
 serve: $(STAMP)
 	$(BIN)/sluice serve
 
 ## Lint, type-check and run the whole suite (SQLite and PostgreSQL, browser tests included)
-test: lint
+test: setup-test lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## The suite without the browser and PostgreSQL (quick local loop)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser" -k "not postgresql" $(PYTEST_ARGS)
+
+## Debian packages and services the commands need (installed when run as root on Debian)
+setup-demo:
+	@scripts/setup demo
+
+setup-test:
+	@scripts/setup test
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
