@@ -10,6 +10,7 @@ import typer
 
 from sluice.core.clock import SystemClock
 from sluice.core.database import Database
+from sluice.core.home import prepare_home
 from sluice.core.migrate import upgrade
 from sluice.core.settings import Settings, get_settings
 
@@ -38,7 +39,7 @@ def _settings(host: str | None = None, port: int | None = None) -> Settings:
     settings = get_settings()
     if host is not None and port is not None and "SLUICE_BASE_URL" not in _environ():
         settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
-    settings.home.mkdir(parents=True, exist_ok=True)
+    prepare_home(settings)
     return settings
 
 

@@ -23,6 +23,12 @@ class Settings(BaseSettings):
         description="Directory holding all embedded state: control-plane SQLite file, "
         "data-plane Parquet/DuckDB files, key store, demo credentials.",
     )
+    keys_dir: Path | None = Field(
+        default=None,
+        description="Directory of the key store (master key and wrapped data keys). Empty: "
+        "SLUICE_HOME/keys. In production put it on another disk or an access-controlled "
+        "mount, apart from the data it protects (docs/operations.md).",
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the control-plane database, e.g. "
@@ -42,10 +48,27 @@ class Settings(BaseSettings):
         default=60, ge=1, description="Lifetime of a REST access token, in minutes."
     )
     lockout_attempts: int = Field(
-        default=5, ge=1, description="Failed logins in a row that lock an account."
+        default=5,
+        ge=1,
+        description="Failed logins in a row, from one client address, that lock the account "
+        "for that address (the account stays open from other addresses).",
     )
-    lockout_minutes: int = Field(
-        default=15, ge=1, description="How long a locked account stays locked, in minutes."
+    lockout_minutes: int = Field(default=15, ge=1, description="How long a lock lasts, in minutes.")
+    address_lockout_attempts: int = Field(
+        default=20,
+        ge=1,
+        description="Failed logins from one client address, over any accounts, within "
+        "lockout_minutes, after which that address may not log in until the lock ends.",
+    )
+    password_min_length: int = Field(
+        default=10, ge=8, le=128, description="Fewest characters in a new password."
+    )
+    approval_hours: int = Field(
+        default=72,
+        ge=1,
+        description="How long a request for an irreversible act (terminating an agreement, "
+        "forcing an exit, withdrawing a catalog batch) waits for its second approver before "
+        "it lapses, in hours.",
     )
     secure_cookies: bool = Field(
         default=False,
@@ -67,7 +90,37 @@ class Settings(BaseSettings):
         "mask_char, mask_width, keep_surname, keep_pattern.",
     )
     upload_max_mb: int = Field(
-        default=512, ge=1, description="Largest file a provider may upload in the console, in MB."
+        default=512,
+        ge=1,
+        description="Largest file that may be uploaded (data, evidence), in MB; larger bodies "
+        "are refused with 413 before they are read.",
+    )
+    json_body_max_kb: int = Field(
+        default=1024,
+        ge=1,
+        description="Largest JSON or form body any route accepts, in KB; larger bodies are "
+        "refused with 413 before they are read, and before authentication.",
+    )
+    ingest_max_rows: int = Field(
+        default=50_000_000,
+        ge=1,
+        description="Most rows one uploaded file may hold; a file with more is refused and "
+        "nothing is written. Excel sheets are also held to Excel's own 1,048,576 rows.",
+    )
+    ingest_max_uncompressed_mb: int = Field(
+        default=8192,
+        ge=1,
+        description="Most bytes, in MB, that one uploaded file may expand to when decompressed "
+        "(xlsx, Parquet, gzip/zip CSV); a file that expands further is refused (a "
+        "decompression bomb) and nothing is written.",
+    )
+    ingest_hold_share_percent: int = Field(
+        default=50,
+        ge=0,
+        le=100,
+        description="An upload whose accepted rows fall under this share of the current "
+        "version's rows (or to zero) is held for the provider's confirmation instead of "
+        "becoming the current version.",
     )
 
     domestic_jurisdictions: list[str] = Field(
@@ -135,6 +188,11 @@ class Settings(BaseSettings):
         description="Least notice, in months, between a voluntary exit request and the exit "
         "date (R5.4).",
     )
+
+    @property
+    def keys_path(self) -> Path:
+        """The key store directory: ``keys_dir`` if set, else ``<home>/keys``."""
+        return self.keys_dir if self.keys_dir is not None else self.home / "keys"
 
     @property
     def sqlite_path(self) -> Path:

@@ -45,7 +45,7 @@ def derived_dir(settings: Settings, authorization_id: uuid.UUID) -> Path:
 
 
 def _keys(settings: Settings) -> KeyStore:
-    return KeyStore(settings.home / "keys")
+    return KeyStore(settings.keys_path)
 
 
 def _safe_name(name: str) -> str:

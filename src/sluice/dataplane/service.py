@@ -191,7 +191,7 @@ def ingest(
             dataset_dir=settings.data_dir / where / f"v{number}",
             quarantine_dir=home / "quarantine" / where,
             raw_dir=home / "raw" / where,
-            keys=KeyStore(home / "keys"),
+            keys=KeyStore(settings.keys_path),
             dataset_scope=f"dataset-{resource.id}",
             previous_hashes=seen,
             masking_profiles=masking_profiles(settings),
@@ -293,7 +293,7 @@ def quarantined_rows(
     if not run.quarantine_path:
         return []
     table = read_quarantine(
-        Path(run.quarantine_path), KeyStore(settings.home / "keys"), f"dataset-{run.resource_id}"
+        Path(run.quarantine_path), KeyStore(settings.keys_path), f"dataset-{run.resource_id}"
     )
     audit.record(
         session,

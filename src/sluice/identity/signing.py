@@ -33,7 +33,7 @@ class Signature:
 
 
 def _keystore(settings: Settings) -> KeyStore:
-    return KeyStore(settings.home / "keys")
+    return KeyStore(settings.keys_path)
 
 
 def _scope(organization_id: uuid.UUID) -> str:

@@ -16,6 +16,7 @@ from sluice.catalog import api as catalog_api
 from sluice.catalog import pages as catalog_pages
 from sluice.core.clock import Clock, SystemClock
 from sluice.core.database import Database
+from sluice.core.home import prepare_home
 from sluice.core.settings import Settings, get_settings
 from sluice.dataplane import api as dataplane_api
 from sluice.dataplane import pages as dataplane_pages
@@ -29,6 +30,7 @@ from sluice.quality import api as quality_api
 from sluice.quality import pages as quality_pages
 from sluice.quality import tickets_api, tickets_pages
 from sluice.web import errors
+from sluice.web.edge import Edge
 from sluice.web.pages import console, portal
 
 STATIC = Path(__file__).parent / "static"
@@ -68,6 +70,7 @@ def create_app(
     clock: Clock | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    prepare_home(settings)
     app = FastAPI(
         title="Sluice",
         version=__version__,
@@ -80,6 +83,7 @@ def create_app(
     app.state.database = database or Database(settings.resolved_database_url)
     app.state.clock = clock or SystemClock()
     errors.install(app)
+    app.add_middleware(Edge, fastapi_app=app, settings=settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in PAGE_ROUTERS:
         app.include_router(router, include_in_schema=False)
