@@ -3,13 +3,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from sluice.audit import repository
 from sluice.identity.permissions import Permission
 from sluice.identity.principal import Principal
 from sluice.web.deps import DbSession, Requires
+from sluice.web.params import Limit, Offset
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -38,8 +39,8 @@ def list_events(
     _: AuditReader,
     session: DbSession,
     action: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> AuditPage:
     total, rows = repository.list_events(session, action=action, limit=limit, offset=offset)
     items = [

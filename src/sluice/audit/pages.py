@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from sluice.audit import repository
@@ -10,6 +10,7 @@ from sluice.core.i18n import add_messages
 from sluice.identity.permissions import Permission
 from sluice.identity.principal import Principal
 from sluice.web.deps import DbSession, Requires
+from sluice.web.params import PageNumber
 from sluice.web.templating import NavItem, add_nav, render
 
 router = APIRouter(tags=["console"])
@@ -42,7 +43,7 @@ def audit_page(
     request: Request,
     _: AuditReader,
     session: DbSession,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
 ) -> HTMLResponse:
     size = 50
     total, events = repository.list_events(session, limit=size, offset=(page - 1) * size)

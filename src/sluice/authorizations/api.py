@@ -29,6 +29,7 @@ from sluice.identity import repository as identity
 from sluice.identity.permissions import Permission as P
 from sluice.identity.principal import Principal
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
+from sluice.web.params import VersionNumber
 
 router = APIRouter(prefix="/api/v1", tags=["authorizations"])
 
@@ -291,7 +292,7 @@ def document_html(
     session: DbSession,
     actor: Reader,
     locale: Locale,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: VersionNumber = None,
 ) -> HTMLResponse:
     found = service.visible(session, actor, authorization_id)
     html = agreement_documents.html(session, found, version=version, locale=locale)
@@ -304,7 +305,7 @@ def document_pdf(
     session: DbSession,
     actor: Reader,
     locale: Locale,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: VersionNumber = None,
 ) -> Response:
     found = service.visible(session, actor, authorization_id)
     pdf = agreement_documents.pdf(session, found, version=version, locale=locale)

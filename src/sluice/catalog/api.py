@@ -28,6 +28,7 @@ from sluice.identity.permissions import OrgKind
 from sluice.identity.permissions import Permission as P
 from sluice.identity.principal import Principal
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Public, Requires
+from sluice.web.params import Limit, Offset, VersionNumber
 
 router = APIRouter(tags=["catalog"])
 Anyone = Depends(Public())
@@ -72,7 +73,7 @@ def search_catalog(
     provider: str | None = None,
     domain: str | None = None,
     open_level: str | None = None,
-    batch: int | None = None,
+    batch: VersionNumber = None,
     page: Annotated[int, Query(ge=1, le=10000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> CatalogPage:
@@ -123,8 +124,8 @@ def catalog_jsonld(session: DbSession, settings: AppSettings) -> JSONResponse:
 def list_resources(
     actor: ResourceReader,
     session: DbSession,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Providers see their own resources; the bureau and the data centre see all."""
     own = actor.organization_id if actor.organization_kind is OrgKind.PROVIDER else None

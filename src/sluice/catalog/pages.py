@@ -30,6 +30,7 @@ from sluice.identity.permissions import Permission as P
 from sluice.identity.principal import Principal
 from sluice.web.deps import AppClock, DbSession, Locale, MaybePrincipal, Requires
 from sluice.web.forms import parse_form
+from sluice.web.params import VersionNumber
 from sluice.web.templating import NavItem, add_nav, render
 
 router = APIRouter(tags=["catalog"])
@@ -150,7 +151,7 @@ def catalog_page(
     provider: str | None = None,
     domain: str | None = None,
     open_level: str | None = None,
-    batch: int | None = None,
+    batch: VersionNumber = None,
     page: Annotated[int, Query(ge=1, le=10000)] = 1,
 ) -> HTMLResponse:
     result = catalog_api.search_catalog(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Response
 
 from sluice.identity import repository, service
 from sluice.identity.models import User
@@ -26,6 +26,7 @@ from sluice.identity.schemas import (
     UserRead,
 )
 from sluice.web.deps import AppClock, AppSettings, DbSession, Public, Requires
+from sluice.web.params import Limit, Offset
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 
@@ -66,8 +67,8 @@ def list_organizations(
     _: IdentityReader,
     session: DbSession,
     kind: OrgKind | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Page[OrganizationRead]:
     total, rows = repository.organizations(
         session, kind=kind.value if kind else None, limit=limit, offset=offset
@@ -106,8 +107,8 @@ def list_users(
     _: IdentityReader,
     session: DbSession,
     clock: AppClock,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Page[UserRead]:
     total, rows = repository.users(session, limit=limit, offset=offset)
     return Page(total=total, items=_user_reads(session, rows, clock))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, Form, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -54,6 +54,7 @@ from sluice.operators.schemas import (
     PrincipalRead,
 )
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
+from sluice.web.params import Limit, Offset
 
 router = APIRouter(prefix="/api/v1/operators", tags=["operators"])
 
@@ -556,8 +557,8 @@ def list_applications(
     actor: Reader,
     session: DbSession,
     status: ApplicationStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Page[ApplicationRead]:
     total, found = service.list_applications(
         session,

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from itertools import pairwise
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -49,6 +49,7 @@ from sluice.operators.schemas import (
 from sluice.operators.states import APPLICATION, DRAFT, OPEN
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
 from sluice.web.forms import parse_form
+from sluice.web.params import PageNumber
 from sluice.web.templating import NavItem, add_nav
 from sluice.web.templating import render as render_page
 
@@ -810,7 +811,7 @@ def review_list_page(
     actor: Reader,
     session: DbSession,
     status: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
 ) -> HTMLResponse:
     chosen = status if status in set(ApplicationStatus) else None
     total, applications = service.list_applications(

@@ -25,6 +25,7 @@ from sluice.quality.tickets_schemas import (
     TicketStatus,
 )
 from sluice.web.deps import AppClock, AppSettings, DbSession, Requires
+from sluice.web.params import Limit, Offset
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["quality"])
 
@@ -88,8 +89,8 @@ def list_tickets(
     overdue: Annotated[
         bool | None, Query(description="true: only overdue tickets; false: none of them")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Page[TicketRead]:
     total, views = service.list_tickets(
         session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sluice.core.errors import InvalidInput, SluiceError
@@ -18,6 +18,7 @@ from sluice.quality.tickets_schemas import TargetLevel, TicketCreate, TicketStat
 from sluice.quality.tickets_states import TICKET
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
 from sluice.web.forms import parse_form
+from sluice.web.params import PageNumber
 from sluice.web.templating import NavItem, add_nav, render
 
 router = APIRouter(tags=["console"])
@@ -110,7 +111,7 @@ def tickets_page(
     settings: AppSettings,
     status: str | None = None,
     overdue: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
 ) -> HTMLResponse:
     chosen = status if status in set(TicketStatus) else None
     only_overdue = _overdue_flag(overdue)

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from sluice.core.errors import (
@@ -20,6 +21,7 @@ from sluice.core.errors import (
 )
 from sluice.core.i18n import add_messages
 from sluice.web.deps import locale_of
+from sluice.web.edge import PayloadTooLarge, security_headers
 from sluice.web.templating import render
 
 log = logging.getLogger("sluice.web")
@@ -45,6 +47,11 @@ add_messages(
             "This address does not accept that method.",
         ),
         "error.page_not_found": ("页面不存在。", "There is no page at this address."),
+        "error.value_out_of_range": (
+            "提交的某个值超出了允许的范围（过大的数字、过远的日期或无法保存的字符）。",
+            "A submitted value is out of range (a number too large, a date too far off, or a "
+            "character that cannot be stored).",
+        ),
         "error.field": ("字段 {field}：{message}", "Field {field}: {message}"),
     }
 )
@@ -105,11 +112,23 @@ def install(app: FastAPI) -> None:
             error = NotFound("error.page_not_found")
         elif exc.status_code == 405:
             error = MethodNotAllowed()
+        elif exc.status_code == 413:
+            error = PayloadTooLarge(limit=exc.detail)
         else:
             error = SluiceError(problem_code="bad_request")
         return problem_response(request, error)
 
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: DataError) -> Response:
+        # A value the schemas let through but the database cannot hold (a number past its
+        # column, a date past its range): the caller's input, so a 422, logged to be bounded.
+        log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
+        return problem_response(request, InvalidInput("error.value_out_of_range"))
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(request, InternalError())
+        response = problem_response(request, InternalError())
+        # Outside the edge middleware (Starlette answers 500s outermost): add its headers.
+        security_headers(response.headers, request.url.path)
+        return response

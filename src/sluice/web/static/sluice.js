@@ -1,0 +1,75 @@
+// Behaviour for the console pages. Kept out of the HTML so the Content-Security-Policy can
+// forbid inline script: pages mark elements with data attributes and this file acts on them.
+(function () {
+  "use strict";
+
+  function bars(el, grid, names, values, label) {
+    window.echarts.init(el).setOption({
+      grid: grid,
+      xAxis: {type: "value", min: 0, max: 100},
+      yAxis: {type: "category", data: names},
+      series: [{type: "bar", data: values, label: label}]
+    });
+  }
+
+  var charts = {
+    // Provider scoreboard: current scores and each provider's trend.
+    "score-chart": function (el) {
+      var board = JSON.parse(el.dataset.board);
+      var reversed = board.slice().reverse();
+      bars(el, {left: 200, right: 40, top: 10, bottom: 20},
+        reversed.map(function (p) { return p.provider; }),
+        reversed.map(function (p) { return p.score; }),
+        {show: true, position: "right"});
+      var trend = document.getElementById("trend-chart");
+      if (!trend) return;
+      window.echarts.init(trend).setOption({
+        title: {text: trend.dataset.title, textStyle: {fontSize: 14}},
+        tooltip: {trigger: "axis"}, grid: {left: 40, right: 20, top: 40, bottom: 30},
+        xAxis: {type: "category"}, yAxis: {type: "value", min: 0, max: 100},
+        series: board.map(function (p) {
+          return {name: p.provider, type: "line",
+            data: p.trend.map(function (t) { return [t.at, t.score]; })};
+        })
+      });
+    },
+    // Competitive consultation: candidates' weighted totals.
+    "ranking-chart": function (el) {
+      var rows = JSON.parse(el.dataset.ranking).slice().reverse();
+      bars(el, {left: 220, right: 60, top: 10, bottom: 20},
+        rows.map(function (r) { return r.name; }),
+        rows.map(function (r) { return r.score; }),
+        {show: true, position: "right", formatter: function (p) { return p.value.toFixed(2); }});
+    },
+    // Quality report: the score of each dimension.
+    "scores-chart": function (el) {
+      var scores = JSON.parse(el.dataset.scores), labels = JSON.parse(el.dataset.labels);
+      var keys = Object.keys(labels);
+      bars(el, {left: 90, right: 30, top: 10, bottom: 20},
+        keys.map(function (k) { return labels[k]; }),
+        keys.map(function (k) { return scores[k]; }),
+        {show: true, position: "right"});
+    }
+  };
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.echarts) {
+      Object.keys(charts).forEach(function (id) {
+        var el = document.getElementById(id);
+        if (el) charts[id](el);
+      });
+    }
+  });
+
+  // <input data-no-submit>: Enter searches (htmx) instead of submitting the whole form.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.hasAttribute &&
+        event.target.hasAttribute("data-no-submit")) event.preventDefault();
+  }, true);
+
+  // <form data-confirm="…">: ask before an action that cannot be taken back.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  }, true);
+})();
