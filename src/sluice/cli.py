@@ -103,18 +103,20 @@ def demo(
     with database.unit_of_work() as session:
         created = city.seed_identity(session, clock=SystemClock())
     started = time.perf_counter()
-    datasets = city.build_sources(settings, scale=scale)
-    with database.unit_of_work() as session:
-        entries = demo_catalog.seed_catalog(
-            session,
-            clock=SystemClock(),
-            datasets=datasets,
-            seed=city.SEED,
-            target=demo_catalog.entries_for_scale(scale),
+    # The departments' files live outside SLUICE_HOME, and only until they are ingested.
+    with city.DemoSources(settings, scale=scale) as sources:
+        datasets = sources.datasets()
+        with database.unit_of_work() as session:
+            entries = demo_catalog.seed_catalog(
+                session,
+                clock=SystemClock(),
+                datasets=datasets,
+                seed=city.SEED,
+                target=demo_catalog.entries_for_scale(scale),
+            )
+        ingested = demo_data.ingest_sources(
+            database, settings=settings, clock=SystemClock(), datasets=datasets, sources=sources
         )
-    ingested = demo_data.ingest_sources(
-        database, settings=settings, clock=SystemClock(), datasets=datasets
-    )
     demo_data.seed_quality(database, settings=settings, clock=SystemClock())
     with database.unit_of_work() as session:
         demo_operators.seed_operators(session, clock=SystemClock(), settings=settings)
@@ -131,6 +133,13 @@ def demo(
         f"Demo city ready: {len(datasets)} source datasets, {rows:,} rows, "
         f"{entries:,} catalog entries, {ingested} datasets ingested ({seconds:.1f} s)"
     )
+    typer.echo("Quarantine share per dataset (rows set aside for the provider to correct):")
+    for share in demo_data.quarantine_shares(database, datasets=datasets):
+        typer.echo(
+            f"  {share.provider + '/' + share.code:<30} {share.rows_rejected:>9,} of "
+            f"{share.rows_total:>11,} rows  {share.share:7.2%}  "
+            f"(intended {share.intended:.2%})  {share.title}"
+        )
     typer.echo(f"Logins (one per role): {path}")
     if serve:
         _serve(settings, host, port)

@@ -113,3 +113,32 @@ def test_a_clean_check_scores_100(tmp_path: Path) -> None:
     path = defects.write_csv(tmp_path / "clean.csv", defects.RESIDENTS_HEADER, rows)
     report = build_report(check_file(path, DatasetSchema.from_json(defects.RESIDENTS_SCHEMA)))
     assert report.overall == 100.0 and report.failures == {}
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [],  # a header and nothing else
+        [[defects.BAD_CHECK_ID, "张三", "13800138000", "1990-01-01"]] * 3,  # all rejected
+    ],
+)
+def test_an_upload_that_stores_no_row_scores_nothing_for_its_content(
+    tmp_path: Path, rows: list[list[str]]
+) -> None:
+    """R4.3, R9.3: a header-only file used to score 92 (100 for everything it did not
+    have); data that stores nothing is not good data."""
+    document = {
+        "fields": [
+            {"name": "id_number", "type": "id_number", "required": True, "unique": True},
+            {"name": "name", "type": "person_name"},
+            {"name": "mobile", "type": "mobile"},
+            {"name": "birth_date", "type": "date"},
+        ]
+    }
+    header = ["id_number", "name", "mobile", "birth_date"]
+    path = defects.write_csv(tmp_path / "none.csv", header, rows)
+    check = check_file(path, DatasetSchema.from_json(document))
+    report = build_report(check, frequency="daily", last_update=NOW, as_of=NOW)
+    assert check.rows_accepted == 0
+    assert (report.completeness, report.accuracy, report.consistency) == (0.0, 0.0, 0.0)
+    assert (report.timeliness, report.overall) == (100.0, 10.0)

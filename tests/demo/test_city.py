@@ -7,25 +7,34 @@ import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import distinct, func, select
 from stdnum.cn import uscc
 from typer.testing import CliRunner
 
-from sluice.catalog.models import CatalogEntry
+from sluice.catalog.models import CatalogEntry, DataResource
 from sluice.cli import app as cli
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.settings import Settings, get_settings
+from sluice.dataplane import service as dataplane
+from sluice.dataplane.checksums import ric_from_bodies
+from sluice.dataplane.models import IngestionRun
 from sluice.demo import catalog as demo_catalog
 from sluice.demo import city
 from sluice.demo.city import ACCOUNTS, COMPANIES, credit_code
-from sluice.demo.datasets import build_datasets
+from sluice.demo.datasets import _SPECS, INTENDED_QUARANTINE_SHARE, build_datasets
+from sluice.identity.models import Organization
 from sluice.identity.permissions import Role
+from tests.demo.plaintext import resident_ids_in
 
 runner = CliRunner()
+_DATASETS = [(spec.provider_code, spec.code) for spec in _SPECS]
 
 
 @pytest.fixture
@@ -77,16 +86,132 @@ def test_demo_writes_one_working_login_per_role(
     assert all(d["rows"] > 0 for d in document["datasets"])
 
 
-def test_running_the_demo_again_keeps_logins_and_data(demo_env: Settings) -> None:
+def _recording_builds(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Record where the demo builds its source files (and still build them)."""
+    built: list[Path] = []
+
+    def build(*, sources_dir: Path, **options: Any) -> Any:
+        built.append(sources_dir)
+        return build_datasets(sources_dir=sources_dir, **options)
+
+    monkeypatch.setattr(city, "build_datasets", build)
+    return built
+
+
+def _runs(database: Database) -> int:
+    with database.unit_of_work() as session:
+        return int(session.scalar(select(func.count()).select_from(IngestionRun)) or 0)
+
+
+def test_running_the_demo_again_keeps_logins_and_data(
+    demo_env: Settings, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R8.1: the source files are built outside SLUICE_HOME, removed once ingested, and
+    not built again when nothing is left to ingest; a manifest without identifiers is all
+    the home keeps of them."""
+    built = _recording_builds(monkeypatch)
     args = ["demo", "--no-serve", "--scale", "0.01"]
     assert runner.invoke(cli, args).exit_code == 0
     first = json.loads(demo_env.credentials_path.read_text())
-    residents = demo_env.sources_dir / "gaj" / "residents.parquet"
-    built_at = residents.stat().st_mtime_ns
+    assert len(built) == 1
+    home = demo_env.home.resolve()
+    assert home not in built[0].resolve().parents
+    assert not built[0].exists()  # removed once ingested
+    runs = _runs(database)
+    assert runs == 12
+
     again = runner.invoke(cli, args)
+
     assert again.exit_code == 0, again.output
     assert json.loads(demo_env.credentials_path.read_text())["accounts"] == first["accounts"]
-    assert residents.stat().st_mtime_ns == built_at  # same seed and scale: not rebuilt
+    assert len(built) == 1  # same seed and scale, everything ingested: nothing rebuilt
+    assert _runs(database) == runs
+    manifest = json.loads((demo_env.home / "demo-sources.json").read_text())
+    assert [d["code"] for d in manifest["datasets"]] == list(INTENDED_QUARANTINE_SHARE)
+    assert all("path" not in d for d in manifest["datasets"])
+
+
+def test_the_demo_leaves_no_plaintext_identifier_and_nothing_others_can_read(
+    demo_env: Settings,
+) -> None:
+    """R8.1, R8.9: after the demo, nothing under SLUICE_HOME holds a checksum-valid
+    resident ID number in plaintext (Parquet values, CSV and JSON text, and every other
+    file's bytes; the raw and quarantine stores are SM4 ciphertext), every directory is
+    0700 and no file has a group or other bit."""
+    result = runner.invoke(cli, ["demo", "--no-serve", "--scale", "0.01"])
+    assert result.exit_code == 0, result.output
+    files = sorted(p for p in demo_env.home.rglob("*") if p.is_file())
+    kinds = {p.suffix for p in files}
+    assert {".parquet", ".json", ".sm4"} <= kinds  # the scan below has what it is for
+    found = {
+        str(p.relative_to(demo_env.home)): ids[:1] for p in files if (ids := resident_ids_in(p))
+    }
+    assert found == {}
+    directories = [demo_env.home, *(p for p in demo_env.home.rglob("*") if p.is_dir())]
+    loose = [
+        f"{oct(stat.S_IMODE(p.stat().st_mode))} {p}"
+        for p in directories
+        if stat.S_IMODE(p.stat().st_mode) != 0o700
+    ]
+    loose += [
+        f"{oct(stat.S_IMODE(p.stat().st_mode))} {p}"
+        for p in files
+        if stat.S_IMODE(p.stat().st_mode) & 0o077
+    ]
+    assert loose == []
+
+
+def test_the_detector_finds_plaintext_ids_wherever_they_sit(tmp_path: Path) -> None:
+    """The scan above can fail: an ID in a Parquet text or number column, inside longer
+    text, in CSV or JSON (lower-case x too), is found; masked forms and near misses are not."""
+    ids = [str(v) for v in ric_from_bodies([f"2108021990010112{d}" for d in range(10)])]
+    valid = next(v for v in ids if not v.isdigit())  # one ending in X
+    number = next(v for v in ids if v.isdigit())
+    wrong = number[:-1] + str((int(number[-1]) + 1) % 10)
+    pq.write_table(
+        pa.table({"note": [f"身份证{valid}号", "210802********1234", wrong], "n": ["a", "b", "c"]}),
+        tmp_path / "text.parquet",
+    )
+    pq.write_table(pa.table({"n": pa.array([1, int(number)], pa.int64())}), tmp_path / "n.parquet")
+    (tmp_path / "rows.csv").write_text(f"a,b\n1,{number}\n")
+    (tmp_path / "doc.json").write_text(json.dumps({"id": valid.lower()}))
+    (tmp_path / "clean.json").write_text(json.dumps({"id": wrong, "m": "210802********1234"}))
+    assert resident_ids_in(tmp_path / "text.parquet") == [valid]
+    assert resident_ids_in(tmp_path / "n.parquet") == [number]
+    assert resident_ids_in(tmp_path / "rows.csv") == [number]
+    assert resident_ids_in(tmp_path / "doc.json") == [valid]
+    assert resident_ids_in(tmp_path / "clean.json") == []
+
+
+def test_the_demo_quarantines_exactly_the_share_its_generator_intends(
+    demo_env: Settings, database: Database
+) -> None:
+    """R4.3: the generator plants no defect (``INTENDED_QUARANTINE_SHARE``); the demo
+    prints each dataset's quarantine share, and each is exactly the intended one. With
+    full-width vocabularies compared as they came, 84 % of the enterprises were set
+    aside."""
+    result = runner.invoke(cli, ["demo", "--no-serve", "--scale", "0.01"])
+    assert result.exit_code == 0, result.output
+    printed = {
+        line.split()[0]: line
+        for line in result.output.splitlines()
+        if line.startswith("  ") and "intended" in line
+    }
+    with database.unit_of_work() as session:
+        for provider, code in [(p, c) for p, c in _DATASETS]:
+            resource = session.scalar(
+                select(DataResource)
+                .join(Organization, Organization.id == DataResource.provider_id)
+                .where(Organization.code == provider, DataResource.code == code)
+            )
+            assert resource is not None
+            run = dataplane.current_run(session, resource.id)
+            assert run is not None and run.rows_total > 0
+            intended = INTENDED_QUARANTINE_SHARE[code]
+            assert run.rows_rejected == round(intended * run.rows_total), code
+            line = printed[f"{provider}/{code}"]
+            share = run.rows_rejected / run.rows_total
+            assert f"{share:.2%}" in line and f"(intended {intended:.2%})" in line
 
 
 def test_the_full_demo_catalog_has_the_plans_numbers(

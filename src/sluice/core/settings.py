@@ -205,11 +205,6 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.sqlite_path}"
 
     @property
-    def sources_dir(self) -> Path:
-        """Where the demo's provider departments keep their own source files."""
-        return self.home / "sources"
-
-    @property
     def data_dir(self) -> Path:
         """The data plane's queryable zone (Parquet versions)."""
         return self.home / "data"

@@ -1,4 +1,5 @@
-"""REST routes of ingestion: upload into a resource, read runs, reports and the quarantine."""
+"""REST routes of ingestion: upload into a resource, read runs, reports and the quarantine,
+and confirm or discard an upload held for its provider's decision."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, UploadFile
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from sluice.catalog import repository as catalog_repository
 from sluice.core.errors import NotFound
+from sluice.core.settings import Settings
 from sluice.dataplane import service
 from sluice.dataplane.models import IngestionRun
 from sluice.dataplane.uploads import received
@@ -24,9 +27,28 @@ Ingester = Annotated[Principal, Depends(Requires(P.DATA_INGEST))]
 QualityReader = Annotated[Principal, Depends(Requires(P.QUALITY_READ))]
 
 
+class HoldRead(BaseModel):
+    """Why an upload is held, and what confirming it would change."""
+
+    reason: str
+    threshold_percent: int
+    current_version: int | None
+    current_rows: int
+    rows_total: int
+    rows_accepted: int
+    rows_rejected: int
+    rows_change: int
+    share_percent: float | None
+    score_before: float | None
+    score_after: float | None
+    score_change: float | None
+
+
 class RunRead(BaseModel):
     id: uuid.UUID
     resource_id: uuid.UUID
+    #: ingested, duplicate, held (waiting for its provider: see ``hold``), discarded,
+    #: superseded
     status: str
     source_kind: str
     source_name: str
@@ -35,12 +57,18 @@ class RunRead(BaseModel):
     rows_accepted: int
     rows_rejected: int
     version: int | None
+    #: The older version whose content this upload brought back as ``version``.
+    restores_version: int | None
+    hold: HoldRead | None
+    decided_by: str | None
+    decided_at: datetime | None
     report: dict[str, Any]
     started_at: datetime
     finished_at: datetime | None
 
 
-def run_read(run: IngestionRun) -> RunRead:
+def run_read(session: Session, settings: Settings, run: IngestionRun) -> RunRead:
+    preview = service.hold_preview(session, settings=settings, run=run)
     return RunRead(
         id=run.id,
         resource_id=run.resource_id,
@@ -52,6 +80,25 @@ def run_read(run: IngestionRun) -> RunRead:
         rows_accepted=run.rows_accepted,
         rows_rejected=run.rows_rejected,
         version=run.version,
+        restores_version=run.restores_version,
+        hold=None
+        if preview is None
+        else HoldRead(
+            reason=preview.reason,
+            threshold_percent=preview.threshold_percent,
+            current_version=preview.current_version,
+            current_rows=preview.current_rows,
+            rows_total=preview.rows_total,
+            rows_accepted=preview.rows_accepted,
+            rows_rejected=preview.rows_rejected,
+            rows_change=preview.rows_change,
+            share_percent=preview.share_percent,
+            score_before=preview.score_before,
+            score_after=preview.score_after,
+            score_change=preview.score_change,
+        ),
+        decided_by=run.decided_by,
+        decided_at=run.decided_at,
         report=run.report,
         started_at=run.started_at,
         finished_at=run.finished_at,
@@ -67,7 +114,13 @@ def upload(
     clock: AppClock,
     settings: AppSettings,
 ) -> RunRead:
-    """Upload CSV (UTF-8 or GB18030), Excel or Parquet into one of your resources."""
+    """Upload CSV (UTF-8 or GB18030), Excel (.xlsx) or Parquet into one of your resources.
+
+    The run comes back ``ingested`` (a new version), ``duplicate`` (the current version's
+    content: nothing written) or ``held``: it would leave the dataset empty or shrink it
+    below ``ingest_hold_share_percent`` of the current version's rows, so it waits for
+    ``POST /api/v1/ingestions/{id}/confirm`` or ``…/discard``. Another department's
+    resource is 404."""
     name = file.filename or "upload"
     with received(
         file.file, filename=name, scratch=settings.home / "uploads", limit_mb=settings.upload_max_mb
@@ -81,23 +134,45 @@ def upload(
             source=path,
             source_name=name,
         )
-    return run_read(run)
+    return run_read(session, settings, run)
 
 
 @router.get("/api/v1/resources/{resource_id}/ingestions")
-def list_runs(resource_id: uuid.UUID, actor: QualityReader, session: DbSession) -> list[RunRead]:
+def list_runs(
+    resource_id: uuid.UUID, actor: QualityReader, session: DbSession, settings: AppSettings
+) -> list[RunRead]:
     resource = catalog_repository.resource(session, resource_id)
     mine = actor.organization_kind is not OrgKind.PROVIDER or (
         resource is not None and resource.provider_id == actor.organization_id
     )
     if resource is None or not mine:
         raise NotFound("catalog.resource_unknown")
-    return [run_read(r) for r in service.runs_of(session, resource_id)]
+    return [run_read(session, settings, r) for r in service.runs_of(session, resource_id)]
 
 
 @router.get("/api/v1/ingestions/{run_id}")
-def get_run(run_id: uuid.UUID, actor: QualityReader, session: DbSession) -> RunRead:
-    return run_read(service.visible_run(session, actor=actor, run_id=run_id))
+def get_run(
+    run_id: uuid.UUID, actor: QualityReader, session: DbSession, settings: AppSettings
+) -> RunRead:
+    return run_read(session, settings, service.visible_run(session, actor=actor, run_id=run_id))
+
+
+@router.post("/api/v1/ingestions/{run_id}/confirm")
+def confirm(
+    run_id: uuid.UUID, actor: Ingester, session: DbSession, clock: AppClock, settings: AppSettings
+) -> RunRead:
+    """Make a held upload the resource's new current version (its provider only)."""
+    run = service.confirm(session, actor=actor, clock=clock, settings=settings, run_id=run_id)
+    return run_read(session, settings, run)
+
+
+@router.post("/api/v1/ingestions/{run_id}/discard")
+def discard(
+    run_id: uuid.UUID, actor: Ingester, session: DbSession, clock: AppClock, settings: AppSettings
+) -> RunRead:
+    """Drop a held upload; the current version stays (its provider only)."""
+    run = service.discard(session, actor=actor, clock=clock, settings=settings, run_id=run_id)
+    return run_read(session, settings, run)
 
 
 @router.get("/api/v1/ingestions/{run_id}/quarantine")

@@ -34,12 +34,17 @@ Then, by type:
   optional ``Z`` or ``±HH:MM`` offset (also ``YYYYMMDDHHMMSS``); times without an offset
   are China Standard Time (UTC+8). Stored as ``timestamp[ms, UTC]``.
 
+A field with allowed ``values`` (an enum's vocabulary) has them cleaned by the same
+steps, and a value equal to one of them once both are cleaned is written as the
+vocabulary spells it (``declared_spelling``).
+
 A value that does not parse keeps its cleaned text and has a null typed value; that is
 how validation tells a type failure (text present, value null) from an empty cell.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -118,6 +123,8 @@ def clean_column(values: pa.Array | pa.ChunkedArray, spec: FieldSpec) -> Cleaned
         text = pc.if_else(grouped, pc.replace_substring(text, pattern=",", replacement=""), text)
     if text is not base:  # a type's own cleaning may have emptied a value
         text = _empty_to_null(text)
+    if spec.values is not None:
+        text = declared_spelling(text, spec)
     if kind == "int":
         value = parse_int(text)
     elif kind == "decimal":
@@ -132,6 +139,30 @@ def clean_column(values: pa.Array | pa.ChunkedArray, spec: FieldSpec) -> Cleaned
         value = text
     target = spec.arrow_type
     return Cleaned(text=text, value=value if value.type == target else value.cast(target))
+
+
+def declared_spelling(text: pa.Array, spec: FieldSpec) -> pa.Array:
+    """Values that match an allowed value once both are cleaned, spelled as declared.
+
+    The allowed values (``values``: an enum's vocabulary) go through the very cleaning
+    the data goes through, so ``有限责任公司（自然人独资）`` in the vocabulary and
+    ``有限责任公司(自然人独资)`` in a file are the same value, stored as the vocabulary
+    spells it. Text matching no allowed value is left as cleaned (validation reports it).
+    """
+    assert spec.values is not None
+    if len(text) == 0:
+        return text
+    declared = pa.array(spec.values, pa.string())
+    normalized = clean_column(declared, dataclasses.replace(spec, values=None)).text
+    if normalized.equals(declared):
+        return text  # the vocabulary is clean already: a match is already spelled as declared
+    usable = pc.is_valid(normalized)
+    declared, normalized = declared.filter(usable), normalized.filter(usable)
+    found = pc.index_in(text, value_set=normalized)
+    if found.null_count == len(found):
+        return text
+    spelled: pa.Array = pc.if_else(pc.is_valid(found), pc.take(declared, found), text)
+    return spelled
 
 
 # ---------------------------------------------------------------------------------------

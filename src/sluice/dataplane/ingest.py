@@ -2,10 +2,11 @@
 
 ``ingest_file`` runs, in order:
 
-1. **hash** the raw bytes with SM3; content ingested before (``previous_hashes``) is a
-   ``duplicate`` and nothing is written;
-2. **read** the source as strings (``readers``), **clean** and **validate** every field
-   (``cleaning``, ``validation``);
+1. **hash** the raw bytes with SM3; content in ``previous_hashes`` (the control plane
+   passes the current version's) is a ``duplicate`` and nothing is written;
+2. **read** the source as strings (``readers``, within ``limits``: a source over the row
+   or the unpacked-bytes cap is refused as it is read, and nothing is written), **clean**
+   and **validate** every field (``cleaning``, ``validation``);
 3. **split** the rows: accepted rows go on, rejected and malformed rows go to the
    quarantine with their reasons. Nothing is dropped silently:
    ``rows_total == rows_accepted + rows_rejected``;
@@ -66,7 +67,13 @@ from sluice.dataplane.quality import (
     build_report,
     consistency_check,
 )
-from sluice.dataplane.readers import SourceTable, SqlSource, arrow_text, read_source
+from sluice.dataplane.readers import (
+    ReadLimits,
+    SourceTable,
+    SqlSource,
+    arrow_text,
+    read_source,
+)
 from sluice.dataplane.schema import DatasetSchema, FieldSpec
 from sluice.dataplane.tokens import TOKEN_SCOPE, tokenize
 from sluice.dataplane.validation import THREADS, CheckResult, CleanedColumn, validate
@@ -111,6 +118,9 @@ class IngestOutcome:
     parquet_path: Path | None = None
     raw_path: Path | None = None
     quarantine_path: Path | None = None
+    #: The files this run created (not those an earlier run of the same content left):
+    #: what to remove if the control plane does not keep the run after all.
+    written: tuple[Path, ...] = ()
 
 
 def ingest_file(
@@ -131,6 +141,7 @@ def ingest_file(
     token_scope: str = TOKEN_SCOPE,
     delimiter: str | None = None,
     threads: int = THREADS,
+    limits: ReadLimits | None = None,
 ) -> IngestOutcome:
     """Ingest one source as a new version (see the module docstring)."""
     part = dataset_dir / PART_NAME
@@ -146,7 +157,7 @@ def ingest_file(
     token_key = keys.data_key(token_scope)
     raw = _RawUpload(raw_dir)
     if isinstance(source, SqlSource):
-        table = read_source(source)
+        table = read_source(source, limits=limits)
         pulled = _ipc_bytes(table.table)
         content_hash = sm3_hex(pulled)
         if not (previous_hashes and content_hash in previous_hashes):
@@ -160,7 +171,7 @@ def ingest_file(
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:
                 hashing = pool.submit(sm3_file, source)
-                table = read_source(source, delimiter=delimiter)
+                table = read_source(source, delimiter=delimiter, limits=limits)
                 content_hash = hashing.result()
         except BaseException:
             raw.discard()
@@ -216,6 +227,7 @@ def ingest_file(
         parquet_path=part,
         raw_path=raw_path,
         quarantine_path=quarantine_path if check.rows_rejected else None,
+        written=tuple(p for p in ours if p.exists()),
     )
 
 

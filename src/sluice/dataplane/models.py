@@ -19,8 +19,10 @@ class IngestionRun(UUIDPrimaryKey, Base):
 
     resource_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_resources.id"), index=True)
     provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"), index=True)
-    #: "ingested", "duplicate" (same content as an earlier run: nothing written) or "failed".
-    status: Mapped[str] = mapped_column(String(20))
+    #: See ``states.RUN``: "ingested" (a version), "duplicate" (the current version's own
+    #: content again: nothing written), "held" (waiting for its provider's decision),
+    #: "discarded" or "superseded" (a hold that never became a version).
+    status: Mapped[str] = mapped_column(String(20), index=True)
     source_kind: Mapped[str] = mapped_column(String(20))  # csv, excel, parquet, database
     source_name: Mapped[str] = mapped_column(String(300))
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
@@ -31,6 +33,18 @@ class IngestionRun(UUIDPrimaryKey, Base):
     #: The quality report (scores, per-rule failures, sample row numbers).
     report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     quarantine_path: Mapped[str | None] = mapped_column(String(500))
+    #: The directory of the Parquet output this run wrote (a held run's waits here).
+    output_path: Mapped[str | None] = mapped_column(String(500))
+    #: Why a run was held ("no_rows", "shrinks"), and the current version it was compared
+    #: with then (its number and rows).
+    hold_reason: Mapped[str | None] = mapped_column(String(20))
+    compared_version: Mapped[int | None]
+    compared_rows: Mapped[int | None]
+    #: The older version whose content this run brought back, if it did.
+    restores_version: Mapped[int | None]
+    #: Who confirmed or discarded a held run, and when.
+    decided_by: Mapped[str | None] = mapped_column(String(150))
+    decided_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(150))
     started_at: Mapped[datetime]

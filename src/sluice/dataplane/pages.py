@@ -1,4 +1,5 @@
-"""Console pages of ingestion: the upload form's target and the quality report of a run."""
+"""Console pages of ingestion: the upload form's target, the quality report of a run, and
+the provider's decision on an upload held for confirmation."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sluice.catalog import repository as catalog_repository
 from sluice.core.errors import SluiceError
 from sluice.core.i18n import add_messages
-from sluice.dataplane import service
+from sluice.dataplane import service, states
 from sluice.dataplane.uploads import received
 from sluice.identity.permissions import Permission as P
 from sluice.identity.principal import Principal
@@ -27,20 +28,51 @@ add_messages(
         "ingest.upload": ("上传数据", "Upload data"),
         "ingest.upload_help": (
             "支持 CSV（UTF-8 或 GB18030）、Excel（.xlsx）和 Parquet。上传后自动清洗、校验、"
-            "标识符令牌化和脱敏，原始文件仅以 SM4 加密保存；不合格的行进入隔离区并注明原因。",
+            "标识符令牌化和脱敏，原始文件仅以 SM4 加密保存；不合格的行进入隔离区并注明原因。"
+            "与当前版本内容相同的文件不会重复入库；与某个历史版本相同的文件会恢复为新版本。"
+            "若上传后没有任何行通过校验，或通过的行数远少于当前版本（低于平台设定的比例），"
+            "此次上传会先等待您确认，当前版本保持不变。",
             "CSV (UTF-8 or GB18030), Excel (.xlsx) and Parquet. Uploads are cleaned, "
             "validated, identifiers tokenized and masked; the raw file is kept only SM4-"
-            "encrypted; rejected rows go to the quarantine with their reasons.",
+            "encrypted; rejected rows go to the quarantine with their reasons. A file with "
+            "the current version's content is not stored again; a file equal to an earlier "
+            "version restores it as a new version. If no row of an upload passes the checks, "
+            "or far fewer than the current version's rows do (under the platform's set share), "
+            "the upload waits for your confirmation and the current version stays.",
         ),
         "ingest.file": ("文件", "File"),
         "ingest.runs": ("汇聚记录", "Ingestion runs"),
         "ingest.failed_title": ("上传未能入库", "The upload was not stored"),
+        "ingest.decision_failed_title": ("操作未能完成", "The action was not completed"),
         "ingest.back": ("返回数据资源", "Back to the resource"),
+        "ingest.back_list": ("返回数据资源列表", "Back to the resources"),
+        "ingest.pending_hold": (
+            "有一次上传（{name}）正在等待您确认；确认之前，当前版本保持不变。",
+            "An upload ({name}) is waiting for your confirmation; until then the current "
+            "version stays.",
+        ),
+        "ingest.pending_hold_link": ("查看并决定", "Review and decide"),
         "report.title": ("数据质量报告", "Data quality report"),
         "report.status.ingested": ("已入库", "Stored"),
         "report.status.duplicate": (
-            "内容与已入库版本相同，未重复入库",
-            "Same content as a stored version; nothing written",
+            "内容与当前版本相同，未重复入库",
+            "Same content as the current version; nothing written",
+        ),
+        "report.status.held": ("待确认：当前版本未被替换", "Held: the current version stays"),
+        "report.status.discarded": ("已放弃，未入库", "Discarded; not stored"),
+        "report.status.superseded": (
+            "已被后续上传取代，未入库",
+            "Superseded by a later upload; not stored",
+        ),
+        "report.restores": (
+            "此文件与历史版本 v{old} 的内容完全相同（SM3 一致），已恢复为新版本 v{new}。",
+            "This file has exactly the content of the earlier version v{old} (same SM3), "
+            "and is restored as the new version v{new}.",
+        ),
+        "report.restores_held": (
+            "此文件与历史版本 v{old} 的内容完全相同；确认后将恢复为新版本。",
+            "This file has exactly the content of the earlier version v{old}; confirmed, it "
+            "is restored as a new version.",
         ),
         "report.rows_total": ("总行数", "Rows"),
         "report.rows_accepted": ("入库行数", "Stored"),
@@ -62,6 +94,60 @@ add_messages(
         "report.raw": ("原始内容", "As received"),
         "report.version": ("版本", "Version"),
         "report.file_ticket": ("就此数据提交纠错工单", "File a correction ticket on this data"),
+        "hold.title": ("此次上传等待您确认", "This upload is waiting for your confirmation"),
+        "hold.no_rows": (
+            "这个文件没有任何一行通过校验（可能只有表头，或所有行都进入了隔离区）。"
+            "如果确认，数据集将变为空，数据使用方将看不到任何数据。",
+            "No row of this file passed the checks (it may hold only a header, or every row "
+            "went to the quarantine). Confirmed, it would leave the dataset empty, and users "
+            "of the data would see nothing.",
+        ),
+        "hold.shrinks": (
+            "这个文件通过校验的行数为 {accepted} 行，只有当前版本 v{version}（{current} 行）的 "
+            "{share}%，低于 {threshold}% 的提示线。如果确认，数据将大幅减少。",
+            "{accepted} rows of this file passed the checks: only {share}% of the current "
+            "version v{version} ({current} rows), under the {threshold}% line. Confirmed, the "
+            "data would shrink sharply.",
+        ),
+        "hold.kept": (
+            "在您确认之前，当前版本保持不变，数据使用方看到的仍是当前版本。请先查看下方的隔离区和"
+            "校验结果：多数情况下是文件导出有误，修正后重新上传即可（重新上传会自动取代此次上传）。",
+            "Until you confirm, the current version stays and users of the data keep seeing "
+            "it. Look at the quarantine and the rule failures below first: usually the export "
+            "went wrong, and uploading a corrected file is enough (it supersedes this one).",
+        ),
+        "hold.compare": ("对比", "Comparison"),
+        "hold.current": ("当前版本", "Current version"),
+        "hold.this_upload": ("此次上传", "This upload"),
+        "hold.change": ("变化", "Change"),
+        "hold.no_version": ("无（数据集尚无数据）", "none (the dataset has no data yet)"),
+        "hold.confirm": (
+            "确认：以此文件替换当前版本",
+            "Confirm: replace the current version with this file",
+        ),
+        "hold.confirm_empty": (
+            "确认：以此文件作为第一个版本（数据集为空）",
+            "Confirm: make this file the first version (the dataset stays empty)",
+        ),
+        "hold.discard": (
+            "放弃此次上传，保留当前版本",
+            "Discard this upload, keep the current version",
+        ),
+        "hold.confirm_sure": (
+            "确认以此文件替换当前版本？替换后数据使用方将看到此次上传的数据。",
+            "Replace the current version with this file? Users of the data will then see "
+            "this upload's data.",
+        ),
+        "hold.audited": (
+            "确认或放弃都会以您的名义记入审计日志。",
+            "Confirming or discarding is recorded in the audit log under your name.",
+        ),
+        "hold.decided": ("由 {who} 于 {at} 决定。", "Decided by {who} at {at}."),
+        "hold.wait_for_provider": (
+            "此次上传等待数据提供部门确认；确认之前当前版本保持不变。",
+            "This upload waits for its providing department to confirm it; until then the "
+            "current version stays.",
+        ),
     }
 )
 
@@ -99,7 +185,11 @@ def upload(
         return render(
             request,
             "dataplane/upload_failed.html",
-            {"message": error.detail(locale), "resource_id": resource_id},
+            {
+                "title": "ingest.failed_title",
+                "message": error.detail(locale),
+                "resource_id": resource_id if error.status != 404 else None,
+            },
             status_code=error.status,
         )
     return RedirectResponse(f"/console/ingestions/{run.id}", status_code=303)
@@ -116,13 +206,65 @@ def report(
 ) -> HTMLResponse:
     run = service.visible_run(session, actor=actor, run_id=run_id)
     resource = catalog_repository.resource(session, run.resource_id)
+    own = actor.organization_id == run.provider_id and actor.has(P.DATA_INGEST)
     rows = []
-    if run.quarantine_path and actor.organization_id == run.provider_id:
+    if run.quarantine_path and own:
         rows = service.quarantined_rows(
             session, actor=actor, clock=clock, settings=settings, run_id=run.id, limit=50
         )
     return render(
         request,
         "dataplane/report.html",
-        {"run": run, "resource": resource, "quarantine": rows},
+        {
+            "run": run,
+            "resource": resource,
+            "quarantine": rows,
+            "hold": service.hold_preview(session, settings=settings, run=run),
+            "can_decide": own and run.status == states.HELD,
+        },
+    )
+
+
+@router.post("/console/ingestions/{run_id}/confirm", response_class=HTMLResponse)
+def confirm(
+    request: Request,
+    run_id: uuid.UUID,
+    actor: Ingester,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    locale: Locale,
+) -> Response:
+    try:
+        service.confirm(session, actor=actor, clock=clock, settings=settings, run_id=run_id)
+    except SluiceError as error:
+        session.rollback()
+        return _decision_failed(request, error, locale)
+    return RedirectResponse(f"/console/ingestions/{run_id}", status_code=303)
+
+
+@router.post("/console/ingestions/{run_id}/discard", response_class=HTMLResponse)
+def discard(
+    request: Request,
+    run_id: uuid.UUID,
+    actor: Ingester,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    locale: Locale,
+) -> Response:
+    try:
+        service.discard(session, actor=actor, clock=clock, settings=settings, run_id=run_id)
+    except SluiceError as error:
+        session.rollback()
+        return _decision_failed(request, error, locale)
+    return RedirectResponse(f"/console/ingestions/{run_id}", status_code=303)
+
+
+def _decision_failed(request: Request, error: SluiceError, locale: str) -> HTMLResponse:
+    return render(
+        request,
+        "dataplane/upload_failed.html",
+        {"title": "ingest.decision_failed_title", "message": error.detail(locale)},
+        status_code=error.status,
     )

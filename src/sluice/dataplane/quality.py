@@ -15,6 +15,10 @@
   0.1 timeliness`` (``WEIGHTS``): wrong values mislead more than missing ones, and
   lateness is the provider's schedule rather than the data's content.
 
+An upload that stores no row at all (a header alone, or every row rejected) scores 0 for
+completeness, accuracy and consistency whatever its cells were: the version it would make
+holds nothing usable, and an empty dataset must never look like a good one.
+
 Scores are rounded to two decimals.
 
 Cross-dataset consistency compares tokens: an enterprise's ``legal_rep_id_token`` must be
@@ -130,6 +134,8 @@ def build_report(
     repeated = sum(s.unique_failed for s in stats) + sum(c.failed for c in consistency)
     consistent = _share(compared - repeated, compared)
 
+    if check.rows_accepted == 0:
+        completeness = accuracy = consistent = 0.0
     timely = timeliness_score(frequency, last_update, as_of or datetime.now(UTC))
     scores = {
         "completeness": completeness,

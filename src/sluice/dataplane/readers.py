@@ -20,6 +20,16 @@ in every CSV reader: the lines it swallows are part of that one malformed row's 
 GBK and GB2312). The choice is not a guess from a sample: a sample that is not UTF-8
 selects GB18030 at once, and a file whose sample is UTF-8 is read with Arrow validating
 every value as UTF-8; if any later byte is not, the whole file is read again as GB18030.
+
+**Caps** (``ReadLimits``): rows, and bytes once unpacked. A source past either is refused
+(``TooManyRows``, ``ExpandsTooFar``) as soon as that is known, before the rest is read:
+from a Parquet footer, from a workbook measured as a stream before it is opened
+(``expansion``), from each batch as it is read. Workbooks other than .xlsx (.xls, .xlsb,
+.ods) and compressed files are refused with a request to save them as .xlsx or CSV.
+
+**Errors** (``SourceError``) carry a message key that tells the file's owner what is wrong
+with their file, in their language; their text, which may quote a library's message
+naming a server path, is for the server's log.
 """
 
 from __future__ import annotations
@@ -31,13 +41,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
+
+from sluice.core.i18n import add_messages
 
 MALFORMED_ROW: Final = "malformed_row"
 SourceFormat = Literal["csv", "excel", "parquet", "sql"]
@@ -48,14 +60,143 @@ _SAMPLE_BYTES: Final = 1 << 20
 _DELIMITERS: Final = (",", "\t", ";", "|")
 _CSV_BLOCK_BYTES: Final = 16 << 20
 _SQL_CHUNK_ROWS: Final = 50_000
+#: Rows converted at a time from a workbook or a Parquet file.
+_BATCH_ROWS: Final = 65_536
+#: Excel's own limit of rows per sheet (the header row included).
+EXCEL_MAX_ROWS: Final = 1_048_576
+#: First bytes of compressed containers a CSV may arrive in; none is read as CSV.
+_COMPRESSED: Final = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"7z\xbc\xaf\x27\x1c", b"Rar!")
 
 _MALFORMED_SCHEMA: Final = pa.schema(
     [pa.field("row_number", pa.int64(), nullable=False), pa.field("raw_text", pa.string())]
 )
 
 
+add_messages(
+    {
+        "source.unreadable": (
+            "无法读取上传的文件。请从原系统重新导出后再上传。",
+            "The uploaded file could not be read. Please export it again from your system "
+            "and upload it.",
+        ),
+        "source.not_text": (
+            "文件既不是 UTF-8 也不是 GB18030（GBK）编码的文本。请另存为 UTF-8 或 GB18030 "
+            "编码的 CSV 后再上传。",
+            "The file is neither UTF-8 nor GB18030 (GBK) text. Please save it as CSV in "
+            "UTF-8 or GB18030 and upload it again.",
+        ),
+        "source.no_header": (
+            "文件没有表头行：第一行非空内容应为各列名称。",
+            "The file has no header row: its first non-empty row must name the columns.",
+        ),
+        "source.header_quote": (
+            "表头行的引号没有闭合，无法按 CSV 读取。",
+            "A quote in the header row is never closed, so the file cannot be read as CSV.",
+        ),
+        "source.duplicate_columns": (
+            "表头中以下列名重复出现：{columns}。每一列的名称必须唯一。",
+            "The header names these columns more than once: {columns}. Every column needs "
+            "its own name.",
+        ),
+        "source.bad_csv": (
+            "文件无法按 CSV 读取。请检查分隔符和引号，或从原系统重新导出。",
+            "The file cannot be read as CSV. Check its separators and quotes, or export it "
+            "again from your system.",
+        ),
+        "source.bad_workbook": (
+            "Excel 文件已损坏或不是有效的 .xlsx 工作簿。请在 Excel 或 WPS 中打开后重新保存为 "
+            ".xlsx 再上传。",
+            "The Excel file is damaged or not a valid .xlsx workbook. Open it in Excel or "
+            "WPS, save it again as .xlsx and upload it.",
+        ),
+        "source.format_unsupported": (
+            "不支持该文件格式。请上传 CSV（UTF-8 或 GB18030）、Excel 工作簿（.xlsx）或 "
+            "Parquet 文件；.xls、.ods 和压缩包请先另存为 .xlsx 或 CSV。",
+            "This file format is not supported. Upload CSV (UTF-8 or GB18030), an Excel "
+            "workbook (.xlsx) or Parquet; save .xls, .ods and compressed files as .xlsx or "
+            "CSV first.",
+        ),
+        "source.bad_parquet": (
+            "文件不是有效的 Parquet 文件，或已损坏。请从原系统重新导出后再上传。",
+            "The file is not a valid Parquet file, or it is damaged. Please export it again "
+            "from your system and upload it.",
+        ),
+        "source.column_type": (
+            "列“{column}”的数据类型（{type}）无法作为文本读取。请导出为文本、数字或日期类型的列。",
+            "Column '{column}' has a type ({type}) that cannot be read as text. Export it "
+            "as text, numbers or dates.",
+        ),
+        "source.database": (
+            "从数据库拉取数据失败（{problem}）。",
+            "The database pull failed ({problem}).",
+        ),
+        "source.missing_columns": (
+            "文件缺少必填数据项对应的列：{columns}。",
+            "The file has no column for these required fields: {columns}.",
+        ),
+        "source.too_many_rows": (
+            "文件超过 {limit} 行的上限，未入库，也未保存任何内容。请拆分为多个文件后分别上传。",
+            "The file has more than the limit of {limit} rows. Nothing was stored; please "
+            "split it into several files.",
+        ),
+        "source.expands_too_far": (
+            "文件解压或展开后超过 {limit} MB 的上限，未入库，也未保存任何内容。",
+            "Once unpacked, the file comes to more than the limit of {limit} MB. Nothing "
+            "was stored.",
+        ),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """Caps on one source: its data rows, and the bytes it may expand to once unpacked
+    (a Parquet file's decoded columns, a workbook's XML and its grid of cells)."""
+
+    max_rows: int = 50_000_000
+    max_bytes: int = 8192 << 20
+
+
 class SourceError(ValueError):
-    """A source that cannot be read as a table at all (as opposed to a broken row)."""
+    """A source that cannot be read as a table at all (as opposed to a broken row).
+
+    ``str(error)`` is the technical detail for the server's log (it may quote a library's
+    message); ``key`` and ``params`` name a message (``source.*``) that tells the file's
+    owner what is wrong with *their file*, in their language, and never names a path.
+    """
+
+    code: ClassVar[str] = "upload_unreadable"
+
+    def __init__(self, detail: str, *, key: str = "source.unreadable", **params: Any) -> None:
+        super().__init__(detail)
+        self.key = key
+        self.params = params
+
+
+class TooManyRows(SourceError):
+    """More rows than a cap allows: refused before the rest is read."""
+
+    code: ClassVar[str] = "upload_too_many_rows"
+
+    def __init__(self, limit: int, detail: str = "") -> None:
+        super().__init__(
+            f"more than {limit} rows ({detail})", key="source.too_many_rows", limit=f"{limit:,}"
+        )
+
+
+class ExpandsTooFar(SourceError):
+    """More bytes once unpacked than a cap allows (a decompression bomb, or just too big)."""
+
+    code: ClassVar[str] = "upload_expands_too_far"
+
+    def __init__(self, limits: ReadLimits, detail: str = "") -> None:
+        megabytes = limits.max_bytes / (1 << 20)
+        shown = f"{megabytes:,.0f}" if megabytes >= 10 else f"{megabytes:.2g}"
+        super().__init__(
+            f"over {limits.max_bytes} bytes once unpacked ({detail})",
+            key="source.expands_too_far",
+            limit=shown,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +244,18 @@ class SqlSource:
         return f"SqlSource({url!r}, {what})"
 
 
-def read_source(source: Path | SqlSource, *, delimiter: str | None = None) -> SourceTable:
+def read_source(
+    source: Path | SqlSource,
+    *,
+    delimiter: str | None = None,
+    limits: ReadLimits | None = None,
+) -> SourceTable:
     """Read a CSV, Excel or Parquet file (told apart by content, then by suffix) or pull
-    from a database."""
+    from a database, within ``limits`` (default: ``ReadLimits()``)."""
+    caps = limits or ReadLimits()
     if isinstance(source, SqlSource):
-        return read_sql(source)
-    return READERS[source_format(source)](source, delimiter)
+        return read_sql(source, caps)
+    return READERS[source_format(source)](source, delimiter, caps)
 
 
 def source_format(path: Path) -> Literal["csv", "excel", "parquet"]:
@@ -145,17 +292,33 @@ def detect_encoding(sample: bytes) -> str:
     return "utf-8"
 
 
-def read_csv(path: Path, delimiter: str | None = None) -> SourceTable:
-    """Read a delimited text file with a header row (see the module docstring)."""
+def read_csv(
+    path: Path, delimiter: str | None = None, limits: ReadLimits | None = None
+) -> SourceTable:
+    """Read a delimited text file with a header row (see the module docstring).
+
+    A plain text file expands to its own size, so the byte cap is its size; rows are
+    counted as parsed and refused past the row cap before anything else happens.
+    """
+    caps = limits or ReadLimits()
+    size = path.stat().st_size
+    if size > caps.max_bytes:
+        raise ExpandsTooFar(caps, f"a CSV file of {size} bytes")
     with path.open("rb") as handle:
         sample = handle.read(_SAMPLE_BYTES)
+    if sample.startswith(_COMPRESSED):
+        raise SourceError("a compressed file, not CSV text", key="source.format_unsupported")
     encoding = detect_encoding(sample)
     if encoding == "utf-8":
         try:
-            return _read_csv(path, sample, "utf-8", delimiter)
+            read = _read_csv(path, sample, "utf-8", delimiter)
         except _NotUtf8:
-            encoding = "gb18030"
-    return _read_csv(path, sample, encoding, delimiter)
+            read = _read_csv(path, sample, "gb18030", delimiter)
+    else:
+        read = _read_csv(path, sample, encoding, delimiter)
+    if read.rows_total > caps.max_rows:
+        raise TooManyRows(caps.max_rows, f"a CSV file of {read.rows_total} rows")
+    return read
 
 
 class _NotUtf8(Exception):
@@ -213,7 +376,10 @@ def _header(
         end = _record_end(sample, position)
         if end is None:
             if not at_eof:
-                raise SourceError("the header row is not valid CSV (an unclosed quote?)")
+                raise SourceError(
+                    "the header row is not valid CSV (an unclosed quote?)",
+                    key="source.header_quote",
+                )
             end = len(sample)
         raw = sample[position:end]
         if raw.strip(b" \t\r\n") or end >= len(sample):
@@ -224,16 +390,27 @@ def _header(
     except UnicodeDecodeError:
         if encoding == "utf-8":
             raise _NotUtf8 from None
-        raise SourceError("the file is neither UTF-8 nor GB18030 text") from None
+        raise SourceError(
+            "the file is neither UTF-8 nor GB18030 text", key="source.not_text"
+        ) from None
     if not text.strip():
-        raise SourceError("the file has no header row")
+        raise SourceError("the file has no header row", key="source.no_header")
     sep = delimiter or _sniff_delimiter(text)
     [cells] = list(csv.reader([text], delimiter=sep)) or [[]]
     names = [cell.strip() or f"column_{i}" for i, cell in enumerate(cells, start=1)]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise SourceError(f"the header names a column twice: {', '.join(duplicates)}")
+    _refuse_duplicates(names)
     return min(end + 1, len(sample)), _Header(names, sep)
+
+
+def _refuse_duplicates(names: Sequence[str]) -> None:
+    duplicates = sorted({n for n in names if list(names).count(n) > 1})
+    if duplicates:
+        shown = ", ".join(duplicates)
+        raise SourceError(
+            f"the header names a column twice: {shown}",
+            key="source.duplicate_columns",
+            columns=shown,
+        )
 
 
 def _record_end(data: bytes, start: int) -> int | None:
@@ -294,9 +471,13 @@ def _parse(
             return pa.Table.from_arrays(empty, names=names), malformed
         if encoding == "utf-8" and ("UTF8" in str(error) or "UTF-8" in str(error)):
             raise _NotUtf8 from None
-        raise SourceError(f"the file cannot be read as CSV: {error}") from None
+        raise SourceError(
+            f"the file cannot be read as CSV: {error}", key="source.bad_csv"
+        ) from None
     except UnicodeDecodeError:
-        raise SourceError("the file is neither UTF-8 nor GB18030 text") from None
+        raise SourceError(
+            "the file is neither UTF-8 nor GB18030 text", key="source.not_text"
+        ) from None
     finally:
         stream.close()
     return table, malformed
@@ -312,7 +493,7 @@ def _numbers_around(parsed: int, malformed: Sequence[int]) -> pa.Array:
     keep[np.asarray(malformed, dtype=np.int64)] = False
     numbers = np.flatnonzero(keep).astype(np.int64)
     if numbers.shape[0] != parsed:
-        raise SourceError("the CSV reader's row count is inconsistent")  # never expected
+        raise SourceError("the CSV reader's row count is inconsistent")  # pragma: no cover
     return pa.array(numbers)
 
 
@@ -320,56 +501,119 @@ def _numbers_around(parsed: int, malformed: Sequence[int]) -> pa.Array:
 # Excel
 
 
-def read_excel(path: Path, delimiter: str | None = None, *, sheet: int | str = 0) -> SourceTable:
-    """Read one sheet of a workbook; its first non-blank row is the header.
+def read_excel(
+    path: Path,
+    delimiter: str | None = None,
+    limits: ReadLimits | None = None,
+    *,
+    sheet: int | str = 0,
+) -> SourceTable:
+    """Read one sheet of an .xlsx workbook; its first non-blank row is the header.
 
-    python-calamine hands over cells as Python objects, so each column is converted by
-    Arrow where its cells share a type, and cell by cell only where a column mixes types
-    (a sheet holds at most 1,048,576 rows). A row with a value in a column that has no
-    header is malformed; its raw text is its cells joined by commas.
+    Before the workbook is opened, ``expansion.check_workbook`` reads it as a stream and
+    refuses one that would pass the caps once unpacked or laid out (a sheet over Excel's
+    1,048,576 rows or the row cap, a grid of cells or a part larger than the byte cap);
+    other spreadsheet formats (.xls, .xlsb, .ods) are refused with a request to save as
+    .xlsx. The sheet is then converted ``_BATCH_ROWS`` rows at a time: python-calamine
+    hands over cells as Python objects, so each column of a batch is converted by Arrow
+    where its cells share a type, and cell by cell only where a column mixes types. A row
+    with a value in a column that has no header is malformed; its raw text is its cells
+    joined by commas.
     """
     del delimiter
+    caps = limits or ReadLimits()
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic != b"PK\x03\x04":
+        raise SourceError("not an .xlsx workbook", key="source.format_unsupported")
     from python_calamine import CalamineError, CalamineWorkbook
 
+    from sluice.dataplane.expansion import check_workbook
+
+    check_workbook(path, caps)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         if isinstance(sheet, int):
-            rows = workbook.get_sheet_by_index(sheet).to_python(skip_empty_area=True)
+            found = workbook.get_sheet_by_index(sheet)
         else:
-            rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=True)
+            found = workbook.get_sheet_by_name(sheet)
+        rows = iter(found.iter_rows())
+        header: list[Any] | None = None
+        for row in rows:
+            if not all(map(_blank, row)):
+                header = list(row)
+                break
+        if header is None:
+            raise SourceError("the sheet has no header row", key="source.no_header")
+        width = len(header)
+        while _blank(header[width - 1]):
+            width -= 1
+        names = [_cell_text(c).strip() or f"column_{i}" for i, c in enumerate(header[:width], 1)]
+        _refuse_duplicates(names)
+        parts = _SheetParts(names, width)
+        batch: list[list[Any]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == _BATCH_ROWS:
+                parts.add(batch, caps)
+                batch = []
+        parts.add(batch, caps)
     except (CalamineError, OSError, ValueError, IndexError) as error:
-        raise SourceError(f"the workbook cannot be read: {error}") from None
-    first = next((i for i, row in enumerate(rows) if not all(map(_blank, row))), None)
-    if first is None:
-        raise SourceError("the sheet has no header row")
-    header, body = rows[first], rows[first + 1 :]
-    width = len(header)
-    while _blank(header[width - 1]):
-        width -= 1
-    names = [_cell_text(c).strip() or f"column_{i}" for i, c in enumerate(header[:width], 1)]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise SourceError(f"the header names a column twice: {', '.join(duplicates)}")
+        if isinstance(error, SourceError):
+            raise
+        raise SourceError(
+            f"the workbook cannot be read: {error}", key="source.bad_workbook"
+        ) from None
+    return parts.source()
 
-    columns = [_column_text(list(c)) for c in zip(*body, strict=True)] if body else []
-    if not columns:
-        columns = [pa.array([], pa.string()) for _ in header]
-    present = [pc.not_equal(c, "").to_numpy(zero_copy_only=False) for c in columns]
-    non_blank = np.logical_or.reduce(present)
-    beyond = np.logical_or.reduce([*present[width:], np.zeros(len(body), dtype=bool)])
-    numbers = np.cumsum(non_blank, dtype=np.int64)
-    good = non_blank & ~beyond
-    bad = non_blank & beyond
-    table = pa.table(dict(zip(names, columns[:width], strict=True))).filter(pa.array(good))
-    raw = pc.binary_join_element_wise(*columns, ",").filter(pa.array(bad))
-    return SourceTable(
-        table=table,
-        row_numbers=pa.array(numbers[good]),
-        malformed=pa.table(
-            {"row_number": pa.array(numbers[bad]), "raw_text": raw}, schema=_MALFORMED_SCHEMA
-        ),
-        format="excel",
-    )
+
+class _SheetParts:
+    """A sheet's body converted batch by batch: good rows, malformed rows, row numbers."""
+
+    def __init__(self, names: list[str], width: int) -> None:
+        self.names = names
+        self.width = width
+        self.tables: list[pa.Table] = [
+            pa.table({name: pa.array([], pa.string()) for name in names})
+        ]
+        self.numbers: list[Any] = []
+        self.bad: list[pa.Table] = []
+        self.counted = 0  # non-blank rows so far
+
+    def add(self, body: list[list[Any]], limits: ReadLimits) -> None:
+        if not body:
+            return
+        columns = [_column_text(list(c)) for c in zip(*body, strict=True)]
+        present = [pc.not_equal(c, "").to_numpy(zero_copy_only=False) for c in columns]
+        non_blank = np.logical_or.reduce(present)
+        beyond = np.logical_or.reduce([*present[self.width :], np.zeros(len(body), dtype=bool)])
+        numbers = self.counted + np.cumsum(non_blank, dtype=np.int64)
+        self.counted = int(numbers[-1])
+        if self.counted > limits.max_rows:
+            raise TooManyRows(limits.max_rows, f"a sheet of over {self.counted} rows")
+        good = non_blank & ~beyond
+        bad = non_blank & beyond
+        self.tables.append(
+            pa.table(dict(zip(self.names, columns[: self.width], strict=True))).filter(
+                pa.array(good)
+            )
+        )
+        self.numbers.append(numbers[good])
+        raw = pc.binary_join_element_wise(*columns, ",").filter(pa.array(bad))
+        self.bad.append(
+            pa.table(
+                {"row_number": pa.array(numbers[bad]), "raw_text": raw}, schema=_MALFORMED_SCHEMA
+            )
+        )
+
+    def source(self) -> SourceTable:
+        numbers = np.concatenate([*self.numbers, np.zeros(0, dtype=np.int64)])
+        return SourceTable(
+            table=pa.concat_tables(self.tables).combine_chunks(),
+            row_numbers=pa.array(numbers, pa.int64()),
+            malformed=pa.concat_tables([_MALFORMED_SCHEMA.empty_table(), *self.bad]),
+            format="excel",
+        )
 
 
 def _blank(cell: Any) -> bool:
@@ -434,7 +678,12 @@ def arrow_text(arr: pa.Array | pa.ChunkedArray) -> Any:
         try:
             return pc.cast(arr, pa.string())  # checks UTF-8
         except pa.ArrowInvalid:
-            raise SourceError("a binary column does not hold UTF-8 text") from None
+            raise SourceError(
+                "a binary column does not hold UTF-8 text",
+                key="source.column_type",
+                column="?",
+                type=str(kind),
+            ) from None
     if pa.types.is_timestamp(kind) or pa.types.is_time(kind):
         text = pc.cast(arr, pa.string())
         return pc.replace_substring_regex(text, pattern=r"\.0+(Z?)$", replacement=r"\1")
@@ -445,22 +694,88 @@ def arrow_text(arr: pa.Array | pa.ChunkedArray) -> Any:
         or pa.types.is_date(kind)
     ):
         return pc.cast(arr, pa.string())
-    raise SourceError(f"a column of type {kind} cannot be read as text")
+    raise SourceError(
+        f"a column of type {kind} cannot be read as text",
+        key="source.column_type",
+        column="?",
+        type=str(kind),
+    )
 
 
 # ---------------------------------------------------------------------------------------
 # Parquet
 
 
-def read_parquet(path: Path, delimiter: str | None = None) -> SourceTable:
-    """Read a Parquet file and turn every column into text (see ``arrow_text``)."""
+def read_parquet(
+    path: Path, delimiter: str | None = None, limits: ReadLimits | None = None
+) -> SourceTable:
+    """Read a Parquet file ``_BATCH_ROWS`` rows at a time and turn every column into text
+    (see ``arrow_text``).
+
+    The footer's row count and the column chunks' uncompressed sizes are checked against
+    the caps before any data is read. Text columns are read dictionary-encoded, so a value
+    repeated a million times (a few bytes in the file) is measured before it is spelled
+    out; every batch then counts towards the caps as decoded, and the read stops at the
+    first cap passed.
+    """
     del delimiter
+    caps = limits or ReadLimits()
     try:
-        source = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as error:
-        raise SourceError(f"the Parquet file cannot be read: {error}") from None
-    columns = [pc.fill_null(arrow_text(column), "") for column in source.columns]
-    table = pa.table(dict(zip(source.column_names, columns, strict=True)))
+        footer = pq.ParquetFile(path)
+        meta = footer.metadata
+        if meta.num_rows > caps.max_rows:
+            raise TooManyRows(caps.max_rows, f"the footer declares {meta.num_rows} rows")
+        declared = sum(
+            meta.row_group(g).column(c).total_uncompressed_size
+            for g in range(meta.num_row_groups)
+            for c in range(meta.num_columns)
+        )
+        if declared > caps.max_bytes:
+            raise ExpandsTooFar(caps, f"the footer declares {declared} bytes")
+        schema = footer.schema_arrow
+        _refuse_duplicates(schema.names)
+        # Only a column with a dictionary page can hold one value for many rows.
+        with_dictionary = {
+            meta.row_group(g).column(c).path_in_schema
+            for g in range(meta.num_row_groups)
+            for c in range(meta.num_columns)
+            if meta.row_group(g).column(c).has_dictionary_page
+        }
+        text_like = [
+            f.name
+            for f in schema
+            if f.name in with_dictionary
+            and (
+                pa.types.is_string(f.type)
+                or pa.types.is_large_string(f.type)
+                or pa.types.is_binary(f.type)
+                or pa.types.is_large_binary(f.type)
+            )
+        ]
+        reader = pq.ParquetFile(path, read_dictionary=text_like) if text_like else footer
+        batches: list[pa.RecordBatch] = []
+        rows = 0
+        held = 0
+        for batch in reader.iter_batches(batch_size=_BATCH_ROWS):
+            rows += batch.num_rows
+            if rows > caps.max_rows:
+                raise TooManyRows(caps.max_rows, f"over {rows} rows")
+            spelled = sum(_spelled_bytes(column) for column in batch.columns)
+            if held + spelled > caps.max_bytes:
+                raise ExpandsTooFar(caps, f"over {held + spelled} bytes decoded")
+            columns = [
+                _text_column(name, column)
+                for name, column in zip(batch.schema.names, batch.columns, strict=True)
+            ]
+            text = pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+            held += text.nbytes
+            batches.append(text)
+    except (pa.ArrowException, OSError) as error:
+        raise SourceError(
+            f"the Parquet file cannot be read: {error}", key="source.bad_parquet"
+        ) from None
+    empty = pa.schema([pa.field(name, pa.string()) for name in schema.names])
+    table = pa.Table.from_batches(batches, schema=empty) if batches else empty.empty_table()
     return SourceTable(
         table=table,
         row_numbers=pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)),
@@ -469,19 +784,48 @@ def read_parquet(path: Path, delimiter: str | None = None) -> SourceTable:
     )
 
 
+def _spelled_bytes(column: pa.Array) -> int:
+    """The bytes a column takes once its dictionary (if any) is spelled out."""
+    if pa.types.is_dictionary(column.type):
+        lengths = pc.binary_length(column.dictionary)
+        if len(lengths) == 0:
+            return int(column.nbytes)
+        taken = pc.take(lengths, pc.fill_null(column.indices, 0))
+        return int(pc.sum(taken).as_py() or 0) + 4 * len(column) + int(column.nbytes)
+    return int(column.nbytes)
+
+
+def _text_column(name: str, column: pa.Array) -> Any:
+    try:
+        return pc.fill_null(arrow_text(column), "")
+    except SourceError as error:
+        raise SourceError(str(error), key=error.key, **{**error.params, "column": name}) from None
+
+
 # ---------------------------------------------------------------------------------------
 # SQL
 
 
-def read_sql(source: SqlSource) -> SourceTable:
-    """Pull rows through SQLAlchemy, ``chunk_rows`` at a time, into Arrow text columns.
+def read_sql(source: SqlSource, limits: ReadLimits | None = None) -> SourceTable:
+    """Pull rows through SQLAlchemy, ``chunk_rows`` at a time, into Arrow text columns,
+    stopping at the first cap passed.
 
     The database driver hands rows over as Python tuples (DB-API has no columnar
     interface); each chunk is transposed once and converted by Arrow column by column.
     """
-    batches = list(iter_sql(source))
+    caps = limits or ReadLimits()
+    batches = []
+    rows = held = 0
+    for batch in iter_sql(source):
+        rows += batch.num_rows
+        held += batch.nbytes
+        if rows > caps.max_rows:
+            raise TooManyRows(caps.max_rows, f"over {rows} rows pulled")
+        if held > caps.max_bytes:
+            raise ExpandsTooFar(caps, f"over {held} bytes pulled")
+        batches.append(batch)
     if not batches:
-        raise SourceError("the query returned no columns")  # iter_sql yields one at least
+        raise SourceError("the query returned no columns", key="source.database", problem="—")
     table = pa.Table.from_batches(batches).combine_chunks()
     return SourceTable(
         table=table,
@@ -509,9 +853,7 @@ def iter_sql(source: SqlSource) -> Iterator[pa.RecordBatch]:
                 stream_results=True, yield_per=source.chunk_rows
             ).execute(statement)
             names = [str(name) for name in result.keys()]  # noqa: SIM118  # a Result is not a dict
-            duplicates = sorted({n for n in names if names.count(n) > 1})
-            if duplicates:
-                raise SourceError(f"the query names a column twice: {', '.join(duplicates)}")
+            _refuse_duplicates(names)
             schema = pa.schema([pa.field(name, pa.string()) for name in names])
             sent = False
             for chunk in result.partitions():
@@ -523,7 +865,10 @@ def iter_sql(source: SqlSource) -> Iterator[pa.RecordBatch]:
                 empty = [pa.array([], pa.string()) for _ in names]
                 yield pa.RecordBatch.from_arrays(empty, schema=schema)
     except SQLAlchemyError as error:
-        raise SourceError(f"the database pull failed: {type(error).__name__}") from None
+        problem = type(error).__name__
+        raise SourceError(
+            f"the database pull failed: {problem}", key="source.database", problem=problem
+        ) from None
     finally:
         engine.dispose()
 
@@ -552,18 +897,22 @@ def _sql_text(value: Any) -> str | None:
     return _cell_text(value)
 
 
-READERS: Final[dict[str, Callable[[Path, str | None], SourceTable]]] = {
+READERS: Final[dict[str, Callable[[Path, str | None, ReadLimits], SourceTable]]] = {
     "csv": read_csv,
     "excel": read_excel,
     "parquet": read_parquet,
 }
 
 __all__ = [
+    "EXCEL_MAX_ROWS",
     "MALFORMED_ROW",
     "READERS",
+    "ExpandsTooFar",
+    "ReadLimits",
     "SourceError",
     "SourceTable",
     "SqlSource",
+    "TooManyRows",
     "arrow_text",
     "detect_encoding",
     "read_csv",

@@ -1,41 +1,78 @@
 """Ingestion as the control plane sees it: who may ingest what, where it goes, what it left.
 
 The data-plane pipeline (``ingest.ingest_file``) does the work on files and keys; this
-module checks the provider owns the resource, lays out the version directories, runs the
+module checks the provider owns the resource, lays out where the output goes, runs the
 pipeline, records the run and the version, and audits it, all in the caller's unit of
 work. Keyword-only, no HTTP, no commit.
+
+Data is never lost or silently replaced (R4.3, R9.3):
+
+- a file with the **current version's** content is a ``duplicate`` and writes nothing;
+  a file equal to an **older** version restores it, as a new version with the same
+  content hash (``restores_version`` names the one it brings back);
+- an upload that would leave the dataset with no rows, or with fewer than
+  ``ingest_hold_share_percent`` of the current version's rows, is **held**
+  (``states.RUN``): its output waits, and only its provider's ``confirm`` makes it the
+  current version (``discard`` drops it). A later upload of the resource supersedes a
+  hold still waiting, so a stale hold never replaces newer data;
+- each run writes its Parquet output under ``<data>/<provider>/<resource>/<run id>/``,
+  so no two runs ever share a directory, and the version number is given only when the
+  version is made. If the unit of work does not commit, what the run wrote is removed;
+  what a discarded or superseded hold leaves is removed once the decision commits.
+
+What a provider may not see does not exist: another department's resource or run is 404,
+never 403. Errors about a file tell its owner what is wrong with the file in their
+language; the technical detail (a library's message, a server path) goes to the log.
 """
 
 from __future__ import annotations
 
+import logging
+import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from sluice.audit import service as audit
 from sluice.catalog import repository as catalog_repository
 from sluice.catalog.models import DataResource, ResourceField
 from sluice.core.clock import Clock
-from sluice.core.errors import InvalidInput, NotFound, PermissionDenied
+from sluice.core.errors import InvalidInput, NotFound
 from sluice.core.i18n import add_messages
 from sluice.core.settings import Settings
-from sluice.dataplane.ingest import ReferenceCheck, ingest_file, read_quarantine
+from sluice.dataplane import states
+from sluice.dataplane.ingest import RAW_SUFFIX, ReferenceCheck, ingest_file, read_quarantine
 from sluice.dataplane.keystore import KeyStore
 from sluice.dataplane.masking import MaskingProfile
 from sluice.dataplane.models import DatasetVersion, IngestionRun
-from sluice.dataplane.readers import SourceError, SqlSource, source_format
+from sluice.dataplane.readers import ReadLimits, SourceError, SqlSource, source_format
 from sluice.dataplane.schema import DatasetSchema, SchemaError
 from sluice.identity.models import Organization
 from sluice.identity.permissions import OrgKind, Permission
 from sluice.identity.principal import Principal
 
+log = logging.getLogger(__name__)
+
+#: Why an upload is held.
+NO_ROWS: Final = "no_rows"
+SHRINKS: Final = "shrinks"
+
 audit.declare_actions(
     {
         "data.ingested": ("数据汇聚入库", "Data ingested"),
+        "data.restored": (
+            "恢复历史版本的内容为新版本",
+            "An earlier version's content restored as a new version",
+        ),
+        "data.ingest_held": (
+            "上传待确认（当前版本未被替换）",
+            "Upload held for confirmation (the current version stays)",
+        ),
         "data.ingest_duplicate": ("重复数据（未入库）", "Duplicate data (nothing written)"),
         "data.ingest_failed": ("数据汇聚失败", "Data ingestion failed"),
         "data.quarantine_read": ("查看隔离区数据", "Quarantined rows read"),
@@ -43,10 +80,6 @@ audit.declare_actions(
 )
 add_messages(
     {
-        "ingest.not_your_resource": (
-            "只能向本部门登记的数据资源汇聚数据。",
-            "Data can only be uploaded into your own department's resources.",
-        ),
         "ingest.no_fields": (
             "“{name}”尚未登记数据项，无法校验和入库。",
             "'{name}' has no fields registered yet, so nothing can be checked or stored.",
@@ -55,14 +88,16 @@ add_messages(
             "“{name}”的数据项定义有误：{problem}",
             "The fields of '{name}' are not valid: {problem}",
         ),
-        "ingest.unreadable": (
-            "无法读取上传的文件：{problem}",
-            "The uploaded file could not be read: {problem}",
-        ),
         "ingest.run_unknown": ("汇聚记录不存在。", "The ingestion run does not exist."),
         "ingest.reference_missing": (
             "数据项“{field}”引用的“{reference}”尚无数据，一致性校验暂不能进行。",
             "Field '{field}' refers to '{reference}', which has no data yet.",
+        ),
+        "problem.upload_unreadable": ("无法读取上传的文件", "The upload cannot be read"),
+        "problem.upload_too_many_rows": ("文件行数超过上限", "Too many rows"),
+        "problem.upload_expands_too_far": (
+            "文件展开后超过上限",
+            "The file expands too far",
         ),
     }
 )
@@ -99,23 +134,50 @@ def masking_profiles(settings: Settings) -> Mapping[str, MaskingProfile]:
     }
 
 
-def _owned(session: Session, actor: Principal, resource_id: uuid.UUID) -> DataResource:
+def _owned(
+    session: Session, actor: Principal, resource_id: uuid.UUID, *, lock: bool = False
+) -> DataResource:
+    """The actor's own resource (any resource for the system), else 404.
+
+    ``lock`` holds the resource's row until the unit of work ends, so two uploads or
+    decisions on one resource take their version numbers one after the other.
+    """
     actor.require(Permission.DATA_INGEST)
     resource = catalog_repository.resource(session, resource_id)
-    if resource is None:
+    if resource is None or (not actor.is_system and resource.provider_id != actor.organization_id):
         raise NotFound("catalog.resource_unknown")
-    if not actor.is_system and resource.provider_id != actor.organization_id:
-        raise PermissionDenied("ingest.not_your_resource")
+    if lock:
+        session.refresh(resource, with_for_update=True)
     return resource
 
 
-def _latest_version(session: Session, resource_id: uuid.UUID) -> DatasetVersion | None:
+def _own_run(session: Session, actor: Principal, run_id: uuid.UUID) -> IngestionRun:
+    """A run of one of the actor's resources (any run for the system), else 404."""
+    actor.require(Permission.DATA_INGEST)
+    run = session.get(IngestionRun, run_id)
+    if run is None or (not actor.is_system and run.provider_id != actor.organization_id):
+        raise NotFound("ingest.run_unknown")
+    return run
+
+
+def current_version(session: Session, resource_id: uuid.UUID) -> DatasetVersion | None:
+    """The resource's current (newest) version, if it has data."""
     return session.scalar(
         select(DatasetVersion)
         .where(DatasetVersion.resource_id == resource_id)
         .order_by(DatasetVersion.version.desc())
         .limit(1)
     )
+
+
+def current_run(session: Session, resource_id: uuid.UUID) -> IngestionRun | None:
+    """The run that made the resource's current version."""
+    version = current_version(session, resource_id)
+    return session.get(IngestionRun, version.run_id) if version else None
+
+
+def _latest_version(session: Session, resource_id: uuid.UUID) -> DatasetVersion | None:
+    return current_version(session, resource_id)
 
 
 def _references(
@@ -154,6 +216,12 @@ def _references(
     return checks
 
 
+def read_limits(settings: Settings) -> ReadLimits:
+    return ReadLimits(
+        max_rows=settings.ingest_max_rows, max_bytes=settings.ingest_max_uncompressed_mb << 20
+    )
+
+
 def ingest(
     session: Session,
     *,
@@ -164,82 +232,99 @@ def ingest(
     source: Path | SqlSource,
     source_name: str,
 ) -> IngestionRun:
-    """Bring one source into a resource as a new version (or recognise it as a repeat)."""
-    resource = _owned(session, actor, resource_id)
+    """Bring one source into a resource: a new version, a hold, or a recognised repeat
+    (see the module docstring)."""
+    resource = _owned(session, actor, resource_id, lock=True)
     provider = session.get(Organization, resource.provider_id)
     assert provider is not None
     fields = catalog_repository.fields_of(session, [resource.id]).get(resource.id, [])
     schema = dataset_schema(resource.name, fields)
     references = _references(session, fields, provider)
-    previous = _latest_version(session, resource.id)
-    seen = set(
-        session.scalars(
-            select(IngestionRun.content_hash).where(
-                IngestionRun.resource_id == resource.id, IngestionRun.status == "ingested"
-            )
-        )
-    )
-    number = (previous.version if previous else 0) + 1
-    home = settings.home
+    current = current_version(session, resource.id)
+    run_id = uuid.uuid4()
     where = Path(provider.code) / resource.code
+    output = settings.data_dir / where / str(run_id)
     started = clock.now()
     kind = "database" if isinstance(source, SqlSource) else _kind(source)
     try:
         outcome = ingest_file(
             source=source,
             schema=schema,
-            dataset_dir=settings.data_dir / where / f"v{number}",
-            quarantine_dir=home / "quarantine" / where,
-            raw_dir=home / "raw" / where,
+            dataset_dir=output,
+            quarantine_dir=settings.home / "quarantine" / where,
+            raw_dir=_raw_dir(settings, provider, resource),
             keys=KeyStore(settings.keys_path),
             dataset_scope=f"dataset-{resource.id}",
-            previous_hashes=seen,
+            previous_hashes={current.content_hash} if current else set(),
             masking_profiles=masking_profiles(settings),
             references=references,
             update_frequency=resource.update_frequency,
-            last_update=previous.created_at if previous else None,
+            last_update=current.created_at if current else None,
             as_of=started,
+            limits=read_limits(settings),
         )
     except SourceError as error:
-        raise InvalidInput("ingest.unreadable", problem=str(error)) from error
+        # The detail may quote a library or name a server path: the log keeps it, the
+        # provider is told what is wrong with the file, in their language.
+        log.warning(
+            "upload %r into %s/%s refused (%s): %s",
+            source_name[:120],
+            provider.code,
+            resource.code,
+            error.code,
+            error,
+        )
+        raise InvalidInput(error.key, problem_code=error.code, **error.params) from None
+    duplicate = outcome.status == "duplicate"
+    if not duplicate:
+        _remove_on_rollback(session, [*outcome.written, output])
+    restores = None if duplicate else _restored_version(session, resource.id, outcome)
+    reason = None if duplicate else _hold_reason(outcome.rows_accepted, current, settings)
+    if duplicate:
+        status = states.DUPLICATE
+    elif reason:
+        status = states.HELD
+    else:
+        status = states.INGESTED
+    number = (current.version if current else 0) + 1
     run = IngestionRun(
-        id=uuid.uuid4(),
+        id=run_id,
         resource_id=resource.id,
         provider_id=resource.provider_id,
-        status=outcome.status,
+        status=status,
         source_kind=kind,
         source_name=source_name[:300],
         content_hash=outcome.content_hash,
         rows_total=outcome.rows_total,
         rows_accepted=outcome.rows_accepted,
         rows_rejected=outcome.rows_rejected,
-        version=number if outcome.status == "ingested" else None,
+        version=number if status == states.INGESTED else None,
         report=outcome.report.as_json() if outcome.report else {},
         quarantine_path=str(outcome.quarantine_path) if outcome.quarantine_path else None,
+        output_path=None if duplicate else str(output),
+        hold_reason=reason,
+        compared_version=current.version if current and reason else None,
+        compared_rows=current.rows if current and reason else None,
+        restores_version=restores,
         actor=actor.username,
         started_at=started,
         finished_at=clock.now(),
     )
     session.add(run)
     session.flush()  # the version row refers to the run; no ORM relationship orders them
-    if outcome.status == "ingested":
-        assert outcome.parquet_path is not None
-        session.add(
-            DatasetVersion(
-                resource_id=resource.id,
-                version=number,
-                run_id=run.id,
-                path=str(outcome.parquet_path.parent),
-                rows=outcome.rows_accepted,
-                content_hash=outcome.content_hash,
-                created_at=clock.now(),
-            )
-        )
-        resource.has_data = True
+    if not duplicate:
+        _supersede_holds(session, actor=actor, clock=clock, settings=settings, by=run)
+    if status == states.INGESTED:
+        _make_version(session, resource=resource, run=run, number=number, clock=clock)
+    action = {
+        states.INGESTED: "data.restored" if restores else "data.ingested",
+        states.HELD: "data.ingest_held",
+        states.DUPLICATE: "data.ingest_duplicate",
+    }[status]
     audit.record(
         session,
         actor=actor,
-        action="data.ingested" if outcome.status == "ingested" else "data.ingest_duplicate",
+        action=action,
         target_type="data_resource",
         target_id=resource.id,
         at=clock.now(),
@@ -248,11 +333,261 @@ def ingest(
             "source": source_name[:120],
             "version": run.version,
             "rows_total": run.rows_total,
+            "rows_accepted": run.rows_accepted,
             "rows_rejected": run.rows_rejected,
             "content_hash": run.content_hash,
+            **({"restores_version": restores} if restores else {}),
+            **(
+                {
+                    "hold_reason": reason,
+                    "current_version": run.compared_version,
+                    "current_rows": run.compared_rows,
+                }
+                if reason
+                else {}
+            ),
         },
     )
     return run
+
+
+def confirm(
+    session: Session, *, actor: Principal, clock: Clock, settings: Settings, run_id: uuid.UUID
+) -> IngestionRun:
+    """The provider accepts a held upload: it becomes the resource's new current version."""
+    run = _own_run(session, actor, run_id)
+    states.RUN.require(run, "confirm")
+    resource = _owned(session, actor, run.resource_id, lock=True)
+    current = current_version(session, resource.id)
+    number = (current.version if current else 0) + 1
+    now = clock.now()
+    states.RUN.fire(
+        run,
+        "confirm",
+        session=session,
+        actor=actor,
+        at=now,
+        detail={
+            "version": number,
+            "replaces_version": current.version if current else None,
+            "rows_before": current.rows if current else 0,
+            "rows_after": run.rows_accepted,
+            "hold_reason": run.hold_reason,
+        },
+    )
+    run.version = number
+    run.decided_by = actor.username
+    run.decided_at = now
+    _make_version(session, resource=resource, run=run, number=number, clock=clock)
+    _supersede_holds(session, actor=actor, clock=clock, settings=settings, by=run)
+    return run
+
+
+def discard(
+    session: Session, *, actor: Principal, clock: Clock, settings: Settings, run_id: uuid.UUID
+) -> IngestionRun:
+    """The provider drops a held upload: the current version stays; its files go."""
+    run = _own_run(session, actor, run_id)
+    now = clock.now()
+    states.RUN.fire(
+        run,
+        "discard",
+        session=session,
+        actor=actor,
+        at=now,
+        detail={"rows": run.rows_accepted, "hold_reason": run.hold_reason},
+    )
+    run.decided_by = actor.username
+    run.decided_at = now
+    _release(session, settings=settings, run=run)
+    return run
+
+
+@dataclass(frozen=True, slots=True)
+class HoldPreview:
+    """What confirming a held upload would change, for its provider to decide on."""
+
+    reason: str
+    threshold_percent: int
+    current_version: int | None
+    current_rows: int
+    rows_total: int
+    rows_accepted: int
+    rows_rejected: int
+    #: Accepted rows as a share of the current version's rows (None: no current version).
+    share_percent: float | None
+    score_before: float | None
+    score_after: float | None
+
+    @property
+    def rows_change(self) -> int:
+        return self.rows_accepted - self.current_rows
+
+    @property
+    def score_change(self) -> float | None:
+        if self.score_before is None or self.score_after is None:
+            return None
+        return round(self.score_after - self.score_before, 2)
+
+
+def hold_preview(session: Session, *, settings: Settings, run: IngestionRun) -> HoldPreview | None:
+    """The preview of a run still held (None for any other run)."""
+    if run.status != states.HELD or run.hold_reason is None:
+        return None
+    current = current_run(session, run.resource_id)
+    rows = current.rows_accepted if current else 0
+    return HoldPreview(
+        reason=run.hold_reason,
+        threshold_percent=settings.ingest_hold_share_percent,
+        current_version=current.version if current else None,
+        current_rows=rows,
+        rows_total=run.rows_total,
+        rows_accepted=run.rows_accepted,
+        rows_rejected=run.rows_rejected,
+        share_percent=round(100.0 * run.rows_accepted / rows, 2) if rows else None,
+        score_before=_overall(current) if current else None,
+        score_after=_overall(run),
+    )
+
+
+def _overall(run: IngestionRun) -> float | None:
+    scores = run.report.get("scores") if run.report else None
+    return float(scores["overall"]) if scores else None
+
+
+def _hold_reason(accepted: int, current: DatasetVersion | None, settings: Settings) -> str | None:
+    if accepted == 0:
+        return NO_ROWS
+    share = settings.ingest_hold_share_percent
+    if current is not None and current.rows > 0 and accepted * 100 < share * current.rows:
+        return SHRINKS
+    return None
+
+
+def _restored_version(session: Session, resource_id: uuid.UUID, outcome: Any) -> int | None:
+    """The newest older version with exactly this content, if any."""
+    found: int | None = session.scalar(
+        select(func.max(DatasetVersion.version)).where(
+            DatasetVersion.resource_id == resource_id,
+            DatasetVersion.content_hash == outcome.content_hash,
+        )
+    )
+    return found
+
+
+def _make_version(
+    session: Session, *, resource: DataResource, run: IngestionRun, number: int, clock: Clock
+) -> None:
+    assert run.output_path is not None
+    session.add(
+        DatasetVersion(
+            resource_id=resource.id,
+            version=number,
+            run_id=run.id,
+            path=run.output_path,
+            rows=run.rows_accepted,
+            content_hash=run.content_hash,
+            created_at=clock.now(),
+        )
+    )
+    resource.has_data = True
+
+
+def _supersede_holds(
+    session: Session, *, actor: Principal, clock: Clock, settings: Settings, by: IngestionRun
+) -> None:
+    """Every other hold of the resource still waiting gives way to ``by``."""
+    waiting = session.scalars(
+        select(IngestionRun).where(
+            IngestionRun.resource_id == by.resource_id,
+            IngestionRun.status == states.HELD,
+            IngestionRun.id != by.id,
+        )
+    )
+    for held in waiting:
+        states.RUN.fire(
+            held,
+            "supersede",
+            session=session,
+            actor=actor,
+            at=clock.now(),
+            detail={"by_run": str(by.id)},
+        )
+        _release(session, settings=settings, run=held)
+
+
+def _raw_dir(settings: Settings, provider: Organization, resource: DataResource) -> Path:
+    return settings.home / "raw" / provider.code / resource.code
+
+
+def _release(session: Session, *, settings: Settings, run: IngestionRun) -> None:
+    """Once the decision commits, remove what a run that never became a version left:
+    its Parquet output, and its encrypted raw file and quarantine unless a run that is
+    kept (a version, or a hold still waiting) has the same content."""
+    paths: list[Path] = []
+    if run.output_path:
+        paths.append(Path(run.output_path))
+    shared = session.scalar(
+        select(func.count())
+        .select_from(IngestionRun)
+        .where(
+            IngestionRun.resource_id == run.resource_id,
+            IngestionRun.content_hash == run.content_hash,
+            IngestionRun.id != run.id,
+            IngestionRun.status.in_((states.INGESTED, states.HELD)),
+        )
+    )
+    if not shared:
+        resource = session.get(DataResource, run.resource_id)
+        provider = session.get(Organization, run.provider_id)
+        if resource is not None and provider is not None:
+            raw = _raw_dir(settings, provider, resource) / f"{run.content_hash}{RAW_SUFFIX}"
+            paths.append(raw)
+        if run.quarantine_path:
+            paths.append(Path(run.quarantine_path))
+    _remove_after_commit(session, paths)
+
+
+# ---------------------------------------------------------------------------------------
+# Files follow the unit of work
+
+
+_WRITTEN: Final = "dataplane.written"  # removed if the unit of work rolls back
+_RELEASED: Final = "dataplane.released"  # removed once the unit of work commits
+
+
+def _remove_on_rollback(session: Session, paths: Iterable[Path]) -> None:
+    session.info.setdefault(_WRITTEN, []).extend(paths)
+    _listen(session)
+
+
+def _remove_after_commit(session: Session, paths: Iterable[Path]) -> None:
+    session.info.setdefault(_RELEASED, []).extend(paths)
+    _listen(session)
+
+
+def _listen(session: Session) -> None:
+    if not event.contains(session, "after_commit", _committed):
+        event.listen(session, "after_commit", _committed)
+        event.listen(session, "after_rollback", _rolled_back)
+
+
+def _committed(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+    _remove(session.info.pop(_RELEASED, []))
+
+
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_RELEASED, None)
+    _remove(session.info.pop(_WRITTEN, []))
+
+
+def _remove(paths: Iterable[Path]) -> None:
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _kind(path: Path) -> str:
@@ -286,10 +621,7 @@ def quarantined_rows(
     limit: int = 200,
 ) -> list[dict[str, Any]]:
     """The rejected rows of a run with their reasons, for the provider who owns them."""
-    run = session.get(IngestionRun, run_id)
-    if run is None:
-        raise NotFound("ingest.run_unknown")
-    _owned(session, actor, run.resource_id)
+    run = _own_run(session, actor, run_id)
     if not run.quarantine_path:
         return []
     table = read_quarantine(
@@ -319,19 +651,21 @@ def runs_of(session: Session, resource_id: uuid.UUID) -> list[IngestionRun]:
 
 
 def latest_reports(session: Session) -> list[IngestionRun]:
-    """The newest ingested run of every resource that has data."""
+    """The run behind the current version of every resource that has data (a held or
+    discarded upload never counts: only what the data is now)."""
     newest = (
-        select(IngestionRun.resource_id, func.max(IngestionRun.started_at).label("at"))
-        .where(IngestionRun.status == "ingested")
-        .group_by(IngestionRun.resource_id)
+        select(DatasetVersion.resource_id, func.max(DatasetVersion.version).label("number"))
+        .group_by(DatasetVersion.resource_id)
         .subquery()
     )
     return list(
         session.scalars(
-            select(IngestionRun).join(
+            select(IngestionRun)
+            .join(DatasetVersion, DatasetVersion.run_id == IngestionRun.id)
+            .join(
                 newest,
-                (newest.c.resource_id == IngestionRun.resource_id)
-                & (newest.c.at == IngestionRun.started_at),
+                (newest.c.resource_id == DatasetVersion.resource_id)
+                & (newest.c.number == DatasetVersion.version),
             )
         )
     )

@@ -1,15 +1,25 @@
 """Seeds the demo city: organizations, one login per role, the departments' source data.
 
+The departments' source files stand for systems outside the platform, so they are never
+built under ``SLUICE_HOME``: ``DemoSources`` builds them in a private temporary directory
+(owner-only), only when a dataset still has to be ingested, and removes the directory
+when the demo is done with it. What the demo needs to run again idempotently (the seed,
+the scale, each dataset's title, row count and fields with their allowed values, no
+identifier of anyone) is kept in ``SLUICE_HOME/demo-sources.json``.
+
 Idempotent: running it again keeps existing organizations, users and passwords, and only
-rebuilds data files when the seed or scale changed.
+rebuilds the source files when the seed or scale changed or a dataset has no data yet.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import pyarrow.compute as pc
@@ -167,23 +177,92 @@ def seed_identity(session: Session, *, clock: Clock) -> list[dict[str, Any]]:
     return created
 
 
-def build_sources(settings: Settings, *, scale: float) -> list[dict[str, Any]]:
-    """Build the departments' source files unless the same seed and scale are already there.
+#: Bumped whenever the manifest's shape changes, so an older one is rebuilt.
+MANIFEST_VERSION = 3
 
-    Returns the manifest's dataset list (provider, code, title, rows, path).
+
+class DemoSources:
+    """The departments' source files, outside the platform's home and only while needed.
+
+    ``datasets()`` is the manifest's list (from ``SLUICE_HOME/demo-sources.json`` when it
+    matches the seed and scale, else from a build); ``path_of(dataset)`` builds the files
+    on first need, in a private temporary directory that ``close()`` (or leaving the
+    ``with`` block) removes, ingested or not.
     """
-    marker = settings.sources_dir / "manifest.json"
-    wanted = {"seed": SEED, "scale": scale, "manifest": 2}
-    if marker.exists() and json.loads(marker.read_text()).get("build") == wanted:
-        listed: list[dict[str, Any]] = json.loads(marker.read_text())["datasets"]
-        if all(Path(d["path"]).exists() for d in listed):
-            return listed
-    datasets = build_datasets(sources_dir=settings.sources_dir, seed=SEED, scale=scale)
-    listed = [_summary(d) for d in datasets]
-    marker.write_text(
-        json.dumps({"build": wanted, "datasets": listed}, ensure_ascii=False, indent=2)
-    )
-    return listed
+
+    def __init__(self, settings: Settings, *, scale: float, seed: int = SEED) -> None:
+        self.settings = settings
+        self.scale = scale
+        self.seed = seed
+        self._directory: Path | None = None
+        self._paths: dict[tuple[str, str], Path] = {}
+        self._listed: list[dict[str, Any]] | None = None
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.settings.home / "demo-sources.json"
+
+    @property
+    def built(self) -> bool:
+        return self._directory is not None
+
+    def datasets(self) -> list[dict[str, Any]]:
+        """Provider, code, title, rows, description, frequency and fields of each dataset."""
+        if self._listed is None:
+            self._listed = self._read_manifest()
+        if self._listed is None:
+            self._build()
+        assert self._listed is not None
+        return self._listed
+
+    def path_of(self, dataset: dict[str, Any]) -> Path:
+        """The dataset's source file, built (with all the others) on first need."""
+        if not self.built:
+            self._build()
+        return self._paths[(dataset["provider"], dataset["code"])]
+
+    def close(self) -> None:
+        if self._directory is not None:
+            shutil.rmtree(self._directory, ignore_errors=True)
+            self._directory = None
+            self._paths = {}
+
+    def __enter__(self) -> DemoSources:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _wanted(self) -> dict[str, Any]:
+        return {"seed": self.seed, "scale": self.scale, "manifest": MANIFEST_VERSION}
+
+    def _read_manifest(self) -> list[dict[str, Any]] | None:
+        try:
+            document = json.loads(self.manifest_path.read_text())
+        except (OSError, ValueError):
+            return None
+        if document.get("build") != self._wanted():
+            return None
+        listed: list[dict[str, Any]] = document["datasets"]
+        return listed
+
+    def _build(self) -> None:
+        self.close()
+        # mkdtemp makes the directory 0700; it lives under the system's temporary
+        # directory, never under SLUICE_HOME.
+        self._directory = Path(tempfile.mkdtemp(prefix="sluice-demo-sources-"))
+        built = build_datasets(sources_dir=self._directory, seed=self.seed, scale=self.scale)
+        self._paths = {(d.provider_code, d.code): d.path for d in built}
+        self._listed = [_summary(d) for d in built]
+        document = {"build": self._wanted(), "datasets": self._listed}
+        partial = self.manifest_path.with_name(self.manifest_path.name + ".partial")
+        partial.write_text(json.dumps(document, ensure_ascii=False, indent=2))
+        partial.replace(self.manifest_path)
 
 
 def _summary(dataset: DemoDataset) -> dict[str, Any]:
@@ -192,7 +271,7 @@ def _summary(dataset: DemoDataset) -> dict[str, Any]:
         "code": dataset.code,
         "title": dataset.title_zh,
         "rows": dataset.rows,
-        "path": str(dataset.path),
+        "intended_quarantine_share": dataset.intended_quarantine_share,
         "description": dataset.description_zh,
         "update_frequency": dataset.update_frequency,
         "fields": [_field_summary(dataset, f) for f in dataset.fields],
@@ -206,8 +285,9 @@ def _field_summary(dataset: DemoDataset, field: DemoField) -> dict[str, Any]:
         "class": field.field_class,
         "title": field.title_zh,
     }
-    if field.type == "enum":
-        # An enum's allowed values are the ones the department's system actually uses.
+    if field.type == "enum" and field.field_class != "identifier":
+        # An enum's allowed values are the ones the department's system actually uses
+        # (never an identifier's: the manifest lives in SLUICE_HOME).
         column = pq.read_table(dataset.path, columns=[field.name]).column(field.name)
         summary["values"] = sorted(v for v in pc.unique(column).to_pylist() if v is not None)
     return summary

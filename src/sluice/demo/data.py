@@ -9,8 +9,8 @@ assessment is run so the scoreboard has something to show.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from sluice.core.clock import Clock, FixedClock
 from sluice.core.database import Database
 from sluice.core.settings import Settings
 from sluice.dataplane import service as dataplane
+from sluice.demo.city import DemoSources
 from sluice.identity import repository as identity_repository
 from sluice.identity.models import Organization
 from sluice.identity.permissions import OrgKind, Role
@@ -43,9 +44,17 @@ def _resource_id(session: Any, provider_code: str, code: str) -> uuid.UUID | Non
 
 
 def ingest_sources(
-    database: Database, *, settings: Settings, clock: Clock, datasets: list[dict[str, Any]]
+    database: Database,
+    *,
+    settings: Settings,
+    clock: Clock,
+    datasets: list[dict[str, Any]],
+    sources: DemoSources,
 ) -> int:
-    """Ingest every dataset that has no data yet; returns how many were ingested."""
+    """Ingest every dataset that has no data yet; returns how many were ingested.
+
+    The source files are built (outside the platform's home) only if one is needed.
+    """
     ordered = sorted(
         datasets,
         key=lambda d: (d["code"] not in FIRST, FIRST.index(d["code"]) if d["code"] in FIRST else 0),
@@ -57,17 +66,57 @@ def ingest_sources(
             resource = session.get(DataResource, resource_id) if resource_id else None
             if resource is None or resource.has_data:
                 continue
+            path = sources.path_of(dataset)
             dataplane.ingest(
                 session,
                 actor=Principal.system("demo"),
                 clock=clock,
                 settings=settings,
                 resource_id=resource.id,
-                source=Path(dataset["path"]),
-                source_name=Path(dataset["path"]).name,
+                source=path,
+                source_name=path.name,
             )
             done += 1
     return done
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineShare:
+    """How much of a demo dataset's current version the platform set aside."""
+
+    provider: str
+    code: str
+    title: str
+    rows_total: int
+    rows_rejected: int
+    intended: float
+
+    @property
+    def share(self) -> float:
+        return self.rows_rejected / self.rows_total if self.rows_total else 0.0
+
+
+def quarantine_shares(
+    database: Database, *, datasets: list[dict[str, Any]]
+) -> list[QuarantineShare]:
+    """The quarantine share of each dataset's current version, next to the share the
+    generator intends (``datasets.INTENDED_QUARANTINE_SHARE``)."""
+    shares = []
+    with database.unit_of_work() as session:
+        for dataset in datasets:
+            resource_id = _resource_id(session, dataset["provider"], dataset["code"])
+            run = dataplane.current_run(session, resource_id) if resource_id else None
+            shares.append(
+                QuarantineShare(
+                    provider=dataset["provider"],
+                    code=dataset["code"],
+                    title=dataset["title"],
+                    rows_total=run.rows_total if run else 0,
+                    rows_rejected=run.rows_rejected if run else 0,
+                    intended=float(dataset.get("intended_quarantine_share", 0.0)),
+                )
+            )
+    return shares
 
 
 def _member(session: Any, code: str, role: Role) -> Principal:

@@ -12,7 +12,15 @@ what the departments' systems hold before the platform ingests anything. The fil
   passes ``stdnum.cn.uscc.validate`` and its embedded organization code its GB 11714 check;
 - **deterministic**: a function of ``seed`` and ``scale`` only, byte for byte;
 - **vectorized**: numpy and Arrow over whole columns, loops only per dataset, batch,
-  column or category, so scale 100 (about 100M rows) is a matter of minutes.
+  column or category, so scale 100 (about 100M rows) is a matter of minutes;
+- **clean on purpose**: no defect is planted. ``INTENDED_QUARANTINE_SHARE`` says so as
+  data: the share of each dataset's rows the platform is meant to quarantine is 0, and
+  the demo prints the share it actually quarantined next to it. Values the platform's
+  cleaning has to normalise still occur as the departments' systems write them (the
+  full-width brackets and commas of ``有限责任公司（自然人独资）`` or ``吊销，未注销``).
+
+The files stand for the departments' own systems, outside the platform: the demo builds
+them in a private temporary directory, never under ``SLUICE_HOME`` (``city.DemoSources``).
 
 Money is integer fen, dates are ``date32``, areas and loads are ``decimal128(12, 2)``.
 Everything is dated as of ``AS_OF``, not today, so a build never changes with the clock.
@@ -97,6 +105,28 @@ class DemoDataset:
     rows: int
     path: Path
     fields: tuple[DemoField, ...]
+    #: The share of rows (0 to 1) the platform is meant to quarantine on ingestion.
+    intended_quarantine_share: float = 0.0
+
+
+#: The share of each dataset's rows (0 to 1) the generator means the platform to
+#: quarantine when the dataset is ingested with its catalog fields. The generator plants
+#: no defect, so every share is 0: a quarantined row of the demo is a defect of the
+#: platform's cleaning or validation, not of the data.
+INTENDED_QUARANTINE_SHARE: Final[dict[str, float]] = {
+    "residents": 0.0,
+    "enterprises": 0.0,
+    "social_insurance": 0.0,
+    "provident_fund_accounts": 0.0,
+    "property_registrations": 0.0,
+    "tax_credit_ratings": 0.0,
+    "subsistence_allowance": 0.0,
+    "vaccinations": 0.0,
+    "student_enrolment": 0.0,
+    "operating_vehicles": 0.0,
+    "water_bills": 0.0,
+    "electricity_bills": 0.0,
+}
 
 
 ARROW_TYPES: Final[dict[FieldType, pa.DataType]] = {
@@ -1954,6 +1984,7 @@ def build_datasets(
                 rows=rows,
                 path=path,
                 fields=spec.fields,
+                intended_quarantine_share=INTENDED_QUARANTINE_SHARE[spec.code],
             )
         )
     return built
