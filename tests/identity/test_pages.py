@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.identity.permissions import Role
-from tests.identity.factories import console_login, make_account
+from tests.identity.factories import PASSWORD, bearer, console_login, make_account
+
+NEW_PASSWORD = "Bohai-ferry-at-dusk-2026"
+
+
+@pytest.fixture
+def browser(app: FastAPI) -> Iterator[TestClient]:
+    """A second device: its own cookies, the same server."""
+    with TestClient(app, base_url="http://127.0.0.1") as other:
+        yield other
+
+
+def _alive(client: TestClient) -> bool:
+    return client.get("/console", follow_redirects=False).status_code == 200
 
 
 def test_console_requires_login_and_redirects_back(client: TestClient) -> None:
@@ -128,7 +145,8 @@ def test_user_form_explains_each_field_in_english(
     )
     assert response.status_code == 422
     assert "At least 3 characters." in response.text
-    assert "At least 10 characters." in response.text
+    # The configured minimum (SLUICE_PASSWORD_MIN_LENGTH), not the schema's floor.
+    assert "A password needs at least 10 characters." in response.text
     assert "short" not in response.text.split("<main>")[1]  # passwords are never echoed
 
 
@@ -165,3 +183,160 @@ def test_logout_ends_the_session(client: TestClient, database: Database, clock: 
     client.post("/logout", data={"csrf_token": csrf})
     client.cookies.set("sluice_session", token)  # replaying the old cookie does not work
     assert client.get("/console", follow_redirects=False).status_code == 303
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_changes_its_password_from_the_top_bar(
+    client: TestClient, browser: TestClient, database: Database, clock: FixedClock, role: Role
+) -> None:
+    account = make_account(database, clock, role)
+    csrf = console_login(client, account)
+    console_login(browser, account)
+    token = bearer(client, account)
+    top_bar = client.get("/console").text.split("</header>")[0]
+    assert 'href="/console/account"' in top_bar
+    page = client.get("/console/account")
+    assert page.status_code == 200 and "修改密码" in page.text
+    mismatch = client.post(
+        "/console/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "new_password_again": NEW_PASSWORD + "x",
+            "csrf_token": csrf,
+        },
+    )
+    assert mismatch.status_code == 422 and "两次输入的新密码不一致。" in mismatch.text
+    changed = client.post(
+        "/console/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "new_password_again": NEW_PASSWORD,
+            "csrf_token": csrf,
+        },
+    )
+    assert changed.status_code == 200
+    assert "密码已修改。" in changed.text
+    assert NEW_PASSWORD not in changed.text and PASSWORD not in changed.text
+    assert _alive(client)  # this session stays
+    assert not _alive(browser)  # the other device is logged out
+    assert client.get("/api/v1/me", headers=token).status_code == 401
+
+
+def test_the_password_page_explains_a_refusal_next_to_the_field(
+    client: TestClient, database: Database, clock: FixedClock
+) -> None:
+    csrf = console_login(client, make_account(database, clock, Role.BUYER))
+    wrong = client.post(
+        "/console/account/password",
+        data={
+            "current_password": "not-my-password",
+            "new_password": NEW_PASSWORD,
+            "new_password_again": NEW_PASSWORD,
+            "csrf_token": csrf,
+        },
+        headers={"Accept-Language": "en"},
+    )
+    assert wrong.status_code == 422
+    assert "The current password is not correct; the password was not changed." in wrong.text
+    common = client.post(
+        "/console/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "iloveyou12345",
+            "new_password_again": "iloveyou12345",
+            "csrf_token": csrf,
+        },
+    )
+    assert common.status_code == 422
+    assert "这是常见密码，很容易被猜中，请换一个。" in common.text
+    assert "iloveyou12345" not in common.text
+
+
+def test_console_logout_everywhere_also_revokes_access_tokens(
+    client: TestClient, browser: TestClient, database: Database, clock: FixedClock
+) -> None:
+    account = make_account(database, clock, Role.OPERATOR)
+    csrf = console_login(client, account)
+    other_csrf = console_login(browser, account)
+    token = bearer(client, account)
+    # Logging out here ends this session only.
+    browser.post("/logout", data={"csrf_token": other_csrf})
+    assert not _alive(browser) and _alive(client)
+    assert client.get("/api/v1/me", headers=token).status_code == 200
+    console_login(browser, account)
+    page = client.get("/console/account").text
+    assert 'name="everywhere" value="1"' in page
+    response = client.post(
+        "/logout", data={"csrf_token": csrf, "everywhere": "1"}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert not _alive(browser)
+    assert client.get("/api/v1/me", headers=token).status_code == 401
+
+
+def test_bureau_deactivates_and_reactivates_users_from_the_users_page(
+    client: TestClient, browser: TestClient, database: Database, clock: FixedClock
+) -> None:
+    bureau = make_account(database, clock, Role.BUREAU)
+    csrf = console_login(client, bureau)
+    account = make_account(database, clock, Role.PROVIDER)
+    console_login(browser, account)
+    page = client.get("/console/users").text
+    assert f'action="/console/users/{account.user_id}/deactivate"' in page
+    assert f'action="/console/users/{bureau.user_id}/deactivate"' not in page  # not oneself
+    done = client.post(f"/console/users/{account.user_id}/deactivate", data={"csrf_token": csrf})
+    assert done.status_code == 200
+    assert f"已停用用户“{account.username}”" in done.text
+    row = done.text.split(f'data-username="{account.username}"')[1].split("</tr>")[0]
+    assert "已停用" in row and f"/console/users/{account.user_id}/reactivate" in row
+    assert not _alive(browser)
+    refused = browser.get("/login")
+    browser_csrf = refused.text.split('name="csrf_token" value="')[1].split('"')[0]
+    login = browser.post(
+        "/login",
+        data={"username": account.username, "password": PASSWORD, "csrf_token": browser_csrf},
+    )
+    assert login.status_code == 401 and "用户名或密码错误。" in login.text
+    again = client.post(f"/console/users/{account.user_id}/reactivate", data={"csrf_token": csrf})
+    assert f"已重新启用用户“{account.username}”" in again.text
+    console_login(browser, account)
+    assert _alive(browser)
+
+
+def test_user_form_refuses_a_weak_password_with_the_reason(
+    client: TestClient, database: Database, clock: FixedClock
+) -> None:
+    csrf = console_login(client, make_account(database, clock, Role.BUREAU))
+    response = client.post(
+        "/console/users",
+        data={
+            "username": "zhaoli",
+            "display_name": "赵丽",
+            "password": "zhaoli123456",
+            "roles": "subject",
+            "csrf_token": csrf,
+        },
+    )
+    assert response.status_code == 422
+    assert "密码不能包含用户名。" in response.text
+    assert "zhaoli123456" not in response.text
+
+
+def test_the_organization_form_ignores_fields_it_does_not_have(
+    client: TestClient, database: Database, clock: FixedClock
+) -> None:
+    csrf = console_login(client, make_account(database, clock, Role.BUREAU))
+    response = client.post(
+        "/console/organizations",
+        data={
+            "code": "extra-form",
+            "kind": "buyer",
+            "name": "表单机构",
+            "submit": "保存",
+            "csrf_token": csrf,
+        },
+    )
+    assert response.status_code == 200
+    assert "已创建机构“表单机构”。" in response.text

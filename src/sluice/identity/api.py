@@ -16,16 +16,18 @@ from sluice.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyRead,
+    LogoutRequest,
     MeRead,
     OrganizationCreate,
     OrganizationRead,
     Page,
+    PasswordChange,
     TokenRequest,
     TokenResponse,
     UserCreate,
     UserRead,
 )
-from sluice.web.deps import AppClock, AppSettings, DbSession, Public, Requires
+from sluice.web.deps import AppClock, AppSettings, ClientAddress, DbSession, Public, Requires
 from sluice.web.params import Limit, Offset
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
@@ -35,19 +37,62 @@ ProfileReader = Annotated[Principal, Depends(Requires(P.PROFILE_READ))]
 IdentityReader = Annotated[Principal, Depends(Requires(P.IDENTITY_READ))]
 IdentityManager = Annotated[Principal, Depends(Requires(P.IDENTITY_MANAGE))]
 KeyManager = Annotated[Principal, Depends(Requires(P.API_KEYS_MANAGE))]
+AccountOwner = Annotated[Principal, Depends(Requires(P.OWN_ACCOUNT))]
 
 
 @router.post("/auth/token", dependencies=[Anyone])
 def issue_token(
-    body: TokenRequest, session: DbSession, clock: AppClock, settings: AppSettings
+    body: TokenRequest,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    address: ClientAddress,
 ) -> TokenResponse:
     user = service.authenticate(
-        session, clock=clock, settings=settings, username=body.username, password=body.password
+        session,
+        clock=clock,
+        settings=settings,
+        username=body.username,
+        password=body.password,
+        address=address,
     )
     token, expires_in = service.issue_access_token(
-        session, clock=clock, settings=settings, user=user
+        session, clock=clock, settings=settings, user=user, address=address
     )
     return TokenResponse(access_token=token, expires_in=expires_in)
+
+
+@router.post("/auth/logout", status_code=204)
+def log_out(
+    actor: AccountOwner, session: DbSession, clock: AppClock, body: LogoutRequest | None = None
+) -> Response:
+    """Revoke the token (or end the console session) this request came with; with
+    ``{"everywhere": true}`` every other session and token of the same user too."""
+    everywhere = body.everywhere if body is not None else False
+    service.log_out(session, actor=actor, clock=clock, everywhere=everywhere)
+    return Response(status_code=204)
+
+
+@router.post("/me/password", status_code=204)
+def change_password(
+    body: PasswordChange,
+    actor: AccountOwner,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    address: ClientAddress,
+) -> Response:
+    """Change one's own password. Every other session and token of the user ends."""
+    service.change_password(
+        session,
+        actor=actor,
+        clock=clock,
+        settings=settings,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        address=address,
+    )
+    return Response(status_code=204)
 
 
 @router.get("/me")
@@ -87,6 +132,7 @@ def create_organization(
 def _user_reads(session: DbSession, users: list[User], clock: AppClock) -> list[UserRead]:
     roles = repository.roles_of(session, [u.id for u in users])
     now = clock.now()
+    locked = repository.locked_accounts(session, accounts=[u.username for u in users], now=now)
     return [
         UserRead(
             id=u.id,
@@ -95,7 +141,7 @@ def _user_reads(session: DbSession, users: list[User], clock: AppClock) -> list[
             organization_id=u.organization_id,
             roles=[Role(r) for r in roles.get(u.id, [])],
             active=u.active,
-            locked=u.locked_until is not None and u.locked_until > now,
+            locked=u.username in locked,
             created_at=u.created_at,
         )
         for u in users
@@ -116,9 +162,31 @@ def list_users(
 
 @router.post("/users", status_code=201)
 def create_user(
-    body: UserCreate, actor: IdentityManager, session: DbSession, clock: AppClock
+    body: UserCreate,
+    actor: IdentityManager,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
 ) -> UserRead:
-    user = service.create_user(session, actor=actor, clock=clock, data=body)
+    user = service.create_user(session, actor=actor, clock=clock, data=body, settings=settings)
+    return _user_reads(session, [user], clock)[0]
+
+
+@router.post("/users/{user_id}/deactivate")
+def deactivate_user(
+    user_id: uuid.UUID, actor: IdentityManager, session: DbSession, clock: AppClock
+) -> UserRead:
+    """Disable the account: it cannot log in, and its sessions and tokens end at once."""
+    user = service.deactivate_user(session, actor=actor, clock=clock, user_id=user_id)
+    return _user_reads(session, [user], clock)[0]
+
+
+@router.post("/users/{user_id}/reactivate")
+def reactivate_user(
+    user_id: uuid.UUID, actor: IdentityManager, session: DbSession, clock: AppClock
+) -> UserRead:
+    """Enable the account again; sessions and tokens ended on deactivation stay ended."""
+    user = service.reactivate_user(session, actor=actor, clock=clock, user_id=user_id)
     return _user_reads(session, [user], clock)[0]
 
 

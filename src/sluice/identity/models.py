@@ -31,8 +31,6 @@ class User(UUIDPrimaryKey, Base):
         ForeignKey("organizations.id"), index=True
     )
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
@@ -47,6 +45,30 @@ class Membership(UUIDPrimaryKey, Base):
     organization_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organizations.id"))
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
+
+
+class LoginThrottle(UUIDPrimaryKey, Base):
+    """Failed logins counted from one client address: for one account, or over any accounts.
+
+    ``scope`` is ``account`` (the username tried, known or not, so an unknown name costs the
+    same writes as a real one) or ``address`` (``account`` is empty: the address's failures
+    over every name, against password spraying). A row counts the failures of one window of
+    ``lockout_minutes``; past the limit it holds ``locked_until``. Only that account from
+    that address, or only that address, is locked: nobody can lock the bureau out from afar.
+    """
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (
+        UniqueConstraint("scope", "account", "address", name="uq_login_throttles_key"),
+    )
+
+    scope: Mapped[str] = mapped_column(String(10))
+    account: Mapped[str] = mapped_column(String(150))
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime]
+    last_failed_at: Mapped[datetime] = mapped_column(index=True)
+    locked_until: Mapped[datetime | None]
 
 
 class ConsoleSession(UUIDPrimaryKey, Base):

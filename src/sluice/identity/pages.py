@@ -8,17 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sluice.core.errors import SluiceError
+from sluice.core.errors import InvalidInput, SluiceError
 from sluice.core.i18n import add_messages, translate
 from sluice.identity import repository, service
 from sluice.identity.permissions import OrgKind, Role
 from sluice.identity.permissions import Permission as P
 from sluice.identity.principal import Principal
-from sluice.identity.schemas import OrganizationCreate, UserCreate
+from sluice.identity.schemas import PASSWORD_MAX, OrganizationCreate, PasswordChange, UserCreate
 from sluice.web.deps import (
     SESSION_COOKIE,
     AppClock,
     AppSettings,
+    ClientAddress,
     DbSession,
     Locale,
     MaybePrincipal,
@@ -33,7 +34,7 @@ Anyone = Depends(Public())
 IdentityReader = Annotated[Principal, Depends(Requires(P.IDENTITY_READ))]
 IdentityManager = Annotated[Principal, Depends(Requires(P.IDENTITY_MANAGE))]
 KeyManager = Annotated[Principal, Depends(Requires(P.API_KEYS_MANAGE))]
-Member = Annotated[Principal, Depends(Requires(P.CONSOLE_VIEW))]
+AccountOwner = Annotated[Principal, Depends(Requires(P.OWN_ACCOUNT))]
 
 add_nav(
     NavItem(
@@ -48,6 +49,12 @@ add_messages(
         "login.username": ("用户名", "Username"),
         "login.password": ("密码", "Password"),
         "login.submit": ("登录", "Log in"),
+        "login.lockout_hint": (
+            "同一账户从同一网络地址连续登录失败 {attempts} 次后，"
+            "将暂停从该地址登录 {minutes} 分钟。",
+            "After {attempts} failed logins to one account from one network address, logins "
+            "from that address pause for {minutes} minutes.",
+        ),
         "login.demo_hint": (
             "演示账号见 var/demo-credentials.json（由 make demo 生成）。",
             "Demo logins are in var/demo-credentials.json (written by make demo).",
@@ -64,12 +71,60 @@ add_messages(
         "users.new": ("新增用户", "New user"),
         "users.username": ("用户名", "Username"),
         "users.display_name": ("姓名", "Name"),
-        "users.password": ("初始密码（至少 10 位）", "Initial password (10+ characters)"),
+        "users.password": ("初始密码", "Initial password"),
+        "users.password_hint": (
+            "至少 {min_length} 位；不能是常见密码、连续或重复的字符，也不能包含用户名。",
+            "At least {min_length} characters; not a common password, not a run or repetition "
+            "of characters, and not containing the username.",
+        ),
         "users.organization": ("所属机构", "Organization"),
         "users.roles": ("角色", "Roles"),
         "users.none": ("（个人，无机构）", "(a person, no organization)"),
         "users.locked": ("已锁定", "Locked"),
+        "users.locked_hint": (
+            "多次登录失败，已暂停从失败的网络地址登录；从其他地址仍可登录。",
+            "Failed logins paused logins from the failing network address; other addresses "
+            "still work.",
+        ),
+        "users.inactive": ("已停用", "Deactivated"),
         "users.created": ("已创建用户“{username}”。", "User '{username}' created."),
+        "users.deactivate": ("停用", "Deactivate"),
+        "users.deactivate_confirm": (
+            "停用后该用户将立即退出所有登录，访问令牌全部失效，且不能再登录。确定停用吗？",
+            "The user will be logged out everywhere at once, every access token revoked, and "
+            "no login allowed. Deactivate?",
+        ),
+        "users.reactivate": ("重新启用", "Reactivate"),
+        "users.deactivated": (
+            "已停用用户“{username}”，其登录和访问令牌已全部失效。",
+            "User '{username}' deactivated; their sessions and access tokens have ended.",
+        ),
+        "users.reactivated": (
+            "已重新启用用户“{username}”，需重新登录。",
+            "User '{username}' reactivated; they must log in again.",
+        ),
+        "account.title": ("我的账户", "My account"),
+        "account.roles": ("角色", "Roles"),
+        "account.organization": ("所属机构", "Organization"),
+        "account.change_password": ("修改密码", "Change password"),
+        "account.current_password": ("当前密码", "Current password"),
+        "account.new_password": ("新密码", "New password"),
+        "account.new_password_again": ("再次输入新密码", "New password again"),
+        "account.password_mismatch": (
+            "两次输入的新密码不一致。",
+            "The two new passwords are not the same.",
+        ),
+        "account.password_changed": (
+            "密码已修改。您在其他设备上的登录和访问令牌已全部失效。",
+            "Password changed. Your logins and access tokens elsewhere have ended.",
+        ),
+        "account.sessions": ("登录会话", "Sessions"),
+        "account.sessions_lead": (
+            "若怀疑账户被他人使用，可退出所有设备上的登录；脚本使用的访问令牌也会一并失效。",
+            "If you think someone else is using your account, log out everywhere; access "
+            "tokens used by scripts are revoked as well.",
+        ),
+        "account.logout_everywhere": ("退出所有设备", "Log out everywhere"),
         "keys.title": ("API 密钥", "API keys"),
         "keys.lead": (
             "调用数据产品接口时在请求头 X-API-Key 中携带密钥。"
@@ -108,10 +163,35 @@ def _safe_next(value: str | None) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, principal: MaybePrincipal, next: str = "/console") -> Response:
+def login_page(
+    request: Request, principal: MaybePrincipal, settings: AppSettings, next: str = "/console"
+) -> Response:
     if principal is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "identity/login.html", {"next": _safe_next(next), "username": ""})
+    return _login_page(request, settings, target=_safe_next(next))
+
+
+def _login_page(
+    request: Request,
+    settings: AppSettings,
+    *,
+    target: str,
+    username: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "identity/login.html",
+        {
+            "next": target,
+            "username": username,
+            "error": error,
+            "lockout_attempts": settings.lockout_attempts,
+            "lockout_minutes": settings.lockout_minutes,
+        },
+        status_code=status_code,
+    )
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -122,6 +202,7 @@ async def login(
     clock: AppClock,
     settings: AppSettings,
     locale: Locale,
+    address: ClientAddress,
 ) -> Response:
     form = await request.form()
     username = str(form.get("username", "")).strip()
@@ -129,17 +210,26 @@ async def login(
     target = _safe_next(str(form.get("next", "")))
     try:
         user = service.authenticate(
-            session, clock=clock, settings=settings, username=username, password=password
+            session,
+            clock=clock,
+            settings=settings,
+            username=username,
+            password=password,
+            address=address,
         )
     except SluiceError as error:
         # Rendered, not raised: the unit of work still commits the counted failure.
-        return render(
+        return _login_page(
             request,
-            "identity/login.html",
-            {"next": target, "username": username, "error": error.detail(locale)},
+            settings,
+            target=target,
+            username=username[:150],
+            error=error.detail(locale),
             status_code=error.status,
         )
-    started = service.start_console_session(session, clock=clock, settings=settings, user=user)
+    started = service.start_console_session(
+        session, clock=clock, settings=settings, user=user, address=address
+    )
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -153,13 +243,102 @@ async def login(
 
 
 @router.post("/logout")
-def logout(request: Request, _: Member, session: DbSession, clock: AppClock) -> Response:
-    token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        service.end_console_session(session, clock=clock, token=token)
+async def logout(
+    request: Request, actor: AccountOwner, session: DbSession, clock: AppClock
+) -> Response:
+    """End this console session; with ``everywhere`` set, every session and access token of
+    the user as well."""
+    everywhere = (await request.form()).get("everywhere") == "1"
+    service.log_out(session, actor=actor, clock=clock, everywhere=everywhere)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
+
+
+def _account_page(
+    request: Request,
+    actor: Principal,
+    session: DbSession,
+    settings: AppSettings,
+    *,
+    errors: dict[str, str] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    organization = (
+        repository.organization(session, actor.organization_id) if actor.organization_id else None
+    )
+    return render(
+        request,
+        "identity/account.html",
+        {
+            "organization": organization,
+            "min_length": settings.password_min_length,
+            "errors": errors or {},
+            "message": message,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/console/account", response_class=HTMLResponse)
+def account_page(
+    request: Request, actor: AccountOwner, session: DbSession, settings: AppSettings
+) -> HTMLResponse:
+    return _account_page(request, actor, session, settings)
+
+
+@router.post("/console/account/password", response_class=HTMLResponse)
+async def change_password(
+    request: Request,
+    actor: AccountOwner,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    locale: Locale,
+    address: ClientAddress,
+) -> HTMLResponse:
+    form = await request.form()
+    values = {
+        "current_password": str(form.get("current_password", "")),
+        "new_password": str(form.get("new_password", "")),
+    }
+    data, errors = parse_form(PasswordChange, values, locale)
+    if data is not None and values["new_password"] != str(form.get("new_password_again", "")):
+        errors = {"new_password_again": translate("account.password_mismatch", locale)}
+    if data is None or errors:
+        return _account_page(request, actor, session, settings, errors=errors, status_code=422)
+    try:
+        service.change_password(
+            session,
+            actor=actor,
+            clock=clock,
+            settings=settings,
+            current_password=data.current_password,
+            new_password=data.new_password,
+            address=address,
+        )
+    except SluiceError as error:
+        # Rendered, not raised: a wrong current password is counted like a failed login,
+        # and that count must be committed. Nothing else was changed.
+        return _account_page(
+            request,
+            actor,
+            session,
+            settings,
+            errors=_field_errors(error, locale),
+            status_code=error.status,
+        )
+    return _account_page(
+        request, actor, session, settings, message=translate("account.password_changed", locale)
+    )
+
+
+def _field_errors(error: SluiceError, locale: str) -> dict[str, str]:
+    """A service refusal shown next to the field it names, or above the form."""
+    fields = [e.get("field") for e in error.errors] if isinstance(error, InvalidInput) else []
+    name = next((f for f in fields if isinstance(f, str) and f), "__all__")
+    return {name: error.detail(locale)}
 
 
 def _organizations_page(
@@ -196,7 +375,8 @@ def organizations_page(request: Request, _: IdentityReader, session: DbSession) 
 async def create_organization(
     request: Request, actor: IdentityManager, session: DbSession, clock: AppClock, locale: Locale
 ) -> HTMLResponse:
-    raw = {k: str(v).strip() for k, v in (await request.form()).items() if k != "csrf_token"}
+    form = await request.form()
+    raw = {k: str(form.get(k, "")).strip() for k in OrganizationCreate.model_fields}
     values = {k: v for k, v in raw.items() if v != ""}
     data, errors = parse_form(OrganizationCreate, values, locale)
     if data is None:
@@ -221,6 +401,7 @@ def _users_page(
     request: Request,
     session: DbSession,
     clock: AppClock,
+    settings: AppSettings,
     *,
     form: dict[str, object] | None = None,
     errors: dict[str, str] | None = None,
@@ -231,7 +412,9 @@ def _users_page(
     _, organizations = repository.organizations(session, limit=500)
     names = {o.id: o.name for o in organizations}
     roles = repository.roles_of(session, [u.id for u in users])
-    now = clock.now()
+    locked = repository.locked_accounts(
+        session, accounts=[u.username for u in users], now=clock.now()
+    )
     return render(
         request,
         "identity/users.html",
@@ -242,7 +425,8 @@ def _users_page(
             "org_names": names,
             "organizations": organizations,
             "all_roles": list(Role),
-            "now": now,
+            "locked": locked,
+            "min_length": settings.password_min_length,
             "form": form or {},
             "errors": errors or {},
             "message": message,
@@ -253,14 +437,19 @@ def _users_page(
 
 @router.get("/console/users", response_class=HTMLResponse)
 def users_page(
-    request: Request, _: IdentityReader, session: DbSession, clock: AppClock
+    request: Request, _: IdentityReader, session: DbSession, clock: AppClock, settings: AppSettings
 ) -> HTMLResponse:
-    return _users_page(request, session, clock)
+    return _users_page(request, session, clock, settings)
 
 
 @router.post("/console/users", response_class=HTMLResponse)
 async def create_user(
-    request: Request, actor: IdentityManager, session: DbSession, clock: AppClock, locale: Locale
+    request: Request,
+    actor: IdentityManager,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    locale: Locale,
 ) -> HTMLResponse:
     form = await request.form()
     raw: dict[str, object] = {
@@ -271,24 +460,95 @@ async def create_user(
         "roles": [str(r) for r in form.getlist("roles")],
     }
     data, errors = parse_form(UserCreate, raw, locale)
+    if len(str(raw["password"])) <= PASSWORD_MAX:
+        # The password rules (the configured length among them), shown with the form's
+        # other mistakes rather than after them.
+        try:
+            service.check_new_password(
+                str(raw["password"]),
+                username=str(raw["username"]),
+                display_name=str(raw["display_name"]),
+                settings=settings,
+            )
+        except SluiceError as error:
+            errors = {**errors, "password": error.detail(locale)}
     kept = {**raw, "password": ""}  # never echo a password back into the page
-    if data is None:
-        return _users_page(request, session, clock, form=kept, errors=errors, status_code=422)
+    if data is None or errors:
+        return _users_page(
+            request, session, clock, settings, form=kept, errors=errors, status_code=422
+        )
     try:
-        user = service.create_user(session, actor=actor, clock=clock, data=data)
+        user = service.create_user(session, actor=actor, clock=clock, data=data, settings=settings)
     except SluiceError as error:
         session.rollback()
         return _users_page(
             request,
             session,
             clock,
+            settings,
             form=kept,
-            errors={"__all__": error.detail(locale)},
+            errors=_field_errors(error, locale),
             status_code=error.status,
         )
     return _users_page(
-        request, session, clock, message=translate("users.created", locale, username=user.username)
+        request,
+        session,
+        clock,
+        settings,
+        message=translate("users.created", locale, username=user.username),
     )
+
+
+@router.post("/console/users/{user_id}/deactivate", response_class=HTMLResponse)
+def deactivate_user(
+    request: Request,
+    user_id: uuid.UUID,
+    actor: IdentityManager,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    locale: Locale,
+) -> HTMLResponse:
+    try:
+        user = service.deactivate_user(session, actor=actor, clock=clock, user_id=user_id)
+    except SluiceError as error:
+        session.rollback()
+        return _users_page(
+            request,
+            session,
+            clock,
+            settings,
+            errors={"__all__": error.detail(locale)},
+            status_code=error.status,
+        )
+    message = translate("users.deactivated", locale, username=user.username)
+    return _users_page(request, session, clock, settings, message=message)
+
+
+@router.post("/console/users/{user_id}/reactivate", response_class=HTMLResponse)
+def reactivate_user(
+    request: Request,
+    user_id: uuid.UUID,
+    actor: IdentityManager,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    locale: Locale,
+) -> HTMLResponse:
+    try:
+        user = service.reactivate_user(session, actor=actor, clock=clock, user_id=user_id)
+    except SluiceError as error:
+        session.rollback()
+        return _users_page(
+            request,
+            session,
+            clock,
+            settings,
+            errors={"__all__": error.detail(locale)},
+            status_code=error.status,
+        )
+    message = translate("users.reactivated", locale, username=user.username)
+    return _users_page(request, session, clock, settings, message=message)
 
 
 def _keys_page(

@@ -51,6 +51,7 @@ class Permission(StrEnum):
     PUBLIC = "public"  # marker for routes anyone may call; never granted or checked
     CONSOLE_VIEW = "console.view"
     PROFILE_READ = "profile.read"
+    OWN_ACCOUNT = "account.own"
     IDENTITY_READ = "identity.read"
     IDENTITY_MANAGE = "identity.manage"
     API_KEYS_MANAGE = "api_keys.manage"
@@ -80,6 +81,8 @@ class Permission(StrEnum):
     EXITS_DECIDE = "exits.decide"
     RECTIFICATIONS_ISSUE = "rectifications.issue"
     RECTIFICATIONS_RESPOND = "rectifications.respond"
+    APPROVALS_READ = "approvals.read"
+    APPROVALS_DECIDE = "approvals.decide"
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,11 @@ _EVERY_ROLE = frozenset(Role)
 PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
     Permission.CONSOLE_VIEW: PermissionSpec(_EVERY_ROLE, "进入工作台", "Open the console"),
     Permission.PROFILE_READ: PermissionSpec(_EVERY_ROLE, "查看本人信息", "Read own profile"),
+    Permission.OWN_ACCOUNT: PermissionSpec(
+        _EVERY_ROLE,
+        "管理本人账户（修改密码、退出登录）",
+        "Manage own account (change password, log out)",
+    ),
     Permission.IDENTITY_READ: PermissionSpec(
         frozenset({Role.BUREAU}), "查看机构和用户", "Read organizations and users"
     ),
@@ -194,6 +202,16 @@ PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
     ),
     Permission.RECTIFICATIONS_RESPOND: PermissionSpec(
         frozenset({Role.OPERATOR}), "提交整改报告", "Report on rectification"
+    ),
+    Permission.APPROVALS_READ: PermissionSpec(
+        frozenset({Role.BUREAU}),
+        "查看不可逆操作的审批申请",
+        "Read requests for irreversible acts",
+    ),
+    Permission.APPROVALS_DECIDE: PermissionSpec(
+        frozenset({Role.BUREAU}),
+        "审批他人提出的不可逆操作（第二人）",
+        "Approve or reject another person's irreversible act (second approver)",
     ),
 }
 

@@ -22,6 +22,9 @@ class Principal:
     roles: frozenset[Role] = field(default_factory=frozenset)
     api_key_id: uuid.UUID | None = None
     display_name: str = ""
+    #: The console session or access token this principal came in through (None for API
+    #: keys and the system): logging out ends it, a password change keeps only it.
+    credential_id: uuid.UUID | None = None
 
     @classmethod
     def system(cls, name: str = "system") -> Principal:

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, Final, Literal, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sluice.identity.models import (
     AccessToken,
     ApiKey,
     ConsoleSession,
+    LoginThrottle,
     Membership,
     Organization,
     User,
 )
+
+ThrottleScope = Literal["account", "address"]
+#: Stale throttle rows removed per failed login, at most (see ``purge_stale_throttles``).
+_PURGE_BATCH: Final = 100
 
 
 def organization(session: Session, organization_id: uuid.UUID) -> Organization | None:
@@ -29,6 +37,11 @@ def organization_by_code(session: Session, code: str) -> Organization | None:
 
 def organization_clash(session: Session, *, code: str, name: str) -> bool:
     query = select(func.count()).where((Organization.code == code) | (Organization.name == name))
+    return (session.scalar(query) or 0) > 0
+
+
+def credit_code_taken(session: Session, credit_code: str) -> bool:
+    query = select(func.count()).where(Organization.credit_code == credit_code)
     return (session.scalar(query) or 0) > 0
 
 
@@ -48,6 +61,10 @@ def organizations(
 
 def user_by_username(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
+
+
+def user(session: Session, user_id: uuid.UUID) -> User | None:
+    return session.get(User, user_id)
 
 
 def users(session: Session, *, limit: int = 100, offset: int = 0) -> tuple[int, list[User]]:
@@ -112,3 +129,127 @@ def api_key(session: Session, *, key_id: uuid.UUID, organization_id: uuid.UUID) 
     return session.scalar(
         select(ApiKey).where(ApiKey.id == key_id, ApiKey.organization_id == organization_id)
     )
+
+
+def end_console_sessions(
+    session: Session, *, user_id: uuid.UUID, now: datetime, keep: uuid.UUID | None = None
+) -> int:
+    """End the user's live console sessions (all but ``keep``); returns how many."""
+    statement = update(ConsoleSession).where(
+        ConsoleSession.user_id == user_id,
+        ConsoleSession.ended_at.is_(None),
+        ConsoleSession.expires_at > now,
+    )
+    if keep is not None:
+        statement = statement.where(ConsoleSession.id != keep)
+    result = session.execute(statement.values(ended_at=now))
+    return cast(CursorResult[Any], result).rowcount
+
+
+def revoke_access_tokens(
+    session: Session, *, user_id: uuid.UUID, now: datetime, keep: uuid.UUID | None = None
+) -> int:
+    """Revoke the user's live access tokens (all but ``keep``); returns how many."""
+    statement = update(AccessToken).where(
+        AccessToken.user_id == user_id,
+        AccessToken.revoked_at.is_(None),
+        AccessToken.expires_at > now,
+    )
+    if keep is not None:
+        statement = statement.where(AccessToken.id != keep)
+    result = session.execute(statement.values(revoked_at=now))
+    return cast(CursorResult[Any], result).rowcount
+
+
+def throttle(
+    session: Session, *, scope: ThrottleScope, account: str, address: str
+) -> LoginThrottle | None:
+    """A failure counter as it stands (no lock: for the check before a login attempt)."""
+    return session.scalar(
+        select(LoginThrottle).where(
+            LoginThrottle.scope == scope,
+            LoginThrottle.account == account,
+            LoginThrottle.address == address,
+        )
+    )
+
+
+def throttle_for_update(
+    session: Session, *, scope: ThrottleScope, account: str, address: str, now: datetime
+) -> LoginThrottle:
+    """The failure counter, created if missing, locked until the transaction ends.
+
+    One upsert creates the row or touches it; on PostgreSQL that takes the row lock, so two
+    workers counting failures for the same key never lose one. Callers lock the account's
+    row before the address's, always, so two logins cannot wait on each other.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(LoginThrottle)
+        .values(
+            id=uuid.uuid4(),
+            scope=scope,
+            account=account,
+            address=address,
+            failures=0,
+            window_started_at=now,
+            last_failed_at=now,
+        )
+        .on_conflict_do_update(
+            index_elements=[LoginThrottle.scope, LoginThrottle.account, LoginThrottle.address],
+            set_={"last_failed_at": now},
+        )
+        .returning(LoginThrottle.id)
+    )
+    row_id = session.execute(statement).scalar_one()
+    found = session.scalar(
+        select(LoginThrottle)
+        .where(LoginThrottle.id == row_id)
+        .execution_options(populate_existing=True)
+    )
+    assert found is not None  # created or locked by the statement above
+    return found
+
+
+def forget_account_failures(session: Session, *, account: str, address: str) -> None:
+    """A login succeeded: that account's failures from that address start over."""
+    session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.scope == "account",
+            LoginThrottle.account == account,
+            LoginThrottle.address == address,
+        )
+    )
+
+
+def purge_stale_throttles(session: Session, *, before: datetime) -> None:
+    """Remove counters whose last failure is older than ``before`` (their window and any
+    lock have ended). Rows another login holds are skipped, never waited for."""
+    stale = (
+        select(LoginThrottle.id)
+        .where(LoginThrottle.last_failed_at < before)
+        .limit(_PURGE_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(
+        delete(LoginThrottle)
+        .where(LoginThrottle.id.in_(stale))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def locked_accounts(session: Session, *, accounts: Iterable[str], now: datetime) -> set[str]:
+    """Which of these usernames are locked from at least one client address now."""
+    names = list(accounts)
+    if not names:
+        return set()
+    rows = session.scalars(
+        select(LoginThrottle.account)
+        .where(
+            LoginThrottle.scope == "account",
+            LoginThrottle.account.in_(names),
+            LoginThrottle.locked_until > now,
+        )
+        .distinct()
+    )
+    return set(rows)

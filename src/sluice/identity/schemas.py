@@ -2,18 +2,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sluice.identity.permissions import OrgKind, Role
 
 T = TypeVar("T")
 
+#: Text typed by a person: surrounding spaces go before the length and uniqueness checks.
+Trimmed = Annotated[str, StringConstraints(strip_whitespace=True)]
+#: Passwords are taken exactly as typed (a space is a character like any other).
+PASSWORD_MAX = 200
+#: No deployment allows fewer characters (``password_min_length`` is at least 8); the
+#: configured minimum and the rest of the policy are checked by the service.
+PASSWORD_FLOOR = 8
+
 
 class TokenRequest(BaseModel):
     username: str = Field(min_length=1, max_length=150)
-    password: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX)
 
 
 class TokenResponse(BaseModel):
@@ -23,11 +31,13 @@ class TokenResponse(BaseModel):
 
 
 class OrganizationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     code: str = Field(min_length=2, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     kind: OrgKind
-    name: str = Field(min_length=2, max_length=200)
-    name_en: str | None = Field(default=None, max_length=200)
-    credit_code: str | None = Field(default=None, min_length=18, max_length=18)
+    name: Trimmed = Field(min_length=2, max_length=200)
+    name_en: Trimmed | None = Field(default=None, max_length=200)
+    credit_code: Trimmed | None = Field(default=None, min_length=18, max_length=18)
 
 
 class OrganizationRead(BaseModel):
@@ -44,11 +54,33 @@ class OrganizationRead(BaseModel):
 
 
 class UserCreate(BaseModel):
+    """A new console user. The password's strength (``password_min_length`` and the rest of
+    the policy in ``identity/password_policy.py``) is checked by the service."""
+
+    model_config = ConfigDict(extra="forbid")
+
     username: str = Field(min_length=3, max_length=150, pattern=r"^[A-Za-z0-9_.@-]+$")
-    display_name: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=10, max_length=200)
+    display_name: Trimmed = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=PASSWORD_FLOOR, max_length=PASSWORD_MAX)
     organization_id: uuid.UUID | None = None
     roles: list[Role] = Field(min_length=1)
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+    new_password: str = Field(min_length=PASSWORD_FLOOR, max_length=PASSWORD_MAX)
+
+
+class LogoutRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    everywhere: bool = Field(
+        default=False,
+        description="Also end every other console session and revoke every other access "
+        "token of this user.",
+    )
 
 
 class UserRead(BaseModel):
@@ -58,7 +90,9 @@ class UserRead(BaseModel):
     organization_id: uuid.UUID | None
     roles: list[Role]
     active: bool
-    locked: bool
+    locked: bool = Field(
+        description="Locked now, from at least one client address, after failed logins."
+    )
     created_at: datetime
 
 
@@ -72,7 +106,9 @@ class MeRead(BaseModel):
 
 
 class ApiKeyCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    model_config = ConfigDict(extra="forbid")
+
+    name: Trimmed = Field(min_length=1, max_length=100)
 
 
 class ApiKeyRead(BaseModel):

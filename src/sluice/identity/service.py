@@ -5,17 +5,19 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Final
 
 from sqlalchemy.orm import Session
 
 from sluice.audit import service as audit
 from sluice.core.clock import Clock, local
 from sluice.core.errors import (
-    AccountLocked,
     Conflict,
     InvalidCredentials,
     InvalidInput,
+    NotAuthenticated,
     NotFound,
+    SluiceError,
 )
 from sluice.core.i18n import MessageRef, add_messages
 from sluice.core.ids import new_secret, sm3_hex
@@ -26,16 +28,44 @@ from sluice.identity.models import (
     AccessToken,
     ApiKey,
     ConsoleSession,
+    LoginThrottle,
     Membership,
     Organization,
     User,
 )
-from sluice.identity.passwords import hash_password, verify_password
+from sluice.identity.password_policy import WeakPassword, require_strong
+from sluice.identity.passwords import hash_password, needs_rehash, verify_password
 from sluice.identity.permissions import ROLE_ORG_KIND, OrgKind, Permission, Role
 from sluice.identity.principal import Principal, Via
 from sluice.identity.schemas import OrganizationCreate, UserCreate
 
 API_KEY_PREFIX = "slk_"
+#: Longest username that can exist (the column); a longer one is counted under its digest.
+_USERNAME_MAX: Final = 150
+#: Longest client address kept (an IPv6 address with its zone fits).
+_ADDRESS_MAX: Final = 64
+#: What is kept of an over-long username typed at the login form, for the audit log.
+_TYPED_USERNAME_MAX: Final = 300
+_DEFAULT_MIN_LENGTH: Final[int] = Settings.model_fields["password_min_length"].default
+
+
+class LoginThrottled(SluiceError):
+    """Too many failed logins from one client address, over any accounts (spraying).
+
+    Says nothing about any account, so it may differ from a wrong password's answer.
+    """
+
+    status = 429
+    code = "login_throttled"
+    keeps_changes = True
+
+
+class CurrentPasswordWrong(InvalidInput):
+    """A password change whose current password is wrong (or may not be tried now)."""
+
+    code = "current_password_wrong"
+    keeps_changes = True
+
 
 audit.declare_actions(
     {
@@ -43,8 +73,13 @@ audit.declare_actions(
         "identity.user.created": ("创建用户", "User created"),
         "identity.login.succeeded": ("登录成功", "Login succeeded"),
         "identity.login.failed": ("登录失败", "Login failed"),
-        "identity.login.locked": ("账户锁定", "Account locked"),
+        "identity.login.locked": ("账户在该地址被锁定", "Account locked for one address"),
+        "identity.login.address_locked": ("地址登录受限", "Address barred from logging in"),
         "identity.logout": ("退出登录", "Logged out"),
+        "identity.password.changed": ("修改密码", "Password changed"),
+        "identity.password.change_refused": ("修改密码被拒绝", "Password change refused"),
+        "identity.user.deactivated": ("停用用户", "User deactivated"),
+        "identity.user.reactivated": ("重新启用用户", "User reactivated"),
         "identity.token.issued": ("签发访问令牌", "Access token issued"),
         "identity.api_key.created": ("创建 API 密钥", "API key created"),
         "identity.api_key.revoked": ("吊销 API 密钥", "API key revoked"),
@@ -64,6 +99,11 @@ add_messages(
             "用户名“{username}”已被使用。",
             "The username '{username}' is already taken.",
         ),
+        "identity.credit_code_taken": (
+            "统一社会信用代码“{value}”已登记在另一家机构名下。",
+            "The unified social credit code '{value}' is already registered to another "
+            "organization.",
+        ),
         "identity.organization_unknown": ("所选机构不存在。", "The organization does not exist."),
         "identity.role_needs_org": (
             "角色“{role}”须属于{kind}类机构。",
@@ -74,6 +114,21 @@ add_messages(
             "A data subject acts as a person and belongs to no organization.",
         ),
         "identity.api_key_unknown": ("API 密钥不存在。", "The API key does not exist."),
+        "identity.user_unknown": ("用户不存在。", "The user does not exist."),
+        "identity.cannot_deactivate_self": (
+            "不能停用自己的账户，请由另一位管理员操作。",
+            "You cannot deactivate your own account; ask another administrator.",
+        ),
+        "problem.login_throttled": ("登录尝试过多", "Too many login attempts"),
+        "error.login_throttled": (
+            "此网络地址登录失败次数过多，请于 {until} 后再试。",
+            "Too many failed logins from this network address; try again after {until}.",
+        ),
+        "problem.current_password_wrong": ("当前密码不正确", "Current password not correct"),
+        "identity.current_password_wrong": (
+            "当前密码不正确，密码未修改。",
+            "The current password is not correct; the password was not changed.",
+        ),
     }
 )
 
@@ -85,13 +140,18 @@ def create_organization(
     credit_code = data.credit_code.strip().upper() if data.credit_code else None
     if credit_code and not valid_uscc([credit_code], check_org_code=True)[0]:
         raise InvalidInput("identity.credit_code_invalid", value=credit_code)
-    if repository.organization_clash(session, code=data.code, name=data.name):
-        raise Conflict("identity.organization_exists", code=data.code, name=data.name)
+    name = data.name.strip()
+    # Checked on the values as stored: a name differing only by spaces, or a credit code
+    # already held, is a conflict here rather than a unique-constraint failure at commit.
+    if repository.organization_clash(session, code=data.code, name=name):
+        raise Conflict("identity.organization_exists", code=data.code, name=name)
+    if credit_code and repository.credit_code_taken(session, credit_code):
+        raise Conflict("identity.credit_code_taken", value=credit_code)
     now = clock.now()
     organization = Organization(
         code=data.code,
         kind=data.kind.value,
-        name=data.name.strip(),
+        name=name,
         name_en=data.name_en,
         credit_code=credit_code,
         created_at=now,
@@ -110,7 +170,34 @@ def create_organization(
     return organization
 
 
-def create_user(session: Session, *, actor: Principal, clock: Clock, data: UserCreate) -> User:
+def check_new_password(
+    password: str,
+    *,
+    username: str,
+    display_name: str = "",
+    settings: Settings | None = None,
+    field_name: str = "password",
+) -> None:
+    """Refuse (``WeakPassword``) a password the policy does not allow for this user."""
+    require_strong(
+        password,
+        username=username,
+        min_length=settings.password_min_length if settings else _DEFAULT_MIN_LENGTH,
+        field_name=field_name,
+        other_inputs=(display_name,),
+    )
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: Principal,
+    clock: Clock,
+    data: UserCreate,
+    settings: Settings | None = None,
+) -> User:
+    """A new user; the password must pass the policy (``settings.password_min_length``, or
+    its declared default when no settings are given)."""
     actor.require(Permission.IDENTITY_MANAGE)
     if repository.user_by_username(session, data.username):
         raise Conflict("identity.username_taken", username=data.username)
@@ -129,6 +216,9 @@ def create_user(session: Session, *, actor: Principal, clock: Clock, data: UserC
                 role=MessageRef(f"role.{role.value}"),
                 kind=MessageRef(f"org_kind.{kind.value}"),
             )
+    check_new_password(
+        data.password, username=data.username, display_name=data.display_name, settings=settings
+    )
     now = clock.now()
     user = User(
         username=data.username,
@@ -160,70 +250,251 @@ def create_user(session: Session, *, actor: Principal, clock: Clock, data: UserC
     return user
 
 
+# --- logging in ----------------------------------------------------------------------------
+
+
+def _address_key(address: str | None) -> str:
+    return (address or "unknown")[:_ADDRESS_MAX]
+
+
+def _account_key(username: str) -> str:
+    """What failures are counted under: the username as typed (known or not), or, for one
+    longer than any username can be, its digest."""
+    return username if len(username) <= _USERNAME_MAX else f"sm3:{sm3_hex(username)}"
+
+
+def _typed(username: str) -> str:
+    if len(username) <= _TYPED_USERNAME_MAX:
+        return username
+    return username[:_TYPED_USERNAME_MAX] + "…"
+
+
+def _locked(row: LoginThrottle | None, now: datetime) -> datetime | None:
+    """When the row's lock ends, if it is in force now."""
+    if row is None or row.locked_until is None or row.locked_until <= now:
+        return None
+    return row.locked_until
+
+
+def _shown(moment: datetime) -> str:
+    return local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _count(row: LoginThrottle, *, now: datetime, window: timedelta) -> None:
+    """Count one failure on a counter row the caller holds locked."""
+    if _locked(row, now) is not None:
+        return  # locked meanwhile by a concurrent attempt: nothing more to count
+    if row.locked_until is not None or row.window_started_at <= now - window:
+        row.failures = 0  # the lock or the window is over: counting starts again
+        row.locked_until = None
+        row.window_started_at = now
+    row.failures += 1
+    row.last_failed_at = now
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """One password check from one address, and what the counters said before it."""
+
+    username: str
+    address: str
+    user: User | None
+    address_locked_until: datetime | None
+    account_locked: bool
+    matched: bool
+
+    @property
+    def actor(self) -> Principal:
+        return Principal(
+            username=_typed(self.username),
+            via="session",
+            user_id=self.user.id if self.user else None,
+        )
+
+    @property
+    def target(self) -> str | uuid.UUID:
+        return self.user.id if self.user else _typed(self.username)
+
+
+def _attempt(
+    session: Session,
+    *,
+    now: datetime,
+    user: User | None,
+    username: str,
+    address: str,
+    password: str,
+) -> _Attempt:
+    """Read the counters and verify the password: one argon2 run on every path, with the
+    dummy hash when there is no account, so no path is faster than another."""
+    address_row = repository.throttle(session, scope="address", account="", address=address)
+    account_row = repository.throttle(
+        session, scope="account", account=_account_key(username), address=address
+    )
+    matched = verify_password(user.password_hash if user else None, password)
+    return _Attempt(
+        username=username,
+        address=address,
+        user=user,
+        address_locked_until=_locked(address_row, now),
+        account_locked=_locked(account_row, now) is not None,
+        matched=matched,
+    )
+
+
+def _refusal(attempt: _Attempt) -> str | None:
+    """The true reason a login is refused (for the audit log only), or None to let it in."""
+    if attempt.user is None:
+        return "unknown_user"
+    if attempt.account_locked:
+        return "locked"
+    if not attempt.user.active:
+        return "inactive"
+    if not attempt.matched:
+        return "bad_password"
+    return None
+
+
+def _count_failure(
+    session: Session,
+    *,
+    settings: Settings,
+    now: datetime,
+    attempt: _Attempt,
+    action: str,
+    reason: str,
+) -> None:
+    """Count a failed attempt for (account, address) and for the address, audit it with its
+    true reason, and lock whichever counter reached its limit."""
+    window = timedelta(minutes=settings.lockout_minutes)
+    detail: dict[str, object] = {"reason": reason, "address": attempt.address}
+    account_row = None
+    if not attempt.account_locked:
+        # The account's row first, then the address's: the same order in every attempt.
+        account_row = repository.throttle_for_update(
+            session,
+            scope="account",
+            account=_account_key(attempt.username),
+            address=attempt.address,
+            now=now,
+        )
+        _count(account_row, now=now, window=window)
+        detail["account_failures"] = account_row.failures
+    address_row = repository.throttle_for_update(
+        session, scope="address", account="", address=attempt.address, now=now
+    )
+    _count(address_row, now=now, window=window)
+    detail["address_failures"] = address_row.failures
+    audit.record(
+        session,
+        actor=attempt.actor,
+        action=action,
+        target_type="user",
+        target_id=attempt.target,
+        at=now,
+        outcome="refused",
+        detail=detail,
+    )
+    if (
+        account_row is not None
+        and account_row.locked_until is None
+        and account_row.failures >= settings.lockout_attempts
+    ):
+        account_row.locked_until = now + window
+        audit.record(
+            session,
+            actor=attempt.actor,
+            action="identity.login.locked",
+            target_type="user",
+            target_id=attempt.target,
+            at=now,
+            detail={"address": attempt.address, "until": account_row.locked_until.isoformat()},
+        )
+    if address_row.locked_until is None and (
+        address_row.failures >= settings.address_lockout_attempts
+    ):
+        address_row.locked_until = now + window
+        audit.record(
+            session,
+            actor=attempt.actor,
+            action="identity.login.address_locked",
+            target_type="address",
+            target_id=attempt.address,
+            at=now,
+            detail={
+                "failures": address_row.failures,
+                "until": address_row.locked_until.isoformat(),
+            },
+        )
+    repository.purge_stale_throttles(session, before=now - window)
+
+
 def authenticate(
-    session: Session, *, clock: Clock, settings: Settings, username: str, password: str
+    session: Session,
+    *,
+    clock: Clock,
+    settings: Settings,
+    username: str,
+    password: str,
+    address: str | None,
 ) -> User:
-    """Check a password. Failures are counted and audited, and survive the refusal."""
+    """Check a password sent from the client ``address``. Failures are counted and audited,
+    and survive the refusal.
+
+    Every refusal for an account is the same ``InvalidCredentials``, whether the account is
+    unknown, disabled or locked from this address, or the password is wrong, and each runs
+    the same single argon2 verification: neither the answer nor its timing tells whether an
+    account exists. The audit log keeps the true reason. Failures are counted per (account,
+    address): ``lockout_attempts`` of them lock that account *from that address* for
+    ``lockout_minutes``, and its owner still logs in from elsewhere. An address failing
+    ``address_lockout_attempts`` times over any accounts is refused outright
+    (``LoginThrottled``), which says nothing about any account.
+    """
     now = clock.now()
     user = repository.user_by_username(session, username)
-    actor = Principal(username=username, via="session", user_id=user.id if user else None)
-    if user is not None and user.locked_until is not None and user.locked_until > now:
+    attempt = _attempt(
+        session,
+        now=now,
+        user=user,
+        username=username,
+        address=_address_key(address),
+        password=password,
+    )
+    if attempt.address_locked_until is not None:
         audit.record(
             session,
-            actor=actor,
+            actor=attempt.actor,
             action="identity.login.failed",
             target_type="user",
-            target_id=user.id,
+            target_id=attempt.target,
             at=now,
             outcome="refused",
-            detail={"reason": "locked"},
+            detail={"reason": "address_locked", "address": attempt.address},
         )
-        raise AccountLocked(until=local(user.locked_until).strftime("%Y-%m-%d %H:%M"))
-    if user is None or not user.active or not verify_password(user.password_hash, password):
-        if user is None:
-            audit.record(
-                session,
-                actor=actor,
-                action="identity.login.failed",
-                target_type="user",
-                target_id=username,
-                at=now,
-                outcome="refused",
-                detail={"reason": "unknown_user"},
-            )
-            raise InvalidCredentials()
-        user.failed_logins += 1
-        audit.record(
+        raise LoginThrottled(until=_shown(attempt.address_locked_until))
+    reason = _refusal(attempt)
+    if reason is not None or user is None:
+        _count_failure(
             session,
-            actor=actor,
+            settings=settings,
+            now=now,
+            attempt=attempt,
             action="identity.login.failed",
-            target_type="user",
-            target_id=user.id,
-            at=now,
-            outcome="refused",
-            detail={"reason": "bad_password", "failed_logins": user.failed_logins},
+            reason=reason or "unknown_user",
         )
-        if user.failed_logins >= settings.lockout_attempts:
-            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-            user.failed_logins = 0
-            audit.record(
-                session,
-                actor=actor,
-                action="identity.login.locked",
-                target_type="user",
-                target_id=user.id,
-                at=now,
-                detail={"until": user.locked_until.isoformat()},
-            )
-            raise AccountLocked(until=local(user.locked_until).strftime("%Y-%m-%d %H:%M"))
-        raise InvalidCredentials()
-    user.failed_logins = 0
-    user.locked_until = None
+        raise InvalidCredentials()  # the same words whatever the true reason
+    repository.forget_account_failures(
+        session, account=_account_key(username), address=attempt.address
+    )
     user.last_login_at = now
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
     return user
 
 
-def principal_for(session: Session, user: User, *, via: Via) -> Principal:
+def principal_for(
+    session: Session, user: User, *, via: Via, credential_id: uuid.UUID | None = None
+) -> Principal:
     roles = repository.roles_of(session, [user.id]).get(user.id, [])
     organization = (
         repository.organization(session, user.organization_id) if user.organization_id else None
@@ -236,6 +507,7 @@ def principal_for(session: Session, user: User, *, via: Via) -> Principal:
         organization_kind=OrgKind(organization.kind) if organization else None,
         roles=frozenset(Role(r) for r in roles),
         display_name=user.display_name,
+        credential_id=credential_id,
     )
 
 
@@ -247,7 +519,7 @@ class Started:
 
 
 def start_console_session(
-    session: Session, *, clock: Clock, settings: Settings, user: User
+    session: Session, *, clock: Clock, settings: Settings, user: User, address: str | None = None
 ) -> Started:
     now = clock.now()
     token = new_secret()
@@ -260,57 +532,245 @@ def start_console_session(
     )
     session.add(console_session)
     session.flush()
+    detail: dict[str, object] = {"channel": "console"}
+    if address is not None:
+        detail["address"] = _address_key(address)
     audit.record(
         session,
-        actor=principal_for(session, user, via="session"),
+        actor=principal_for(session, user, via="session", credential_id=console_session.id),
         action="identity.login.succeeded",
         target_type="user",
         target_id=user.id,
         at=now,
-        detail={"channel": "console"},
+        detail=detail,
     )
     return Started(token, console_session.csrf_token, console_session.expires_at)
 
 
-def end_console_session(session: Session, *, clock: Clock, token: str) -> None:
-    now = clock.now()
-    found = repository.live_console_session(session, token_hash=sm3_hex(token), now=now)
-    if found is None:
-        return
-    found.ended_at = now
-    user = session.get(User, found.user_id)
-    if user is not None:
-        audit.record(
-            session,
-            actor=principal_for(session, user, via="session"),
-            action="identity.logout",
-            target_type="user",
-            target_id=user.id,
-            at=now,
-        )
-
-
 def issue_access_token(
-    session: Session, *, clock: Clock, settings: Settings, user: User
+    session: Session,
+    *,
+    clock: Clock,
+    settings: Settings,
+    user: User,
+    address: str | None = None,
 ) -> tuple[str, int]:
     now = clock.now()
     token = new_secret()
     lifetime = timedelta(minutes=settings.token_minutes)
-    session.add(
-        AccessToken(
-            token_hash=sm3_hex(token), user_id=user.id, created_at=now, expires_at=now + lifetime
-        )
+    access_token = AccessToken(
+        token_hash=sm3_hex(token), user_id=user.id, created_at=now, expires_at=now + lifetime
     )
+    session.add(access_token)
+    session.flush()
+    detail: dict[str, object] = {"expires_in": int(lifetime.total_seconds())}
+    if address is not None:
+        detail["address"] = _address_key(address)
     audit.record(
         session,
-        actor=principal_for(session, user, via="token"),
+        actor=principal_for(session, user, via="token", credential_id=access_token.id),
         action="identity.token.issued",
         target_type="user",
         target_id=user.id,
         at=now,
-        detail={"expires_in": int(lifetime.total_seconds())},
+        detail=detail,
     )
     return token, int(lifetime.total_seconds())
+
+
+# --- logging out, password changes, deactivation ----------------------------------------
+
+
+def _own_user(session: Session, actor: Principal) -> User:
+    """The logged-in user behind ``actor``; API keys and the system have none."""
+    user = repository.user(session, actor.user_id) if actor.user_id else None
+    if user is None or not user.active or actor.credential_id is None:
+        raise NotAuthenticated()
+    return user
+
+
+def _end_everything(
+    session: Session, *, user_id: uuid.UUID, now: datetime, keep: Principal | None = None
+) -> dict[str, int]:
+    """End the user's console sessions and revoke their access tokens, except the one
+    ``keep`` came in through; returns the counts for the audit log."""
+    keep_session = keep.credential_id if keep is not None and keep.via == "session" else None
+    keep_token = keep.credential_id if keep is not None and keep.via == "token" else None
+    return {
+        "sessions_ended": repository.end_console_sessions(
+            session, user_id=user_id, now=now, keep=keep_session
+        ),
+        "tokens_revoked": repository.revoke_access_tokens(
+            session, user_id=user_id, now=now, keep=keep_token
+        ),
+    }
+
+
+def log_out(session: Session, *, actor: Principal, clock: Clock, everywhere: bool = False) -> None:
+    """End the console session or revoke the access token ``actor`` came in through; with
+    ``everywhere``, every other session and token of the same user as well."""
+    actor.require(Permission.OWN_ACCOUNT)
+    user = _own_user(session, actor)
+    now = clock.now()
+    if everywhere:
+        counts = _end_everything(session, user_id=user.id, now=now)
+    else:
+        ended = _end_credential(session, actor=actor, now=now)
+        counts = {
+            "sessions_ended": int(ended and actor.via == "session"),
+            "tokens_revoked": int(ended and actor.via == "token"),
+        }
+    audit.record(
+        session,
+        actor=actor,
+        action="identity.logout",
+        target_type="user",
+        target_id=user.id,
+        at=now,
+        detail={"channel": actor.via, "everywhere": everywhere, **counts},
+    )
+
+
+def _end_credential(session: Session, *, actor: Principal, now: datetime) -> bool:
+    if actor.via == "session":
+        console_session = session.get(ConsoleSession, actor.credential_id)
+        if console_session is not None and console_session.ended_at is None:
+            console_session.ended_at = now
+            return True
+    elif actor.via == "token":
+        access_token = session.get(AccessToken, actor.credential_id)
+        if access_token is not None and access_token.revoked_at is None:
+            access_token.revoked_at = now
+            return True
+    return False
+
+
+def change_password(
+    session: Session,
+    *,
+    actor: Principal,
+    clock: Clock,
+    settings: Settings,
+    current_password: str,
+    new_password: str,
+    address: str | None,
+) -> None:
+    """Change the actor's own password. The current password is checked like a login (one
+    argon2 run, counted per account and address, so a stolen session cannot be used to guess
+    it); the new one must pass the policy. Every other session and token of the user ends;
+    the one in use stays."""
+    actor.require(Permission.OWN_ACCOUNT)
+    user = _own_user(session, actor)
+    now = clock.now()
+    attempt = _attempt(
+        session,
+        now=now,
+        user=user,
+        username=user.username,
+        address=_address_key(address),
+        password=current_password,
+    )
+    if attempt.address_locked_until is not None:
+        audit.record(
+            session,
+            actor=actor,
+            action="identity.password.change_refused",
+            target_type="user",
+            target_id=user.id,
+            at=now,
+            outcome="refused",
+            detail={"reason": "address_locked", "address": attempt.address},
+        )
+        raise LoginThrottled(until=_shown(attempt.address_locked_until))
+    if attempt.account_locked or not attempt.matched:
+        _count_failure(
+            session,
+            settings=settings,
+            now=now,
+            attempt=attempt,
+            action="identity.password.change_refused",
+            reason="locked" if attempt.account_locked else "bad_password",
+        )
+        raise CurrentPasswordWrong(
+            "identity.current_password_wrong",
+            errors=[{"field": "current_password", "type": "current_password_wrong"}],
+        )
+    check_new_password(
+        new_password,
+        username=user.username,
+        display_name=user.display_name,
+        settings=settings,
+        field_name="new_password",
+    )
+    if new_password == current_password:
+        raise WeakPassword(
+            "identity.password_unchanged",
+            errors=[{"field": "new_password", "type": "password_unchanged"}],
+        )
+    user.password_hash = hash_password(new_password)
+    repository.forget_account_failures(
+        session, account=_account_key(user.username), address=attempt.address
+    )
+    counts = _end_everything(session, user_id=user.id, now=now, keep=actor)
+    audit.record(
+        session,
+        actor=actor,
+        action="identity.password.changed",
+        target_type="user",
+        target_id=user.id,
+        at=now,
+        detail={"address": attempt.address, **counts},
+    )
+
+
+def deactivate_user(
+    session: Session, *, actor: Principal, clock: Clock, user_id: uuid.UUID
+) -> User:
+    """The bureau disables an account: it cannot log in, and its console sessions and access
+    tokens end at once (reactivating it later does not bring them back)."""
+    actor.require(Permission.IDENTITY_MANAGE)
+    user = repository.user(session, user_id)
+    if user is None:
+        raise NotFound("identity.user_unknown")
+    if user.id == actor.user_id:
+        raise Conflict("identity.cannot_deactivate_self")
+    now = clock.now()
+    was_active = user.active
+    user.active = False
+    counts = _end_everything(session, user_id=user.id, now=now)
+    if was_active or any(counts.values()):
+        audit.record(
+            session,
+            actor=actor,
+            action="identity.user.deactivated",
+            target_type="user",
+            target_id=user.id,
+            at=now,
+            detail={"username": user.username, **counts},
+        )
+    return user
+
+
+def reactivate_user(
+    session: Session, *, actor: Principal, clock: Clock, user_id: uuid.UUID
+) -> User:
+    actor.require(Permission.IDENTITY_MANAGE)
+    user = repository.user(session, user_id)
+    if user is None:
+        raise NotFound("identity.user_unknown")
+    if not user.active:
+        now = clock.now()
+        user.active = True
+        audit.record(
+            session,
+            actor=actor,
+            action="identity.user.reactivated",
+            target_type="user",
+            target_id=user.id,
+            at=now,
+            detail={"username": user.username},
+        )
+    return user
 
 
 def resolve_console_session(
@@ -322,7 +782,7 @@ def resolve_console_session(
     user = session.get(User, found.user_id)
     if user is None or not user.active:
         return None
-    return principal_for(session, user, via="session"), found
+    return principal_for(session, user, via="session", credential_id=found.id), found
 
 
 def resolve_access_token(session: Session, *, clock: Clock, token: str) -> Principal | None:
@@ -332,7 +792,7 @@ def resolve_access_token(session: Session, *, clock: Clock, token: str) -> Princ
     user = session.get(User, found.user_id)
     if user is None or not user.active:
         return None
-    return principal_for(session, user, via="token")
+    return principal_for(session, user, via="token", credential_id=found.id)
 
 
 def resolve_api_key(session: Session, *, clock: Clock, key: str) -> Principal | None:

@@ -48,6 +48,13 @@ def locale_of(request: Request) -> str:
     )
 
 
+def client_address(request: Request) -> str | None:
+    """The caller's network address as the server sees it, for login throttling and the
+    audit log. Behind a reverse proxy, start uvicorn with ``--proxy-headers`` and
+    ``--forwarded-allow-ips`` set to the proxy, or every caller has the proxy's address."""
+    return request.client.host if request.client else None
+
+
 def unit_of_work(request: Request) -> Iterator[Session]:
     """The request owns the transaction: commit when the route returns, else roll back."""
     database: Database = request.app.state.database
@@ -59,6 +66,7 @@ DbSession = Annotated[Session, Depends(unit_of_work, scope="function")]
 AppClock = Annotated[Clock, Depends(clock_of)]
 AppSettings = Annotated[Settings, Depends(settings_of)]
 Locale = Annotated[str, Depends(locale_of)]
+ClientAddress = Annotated[str | None, Depends(client_address)]
 
 
 def _bearer(request: Request) -> str | None:
