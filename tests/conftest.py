@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -21,6 +22,7 @@ from sluice.core.clock import SHANGHAI, FixedClock
 from sluice.core.database import Database
 from sluice.core.migrate import upgrade
 from sluice.core.settings import Settings
+from sluice.identity import passwords
 from sluice.web.app import create_app
 
 STRICT = os.environ.get("SLUICE_STRICT_TESTS") == "1"
@@ -43,6 +45,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("!", "PARTS OF THE SUITE DID NOT RUN", red=True, bold=True)
         for reason in sorted(_skipped_reasons):
             terminalreporter.write_line(f"  SKIPPED: {reason}", red=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2id at its cheapest: production parameters cost ~0.3 s a hash or verify, and the
+    suite makes thousands. `tests/identity/test_passwords.py` keeps the production ones."""
+    passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    passwords.use_hasher(passwords.PRODUCTION)
 
 
 @pytest.fixture(scope="session")
