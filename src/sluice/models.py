@@ -1,5 +1,6 @@
 """Imports every module's models so the metadata (and Alembic) sees the whole schema."""
 
+from sluice.approvals.models import ApprovalRequest
 from sluice.audit.models import AuditEvent
 from sluice.authorizations.models import (
     AgreementSignature,
@@ -44,6 +45,7 @@ __all__ = [
     "AccessToken",
     "AgreementSignature",
     "ApiKey",
+    "ApprovalRequest",
     "AssetDisposal",
     "AuditEvent",
     "Authorization",

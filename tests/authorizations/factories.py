@@ -10,8 +10,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sluice.authorizations import service
+from sluice.authorizations import exits, repository, service
 from sluice.authorizations.clauses import AgreementClauses
+from sluice.authorizations.models import Authorization, RectificationOrder
 from sluice.authorizations.schemas import AuthorizationCreate, DecisionIn, PlanIn
 from sluice.catalog import repository as catalog
 from sluice.core.clock import Clock
@@ -22,6 +23,7 @@ from sluice.identity.principal import Principal
 from sluice.operators import service as operators
 from sluice.operators.ownership import NodeKind, Relation
 from sluice.operators.schemas import Decision, EntityCreate
+from tests.approvals.factories import approve, colleague, principal_of
 from tests.catalog.factories import publish, resource_data
 from tests.identity.factories import Account, make_account, make_org
 from tests.operators import factories as operator_factories
@@ -122,6 +124,11 @@ class World:
     plan_id: uuid.UUID
     entries: list[uuid.UUID]  # published, in domain "governance"
     resources: list[uuid.UUID]
+    #: A second person of the bureau, who approves what ``bureau`` asks (four eyes).
+    colleague: Account
+
+    def colleague_principal(self) -> Principal:
+        return principal_of(self.colleague, "李敏")
 
     def bureau_principal(self) -> Principal:
         return Principal(
@@ -149,6 +156,7 @@ class World:
 
 def make_world(database: Database, clock: Clock, settings: Settings) -> World:
     bureau = make_account(database, clock, Role.BUREAU)
+    second = colleague(database, clock, bureau)
     operator = make_account(database, clock, Role.OPERATOR)
     other = make_account(database, clock, Role.OPERATOR)
     with database.unit_of_work() as session:
@@ -173,7 +181,68 @@ def make_world(database: Database, clock: Clock, settings: Settings) -> World:
         service.decide_plan(session, actor=actor, at=clock.now(), plan_id=plan.id, data=decision())
         by_entry = {e.id: e.resource_id for e in catalog.entries_by_ids(session, entries)}
         resources = [by_entry[e] for e in entries]
-    return World(bureau, operator, other, plan.id, entries, resources)
+    return World(bureau, operator, other, plan.id, entries, resources, second)
+
+
+def terminate_by_two(
+    session: Session,
+    world: World,
+    *,
+    clock: Clock,
+    settings: Settings,
+    authorization_id: uuid.UUID,
+    reason: str,
+) -> Authorization:
+    """The bureau asks to terminate and its second person approves: the agreement ends."""
+    request = service.terminate(
+        session,
+        actor=world.bureau_principal(),
+        settings=settings,
+        at=clock.now(),
+        authorization_id=authorization_id,
+        reason=reason,
+    )
+    approve(
+        session,
+        approver=world.colleague_principal(),
+        settings=settings,
+        clock=clock,
+        request=request,
+    )
+    found = repository.authorization(session, authorization_id)
+    assert found is not None
+    return found
+
+
+def fail_by_two(
+    session: Session,
+    world: World,
+    *,
+    clock: Clock,
+    settings: Settings,
+    order_id: uuid.UUID,
+    note: str,
+) -> RectificationOrder:
+    """The bureau finds the rectification failed and its second person approves: the order
+    fails and the exit is forced."""
+    order, request = exits.check_rectification(
+        session,
+        actor=world.bureau_principal(),
+        settings=settings,
+        at=clock.now(),
+        order_id=order_id,
+        passed=False,
+        note=note,
+    )
+    assert request is not None
+    approve(
+        session,
+        approver=world.colleague_principal(),
+        settings=settings,
+        clock=clock,
+        request=request,
+    )
+    return order
 
 
 def draft(world: World, **overrides: Any) -> AuthorizationCreate:

@@ -93,13 +93,24 @@ def test_after_termination_every_request_under_the_authorization_is_refused(
         (derived.derived_dir(settings, authorization_id) / "credit-scores.parquet.sm4").read_bytes()
     )
 
-    ended = client.post(
+    asked = client.post(
         f"/api/v1/authorizations/{authorization_id}/terminate",
         json={"reason": "运营机构严重违约"},
         headers=bearer(client, world.bureau),
     )
+    assert asked.status_code == 202, asked.text
+    assert client.get(base, headers=operator).status_code == 200  # not yet: one person asked
+    ended = client.post(
+        f"/api/v1/approvals/{asked.json()['id']}/approve",
+        json={"note": "同意终止"},
+        headers=bearer(client, world.colleague),
+    )
     assert ended.status_code == 200, ended.text
-    assert ended.json()["status"] == "terminated"
+    assert ended.json()["status"] == "approved"
+    status = client.get(
+        f"/api/v1/authorizations/{authorization_id}", headers=bearer(client, world.bureau)
+    )
+    assert status.json()["status"] == "terminated"
 
     for path in (base, f"{base}/{world.resources[0]}"):
         body = _problem(client.get(path, headers=operator), 403, "authorization_inactive")

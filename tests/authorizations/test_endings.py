@@ -26,8 +26,10 @@ from tests.authorizations.factories import (
     active_authorization,
     decision,
     draft,
+    fail_by_two,
     make_world,
     published_round,
+    terminate_by_two,
 )
 from tests.catalog.factories import BUREAU
 
@@ -102,14 +104,8 @@ def test_a_renewed_agreement_can_still_be_forced_out_and_its_renewal_ends_with_i
             order_id=order_id,
             report="已整改",
         )
-        exits.check_rectification(
-            session,
-            actor=bureau,
-            settings=settings,
-            at=clock.now(),
-            order_id=order_id,
-            passed=False,
-            note="整改不到位",
+        fail_by_two(
+            session, world, clock=clock, settings=settings, order_id=order_id, note="整改不到位"
         )
     assert _status(database, old) == st.TERMINATED
     assert _status(database, successor) == st.TERMINATED
@@ -189,11 +185,11 @@ def test_termination_withdraws_open_orders_and_closes_pending_exits(
         )
         order_id, exit_id = order.id, request.id
     with database.unit_of_work() as session:
-        service.terminate(
+        terminate_by_two(
             session,
-            actor=bureau,
+            world,
+            clock=clock,
             settings=settings,
-            at=clock.now(),
             authorization_id=authorization_id,
             reason="严重违约",
         )
@@ -214,11 +210,11 @@ def test_nothing_is_destroyed_when_the_ending_transaction_rolls_back(
     authorization_id = active_authorization(database, clock, settings, world)
     derived.write(settings, authorization_id, "scores.parquet", b"scores")
     with pytest.raises(RuntimeError), database.unit_of_work() as session:
-        service.terminate(
+        terminate_by_two(
             session,
-            actor=world.bureau_principal(),
+            world,
+            clock=clock,
             settings=settings,
-            at=clock.now(),
             authorization_id=authorization_id,
             reason="严重违约",
         )
@@ -226,11 +222,11 @@ def test_nothing_is_destroyed_when_the_ending_transaction_rolls_back(
     assert _status(database, authorization_id) == st.ACTIVE
     assert derived.read(settings, authorization_id, "scores.parquet") == b"scores"
     with database.unit_of_work() as session:
-        certificate = service.terminate(
+        certificate = terminate_by_two(
             session,
-            actor=world.bureau_principal(),
+            world,
+            clock=clock,
             settings=settings,
-            at=clock.now(),
             authorization_id=authorization_id,
             reason="严重违约",
         )

@@ -15,7 +15,7 @@ from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.errors import Conflict, InvalidInput
 from sluice.core.settings import Settings
-from tests.authorizations.factories import World, active_authorization, make_world
+from tests.authorizations.factories import World, active_authorization, fail_by_two, make_world
 
 LETTER = "因公司战略调整，申请退出本场景授权运营。"
 
@@ -161,18 +161,17 @@ def test_a_failed_rectification_forces_exit_at_once(
             order_id=order.id,
             report="已在门户公开收费标准。",
         )
-        exits.check_rectification(
-            session,
-            actor=bureau,
-            settings=settings,
-            at=clock.now(),
-            order_id=order.id,
-            passed=False,
-            note="公开内容不完整",
+        fail_by_two(
+            session, world, clock=clock, settings=settings, order_id=order.id, note="公开内容不完整"
         )
         [forced] = repository.exits(session, authorization_id)
         assert (forced.kind, forced.status) == ("forced", st.EXIT_HANDOVER)
         assert forced.rectification_id == order.id
+        # Two people: the one who found it failed asked, the second approved and carried out.
+        assert (forced.requested_by, forced.decided_by) == (
+            world.bureau.username,
+            world.colleague.username,
+        )
     assert _status(database, authorization_id) == st.TERMINATED
 
 

@@ -33,6 +33,7 @@ from sluice.identity.principal import Principal
 from sluice.identity.schemas import UserCreate
 from sluice.operators import service as operators
 from sluice.operators.schemas import Decision
+from tests.approvals.factories import colleague
 from tests.catalog.factories import publish, resource_data
 from tests.identity.factories import PASSWORD, Account, console_login, make_account, make_org
 from tests.operators.factories import (
@@ -669,14 +670,29 @@ def test_termination_destroys_the_data_and_shows_a_verified_certificate(
     authorization_id = in_force(database, clock, settings, world)
     url = f"/console/authorizations/{authorization_id}"
     csrf = _login(client, world.bureau)
-    terminated = client.post(
+    asked = client.post(
         f"{url}/terminate",
         data={"csrf_token": csrf, "reason": "运营机构发生重大数据安全事件"},
         follow_redirects=False,
     )
-    assert terminated.status_code == 303
-    text = _text(client.get(terminated.headers["location"]).text)
-    assert "已完成：终止。" in text
+    assert asked.status_code == 303
+    text = _text(client.get(asked.headers["location"]).text)
+    assert "终止申请已提交" in text and "生效中" in text  # one person asked: nothing ended
+    assert 'data-testid="terminate-form"' not in client.get(url).text  # no second request
+
+    csrf = _login(client, colleague(database, clock, world.bureau))
+    waiting = client.get("/console/approvals").text
+    approval = re.search(
+        r'data-approval="([0-9a-f-]{36})" data-act="authorization.terminate"', waiting
+    )
+    assert approval is not None
+    approved = client.post(
+        f"/console/approvals/{approval.group(1)}/approve",
+        data={"csrf_token": csrf, "note": "同意终止"},
+        follow_redirects=False,
+    )
+    assert approved.status_code == 303
+    text = _text(client.get(url).text)
     assert "已终止" in text
     assert "数据销毁证明 证明编号 营数销〔2026〕1号" in text
     assert "✓ 证明内容与签名有效" in text

@@ -189,9 +189,17 @@ def test_a_provider_cannot_touch_another_providers_resource(
     resource_id = client.get("/api/v1/resources", headers=owner).json()["items"][0]["id"]
     assert client.get("/api/v1/resources", headers=other).json()["total"] == 0
     assert client.get(f"/api/v1/resources/{resource_id}", headers=other).status_code == 404
+    # Changing it is the same 404 as reading it: another provider's resource does not exist.
     patch = client.patch(f"/api/v1/resources/{resource_id}", json={"name": "篡改"}, headers=other)
-    assert patch.status_code == 403
-    assert patch.json()["code"] == "permission_denied"
+    assert patch.status_code == 404
+    assert patch.json()["code"] == "not_found"
+    consent = client.post(
+        f"/api/v1/resources/{resource_id}/sharing-consent",
+        json={"evidence": "营政数函〔2026〕1号"},
+        headers=other,
+    )
+    assert consent.status_code == 404
+    assert client.get(f"/api/v1/resources/{resource_id}", headers=owner).json()["name"] != "篡改"
 
 
 def test_bad_resource_input_is_explained(

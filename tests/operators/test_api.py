@@ -296,8 +296,12 @@ def test_evidence_uploaded_through_the_api_is_kept_under_its_sm3(
     assert uploaded["sm3"] == _sm3(content)
     assert uploaded["size_bytes"] == len(content)
     assert uploaded["item_key"] is None
-    assert (settings.home / "evidence" / uploaded["sm3"]).read_bytes() == content
-    download = client.get(f"{REVIEW}/{created['id']}/evidence/{uploaded['id']}", headers=bureau)
+    sealed = (settings.home / "evidence" / uploaded["sm3"]).read_bytes()
+    assert sealed.startswith(b"SLSM4GCM") and "审计报告".encode() not in sealed
+    # The draft is the applicant's alone: the bureau does not see it, nor its evidence.
+    hidden = client.get(f"{REVIEW}/{created['id']}/evidence/{uploaded['id']}", headers=bureau)
+    assert hidden.status_code == 404
+    download = client.get(f"{MINE}/{created['id']}/evidence/{uploaded['id']}", headers=applicant)
     assert download.status_code == 200
     assert download.content == content
     assert download.headers["x-content-sm3"] == uploaded["sm3"]

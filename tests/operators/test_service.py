@@ -431,19 +431,22 @@ def test_evidence_is_stored_under_its_sm3_digest_and_kept(
     digest.update(content)
     assert document.sm3 == digest.finalize().hex()
     stored = settings.home / "evidence" / document.sm3
-    assert stored.read_bytes() == content
+    # Kept SM4-encrypted like uploads: nothing of the document is on disk in the clear.
+    sealed = stored.read_bytes()
+    assert sealed.startswith(b"SLSM4GCM")
+    assert "营业执照".encode() not in sealed
     assert document.size_bytes == len(content)
     assert document.filename == "营业执照.pdf"
     _, read = service.evidence_file(
         session,
-        actor=REVIEWER,
+        actor=actor,
         settings=settings,
         application_id=application.id,
         evidence_id=document.id,
     )
     assert read == content
     stored.chmod(0o600)
-    stored.write_bytes(content + b"!")
+    stored.write_bytes(sealed[:-1] + bytes([sealed[-1] ^ 1]))
     with pytest.raises(EvidenceCorrupted):
         service.evidence_file(
             session,
@@ -494,6 +497,13 @@ def test_applicants_see_only_their_own_applications(
             data=PrincipalCreate(name="李某", position="董事"),
         )
     assert service.list_applications(session, actor=other)[0] == 0
+    # A draft is the applicant's alone until submitted: the bureau neither lists nor reads it.
+    assert service.list_applications(session, actor=REVIEWER)[0] == 0
+    with pytest.raises(NotFound):
+        service.get(session, actor=REVIEWER, clock=clock, application_id=built.application.id)
+    service.submit(
+        session, actor=actor, clock=clock, settings=settings, application_id=built.application.id
+    )
     assert service.list_applications(session, actor=REVIEWER)[0] == 1
     with pytest.raises(PermissionDenied):
         service.judge_item(

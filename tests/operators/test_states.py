@@ -7,7 +7,7 @@ import pytest
 
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
-from sluice.core.errors import Conflict, InvalidTransition
+from sluice.core.errors import Conflict, InvalidTransition, NotFound
 from sluice.core.settings import Settings
 from sluice.operators import service
 from sluice.operators.schemas import ApplicationCreate, ApplicationStatus, Decision
@@ -38,7 +38,8 @@ def test_edges_not_in_the_table_are_refused(
         assert draft.value.detail("zh-CN") == (
             "运营机构资格申请当前为“填写中”，不能执行“修改申请”。可执行：提交申请。"
         )
-        with pytest.raises(Conflict) as not_submitted:
+        # A draft is the applicant's alone: for the reviewer it is not there at all.
+        with pytest.raises(NotFound):
             service.decide(
                 session,
                 actor=REVIEWER,
@@ -48,9 +49,6 @@ def test_edges_not_in_the_table_are_refused(
                 decision=Decision.REJECT,
                 reason="不符合",
             )
-        assert not_submitted.value.detail("en") == (
-            "The application is 'Draft'; only a submitted application can be reviewed."
-        )
         service.submit(session, actor=actor, clock=clock, settings=settings, application_id=app_id)
         service.decide(
             session,
@@ -65,6 +63,19 @@ def test_edges_not_in_the_table_are_refused(
             service.submit(
                 session, actor=actor, clock=clock, settings=settings, application_id=app_id
             )
+        with pytest.raises(Conflict) as not_submitted:
+            service.decide(
+                session,
+                actor=REVIEWER,
+                clock=clock,
+                settings=settings,
+                application_id=app_id,
+                decision=Decision.QUALIFY,
+                reason="符合",
+            )
+        assert not_submitted.value.detail("en") == (
+            "The application is 'Rejected'; only a submitted application can be reviewed."
+        )
         # A rejected company may apply again.
         again = service.create_application(
             session, actor=actor, clock=clock, data=ApplicationCreate()

@@ -281,3 +281,24 @@ def test_who_sees_which_tickets(
     assert ids(world.bureau) == [mine["id"]]
     assert ids(world.provider_b) == []
     assert ids(world.other_operator) == []
+
+
+def test_a_ticket_one_cannot_see_is_404_even_for_closing_and_403_stays_for_the_visible(
+    client: TestClient, database: Database, clock: FixedClock, world: World
+) -> None:
+    """The parties' checks come after visibility: a stranger to a ticket is told it does not
+    exist (whatever they try); 403 is only for a party that may see it but not do this."""
+    ticket = f"/api/v1/tickets/{_file(client, bearer(client, world.operator), world)['id']}"
+    provider_a = bearer(client, world.provider_a)
+    client.post(f"{ticket}/acknowledge", headers=provider_a)
+    client.post(f"{ticket}/reject", json={"resolution": "数据无误"}, headers=provider_a)
+    stranger = bearer(client, world.other_operator)
+    for response in (
+        client.get(ticket, headers=stranger),
+        client.post(f"{ticket}/close", headers=stranger),
+        client.post(f"{ticket}/close", headers=bearer(client, world.provider_b)),
+    ):
+        _problem(response, 404, "not_found")
+    _problem(client.post(f"{ticket}/close", headers=provider_a), 403, "permission_denied")
+    closed = client.post(f"{ticket}/close", headers=bearer(client, world.bureau))
+    assert closed.status_code == 200, closed.text

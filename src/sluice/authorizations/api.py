@@ -10,6 +10,9 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from sluice.approvals import states as approval_states
+from sluice.approvals.models import ApprovalRequest
+from sluice.approvals.schemas import ApprovalRead, approval_read
 from sluice.authorizations import destruction, exits, repository, service
 from sluice.authorizations import documents as agreement_documents
 from sluice.authorizations.models import Authorization
@@ -18,10 +21,12 @@ from sluice.authorizations.schemas import (
     AuthorizationRead,
     DecisionIn,
     ExitIn,
+    MatterDecisionIn,
     PlanIn,
     ReasonIn,
     RectificationIn,
     ScopeChange,
+    TerminateIn,
 )
 from sluice.core.errors import NotFound
 from sluice.guard import service as guard
@@ -246,24 +251,56 @@ def resume(
     return read_of(session, found)
 
 
-@router.post("/authorizations/{authorization_id}/terminate")
+def _accepted(response: Response, request: ApprovalRequest) -> None:
+    """202 while a request waits for its second person; 200 once it was carried out."""
+    response.status_code = 200 if request.status == approval_states.APPROVED else 202
+
+
+@router.post("/authorizations/{authorization_id}/terminate", status_code=202)
 def terminate(
     authorization_id: uuid.UUID,
-    data: ReasonIn,
+    data: TerminateIn,
+    response: Response,
     session: DbSession,
     actor: Manager,
     clock: AppClock,
     settings: AppSettings,
-) -> AuthorizationRead:
-    found = service.terminate(
+    locale: Locale,
+) -> ApprovalRead:
+    """Ask to terminate (irreversible): the agreement ends when another bureau user approves
+    the request (``POST /api/v1/approvals/{id}/approve``), or at once if ``decision_id``
+    cites an approved collective decision on this termination recorded by someone else."""
+    request = service.terminate(
         session,
         actor=actor,
         settings=settings,
         at=clock.now(),
         authorization_id=authorization_id,
         reason=data.reason,
+        decision_id=data.decision_id,
     )
-    return read_of(session, found)
+    _accepted(response, request)
+    return approval_read(request, locale)
+
+
+@router.post("/decisions", status_code=201)
+def record_matter_decision(
+    data: MatterDecisionIn,
+    session: DbSession,
+    actor: Planner,
+    clock: AppClock,
+    settings: AppSettings,
+    locale: Locale,
+) -> dict[str, Any]:
+    """Record a collective decision (三重一大) on one irreversible act on one object. A
+    request waiting there follows it, unless its own requester recorded the decision."""
+    decision, request = service.record_matter_decision(
+        session, actor=actor, settings=settings, at=clock.now(), data=data
+    )
+    return {
+        "decision_id": str(decision.id),
+        "approval": approval_read(request, locale).model_dump(mode="json") if request else None,
+    }
 
 
 @router.post("/authorizations/{authorization_id}/renew", status_code=201)
@@ -354,6 +391,8 @@ class AssetIn(BaseModel):
 class CheckIn(BaseModel):
     passed: bool
     note: str = Field(min_length=2, max_length=2000)
+    #: For a failed check: the collective decision it rests on, if any.
+    decision_id: uuid.UUID | None = None
 
 
 class ReportIn(BaseModel):
@@ -491,12 +530,16 @@ def report_rectification(
 def check_rectification(
     order_id: uuid.UUID,
     data: CheckIn,
+    response: Response,
     session: DbSession,
     actor: RectIssuer,
     clock: AppClock,
     settings: AppSettings,
+    locale: Locale,
 ) -> dict[str, Any]:
-    order = exits.check_rectification(
+    """A pass is recorded at once. A fail forces the exit, so it is a request (202) carried
+    out when another bureau user approves it."""
+    order, request = exits.check_rectification(
         session,
         actor=actor,
         settings=settings,
@@ -504,8 +547,15 @@ def check_rectification(
         order_id=order_id,
         passed=data.passed,
         note=data.note,
+        decision_id=data.decision_id,
     )
-    return {"id": str(order.id), "status": order.status}
+    if request is not None:
+        _accepted(response, request)
+    return {
+        "id": str(order.id),
+        "status": order.status,
+        "approval": approval_read(request, locale).model_dump(mode="json") if request else None,
+    }
 
 
 # -- data used under an authorization (every call passes the guard) ---------------------------

@@ -25,8 +25,17 @@ from sluice.authorizations.document import (
 from sluice.authorizations.models import Authorization
 from sluice.authorizations.service import term_end_for
 from sluice.core.errors import NotFound
-from sluice.core.i18n import translate
+from sluice.core.i18n import add_messages, translate
 from sluice.identity.signing import ALGORITHM
+
+add_messages(
+    {
+        "authz.version_not_found": (
+            "该协议没有第 {version} 版。",
+            "This agreement has no version {version}.",
+        )
+    }
+)
 
 
 def _clauses(clauses: dict[str, Any], locale: str) -> list[DocumentClause]:
@@ -62,10 +71,14 @@ def _change_line(change: dict[str, Any], locale: str) -> str:
 def document_for(
     session: Session, authorization: Authorization, *, version: int | None, locale: str
 ) -> AgreementDocument:
-    number = version or authorization.version
+    number = authorization.version if version is None else version
+    # Versions run from 1 to the current one: anything else (0, -1, 2**63 from a hand-made
+    # link) is simply not there, and never reaches the database as a number it cannot hold.
+    if not 1 <= number <= authorization.version:
+        raise NotFound("authz.version_not_found", version=number)
     found = repository.version(session, authorization.id, number)
     if found is None:
-        raise NotFound("authz.not_found")
+        raise NotFound("authz.version_not_found", version=number)
     content = found.content
     signatures = [
         DocumentSignature(

@@ -3,8 +3,13 @@
 * Voluntary exit (R5.4): the operator asks in writing at least ``exit_notice_months``
   months before the exit date (shorter notice is refused); the bureau approves or refuses
   with reasons; on the exit date the authorization is terminated.
-* Forced exit (R5.5): the bureau orders rectification with a deadline; a missed deadline
-  (the sweep notices) or a failed check ends the agreement at once.
+* Forced exit (R5.5): the bureau orders rectification with a deadline. A missed deadline
+  ends the agreement at once: the sweep notices, on the bureau's earlier order and the
+  operator's own silence, with nobody deciding on the spot. A failed check is a person's
+  judgement that shreds the agreement's data, so it is irreversible and needs four eyes
+  (N1, DESIGN §7): ``check_rectification`` with ``passed=False`` files a request; the
+  order is failed and the exit forced only when a second bureau user approves it, or when
+  it cites a collective decision someone else recorded (``sluice.approvals``).
 * Either way, termination closes access and destroys the data (``service.end``); a
   handover checklist follows, and assets are disposed of by R5.7: public data assets and
   the products developed go to the government, the operator's own investments stay its.
@@ -15,11 +20,15 @@ from __future__ import annotations
 import calendar
 import uuid
 from datetime import date, datetime
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sluice.approvals import registry as approvals_registry
+from sluice.approvals import service as approvals
+from sluice.approvals.models import ApprovalRequest
+from sluice.approvals.registry import Act, Carry, Subject
 from sluice.audit import service as audit
 from sluice.authorizations import repository
 from sluice.authorizations import states as st
@@ -472,6 +481,9 @@ def report_rectification(
     return order
 
 
+FORCE = "exit.force"
+
+
 def check_rectification(
     session: Session,
     *,
@@ -481,22 +493,89 @@ def check_rectification(
     order_id: uuid.UUID,
     passed: bool,
     note: str,
-) -> RectificationOrder:
+    decision_id: uuid.UUID | None = None,
+) -> tuple[RectificationOrder, ApprovalRequest | None]:
+    """A passed check is recorded at once. A failed one forces the exit, so it is filed as
+    a request for a second bureau user (the order stays ``reported`` until then); the
+    request is returned with the order, ``approved`` if a cited decision carried it out."""
     actor.require(Permission.RECTIFICATIONS_ISSUE)
     order = _order(session, order_id)
+    if not passed:
+        request = approvals.request(
+            session,
+            actor=actor,
+            settings=settings,
+            at=at,
+            act=FORCE,
+            target_id=order.id,
+            grounds=note,
+            params={"note": note},
+            decision_id=decision_id,
+        )
+        return order, request
+    approvals.refuse_while_pending(session, act=FORCE, target_id=order.id)
+    st.RECTIFICATION.fire(order, "pass", session=session, actor=actor, at=at, detail={"note": note})
+    order.check_note = note
+    order.checked_at = at
+    return order, None
+
+
+def _force_subject(session: Session, order_id: uuid.UUID) -> Subject:
+    order = _order(session, order_id)
+    authorization = _authorization(session, order.authorization_id)
+    return Subject(
+        f"{authorization.number} {order.description[:100]}",
+        f"/console/authorizations/{authorization.id}",
+    )
+
+
+def _force_check(session: Session, order_id: uuid.UUID) -> None:
+    order = _order(session, order_id)
+    st.RECTIFICATION.require(order, "fail")
+    authorization = _authorization(session, order.authorization_id)
+    if authorization.status not in st.TERMINABLE:
+        raise Conflict(
+            "exit.not_in_force", status=MessageRef(f"state.authorization.{authorization.status}")
+        )
+
+
+def _carry_out_forced_exit(carry: Carry) -> None:
+    session, actor, at = carry.session, carry.actor, carry.at
+    order = _order(session, carry.request.target_id)
+    note = str(carry.params.get("note") or carry.request.grounds)
     st.RECTIFICATION.fire(
         order,
-        "pass" if passed else "fail",
+        "fail",
         session=session,
         actor=actor,
         at=at,
-        detail={"note": note},
+        detail={"note": note, "approval": carry.audit_detail()},
     )
     order.check_note = note
     order.checked_at = at
-    if not passed:
-        force_exit(session, actor=actor, settings=settings, at=at, order=order)
-    return order
+    force_exit(
+        session,
+        actor=actor,
+        settings=carry.settings,
+        at=at,
+        order=order,
+        requested_by=carry.request.requested_by,
+        approval=carry.audit_detail(),
+    )
+
+
+approvals_registry.register(
+    Act(
+        name=FORCE,
+        label_zh="认定整改不合格并强制退出",
+        label_en="Fail a rectification and force the exit",
+        target_type="rectification",
+        permission=Permission.RECTIFICATIONS_ISSUE,
+        subject=_force_subject,
+        check=_force_check,
+        carry_out=_carry_out_forced_exit,
+    )
+)
 
 
 def mark_overdue(
@@ -525,8 +604,11 @@ def force_exit(
     settings: Settings,
     at: datetime,
     order: RectificationOrder,
+    requested_by: str | None = None,
+    approval: dict[str, Any] | None = None,
 ) -> ExitRequest:
-    """A missed or failed rectification ends the agreement at once (R5.5)."""
+    """A missed (the sweep) or failed (an approved request) rectification ends the
+    agreement at once (R5.5). Only those two call this."""
     authorization = _authorization(session, order.authorization_id)
     request = ExitRequest(
         authorization_id=authorization.id,
@@ -534,7 +616,7 @@ def force_exit(
         status=st.EXIT_APPROVED,
         letter=f"{translate(f'grounds.{order.grounds}', 'zh-CN')}：{order.description}",
         exit_date=local(at).date(),
-        requested_by=actor.username,
+        requested_by=requested_by or actor.username,
         requested_at=at,
         rectification_id=order.id,
         decision_reason=order.check_note or "逾期未整改",
@@ -543,6 +625,9 @@ def force_exit(
     )
     session.add(request)
     session.flush()
+    detail: dict[str, Any] = {"rectification": str(order.id), "status": order.status}
+    if approval:
+        detail["approval"] = approval
     audit.record(
         session,
         actor=actor,
@@ -550,7 +635,7 @@ def force_exit(
         target_type="authorization",
         target_id=authorization.id,
         at=at,
-        detail={"rectification": str(order.id), "status": order.status},
+        detail=detail,
     )
     return execute_exit(session, actor=actor, settings=settings, at=at, exit_id=request.id)
 

@@ -21,7 +21,11 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from sluice.approvals import pages as approvals_pages
+from sluice.approvals import service as approvals
+from sluice.approvals import states as approval_states
 from sluice.authorizations import destruction, exits, repository, service
+from sluice.authorizations import documents as agreement_documents
 from sluice.authorizations import states as st
 from sluice.authorizations.clauses import (
     DEFAULT_TEXT,
@@ -32,11 +36,13 @@ from sluice.authorizations.clauses import (
     ProductClause,
     RevenueClause,
 )
+from sluice.authorizations.document import PdfFontsMissing
 from sluice.authorizations.models import Authorization, ExitRequest, RectificationOrder
 from sluice.authorizations.schemas import (
     AuthorizationCreate,
     DecisionIn,
     ExitIn,
+    MatterDecisionIn,
     PlanIn,
     ReasonIn,
     RectificationIn,
@@ -58,6 +64,7 @@ from sluice.identity.permissions import Permission as P
 from sluice.identity.principal import Principal
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
 from sluice.web.forms import parse_form
+from sluice.web.params import VersionNumber
 from sluice.web.templating import NavItem, add_nav, render
 
 router = APIRouter(tags=["console"])
@@ -333,6 +340,53 @@ add_messages(
         "authz_page.done.exit_complete": ("退出已完成。", "The exit is complete."),
         "authz_page.done.report": ("整改报告已提交。", "Report submitted."),
         "authz_page.done.check": ("已记录验收结果。", "Check recorded."),
+        "authz_page.done.terminate_requested": (
+            "终止申请已提交。终止不可撤销，须由另一名数据局工作人员在“待审批事项”中批准后才执行；"
+            "在此之前协议照常有效。",
+            "The request to terminate has been filed. Termination cannot be undone, so it is "
+            "carried out only when another member of the bureau approves it under “Approvals”; "
+            "until then the agreement stays as it is.",
+        ),
+        "authz_page.done.check_requested": (
+            "“不合格”的验收意见已提交审批：整改不合格将强制退出，须由另一名数据局工作人员批准后"
+            "才执行。",
+            "The failed check has been filed for approval: failing forces the exit, so it is "
+            "carried out only when another member of the bureau approves it.",
+        ),
+        "authz_page.pending_approvals": (
+            "待审批的不可逆操作",
+            "Irreversible acts awaiting approval",
+        ),
+        "authz_page.pending_line": (
+            "{act}：{who} 于 {at} 提出，理由：{grounds}。须由另一名数据局工作人员审批，{expires} 前"
+            "有效。",
+            "{act}: asked by {who} at {at}, on the grounds: {grounds}. Another member of the "
+            "bureau must approve it before {expires}.",
+        ),
+        "authz_page.to_approvals": ("前往审批", "Go to approvals"),
+        "authz_page.terminate_help": (
+            "终止不可撤销：提交后须由另一名数据局工作人员批准才执行；若已有他人记录的、同意终止"
+            "本协议的集体决策，可选择该决策作为依据，提交即执行。",
+            "Termination cannot be undone: once filed it is carried out only when another "
+            "member of the bureau approves it; if someone else recorded a collective decision "
+            "approving this termination, cite it and it is carried out at once.",
+        ),
+        "authz_page.cite_decision": ("依据的集体决策（可选）", "Collective decision (optional)"),
+        "authz_page.no_decision": ("不引用，待第二人审批", "None: wait for a second approver"),
+        "authz_page.fail_help": (
+            "选择“不合格”将强制退出（终止协议并销毁数据），须由另一名数据局工作人员批准后执行。",
+            "“Failed” forces the exit (the agreement ends and its data is destroyed); it is "
+            "carried out only when another member of the bureau approves it.",
+        ),
+        "authz_page.pdf_unavailable_title": ("暂时无法生成 PDF", "The PDF cannot be made now"),
+        "authz_page.pdf_unavailable": (
+            "服务器缺少中文字体，无法生成协议的 PDF 版本。协议内容不受影响，请先查看或打印网页版；"
+            "请联系平台运维人员安装 fonts-noto-cjk。",
+            "The server lacks Chinese fonts, so the agreement's PDF cannot be made. The "
+            "agreement itself is unaffected: read or print the HTML version meanwhile, and ask "
+            "the platform's operators to install fonts-noto-cjk.",
+        ),
+        "authz_page.open_html": ("打开网页版协议", "Open the HTML version"),
         "authz_page.field.mode": ("授权模式", "Mode"),
         "authz_page.field.domain": ("领域", "Domain"),
         "authz_page.field.scenario": ("场景", "Scenario"),
@@ -356,6 +410,14 @@ add_messages(
         "plans_page.done.decided": ("已记录集体决策。", "The collective decision is recorded."),
     }
 )
+
+
+class _Redirect(Exception):
+    """An action that went well but has its own page to show next (the change is kept)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
 
 
 class _FormInvalid(Exception):
@@ -490,6 +552,7 @@ def _offers(
     *,
     signed: set[str],
     open_exit: bool,
+    terminate_pending: bool = False,
 ) -> dict[str, bool]:
     """Which forms to show this reader now (the services still decide)."""
     manage = actor.has(P.AUTHORIZATIONS_MANAGE)
@@ -505,7 +568,7 @@ def _offers(
         and status in SIGNABLE,
         "suspend": manage and "suspend" in available,
         "resume": manage and "resume" in available,
-        "terminate": manage and "terminate" in available,
+        "terminate": manage and "terminate" in available and not terminate_pending,
         "renew": manage and "renew" in available,
         "scope": manage and status not in st.ENDED and status != st.RENEWED,
         "rectify": actor.has(P.RECTIFICATIONS_ISSUE) and status in EXITABLE,
@@ -585,6 +648,12 @@ def _detail_context(
         else None
     )
     operator = identity.organization(session, authorization.operator_id)
+    orders = repository.rectifications(session, authorization.id)
+    pending = (
+        approvals.pending_for(session, [authorization.id, *(o.id for o in orders)])
+        if actor.has(P.APPROVALS_READ)
+        else []
+    )
     return {
         "a": authorization,
         "operator": operator,
@@ -601,11 +670,22 @@ def _detail_context(
             for v in reversed(repository.versions(session, authorization.id))
         ],
         "signatures": [{"s": s, "valid": service.verify_signature(session, s)} for s in signatures],
-        "offers": _offers(actor, authorization, signed=signed, open_exit=open_exit),
+        "offers": _offers(
+            actor,
+            authorization,
+            signed=signed,
+            open_exit=open_exit,
+            terminate_pending=any(r.act == service.TERMINATE for r in pending),
+        ),
+        "pending_approvals": pending,
+        "failing": {r.target_id for r in pending if r.act == exits.FORCE},
+        "termination_decisions": service.matter_decisions(
+            session, act=service.TERMINATE, target_id=authorization.id
+        ),
         "party": _party(actor, authorization),
         "reminders": repository.reminders(session, authorization.id),
         "exits": exit_views,
-        "rectifications": repository.rectifications(session, authorization.id),
+        "rectifications": orders,
         "certificate": certificate,
         "bureau_key": bureau_key,
         "certificate_valid": destruction.verify(certificate, bureau_key)
@@ -945,6 +1025,8 @@ _DONE_KEYS: Final = frozenset(
         "exit_complete",
         "report",
         "check",
+        "terminate_requested",
+        "check_requested",
     )
 )
 
@@ -990,6 +1072,8 @@ async def _act(
     }
     try:
         target = action(form)
+    except _Redirect as done:
+        return RedirectResponse(done.location, status_code=303)
     except _FormInvalid as invalid:
         session.rollback()
         return _detail_page(
@@ -1149,16 +1233,26 @@ async def _reasoned(
                 session, actor=actor, at=at, authorization_id=authorization_id, reason=reason
             )
         else:
-            service.terminate(
+            filed = service.terminate(
                 session,
                 actor=actor,
                 settings=settings,
                 at=at,
                 authorization_id=authorization_id,
                 reason=reason,
+                decision_id=_cited_decision(form),
             )
+            if filed.status != approval_states.APPROVED:
+                raise _Redirect(
+                    f"/console/authorizations/{authorization_id}?done=terminate_requested"
+                )
 
     return await _act(request, session, actor, settings, clock, locale, authorization_id, name, run)
+
+
+def _cited_decision(form: FormData) -> uuid.UUID | None:
+    found = _uuids([_text(form, "decision_id")])
+    return found[0] if found else None
 
 
 @router.post("/console/authorizations/{authorization_id}/suspend", response_class=HTMLResponse)
@@ -1505,7 +1599,7 @@ async def check_rectification(
         note = _text(form, "note")
         if len(note) < 2:
             raise _FormInvalid({"note": translate("form.too_short", locale, min_length=2)})
-        exits.check_rectification(
+        _, filed = exits.check_rectification(
             session,
             actor=actor,
             settings=settings,
@@ -1513,10 +1607,112 @@ async def check_rectification(
             order_id=order_id,
             passed=_text(form, "passed") == "1",
             note=note,
+            decision_id=_cited_decision(form),
         )
+        if filed is not None and filed.status != approval_states.APPROVED:
+            raise _Redirect(f"/console/authorizations/{authorization_id}?done=check_requested")
 
     return await _act(
         request, session, actor, settings, clock, locale, authorization_id, "check", run
+    )
+
+
+# -- a collective decision on an irreversible act ---------------------------------------------
+
+
+@router.post("/console/decisions", response_class=HTMLResponse)
+async def record_matter_decision(
+    request: Request,
+    actor: Planner,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    locale: Locale,
+) -> Response:
+    """The minutes of a collective decision on one irreversible act on one object (from the
+    approvals page). A request waiting there follows it; the page shows what happened."""
+    form = await request.form()
+    back = "/console/approvals"
+    try:
+        minutes = _decision_from(form, locale)
+        data: MatterDecisionIn = _parsed(
+            MatterDecisionIn,
+            {
+                **minutes.model_dump(),
+                "act": _text(form, "act"),
+                "target_id": _text(form, "target_id"),
+            },
+            locale,
+        )
+        service.record_matter_decision(
+            session, actor=actor, settings=settings, at=clock.now(), data=data
+        )
+    except _FormInvalid as invalid:
+        session.rollback()
+        typed = {**_plain(form), "action": f"decide-{_text(form, 'target_id')}"}
+        return approvals_pages.approvals_page(
+            request,
+            session,
+            actor,
+            clock,
+            locale,
+            settings.approval_hours,
+            error=translate("authz_page.form_problems", locale),
+            errors=invalid.errors,
+            form=typed,
+            status_code=422,
+        )
+    except SluiceError as refused:
+        if refused.status == 404:
+            raise
+        if not refused.keeps_changes:
+            session.rollback()
+        return approvals_pages.approvals_page(
+            request,
+            session,
+            actor,
+            clock,
+            locale,
+            settings.approval_hours,
+            error=refused.detail(locale),
+            form={**_plain(form), "action": f"decide-{_text(form, 'target_id')}"},
+            status_code=refused.status,
+        )
+    return RedirectResponse(f"{back}?done=decision", status_code=303)
+
+
+# -- the agreement as a PDF -------------------------------------------------------------------
+
+
+@router.get("/console/authorizations/{authorization_id}/document.pdf")
+def document_pdf(
+    request: Request,
+    authorization_id: uuid.UUID,
+    actor: Reader,
+    session: DbSession,
+    locale: Locale,
+    version: VersionNumber = None,
+) -> Response:
+    """The PDF, or, when this server cannot set Chinese text, a page that says so and
+    links to the HTML version (the API keeps its problem+json)."""
+    found = service.visible(session, actor, authorization_id)
+    try:
+        pdf = agreement_documents.pdf(session, found, version=version, locale=locale)
+    except PdfFontsMissing as missing:
+        html_link = f"/api/v1/authorizations/{found.id}/document.html"
+        if version is not None:
+            html_link += f"?version={version}"
+        return render(
+            request,
+            "authorizations/pdf_unavailable.html",
+            {"a": found, "html_link": html_link, "detail": missing.detail(locale)},
+            status_code=missing.status,
+        )
+    filename = f"authorization-{found.id}-v{version or found.version}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
     )
 
 

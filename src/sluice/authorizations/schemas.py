@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sluice.authorizations.clauses import AgreementClauses
+from sluice.core.dates import BoundedDate
 
 
 class _Input(BaseModel):
@@ -19,7 +20,7 @@ class DecisionIn(_Input):
     """A collective decision (三重一大) as recorded from the meeting's minutes."""
 
     meeting: str = Field(min_length=2, max_length=200)
-    held_on: date
+    held_on: BoundedDate
     participants: list[str] = Field(min_length=3)
     outcome: Literal["approved", "rejected", "deferred"]
     summary: str = Field(default="", max_length=4000)
@@ -64,15 +65,32 @@ class ReasonIn(_Input):
     reason: str = Field(min_length=2, max_length=2000)
 
 
+class TerminateIn(ReasonIn):
+    """A request to terminate: carried out when another bureau user approves it, or at once
+    when it cites an approved collective decision on this termination someone else recorded."""
+
+    decision_id: uuid.UUID | None = Field(
+        default=None, description="The collective decision (三重一大) it rests on, if any."
+    )
+
+
+class MatterDecisionIn(DecisionIn):
+    """A collective decision on one irreversible act on one object (e.g. terminating one
+    agreement): ``act`` is the act's name, ``target_id`` the object's id."""
+
+    act: str = Field(max_length=40, description="e.g. authorization.terminate")
+    target_id: uuid.UUID
+
+
 class ExitIn(_Input):
     letter: str = Field(min_length=10, max_length=8000)
-    exit_date: date
+    exit_date: BoundedDate
 
 
 class RectificationIn(_Input):
     grounds: Literal["violation", "breach", "major_incident"]
     description: str = Field(min_length=2, max_length=4000)
-    deadline: date
+    deadline: BoundedDate
 
 
 class AuthorizationRead(BaseModel):

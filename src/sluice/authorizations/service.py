@@ -17,6 +17,11 @@
   makes the agreement take effect.
 * Every scope change makes a new version with its differences (R3.3); the scope rows the
   guard reads follow the newest version at once.
+* Terminating is irreversible (N1 三重一大, DESIGN §7): ``terminate`` only files a request,
+  carried out when a second bureau user approves it or when it cites an approved collective
+  decision on this termination that someone else recorded (``sluice.approvals``). The
+  endings nobody decides on the spot stay automatic: the daily sweep's expiry, and the
+  forced exit of a missed rectification deadline (``exits``).
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sluice.approvals import registry as approvals_registry
+from sluice.approvals import service as approvals
+from sluice.approvals.models import ApprovalRequest
+from sluice.approvals.registry import Act, Carry, DecisionRef, Subject
 from sluice.audit import service as audit
 from sluice.authorizations import numbering, repository
 from sluice.authorizations import states as st
@@ -40,11 +49,17 @@ from sluice.authorizations.models import (
     CollectiveDecision,
     ImplementationPlan,
 )
-from sluice.authorizations.schemas import AuthorizationCreate, DecisionIn, PlanIn, ScopeChange
+from sluice.authorizations.schemas import (
+    AuthorizationCreate,
+    DecisionIn,
+    MatterDecisionIn,
+    PlanIn,
+    ScopeChange,
+)
 from sluice.catalog import repository as catalog
 from sluice.core.canonical import canonical_digest
 from sluice.core.clock import local
-from sluice.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from sluice.core.errors import Conflict, InvalidInput, NotFound
 from sluice.core.i18n import MessageList, MessageRef, add_messages, translate
 from sluice.core.settings import Settings
 from sluice.identity import repository as identity
@@ -174,10 +189,6 @@ add_messages(
             "集体决策结果为“{outcome}”，不能据此批准。",
             "The collective decision's outcome is “{outcome}”; nothing can be approved on it.",
         ),
-        "authz.not_party": (
-            "只有协议双方（数据局和该运营机构）可以签署。",
-            "Only the two parties (the bureau and this operator) may sign.",
-        ),
         "authz.already_signed": (
             "您方已签署第 {version} 版。",
             "Your side has already signed version {version}.",
@@ -223,6 +234,10 @@ add_messages(
         "problem.round_other_scenario": ("磋商场景不符", "Consultation for another scenario"),
         "problem.round_used": ("磋商结果已使用", "Consultation already used"),
         "problem.renewal_blocked": ("有未结事项，不能续期", "Renewal blocked by open matters"),
+        "authz.matter_unknown": (
+            "没有名为“{act}”的需两人审批的操作。",
+            "There is no irreversible act called “{act}”.",
+        ),
         "authz.no_certificate": (
             "该授权尚无销毁证明。",
             "This authorization has no destruction certificate.",
@@ -917,7 +932,8 @@ def _party_of(actor: Principal, authorization: Authorization) -> str:
         and actor.organization_id == authorization.operator_id
     ):
         return "operator"
-    raise PermissionDenied("authz.not_party")
+    # Not a party: the agreement is not theirs to see, so for them it does not exist.
+    raise NotFound("authz.not_found")
 
 
 def _add_years(day: date, years: int) -> date:
@@ -1059,15 +1075,23 @@ def end(
     transition: str,
     reason: str,
     keep_exit: uuid.UUID | None = None,
+    approval: dict[str, Any] | None = None,
 ) -> Authorization:
     """End an agreement (terminate or expire). Access closes at once (the guard reads the
     status); open rectification orders are withdrawn and open exits other than
     ``keep_exit`` are closed; a renewal waiting to start ends with it; and once nothing in
-    its renewal chain is left in force, its data is destroyed after the commit."""
+    its renewal chain is left in force, its data is destroyed after the commit.
+
+    Not for people to call directly: a person's termination is an approved request
+    (``terminate``), an exit is ``exits.execute_exit``; the sweep ends what has expired.
+    ``approval`` names the two people behind a termination, for the audit log."""
     from sluice.authorizations import destruction, exits
 
+    detail: dict[str, Any] = {"reason": reason}
+    if approval:
+        detail["approval"] = approval
     st.AUTHORIZATION.fire(
-        authorization, transition, session=session, actor=actor, at=at, detail={"reason": reason}
+        authorization, transition, session=session, actor=actor, at=at, detail=detail
     )
     authorization.ended_at = at
     authorization.end_reason = reason
@@ -1089,6 +1113,9 @@ def end(
     return authorization
 
 
+TERMINATE = "authorization.terminate"
+
+
 def terminate(
     session: Session,
     *,
@@ -1097,17 +1124,131 @@ def terminate(
     at: datetime,
     authorization_id: uuid.UUID,
     reason: str,
-) -> Authorization:
+    decision_id: uuid.UUID | None = None,
+) -> ApprovalRequest:
+    """Ask to terminate: nothing ends until a second bureau user approves the request, or
+    at once if it cites an approved collective decision on this termination recorded by
+    someone else. Returns the request (``approved`` if it was carried out)."""
     authorization = _managed(session, actor, authorization_id)
-    return end(
+    return approvals.request(
         session,
         actor=actor,
         settings=settings,
         at=at,
-        authorization=authorization,
-        transition="terminate",
-        reason=reason,
+        act=TERMINATE,
+        target_id=authorization.id,
+        grounds=reason,
+        decision_id=decision_id,
     )
+
+
+def _termination_subject(session: Session, authorization_id: uuid.UUID) -> Subject:
+    found = repository.authorization(session, authorization_id)
+    if found is None:
+        raise NotFound("authz.not_found")
+    return Subject(f"{found.number} {found.scenario}", f"/console/authorizations/{found.id}")
+
+
+def _termination_check(session: Session, authorization_id: uuid.UUID) -> None:
+    found = repository.authorization(session, authorization_id)
+    if found is None:
+        raise NotFound("authz.not_found")
+    st.AUTHORIZATION.require(found, "terminate")
+
+
+def _carry_out_termination(carry: Carry) -> None:
+    found = repository.authorization(carry.session, carry.request.target_id, for_update=True)
+    if found is None:  # pragma: no cover - checked just before
+        raise NotFound("authz.not_found")
+    end(
+        carry.session,
+        actor=carry.actor,
+        settings=carry.settings,
+        at=carry.at,
+        authorization=found,
+        transition="terminate",
+        reason=carry.request.grounds,
+        approval=carry.audit_detail(),
+    )
+
+
+approvals_registry.register(
+    Act(
+        name=TERMINATE,
+        label_zh="终止授权运营协议",
+        label_en="Terminate an authorization",
+        target_type="authorization",
+        permission=Permission.AUTHORIZATIONS_MANAGE,
+        subject=_termination_subject,
+        check=_termination_check,
+        carry_out=_carry_out_termination,
+    )
+)
+
+
+class _DecisionBook:
+    """Collective decisions as the approvals module reads them."""
+
+    def find(self, session: Session, decision_id: uuid.UUID) -> DecisionRef | None:
+        found = repository.decision(session, decision_id)
+        return _decision_ref(found) if found else None
+
+
+def _decision_ref(decision: CollectiveDecision) -> DecisionRef:
+    return DecisionRef(
+        id=decision.id,
+        subject_type=decision.subject_type,
+        subject_id=decision.subject_id,
+        outcome=decision.outcome,
+        meeting=decision.meeting,
+        held_on=decision.held_on,
+        recorded_by=decision.recorded_by,
+    )
+
+
+approvals_registry.register_decisions(_DecisionBook())
+
+
+def record_matter_decision(
+    session: Session,
+    *,
+    actor: Principal,
+    settings: Settings,
+    at: datetime,
+    data: MatterDecisionIn,
+) -> tuple[CollectiveDecision, ApprovalRequest | None]:
+    """Record a collective decision on one irreversible act on one object. A request
+    waiting there is approved (and carried out) by it, or rejected, unless the person
+    recording the decision is the one who made the request: then it waits as before."""
+    actor.require(Permission.PLANS_MANAGE)
+    try:
+        act = approvals_registry.act(data.act)
+    except LookupError:
+        raise InvalidInput("authz.matter_unknown", act=data.act) from None
+    act.subject(session, data.target_id)  # not found: 404
+    decision = record_decision(
+        session,
+        actor=actor,
+        at=at,
+        subject_type=act.name,
+        subject_id=data.target_id,
+        data=DecisionIn.model_validate(data.model_dump(exclude={"act", "target_id"})),
+    )
+    request = approvals.on_decision(
+        session, actor=actor, settings=settings, at=at, decision=_decision_ref(decision)
+    )
+    return decision, request
+
+
+def matter_decisions(
+    session: Session, *, act: str, target_id: uuid.UUID
+) -> list[CollectiveDecision]:
+    """Approved collective decisions on this act on this object, which a request can cite."""
+    return [
+        d
+        for d in repository.decisions_about(session, target_id)
+        if d.subject_type == act and d.outcome == "approved"
+    ]
 
 
 def renew(

@@ -1,4 +1,5 @@
-"""The daily sweep: terms that are ending or over, reminders, missed deadlines, exits due.
+"""The daily sweep: terms that are ending or over, reminders, missed deadlines, exits due,
+and requests for irreversible acts nobody approved in time (they lapse, changing nothing).
 
 Run by ``sluice authorizations sweep`` (cron or a systemd timer, once a day is enough; it
 is idempotent, so running it more often is harmless). Each step is a transition fired by
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from sluice.approvals import service as approvals
 from sluice.audit import service as audit
 from sluice.authorizations import destruction, exits, repository, service
 from sluice.authorizations import states as st
@@ -37,11 +39,14 @@ class SweepReport:
     certificates: list[str] = field(default_factory=list)
     #: Certified destructions whose deletion had not happened (finished now).
     destructions_finished: list[str] = field(default_factory=list)
+    #: Requests for irreversible acts nobody approved in time (ids); nothing was done.
+    approvals_lapsed: list[str] = field(default_factory=list)
 
 
 def sweep(session: Session, *, settings: Settings, at: datetime) -> SweepReport:
     report = SweepReport()
     today = local(at).date()
+    report.approvals_lapsed = [str(r.id) for r in approvals.lapse_due(session, at=at)]
     days = sorted(set(settings.authorization_reminder_days), reverse=True)
     window = days[0] if days else 0
 

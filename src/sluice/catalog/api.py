@@ -6,13 +6,16 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
+from sluice.approvals import states as approval_states
+from sluice.approvals.schemas import ApprovalRead, approval_read
 from sluice.catalog import dcat, reads, repository, service
 from sluice.catalog.schemas import (
     BatchCreate,
     BatchEntries,
     BatchRead,
+    BatchWithdraw,
     CatalogPage,
     EntryRead,
     EntryVersionRead,
@@ -101,10 +104,16 @@ def get_entry(entry_id: uuid.UUID, session: DbSession, locale: Locale) -> EntryR
 
 @router.get("/api/v1/catalog/entries/{entry_id}/versions", dependencies=[Anyone])
 def entry_versions(entry_id: uuid.UUID, session: DbSession) -> list[EntryVersionRead]:
-    _visible_entry(session, entry_id)
+    """Every public version of an entry, and which organization made each change (the
+    provider changed its resource; the bureau published or withdrew it), never the person."""
+    entry = _visible_entry(session, entry_id)
     return [
         EntryVersionRead(
-            version=v.version, change=v.change, at=v.at, actor=v.actor, snapshot=v.snapshot
+            version=v.version,
+            change=v.change,
+            at=v.at,
+            organization=reads.change_organization(session, entry, v.change),
+            snapshot=v.snapshot,
         )
         for v in repository.versions(session, entry_id)
     ]
@@ -246,12 +255,30 @@ def publish_batch(
     return _batch_read(session, batch_id)
 
 
-@router.post("/api/v1/catalog/batches/{batch_id}/withdraw")
+@router.post("/api/v1/catalog/batches/{batch_id}/withdraw", status_code=202)
 def withdraw_batch(
-    batch_id: uuid.UUID, actor: Compiler, session: DbSession, clock: AppClock
-) -> BatchRead:
-    service.withdraw_batch(session, actor=actor, clock=clock, batch_id=batch_id)
-    return _batch_read(session, batch_id)
+    batch_id: uuid.UUID,
+    body: BatchWithdraw,
+    response: Response,
+    actor: Compiler,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    locale: Locale,
+) -> ApprovalRead:
+    """Ask to withdraw a whole published batch (irreversible in bulk): carried out when
+    another bureau user approves it (``POST /api/v1/approvals/{id}/approve``)."""
+    request = service.withdraw_batch(
+        session,
+        actor=actor,
+        clock=clock,
+        settings=settings,
+        batch_id=batch_id,
+        reason=body.reason,
+        decision_id=body.decision_id,
+    )
+    response.status_code = 200 if request.status == approval_states.APPROVED else 202
+    return approval_read(request, locale)
 
 
 @router.post("/api/v1/catalog/entries/{entry_id}/withdraw")

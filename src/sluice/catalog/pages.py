@@ -8,9 +8,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from sluice.approvals import service as approvals
+from sluice.approvals import states as approval_states
 from sluice.catalog import api as catalog_api
 from sluice.catalog import reads, repository, service
-from sluice.catalog.schemas import BatchCreate, FieldSpecIn, ResourceCreate
+from sluice.catalog.schemas import (
+    BatchCreate,
+    BatchEntries,
+    BatchWithdraw,
+    FieldSpecIn,
+    ResourceCreate,
+)
 from sluice.catalog.vocabulary import (
     CLASSIFICATIONS,
     DOMAINS,
@@ -28,7 +36,7 @@ from sluice.dataplane import service as dataplane_service
 from sluice.identity.permissions import OrgKind
 from sluice.identity.permissions import Permission as P
 from sluice.identity.principal import Principal
-from sluice.web.deps import AppClock, DbSession, Locale, MaybePrincipal, Requires
+from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, MaybePrincipal, Requires
 from sluice.web.forms import parse_form
 from sluice.web.params import VersionNumber
 from sluice.web.templating import NavItem, add_nav, render
@@ -119,6 +127,32 @@ add_messages(
         "batch.in_batch": ("本批次条目", "Entries in this batch"),
         "batch.withdraw_entry": ("撤回", "Withdraw"),
         "batch.republish_entry": ("重新发布", "Publish again"),
+        "batch.withdraw_reason": ("撤回理由", "Why withdraw"),
+        "batch.withdraw_help": (
+            "整批撤回会使本批次全部条目退出目录（已授权的也随之不可用），须由另一名数据局工作人员"
+            "在“待审批事项”中批准后才执行。",
+            "Withdrawing the whole batch takes all its entries out of the catalog (and out of "
+            "use under agreements); it is carried out only when another member of the bureau "
+            "approves it under “Approvals”.",
+        ),
+        "batch.withdraw_requested": (
+            "撤回申请已提交，须由另一名数据局工作人员批准后执行；在此之前本批次照常发布。",
+            "The request to withdraw has been filed; it is carried out when another member "
+            "of the bureau approves it. Until then the batch stays published.",
+        ),
+        "batch.withdraw_pending": (
+            "本批次有一项撤回申请在等待审批（{who}，{at}）。",
+            "A request to withdraw this batch awaits approval ({who}, {at}).",
+        ),
+        "batch.choose_resources": (
+            "请至少勾选一项数据资源。",
+            "Tick at least one resource.",
+        ),
+        "batch.resources_invalid": (
+            "提交的资源选择无效，请刷新页面后重新勾选。",
+            "The resources chosen are not valid; reload the page and tick them again.",
+        ),
+        "batch.form_problem": ("{field}：{message}", "{field}: {message}"),
     }
 )
 
@@ -210,14 +244,14 @@ def parse_field_lines(text: str, locale: str) -> tuple[list[FieldSpecIn], list[s
         values: dict[str, Any] = {
             "name": parts[0],
             "type": parts[1] if len(parts) > 1 else "",
-            "class": parts[2] if len(parts) > 2 and parts[2] else "public",
+            "class": parts[2] if len(parts) > 2 and parts[2] else None,
             "title": parts[3] if len(parts) > 3 else "",
             "required": bool(flags & {"required", "必填"}),
             "unique": bool(flags & {"unique", "唯一"}),
         }
         spec, errors = parse_form(FieldSpecIn, values, locale)
         if spec is None:
-            problem = "; ".join(f"{k}: {v}" for k, v in errors.items())
+            problem = "; ".join(v if k == "__all__" else f"{k}: {v}" for k, v in errors.items())
             problems.append(translate("resource.field_line", locale, line=number, problem=problem))
         else:
             fields.append(spec)
@@ -344,17 +378,36 @@ async def record_consent(
 # --- the bureau's batches -----------------------------------------------------------------
 
 
+def _batches_page(
+    request: Request,
+    session: DbSession,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "catalog/batches.html",
+        {"batches": repository.batches(session), "form": form or {}, "errors": errors or {}},
+        status_code=status_code,
+    )
+
+
 @router.get("/console/catalog/batches", response_class=HTMLResponse)
 def batches_page(request: Request, _: Compiler, session: DbSession) -> HTMLResponse:
-    return render(request, "catalog/batches.html", {"batches": repository.batches(session)})
+    return _batches_page(request, session)
 
 
-@router.post("/console/catalog/batches")
+@router.post("/console/catalog/batches", response_class=HTMLResponse)
 async def create_batch(
-    request: Request, actor: Compiler, session: DbSession, clock: AppClock
+    request: Request, actor: Compiler, session: DbSession, clock: AppClock, locale: Locale
 ) -> Response:
-    title = str((await request.form()).get("title", "")).strip() or None
-    batch = service.create_batch(session, actor=actor, clock=clock, data=BatchCreate(title=title))
+    typed = {"title": str((await request.form()).get("title", "")).strip()}
+    data, errors = parse_form(BatchCreate, {"title": typed["title"] or None}, locale)
+    if data is None:
+        return _batches_page(request, session, form=typed, errors=errors, status_code=422)
+    batch = service.create_batch(session, actor=actor, clock=clock, data=data)
     return RedirectResponse(f"/console/catalog/batches/{batch.id}", status_code=303)
 
 
@@ -365,11 +418,16 @@ def _batch_page(
     locale: str,
     *,
     error: str | None = None,
+    notice: str | None = None,
+    form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     batch = repository.batch(session, batch_id)
     if batch is None:
         raise NotFound("catalog.batch_unknown")
+    waiting = [
+        r for r in approvals.pending_for(session, [batch.id]) if r.act == service.WITHDRAW_BATCH
+    ]
     entries = repository.entries_of_batch(session, batch.id)
     providers = repository.organizations(session, {e.provider_id for e in entries})
     candidates: list[Any] = []
@@ -389,6 +447,9 @@ def _batch_page(
             "candidates": candidates,
             "vocab": _vocab(locale),
             "error": error,
+            "notice": notice,
+            "form": form or {},
+            "withdraw_pending": waiting[0] if waiting else None,
         },
         status_code=status_code,
     )
@@ -396,9 +457,15 @@ def _batch_page(
 
 @router.get("/console/catalog/batches/{batch_id}", response_class=HTMLResponse)
 def batch_page(
-    request: Request, batch_id: uuid.UUID, _: Compiler, session: DbSession, locale: Locale
+    request: Request,
+    batch_id: uuid.UUID,
+    _: Compiler,
+    session: DbSession,
+    locale: Locale,
+    done: Annotated[str | None, Query(max_length=30)] = None,
 ) -> HTMLResponse:
-    return _batch_page(request, session, batch_id, locale)
+    notice = translate("batch.withdraw_requested", locale) if done == "withdraw" else None
+    return _batch_page(request, session, batch_id, locale, notice=notice)
 
 
 @router.post("/console/catalog/batches/{batch_id}/entries", response_class=HTMLResponse)
@@ -410,46 +477,98 @@ async def add_entries(
     clock: AppClock,
     locale: Locale,
 ) -> Response:
-    chosen = [uuid.UUID(str(v)) for v in (await request.form()).getlist("resource_ids")]
-    if chosen:
-        try:
-            service.add_to_batch(
-                session, actor=actor, clock=clock, batch_id=batch_id, resource_ids=chosen
-            )
-        except SluiceError as error:
-            session.rollback()
-            return _batch_page(
-                request,
-                session,
-                batch_id,
-                locale,
-                error=error.detail(locale),
-                status_code=error.status,
-            )
+    ticked = [str(v).strip() for v in (await request.form()).getlist("resource_ids")]
+    data, _ = parse_form(BatchEntries, {"resource_ids": [v for v in ticked if v]}, locale)
+    if data is None:
+        key = "batch.choose_resources" if not any(ticked) else "batch.resources_invalid"
+        return _batch_page(
+            request, session, batch_id, locale, error=translate(key, locale), status_code=422
+        )
+    try:
+        service.add_to_batch(
+            session, actor=actor, clock=clock, batch_id=batch_id, resource_ids=data.resource_ids
+        )
+    except SluiceError as error:
+        if error.status == 404 and repository.batch(session, batch_id) is None:
+            raise
+        session.rollback()
+        return _batch_page(
+            request,
+            session,
+            batch_id,
+            locale,
+            error=error.detail(locale),
+            status_code=422 if error.status == 404 else error.status,
+        )
     return RedirectResponse(f"/console/catalog/batches/{batch_id}", status_code=303)
 
 
 @router.post("/console/catalog/batches/{batch_id}/{action}", response_class=HTMLResponse)
-def change_batch(
+async def change_batch(
     request: Request,
     batch_id: uuid.UUID,
     action: str,
     actor: Compiler,
     session: DbSession,
     clock: AppClock,
+    settings: AppSettings,
     locale: Locale,
 ) -> Response:
-    operations = {"publish": service.publish_batch, "withdraw": service.withdraw_batch}
-    if action not in operations:
+    """Publish a draft batch; or ask to withdraw a published one (a second person decides)."""
+    if action not in ("publish", "withdraw"):
         raise NotFound()
+    form = await request.form()
+    typed = {k: str(v).strip() for k, v in form.items() if k in ("reason", "decision_id")}
+    done = ""
     try:
-        operations[action](session, actor=actor, clock=clock, batch_id=batch_id)
+        if action == "publish":
+            service.publish_batch(session, actor=actor, clock=clock, batch_id=batch_id)
+        else:
+            data, errors = parse_form(BatchWithdraw, {k: v for k, v in typed.items() if v}, locale)
+            if data is None:
+                labels = {"reason": "batch.withdraw_reason"}
+                problems = [
+                    translate(
+                        "batch.form_problem",
+                        locale,
+                        field=translate(labels.get(k, "form.invalid"), locale),
+                        message=v,
+                    )
+                    for k, v in errors.items()
+                ]
+                return _batch_page(
+                    request,
+                    session,
+                    batch_id,
+                    locale,
+                    error=" ".join(problems),
+                    form=typed,
+                    status_code=422,
+                )
+            filed = service.withdraw_batch(
+                session,
+                actor=actor,
+                clock=clock,
+                settings=settings,
+                batch_id=batch_id,
+                reason=data.reason,
+                decision_id=data.decision_id,
+            )
+            done = "" if filed.status == approval_states.APPROVED else "?done=withdraw"
     except SluiceError as error:
+        if error.status == 404:
+            raise
         session.rollback()
         return _batch_page(
-            request, session, batch_id, locale, error=error.detail(locale), status_code=error.status
+            request,
+            session,
+            batch_id,
+            locale,
+            error=error.detail(locale),
+            form=typed,
+            status_code=error.status,
         )
-    return RedirectResponse(f"/console/catalog/batches/{batch_id}", status_code=303)
+    return RedirectResponse(f"/console/catalog/batches/{batch_id}{done}", status_code=303)
 
 
 @router.post("/console/catalog/entries/{entry_id}/{transition}")

@@ -149,3 +149,14 @@ def resources_read(session: Session, resources: list[DataResource]) -> list[Reso
         )
         for r in resources
     ]
+
+
+def change_organization(session: Session, entry: CatalogEntry, change: str) -> str | None:
+    """Which organization made a change to an entry, for the public: the provider changed its
+    own resource ("updated"); everything else (publishing, withdrawing) is the catalog's
+    compiler, the bureau, the only one allowed to. Never which member of staff."""
+    if change == "updated":
+        provider = repository.organizations(session, {entry.provider_id}).get(entry.provider_id)
+        return provider.name if provider else None
+    bureau = repository.bureau(session)
+    return bureau.name if bureau else None

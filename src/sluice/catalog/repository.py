@@ -85,6 +85,12 @@ def organizations(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID,
     return {o.id: o for o in rows}
 
 
+def bureau(session: Session) -> Organization | None:
+    """The bureau, which compiles the catalog (the first, should there be several)."""
+    query = select(Organization).where(Organization.kind == "bureau")
+    return session.scalar(query.order_by(Organization.created_at, Organization.id).limit(1))
+
+
 def batch(session: Session, batch_id: uuid.UUID) -> CatalogBatch | None:
     return session.get(CatalogBatch, batch_id)
 

@@ -12,8 +12,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from sluice.catalog.vocabulary import FIELD_CLASSES, FIELD_TYPES, VOCABULARIES
+from sluice.catalog.vocabulary import FIELD_CLASSES, FIELD_TYPES, PERSONAL_TYPES, VOCABULARIES
 
 
 def _one_of(value: str, allowed: dict[str, Any], what: str) -> str:
@@ -22,8 +23,18 @@ def _one_of(value: str, allowed: dict[str, Any], what: str) -> str:
     return value
 
 
+#: The pydantic error type of a personal field given a weaker class than ``identifier``.
+IDENTIFIER_CLASS_REQUIRED = "identifier_class_required"
+
+
 class FieldSpecIn(BaseModel):
-    """A field as the schema file and the API describe it (extra keys are kept as rules)."""
+    """A field as the schema file and the API describe it (extra keys are kept as rules).
+
+    The class follows from the type (DESIGN §4): a personal type (``PERSONAL_TYPES``: ID
+    number, name, mobile, USCC, plate, address) is an ``identifier`` when no class is given,
+    and a weaker class for it is refused, naming the field; other types default to
+    ``public``.
+    """
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
@@ -49,10 +60,29 @@ class FieldSpecIn(BaseModel):
     def _class(cls, value: str) -> str:
         return _one_of(value, FIELD_CLASSES, "class")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _class_from_type(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        given = data.get("class", data.get("field_class"))
+        if given is None or given == "":
+            personal = data.get("type") in PERSONAL_TYPES
+            data = {k: v for k, v in data.items() if k != "field_class"}
+            data["class"] = "identifier" if personal else "public"
+        return data
+
     @model_validator(mode="after")
     def _enum_has_values(self) -> FieldSpecIn:
         if self.type == "enum" and not self.values:
             raise ValueError(f"enum field {self.name!r} needs its list of values")
+        if self.type in PERSONAL_TYPES and self.field_class != "identifier":
+            raise PydanticCustomError(
+                IDENTIFIER_CLASS_REQUIRED,
+                "field '{field}' has the personal type {type}: its class must be "
+                "'identifier', not '{klass}'",
+                {"field": self.name, "type": self.type, "klass": self.field_class},
+            )
         return self
 
     def rules(self) -> dict[str, Any]:
@@ -149,6 +179,16 @@ class BatchEntries(BaseModel):
     resource_ids: list[uuid.UUID] = Field(min_length=1, max_length=10000)
 
 
+class BatchWithdraw(BaseModel):
+    """A request to withdraw a whole published batch: carried out when another bureau user
+    approves it, or at once on an approved collective decision someone else recorded."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(min_length=2, max_length=2000)
+    decision_id: uuid.UUID | None = None
+
+
 class BatchRead(BaseModel):
     id: uuid.UUID
     number: int
@@ -200,5 +240,7 @@ class EntryVersionRead(BaseModel):
     version: int
     change: str
     at: datetime
-    actor: str
+    #: The organization that made the change (the provider for its own resource, the
+    #: bureau for the catalog), never the person: the public sees who, not which staff.
+    organization: str | None
     snapshot: dict[str, Any]

@@ -2,24 +2,35 @@
 
 Keyword-only functions, no HTTP, no commit. Every change is audited; every change to a
 listed entry writes a new version row with a snapshot of what the public saw.
+
+Withdrawing a whole published batch takes every one of its entries out of the catalog (and
+out of every agreement's usable scope) at once, so it needs four eyes (N1, DESIGN §7):
+``withdraw_batch`` files a request that another bureau user approves (``sluice.approvals``).
+A provider's resource another provider asks about does not exist for them (404).
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sluice.approvals import registry as approvals_registry
+from sluice.approvals import service as approvals
+from sluice.approvals.models import ApprovalRequest
+from sluice.approvals.registry import Act, Carry, Subject
 from sluice.audit import service as audit
 from sluice.catalog import repository, search
 from sluice.catalog.models import CatalogBatch, CatalogEntry, DataResource, ResourceField
 from sluice.catalog.schemas import BatchCreate, ResourceCreate, ResourceUpdate
 from sluice.catalog.states import BATCH, ENTRY
 from sluice.catalog.vocabulary import batch_title
-from sluice.core.clock import Clock
+from sluice.core.clock import Clock, FixedClock
 from sluice.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from sluice.core.i18n import MessageRef, add_messages
+from sluice.core.settings import Settings
 from sluice.dataplane.schema import DatasetSchema, SchemaError
 from sluice.identity.models import Organization
 from sluice.identity.permissions import OrgKind, Permission
@@ -41,10 +52,6 @@ add_messages(
             "Your department already registered a resource with code '{code}'.",
         ),
         "catalog.resource_unknown": ("数据资源不存在。", "The data resource does not exist."),
-        "catalog.not_your_resource": (
-            "只能变更本部门登记的数据资源。",
-            "Only your own department's resources can be changed.",
-        ),
         "catalog.not_a_provider": (
             "只有数据提供部门可以登记数据资源。",
             "Only provider departments register data resources.",
@@ -158,10 +165,10 @@ def create_resource_row(
 
 def _owned(session: Session, actor: Principal, resource_id: uuid.UUID) -> DataResource:
     resource = repository.resource(session, resource_id)
-    if resource is None:
+    # Another provider's resource is not there for this one (what you may not see does not
+    # exist): the same 404 as for no resource at all, as reading it gives.
+    if resource is None or resource.provider_id != actor.organization_id:
         raise NotFound("catalog.resource_unknown")
-    if resource.provider_id != actor.organization_id:
-        raise PermissionDenied("catalog.not_your_resource")
     return resource
 
 
@@ -345,22 +352,93 @@ def publish_batch(
     return batch
 
 
+WITHDRAW_BATCH = "catalog_batch.withdraw"
+
+
 def withdraw_batch(
-    session: Session, *, actor: Principal, clock: Clock, batch_id: uuid.UUID
-) -> CatalogBatch:
+    session: Session,
+    *,
+    actor: Principal,
+    clock: Clock,
+    settings: Settings,
+    batch_id: uuid.UUID,
+    reason: str,
+    decision_id: uuid.UUID | None = None,
+) -> ApprovalRequest:
+    """Ask to withdraw a published batch: nothing is withdrawn until another bureau user
+    approves the request (or at once on a cited decision someone else recorded)."""
+    actor.require(Permission.CATALOG_COMPILE)
+    return approvals.request(
+        session,
+        actor=actor,
+        settings=settings,
+        at=clock.now(),
+        act=WITHDRAW_BATCH,
+        target_id=batch_id,
+        grounds=reason,
+        decision_id=decision_id,
+    )
+
+
+def _batch_subject(session: Session, batch_id: uuid.UUID) -> Subject:
     batch = repository.batch(session, batch_id)
     if batch is None:
         raise NotFound("catalog.batch_unknown")
-    BATCH.fire(batch, "withdraw", session=session, actor=actor, at=clock.now())
-    batch.withdrawn_at = clock.now()
+    return Subject(batch.title, f"/console/catalog/batches/{batch.id}")
+
+
+def _batch_check(session: Session, batch_id: uuid.UUID) -> None:
+    batch = repository.batch(session, batch_id)
+    if batch is None:
+        raise NotFound("catalog.batch_unknown")
+    BATCH.require(batch, "withdraw")
+
+
+def _carry_out_withdrawal(carry: Carry) -> None:
+    batch = repository.batch(carry.session, carry.request.target_id)
+    if batch is None:  # pragma: no cover - checked just before
+        raise NotFound("catalog.batch_unknown")
+    _withdraw(
+        carry.session,
+        actor=carry.actor,
+        at=carry.at,
+        batch=batch,
+        approval=carry.audit_detail(),
+    )
+
+
+def _withdraw(
+    session: Session,
+    *,
+    actor: Principal,
+    at: datetime,
+    batch: CatalogBatch,
+    approval: dict[str, Any],
+) -> CatalogBatch:
+    BATCH.fire(batch, "withdraw", session=session, actor=actor, at=at, detail=approval)
+    batch.withdrawn_at = at
     published = [
         e for e in repository.entries_of_batch(session, batch.id) if e.status == "published"
     ]
     for entry in published:
-        ENTRY.fire(entry, "withdraw", session=session, actor=actor, at=clock.now())
-    _snapshot(session, published, change="withdrawn", actor=actor, clock=clock)
+        ENTRY.fire(entry, "withdraw", session=session, actor=actor, at=at)
+    _snapshot(session, published, change="withdrawn", actor=actor, clock=FixedClock(at))
     repository.delete_terms(session, [e.id for e in published])
     return batch
+
+
+approvals_registry.register(
+    Act(
+        name=WITHDRAW_BATCH,
+        label_zh="撤回整批目录",
+        label_en="Withdraw a catalog batch",
+        target_type="catalog_batch",
+        permission=Permission.CATALOG_COMPILE,
+        subject=_batch_subject,
+        check=_batch_check,
+        carry_out=_carry_out_withdrawal,
+    )
+)
 
 
 def change_entry(

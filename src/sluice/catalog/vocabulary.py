@@ -72,6 +72,11 @@ FIELD_TYPES: Final[dict[str, tuple[str, str]]] = {
     "address": ("地址", "Address"),
     "person_name": ("姓名", "Person name"),
 }
+#: Types that name a person or an enterprise: always ``identifier`` (DESIGN §4), as the
+#: data plane's ``IDENTIFIER_TYPES`` (a test keeps the two lists equal).
+PERSONAL_TYPES: Final = frozenset(
+    {"id_number", "uscc", "mobile", "plate", "address", "person_name"}
+)
 FIELD_CLASSES: Final[dict[str, tuple[str, str]]] = {
     "public": ("公开", "Public"),
     "internal": ("内部", "Internal"),
@@ -91,6 +96,16 @@ VOCABULARIES: Final = {
 
 for _name, _values in VOCABULARIES.items():
     add_messages({f"vocab.{_name}.{code}": labels for code, labels in _values.items()})
+add_messages(
+    {
+        "form.identifier_class_required": (
+            "字段“{field}”的类型为个人或企业标识（{type}），分类须为“标识符”（identifier），"
+            "不能是“{klass}”。",
+            "Field “{field}” has the personal type {type}: its class must be identifier, not "
+            "“{klass}”.",
+        )
+    }
+)
 
 _DIGITS = "零一二三四五六七八九"
 

@@ -14,7 +14,8 @@ A schema comes from JSON (the catalog, or a file given to ``sluice quality check
 Keys per field: ``name`` and ``type`` are required; ``class`` defaults to ``identifier``
 for the personal and enterprise identifier types (``id_number``, ``uscc``, ``mobile``,
 ``plate``, ``address``, ``person_name``) and to ``internal`` otherwise, so a forgotten
-class never puts an identifier in the queryable zone in plaintext. ``required`` and
+class never puts an identifier in the queryable zone in plaintext; a weaker class for
+those types is refused. ``required`` and
 ``unique`` default to false; ``values`` (the allowed values of an ``enum``, or of any
 field), ``min``/``max`` (inclusive bounds of an ``int``, ``decimal``, ``date`` or
 ``datetime``), ``pattern`` (an RE2 regular expression the whole cleaned value must
@@ -143,6 +144,12 @@ class FieldSpec:
         if klass not in FIELD_CLASSES:
             raise SchemaError(
                 f"{where}: unknown class {klass!r} (expected one of: {', '.join(FIELD_CLASSES)})"
+            )
+        if field_type in IDENTIFIER_TYPES and klass != "identifier":
+            # The class follows the type: a personal field is never stored in plaintext.
+            raise SchemaError(
+                f"{where}: the personal type {field_type} must have class 'identifier', "
+                f"not {klass!r}"
             )
         required = _flag(document, "required", where)
         unique = _flag(document, "unique", where)

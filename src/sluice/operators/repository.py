@@ -1,8 +1,10 @@
 """Every query of operator applications, scoped to the acting principal in one place.
 
-Who sees which application (``_visible``): the bureau (``operators.read``) and the platform
-itself see all; an applicant sees its own organization's. An application one may not see is
-simply not found. Rows that belong to an application are only ever fetched through it.
+Who sees which application (``_visible``): an applicant sees its own organization's, drafts
+included; the bureau (``operators.read``) sees every application once submitted, never a
+draft (a draft, also one being revised after it was returned, is the applicant's alone
+until it is submitted again); the platform itself sees all. An application one may not see
+is simply not found. Rows that belong to an application are only ever fetched through it.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from sluice.operators.models import (
     OperatorPrincipal,
 )
 from sluice.operators.ownership import NodeKind
-from sluice.operators.states import APPLICATION, OPEN, QUALIFIED
+from sluice.operators.states import APPLICATION, DRAFT, OPEN, QUALIFIED
 
 #: Rows of an application that the applicant adds and removes one by one.
 Child = TypeVar(
@@ -62,11 +64,16 @@ ENTITY_RECORDS = (OperatorCreditRecord, OperatorPenalty, OperatorIncident, Opera
 
 
 def _visible(actor: Principal) -> ColumnElement[bool]:
-    if actor.is_system or actor.has(Permission.OPERATORS_READ):
+    if actor.is_system:
         return true()
-    if actor.organization_id is None:
-        return false()
-    return OperatorApplication.organization_id == actor.organization_id
+    own = (
+        OperatorApplication.organization_id == actor.organization_id
+        if actor.organization_id is not None
+        else false()
+    )
+    if actor.has(Permission.OPERATORS_READ):
+        return or_(OperatorApplication.status != DRAFT, own)
+    return own
 
 
 def application(

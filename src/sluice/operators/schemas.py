@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from sluice.core.dates import BoundedDate
 from sluice.operators import jurisdictions
 from sluice.operators.ownership import NodeKind, Relation
 
@@ -84,7 +85,7 @@ class ApplicationCreate(BaseModel):
     credit_code: str | None = Field(default=None, max_length=40)
     legal_representative: str | None = Field(default=None, max_length=100)
     registered_address: str | None = Field(default=None, max_length=300)
-    established_on: date | None = None
+    established_on: BoundedDate | None = None
     registered_capital_fen: int | None = Field(default=None, ge=0)
     business_scope: str | None = Field(default=None, max_length=4000)
 
@@ -154,8 +155,8 @@ class CreditRecordCreate(BaseModel):
     entity_id: uuid.UUID | None = Field(default=None, description="Default: the applicant.")
     category: CreditCategory
     source: str = Field(default="信用中国", min_length=1, max_length=100)
-    listed_on: date
-    removed_on: date | None = None
+    listed_on: BoundedDate
+    removed_on: BoundedDate | None = None
     description: str = Field(min_length=2, max_length=4000)
 
     _strips = field_validator("source", "description", mode="before")(_strip)
@@ -163,7 +164,7 @@ class CreditRecordCreate(BaseModel):
 
 class PenaltyCreate(BaseModel):
     entity_id: uuid.UUID | None = Field(default=None, description="Default: the applicant.")
-    decided_on: date
+    decided_on: BoundedDate
     authority: str = Field(min_length=2, max_length=200)
     document_no: str | None = Field(default=None, max_length=100)
     major: bool = False
@@ -176,7 +177,7 @@ class PenaltyCreate(BaseModel):
 
 class IncidentCreate(BaseModel):
     entity_id: uuid.UUID | None = Field(default=None, description="Default: the applicant.")
-    occurred_on: date
+    occurred_on: BoundedDate
     kind: IncidentKind
     description: str = Field(min_length=2, max_length=4000)
 

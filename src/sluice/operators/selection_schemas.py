@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from sluice.core.dates import BoundedDate
+
 
 class RoundStatus(StrEnum):
     """The states of ``selection_states.ROUND`` (a test keeps the two equal)."""
@@ -49,7 +51,9 @@ class RoundCreate(BaseModel):
         description="The scenario the authorization will be for (一场景一授权), e.g. 普惠金融.",
     )
     description: str = Field(min_length=2, max_length=8000)
-    announced_on: date = Field(description="Date of the consultation announcement (磋商公告).")
+    announced_on: BoundedDate = Field(
+        description="Date of the consultation announcement (磋商公告)."
+    )
     criteria: list[CriterionIn] | None = Field(
         default=None, description="Optional: the criteria at once (same rules as PUT criteria)."
     )

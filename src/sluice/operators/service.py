@@ -1114,7 +1114,9 @@ def upload_evidence(
 ) -> OperatorEvidence:
     application = _draft(session, actor, application_id)
     item = _active_item(session, item_key) if item_key else None
-    stored = evidence.store(stream, home=settings.home, limit_mb=settings.upload_max_mb)
+    stored = evidence.store(
+        stream, home=settings.home, keys=settings.keys_path, limit_mb=settings.upload_max_mb
+    )
     name = Path(filename or "evidence").name[:255] or "evidence"
     now = _touch(application, clock)
     document = OperatorEvidence(
@@ -1163,7 +1165,7 @@ def evidence_file(
     )
     if document is None:
         raise NotFound("operators.child_not_found")
-    return document, evidence.read(settings.home, document.sm3)
+    return document, evidence.read(settings.home, document.sm3, keys=settings.keys_path)
 
 
 # --- submitting, checking, deciding -------------------------------------------------------

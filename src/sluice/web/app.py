@@ -8,6 +8,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from sluice import __version__
+from sluice.approvals import api as approvals_api
+from sluice.approvals import pages as approvals_pages
 from sluice.audit import api as audit_api
 from sluice.audit import pages as audit_pages
 from sluice.authorizations import api as authorizations_api
@@ -48,6 +50,7 @@ PAGE_ROUTERS = (
     authorizations_pages.router,
     operators_pages.router,
     selection_pages.router,
+    approvals_pages.router,
 )
 API_ROUTERS = (
     identity_api.router,
@@ -60,6 +63,7 @@ API_ROUTERS = (
     authorizations_api.router,
     operators_api.router,
     selection_api.router,
+    approvals_api.router,
 )
 
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from sluice.core.i18n import add_messages, translate
+from sluice.core.i18n import add_messages, has_message, translate
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -46,6 +46,12 @@ def parse_form(
         errors: dict[str, str] = {}
         for item in exc.errors():
             field = str(item["loc"][0]) if item["loc"] else "__all__"
-            key = _BY_TYPE.get(item["type"], "form.invalid")
+            key = _BY_TYPE.get(item["type"]) or _own_message(item["type"])
             errors.setdefault(field, translate(key, locale, **(item.get("ctx") or {})))
         return None, errors
+
+
+def _own_message(error_type: str) -> str:
+    """A custom error type (``date_out_of_range`` …) shows its own ``form.<type>`` message."""
+    key = f"form.{error_type}"
+    return key if has_message(key) else "form.invalid"
