@@ -453,6 +453,32 @@ def test_another_departments_runs_do_not_exist(
     assert client.get(f"/api/v1/ingestions/{stored['id']}", headers=headers).json()["version"] == 1
 
 
+def test_the_resource_page_lists_uploads_only_to_their_department_and_the_bureau(
+    client: TestClient,
+    database: Database,
+    clock: FixedClock,
+    provider: tuple[Account, dict[str, str], str],
+) -> None:
+    """R8.3: another department's uploads (file names, row counts, scores) show only to
+    that department and the bureau; for another department the resource does not exist."""
+    _, headers, resource_id = provider
+    _upload(client, headers, resource_id, CSV.encode(), name="户籍导出-机密.csv")
+    other = bearer(client, make_account(database, clock, Role.PROVIDER))
+    bureau = bearer(client, make_account(database, clock, Role.BUREAU))
+    seen = {
+        who: client.get(f"/console/resources/{resource_id}", headers=h)
+        for who, h in (("owner", headers), ("other", other), ("bureau", bureau))
+    }
+    assert {who: r.status_code for who, r in seen.items()} == {
+        "owner": 200,
+        "other": 404,
+        "bureau": 200,
+    }
+    assert "户籍导出-机密.csv" in seen["owner"].text
+    assert "户籍导出-机密.csv" in seen["bureau"].text
+    assert "户籍导出-机密.csv" not in seen["other"].text
+
+
 def test_an_unreadable_parquet_upload_says_what_is_wrong_without_server_paths(
     client: TestClient,
     provider: tuple[Account, dict[str, str], str],

@@ -347,7 +347,11 @@ def resource_page(
     locale: Locale,
 ) -> HTMLResponse:
     resource = catalog_api.get_resource(resource_id, actor, session)
-    runs = dataplane_service.runs_of(session, resource.id) if actor.has(P.QUALITY_READ) else []
+    # Another department's uploads (file names, counts, scores) are not this reader's to see.
+    sees_runs = actor.has(P.QUALITY_READ) and dataplane_service.sees_runs_of(
+        actor, resource.provider.id
+    )
+    runs = dataplane_service.runs_of(session, resource.id) if sees_runs else []
     return render(
         request,
         "catalog/resource.html",

@@ -11,13 +11,10 @@ from fastapi import APIRouter, Depends, UploadFile
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from sluice.catalog import repository as catalog_repository
-from sluice.core.errors import NotFound
 from sluice.core.settings import Settings
 from sluice.dataplane import service
 from sluice.dataplane.models import IngestionRun
 from sluice.dataplane.uploads import received
-from sluice.identity.permissions import OrgKind
 from sluice.identity.permissions import Permission as P
 from sluice.identity.principal import Principal
 from sluice.web.deps import AppClock, AppSettings, DbSession, Requires
@@ -141,13 +138,8 @@ def upload(
 def list_runs(
     resource_id: uuid.UUID, actor: QualityReader, session: DbSession, settings: AppSettings
 ) -> list[RunRead]:
-    resource = catalog_repository.resource(session, resource_id)
-    mine = actor.organization_kind is not OrgKind.PROVIDER or (
-        resource is not None and resource.provider_id == actor.organization_id
-    )
-    if resource is None or not mine:
-        raise NotFound("catalog.resource_unknown")
-    return [run_read(session, settings, r) for r in service.runs_of(session, resource_id)]
+    runs = service.visible_runs(session, actor=actor, resource_id=resource_id)
+    return [run_read(session, settings, r) for r in runs]
 
 
 @router.get("/api/v1/ingestions/{run_id}")

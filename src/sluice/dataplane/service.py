@@ -597,18 +597,30 @@ def _kind(path: Path) -> str:
         return "unknown"
 
 
+def sees_runs_of(actor: Principal, provider_id: uuid.UUID) -> bool:
+    """Who may see a provider's ingestion runs: that provider, and the bureau's side (every
+    other role holding ``quality.read``); another provider may not."""
+    return actor.organization_kind is not OrgKind.PROVIDER or provider_id == actor.organization_id
+
+
 def visible_run(session: Session, *, actor: Principal, run_id: uuid.UUID) -> IngestionRun:
-    """Providers see their own runs; the bureau sees all."""
+    """One run, for whoever may see it (``sees_runs_of``); else 404."""
     actor.require(Permission.QUALITY_READ)
     run = session.get(IngestionRun, run_id)
-    foreign = (
-        run is not None
-        and actor.organization_kind is OrgKind.PROVIDER
-        and run.provider_id != actor.organization_id
-    )
-    if run is None or foreign:
+    if run is None or not sees_runs_of(actor, run.provider_id):
         raise NotFound("ingest.run_unknown")
     return run
+
+
+def visible_runs(
+    session: Session, *, actor: Principal, resource_id: uuid.UUID
+) -> list[IngestionRun]:
+    """A resource's runs, newest first, for whoever may see them (``sees_runs_of``); else 404."""
+    actor.require(Permission.QUALITY_READ)
+    resource = catalog_repository.resource(session, resource_id)
+    if resource is None or not sees_runs_of(actor, resource.provider_id):
+        raise NotFound("catalog.resource_unknown")
+    return runs_of(session, resource_id)
 
 
 def quarantined_rows(
