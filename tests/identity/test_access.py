@@ -1,22 +1,305 @@
-"""Deny by default: every route declares a permission, and the API refuses properly."""
+"""Deny by default (R8.3), proved route by route against a table written by hand.
+
+`ROUTES` below is the contract: every route the application serves (API, gateway, console,
+portal), and who may call it. It is written out, not computed from `PERMISSIONS`, so a
+permission granted too widely, a route marked `Public()` by mistake or a new route nobody
+thought about all fail here. Each route is then called without credentials (401, or the
+login page for the console), by every role the table does not name (403 `permission_denied`),
+and by every role it does name (never 401 or 403).
+"""
 
 from __future__ import annotations
 
 import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Final
 
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from starlette.routing import Mount, Route
 
-from sluice.core.clock import FixedClock
+from sluice.core.clock import SHANGHAI, FixedClock
 from sluice.core.database import Database
+from sluice.core.settings import Settings
+from sluice.identity import service as identity
+from sluice.identity.models import User
 from sluice.identity.permissions import PERMISSIONS, Permission, Role
-from sluice.web.app import API_ROUTERS, PAGE_ROUTERS
-from sluice.web.deps import Public, Requires
-from tests.identity.factories import bearer, make_account
+from sluice.web.app import create_app
+from sluice.web.deps import Public, Requires, RequiresApiKey
+from sluice.web.routes import all_routes
+from tests.identity.factories import make_account
 
-PUBLIC_API = {("POST", "/api/v1/auth/token")}
+EVERYONE: Final = frozenset(Role)
+
+# method  path  who: "public", "everyone", or roles separated by commas.
+ROUTES_TABLE: Final = """
+GET    /                                                                            public
+GET    /api/v1/api-keys                                                             buyer
+POST   /api/v1/api-keys                                                             buyer
+DELETE /api/v1/api-keys/{key_id}                                                    buyer
+GET    /api/v1/approvals                                                            bureau
+GET    /api/v1/approvals/{approval_id}                                              bureau
+POST   /api/v1/approvals/{approval_id}/approve                                      bureau
+POST   /api/v1/approvals/{approval_id}/reject                                       bureau
+GET    /api/v1/audit/events                                                         bureau
+POST   /api/v1/auth/logout                                                          everyone
+POST   /api/v1/auth/token                                                           public
+GET    /api/v1/authorizations                                                       bureau,operator,registry
+POST   /api/v1/authorizations                                                       bureau
+GET    /api/v1/authorizations/{authorization_id}                                    bureau,operator,registry
+POST   /api/v1/authorizations/{authorization_id}/decision                           bureau
+GET    /api/v1/authorizations/{authorization_id}/destruction-certificate            bureau,operator,registry
+GET    /api/v1/authorizations/{authorization_id}/document.html                      bureau,operator,registry
+GET    /api/v1/authorizations/{authorization_id}/document.pdf                       bureau,operator,registry
+POST   /api/v1/authorizations/{authorization_id}/exits                              operator
+POST   /api/v1/authorizations/{authorization_id}/rectifications                     bureau
+POST   /api/v1/authorizations/{authorization_id}/renew                              bureau
+POST   /api/v1/authorizations/{authorization_id}/resume                             bureau
+POST   /api/v1/authorizations/{authorization_id}/scope                              bureau
+POST   /api/v1/authorizations/{authorization_id}/sign                               bureau,operator
+POST   /api/v1/authorizations/{authorization_id}/submit                             bureau
+POST   /api/v1/authorizations/{authorization_id}/suspend                            bureau
+POST   /api/v1/authorizations/{authorization_id}/terminate                          bureau
+GET    /api/v1/authorized-data/{authorization_id}/resources                         operator
+GET    /api/v1/authorized-data/{authorization_id}/resources/{resource_id}           operator
+GET    /api/v1/catalog                                                              public
+GET    /api/v1/catalog/batches                                                      bureau
+POST   /api/v1/catalog/batches                                                      bureau
+POST   /api/v1/catalog/batches/{batch_id}/entries                                   bureau
+POST   /api/v1/catalog/batches/{batch_id}/publish                                   bureau
+POST   /api/v1/catalog/batches/{batch_id}/withdraw                                  bureau
+GET    /api/v1/catalog/entries/{entry_id}                                           public
+POST   /api/v1/catalog/entries/{entry_id}/republish                                 bureau
+GET    /api/v1/catalog/entries/{entry_id}/versions                                  public
+POST   /api/v1/catalog/entries/{entry_id}/withdraw                                  bureau
+POST   /api/v1/decisions                                                            bureau
+POST   /api/v1/exit-items/{item_id}/done                                            bureau
+POST   /api/v1/exits/{exit_id}/assets                                               bureau
+POST   /api/v1/exits/{exit_id}/complete                                             bureau
+POST   /api/v1/exits/{exit_id}/decision                                             bureau
+POST   /api/v1/exits/{exit_id}/execute                                              bureau
+GET    /api/v1/ingestions/{run_id}                                                  bureau,provider
+POST   /api/v1/ingestions/{run_id}/confirm                                          provider
+POST   /api/v1/ingestions/{run_id}/discard                                          provider
+GET    /api/v1/ingestions/{run_id}/quarantine                                       provider
+GET    /api/v1/me                                                                   everyone
+POST   /api/v1/me/password                                                          everyone
+GET    /api/v1/operators/applications                                               operator
+POST   /api/v1/operators/applications                                               operator
+GET    /api/v1/operators/applications/{application_id}                              operator
+PATCH  /api/v1/operators/applications/{application_id}                              operator
+PUT    /api/v1/operators/applications/{application_id}/checklist/{item_key}         operator
+POST   /api/v1/operators/applications/{application_id}/credit-records               operator
+POST   /api/v1/operators/applications/{application_id}/entities                     operator
+DELETE /api/v1/operators/applications/{application_id}/entities/{entity_id}         operator
+PATCH  /api/v1/operators/applications/{application_id}/entities/{entity_id}         operator
+POST   /api/v1/operators/applications/{application_id}/evidence                     operator
+GET    /api/v1/operators/applications/{application_id}/evidence/{evidence_id}       operator
+PUT    /api/v1/operators/applications/{application_id}/financials                   operator
+POST   /api/v1/operators/applications/{application_id}/incidents                    operator
+POST   /api/v1/operators/applications/{application_id}/links                        operator
+DELETE /api/v1/operators/applications/{application_id}/links/{link_id}              operator
+POST   /api/v1/operators/applications/{application_id}/penalties                    operator
+POST   /api/v1/operators/applications/{application_id}/principals                   operator
+DELETE /api/v1/operators/applications/{application_id}/principals/{principal_id}    operator
+DELETE /api/v1/operators/applications/{application_id}/records/{kind}/{record_id}   operator
+POST   /api/v1/operators/applications/{application_id}/revise                       operator
+POST   /api/v1/operators/applications/{application_id}/submit                       operator
+GET    /api/v1/operators/checklist-items                                            bureau
+POST   /api/v1/operators/checklist-items                                            bureau
+PATCH  /api/v1/operators/checklist-items/{key}                                      bureau
+GET    /api/v1/operators/review/applications                                        bureau
+GET    /api/v1/operators/review/applications/{application_id}                       bureau
+PUT    /api/v1/operators/review/applications/{application_id}/checklist/{item_key}  bureau
+POST   /api/v1/operators/review/applications/{application_id}/checks                bureau
+POST   /api/v1/operators/review/applications/{application_id}/decision              bureau
+GET    /api/v1/operators/review/applications/{application_id}/evidence/{evidence_id} bureau
+GET    /api/v1/organizations                                                        bureau
+POST   /api/v1/organizations                                                        bureau
+GET    /api/v1/plans                                                                bureau
+POST   /api/v1/plans                                                                bureau
+POST   /api/v1/plans/{plan_id}/decision                                             bureau
+GET    /api/v1/public-keys                                                          public
+POST   /api/v1/quality/assessments                                                  bureau
+GET    /api/v1/quality/scores                                                       bureau,provider
+POST   /api/v1/rectifications/{order_id}/check                                      bureau
+POST   /api/v1/rectifications/{order_id}/report                                     operator
+GET    /api/v1/resources                                                            bureau,provider,registry
+POST   /api/v1/resources                                                            provider
+GET    /api/v1/resources/{resource_id}                                              bureau,provider,registry
+PATCH  /api/v1/resources/{resource_id}                                              provider
+GET    /api/v1/resources/{resource_id}/ingestions                                   bureau,provider
+POST   /api/v1/resources/{resource_id}/ingestions                                   provider
+POST   /api/v1/resources/{resource_id}/sharing-consent                              provider
+GET    /api/v1/selections                                                           bureau
+POST   /api/v1/selections                                                           bureau
+GET    /api/v1/selections/assigned                                                  panel
+GET    /api/v1/selections/published                                                 public
+GET    /api/v1/selections/published/{round_id}                                      public
+GET    /api/v1/selections/{round_id}                                                bureau
+POST   /api/v1/selections/{round_id}/cancel                                         bureau
+POST   /api/v1/selections/{round_id}/candidates                                     bureau
+DELETE /api/v1/selections/{round_id}/candidates/{organization_id}                   bureau
+POST   /api/v1/selections/{round_id}/close-scoring                                  bureau
+PUT    /api/v1/selections/{round_id}/criteria                                       bureau
+GET    /api/v1/selections/{round_id}/my-scores                                      panel
+PUT    /api/v1/selections/{round_id}/my-scores                                      panel
+POST   /api/v1/selections/{round_id}/open                                           bureau
+POST   /api/v1/selections/{round_id}/panel                                          bureau
+DELETE /api/v1/selections/{round_id}/panel/{user_id}                                bureau
+POST   /api/v1/selections/{round_id}/publish                                        bureau
+POST   /api/v1/selections/{round_id}/selection                                      bureau
+POST   /api/v1/selections/{round_id}/start-scoring                                  bureau
+GET    /api/v1/tickets                                                              bureau,operator,provider
+POST   /api/v1/tickets                                                              bureau,operator,provider
+GET    /api/v1/tickets/{ticket_id}                                                  bureau,operator,provider
+POST   /api/v1/tickets/{ticket_id}/acknowledge                                      provider
+POST   /api/v1/tickets/{ticket_id}/close                                            bureau,operator,provider
+POST   /api/v1/tickets/{ticket_id}/fix                                              provider
+POST   /api/v1/tickets/{ticket_id}/reject                                           provider
+GET    /api/v1/users                                                                bureau
+POST   /api/v1/users                                                                bureau
+POST   /api/v1/users/{user_id}/deactivate                                           bureau
+POST   /api/v1/users/{user_id}/reactivate                                           bureau
+GET    /catalog                                                                     public
+GET    /catalog.jsonld                                                              public
+GET    /catalog/{entry_id}                                                          public
+GET    /console                                                                     everyone
+GET    /console/account                                                             everyone
+POST   /console/account/password                                                    everyone
+GET    /console/api-keys                                                            buyer
+POST   /console/api-keys                                                            buyer
+POST   /console/api-keys/{key_id}/revoke                                            buyer
+GET    /console/approvals                                                           bureau
+POST   /console/approvals/{approval_id}/approve                                     bureau
+POST   /console/approvals/{approval_id}/reject                                      bureau
+GET    /console/audit                                                               bureau
+GET    /console/authorizations                                                      bureau,operator,registry
+POST   /console/authorizations                                                      bureau
+GET    /console/authorizations/entries                                              bureau
+GET    /console/authorizations/entries/chosen                                       bureau
+GET    /console/authorizations/new                                                  bureau
+GET    /console/authorizations/{authorization_id}                                   bureau,operator,registry
+POST   /console/authorizations/{authorization_id}/decision                          bureau
+GET    /console/authorizations/{authorization_id}/document.pdf                      bureau,operator,registry
+POST   /console/authorizations/{authorization_id}/exits                             operator
+POST   /console/authorizations/{authorization_id}/exits/{exit_id}/assets            bureau
+POST   /console/authorizations/{authorization_id}/exits/{exit_id}/complete          bureau
+POST   /console/authorizations/{authorization_id}/exits/{exit_id}/decision          bureau
+POST   /console/authorizations/{authorization_id}/exits/{exit_id}/execute           bureau
+POST   /console/authorizations/{authorization_id}/exits/{exit_id}/items/{item_id}/done bureau
+POST   /console/authorizations/{authorization_id}/rectifications                    bureau
+POST   /console/authorizations/{authorization_id}/rectifications/{order_id}/check   bureau
+POST   /console/authorizations/{authorization_id}/rectifications/{order_id}/report  operator
+POST   /console/authorizations/{authorization_id}/renew                             bureau
+POST   /console/authorizations/{authorization_id}/resume                            bureau
+POST   /console/authorizations/{authorization_id}/scope                             bureau
+POST   /console/authorizations/{authorization_id}/sign                              bureau,operator
+POST   /console/authorizations/{authorization_id}/submit                            bureau
+POST   /console/authorizations/{authorization_id}/suspend                           bureau
+POST   /console/authorizations/{authorization_id}/terminate                         bureau
+GET    /console/catalog/batches                                                     bureau
+POST   /console/catalog/batches                                                     bureau
+GET    /console/catalog/batches/{batch_id}                                          bureau
+POST   /console/catalog/batches/{batch_id}/entries                                  bureau
+POST   /console/catalog/batches/{batch_id}/{action}                                 bureau
+POST   /console/catalog/entries/{entry_id}/{transition}                             bureau
+POST   /console/decisions                                                           bureau
+GET    /console/ingestions/{run_id}                                                 bureau,provider
+POST   /console/ingestions/{run_id}/confirm                                         provider
+POST   /console/ingestions/{run_id}/discard                                         provider
+GET    /console/operator-application                                                operator
+POST   /console/operator-application                                                operator
+GET    /console/operator-application/{application_id}                               operator
+POST   /console/operator-application/{application_id}/evidence                      operator
+GET    /console/operator-application/{application_id}/evidence/{evidence_id}        operator
+POST   /console/operator-application/{application_id}/remove/{kind}/{child_id}      operator
+POST   /console/operator-application/{application_id}/revise                        operator
+POST   /console/operator-application/{application_id}/save/{section}                operator
+POST   /console/operator-application/{application_id}/statement/{item_key}          operator
+POST   /console/operator-application/{application_id}/submit                        operator
+GET    /console/operators                                                           bureau
+GET    /console/operators/checklist                                                 bureau
+POST   /console/operators/checklist                                                 bureau
+POST   /console/operators/checklist/{key}                                           bureau
+GET    /console/operators/{application_id}                                          bureau
+POST   /console/operators/{application_id}/checks                                   bureau
+POST   /console/operators/{application_id}/decision                                 bureau
+GET    /console/operators/{application_id}/evidence/{evidence_id}                   bureau
+POST   /console/operators/{application_id}/judge/{item_key}                         bureau
+GET    /console/organizations                                                       bureau
+POST   /console/organizations                                                       bureau
+GET    /console/plans                                                               bureau
+POST   /console/plans                                                               bureau
+POST   /console/plans/{plan_id}/decision                                            bureau
+GET    /console/quality                                                             bureau,provider
+POST   /console/quality/assess                                                      bureau
+GET    /console/resources                                                           bureau,provider,registry
+POST   /console/resources                                                           provider
+GET    /console/resources/{resource_id}                                             bureau,provider,registry
+POST   /console/resources/{resource_id}/sharing-consent                             provider
+POST   /console/resources/{resource_id}/upload                                      provider
+GET    /console/scoring                                                             panel
+GET    /console/scoring/{round_id}                                                  panel
+POST   /console/scoring/{round_id}                                                  panel
+GET    /console/selections                                                          bureau
+POST   /console/selections                                                          bureau
+GET    /console/selections/{round_id}                                               bureau
+POST   /console/selections/{round_id}/candidates                                    bureau
+POST   /console/selections/{round_id}/candidates/{organization_id}/remove           bureau
+POST   /console/selections/{round_id}/criteria                                      bureau
+POST   /console/selections/{round_id}/panel                                         bureau
+POST   /console/selections/{round_id}/panel/{user_id}/remove                        bureau
+POST   /console/selections/{round_id}/select                                        bureau
+POST   /console/selections/{round_id}/{transition}                                  bureau
+GET    /console/tickets                                                             bureau,operator,provider
+POST   /console/tickets                                                             bureau,operator,provider
+GET    /console/tickets/new                                                         bureau,operator,provider
+GET    /console/tickets/{ticket_id}                                                 bureau,operator,provider
+POST   /console/tickets/{ticket_id}/acknowledge                                     provider
+POST   /console/tickets/{ticket_id}/close                                           bureau,operator,provider
+POST   /console/tickets/{ticket_id}/fix                                             provider
+POST   /console/tickets/{ticket_id}/reject                                          provider
+GET    /console/users                                                               bureau
+POST   /console/users                                                               bureau
+POST   /console/users/{user_id}/deactivate                                          bureau
+POST   /console/users/{user_id}/reactivate                                          bureau
+GET    /gateway/v1/whoami                                                           buyer
+GET    /healthz                                                                     public
+POST   /locale                                                                      public
+GET    /login                                                                       public
+POST   /login                                                                       public
+POST   /logout                                                                      everyone
+GET    /portal/selections                                                           public
+GET    /portal/selections/{round_id}                                                public
+GET    /problems/{code}                                                             public
+GET    /openapi.json                                                               public
+GET    /static/{path}                                                                public
+"""
+
+
+def _parse(table: str) -> dict[tuple[str, str], frozenset[Role] | None]:
+    routes: dict[tuple[str, str], frozenset[Role] | None] = {}
+    for line in table.strip().splitlines():
+        method, path, who = line.split()
+        assert (method, path) not in routes, f"listed twice: {method} {path}"
+        if who == "public":
+            routes[method, path] = None
+        elif who == "everyone":
+            routes[method, path] = EVERYONE
+        else:
+            routes[method, path] = frozenset(Role(r) for r in who.split(","))
+    return routes
+
+
+#: None: public. Otherwise the roles that may call the route.
+ROUTES: Final = _parse(ROUTES_TABLE)
 
 
 def _declared(route: APIRoute) -> list[Requires | Public]:
@@ -30,32 +313,56 @@ def _declared(route: APIRoute) -> list[Requires | Public]:
     return found
 
 
-def _all_routes() -> list[APIRoute]:
-    return [
-        r
-        for router in (*PAGE_ROUTERS, *API_ROUTERS)
-        for r in router.routes
-        if isinstance(r, APIRoute)
-    ]
+def _served(app: FastAPI) -> dict[tuple[str, str], APIRoute | None]:
+    served: dict[tuple[str, str], APIRoute | None] = {}
+    for route in all_routes(app):
+        if isinstance(route, APIRoute):
+            for method in route.methods:
+                served[method, route.path] = route
+        elif isinstance(route, Mount):
+            served["GET", f"{route.path}/{{path}}"] = None
+        elif isinstance(route, Route):
+            for method in route.methods or ():
+                if method != "HEAD":
+                    served[method, route.path] = None
+    return served
 
 
-def test_every_route_declares_exactly_one_permission_or_public() -> None:
-    missing = []
-    for route in _all_routes():
-        kinds = {type(d).__name__ + ":" + str(d.permission) for d in _declared(route)}
-        if len(kinds) != 1:
-            missing.append(f"{sorted(route.methods)} {route.path}: {sorted(kinds) or 'nothing'}")
-    assert missing == []
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[FastAPI]:
+    home = tmp_path_factory.mktemp("access")
+    path = home / "sluice.db"
+    shutil.copy(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    clock = FixedClock(datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI))
+    yield create_app(
+        Settings(home=home / "var", database_url=database.url), database=database, clock=clock
+    )
+    database.dispose()
 
 
-def test_the_walk_covers_every_route_in_the_openapi_document(app: FastAPI) -> None:
-    walked = {(m, r.path) for r in _all_routes() for m in r.methods}
-    documented = {
-        (method.upper(), path)
-        for path, operations in app.openapi()["paths"].items()
-        for method in operations
-    }
-    assert documented <= walked
+def test_the_table_lists_every_route_served_and_nothing_else(app: FastAPI) -> None:
+    served = set(_served(app))
+    assert sorted(served - set(ROUTES)) == [], "served but not in the table"
+    assert sorted(set(ROUTES) - served) == [], "in the table but not served"
+
+
+def test_public_routes_are_exactly_the_tables_and_the_rest_declare_one_permission(
+    app: FastAPI,
+) -> None:
+    wrong = []
+    for key, route in _served(app).items():
+        if route is None:
+            continue  # /openapi.json and /static: Starlette routes, public by the table
+        declared = _declared(route)
+        public = any(isinstance(d, Public) for d in declared)
+        required = [d for d in declared if isinstance(d, Requires)]
+        if (ROUTES[key] is None) != public or (not public and len(required) != 1):
+            wrong.append(f"{key}: {[type(d).__name__ for d in declared]}")
+        gateway = key[1].startswith("/gateway/")
+        if required and gateway != isinstance(required[0], RequiresApiKey):
+            wrong.append(f"{key}: gateway routes take API keys, others do not")
+    assert wrong == []
 
 
 def test_every_permission_is_granted_to_someone() -> None:
@@ -65,56 +372,101 @@ def test_every_permission_is_granted_to_someone() -> None:
         assert PERMISSIONS[permission].roles, permission
 
 
-def _api_routes() -> list[tuple[str, str]]:
-    return sorted(
-        (method, route.path)
-        for router in API_ROUTERS
-        for route in router.routes
-        if isinstance(route, APIRoute) and route.path.startswith("/api/v1")
-        for method in route.methods
-        if (method, route.path) not in PUBLIC_API
-        and not any(isinstance(d, Public) for d in _declared(route))
-    )
+@dataclass(frozen=True)
+class Caller:
+    headers: dict[str, str]
+    cookies: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def users(app: FastAPI) -> dict[Role, object]:
+    return {role: make_account(app.state.database, app.state.clock, role) for role in Role}
+
+
+@pytest.fixture
+def callers(app: FastAPI, users: dict[Role, object]) -> dict[Role, Caller]:
+    """Each role's bearer token, console session and CSRF token, fresh for every test (a
+    logout route ends the ones it is called with)."""
+    database: Database = app.state.database
+    clock = app.state.clock
+    settings = app.state.settings
+    made: dict[Role, Caller] = {}
+    with database.unit_of_work() as session:
+        for role, account in users.items():
+            user = session.get(User, account.user_id)  # type: ignore[attr-defined]
+            assert user is not None
+            token, _ = identity.issue_access_token(
+                session, clock=clock, settings=settings, user=user
+            )
+            started = identity.start_console_session(
+                session, clock=clock, settings=settings, user=user
+            )
+            headers = {"Authorization": f"Bearer {token}", "X-CSRF-Token": started.csrf_token}
+            if role is Role.BUYER:
+                principal = identity.principal_for(session, user, via="token")
+                _, key = identity.create_api_key(session, actor=principal, clock=clock, name="k")
+                headers["X-API-Key"] = key
+            made[role] = Caller(headers, {"sluice_session": started.token})
+    return made
+
+
+@pytest.fixture(scope="module")
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://127.0.0.1") as test_client:
+        yield test_client
 
 
 def _concrete(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "00000000-0000-0000-0000-000000000000", path)
 
 
-@pytest.mark.parametrize(("method", "path"), _api_routes())
-def test_api_route_without_token_is_401_problem(client: TestClient, method: str, path: str) -> None:
-    response = client.request(method, _concrete(path))
-    assert response.status_code == 401
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["code"] == "not_authenticated"
-    assert response.headers["www-authenticate"].startswith("Bearer")
+def _call(client: TestClient, method: str, path: str, caller: Caller | None) -> object:
+    url = _concrete(path)
+    console = not path.startswith(("/api/", "/gateway/"))
+    headers = dict(caller.headers) if caller else {}
+    cookies = caller.cookies if caller and console else {}
+    if console:
+        headers.pop("Authorization", None)  # the console is reached with its session
+    client.cookies.clear()
+    for name, value in cookies.items():
+        client.cookies.set(name, value)
+    if console and method != "GET":
+        return client.request(method, url, headers=headers, data={}, follow_redirects=False)
+    body = {} if method in ("POST", "PUT", "PATCH") else None
+    return client.request(method, url, headers=headers, json=body, follow_redirects=False)
 
 
-def test_role_without_permission_gets_403_with_code(
-    client: TestClient, database: Database, clock: FixedClock
+PROTECTED = sorted(key for key, roles in ROUTES.items() if roles is not None)
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED, ids=[f"{m} {p}" for m, p in PROTECTED])
+def test_the_route_admits_exactly_the_roles_in_the_table(
+    client: TestClient, callers: dict[Role, Caller], method: str, path: str
 ) -> None:
-    """Walk every protected API route with a role that lacks its permission."""
-    accounts = {role: bearer(client, make_account(database, clock, role)) for role in Role}
-    checked = 0
-    for router in API_ROUTERS:
-        for route in router.routes:
-            if not isinstance(route, APIRoute) or not route.path.startswith("/api/v1"):
-                continue
-            requires = [d for d in _declared(route) if isinstance(d, Requires)]
-            if not requires:
-                continue
-            granted = PERMISSIONS[requires[0].permission].roles
-            outsider = next((r for r in Role if r not in granted), None)
-            if outsider is None:
-                continue
-            for method in route.methods:
-                response = client.request(
-                    method, _concrete(route.path), headers=accounts[outsider], json={}
-                )
-                assert response.status_code == 403, (method, route.path, response.text)
-                body = response.json()
-                assert body["code"] == "permission_denied"
-                assert body["status"] == 403
-                assert requires[0].permission.value in body["detail"]
-                checked += 1
-    assert checked >= 7
+    granted = ROUTES[method, path]
+    assert granted is not None
+    anonymous = _call(client, method, path, None)
+    if path.startswith(("/api/", "/gateway/")):
+        assert anonymous.status_code == 401, anonymous.text  # type: ignore[attr-defined]
+        assert anonymous.json()["code"] == "not_authenticated"  # type: ignore[attr-defined]
+    else:
+        assert anonymous.status_code == 303  # type: ignore[attr-defined]
+        assert anonymous.headers["location"].startswith("/login")  # type: ignore[attr-defined]
+    for role, caller in callers.items():
+        response = _call(client, method, path, caller)
+        status = response.status_code  # type: ignore[attr-defined]
+        if role in granted:
+            assert status not in (401, 403), (role, status, response.text[:300])  # type: ignore[attr-defined]
+        elif path.startswith("/gateway/"):
+            assert status == 401, (role, status)  # only a buyer's API key opens the gateway
+        else:
+            assert status == 403, (role, status, response.text[:300])  # type: ignore[attr-defined]
+            if path.startswith("/api/"):
+                assert response.json()["code"] == "permission_denied"  # type: ignore[attr-defined]
+
+
+def test_public_routes_answer_without_credentials(client: TestClient) -> None:
+    for (method, path), roles in ROUTES.items():
+        if roles is not None or method != "GET" or "{" in path:
+            continue
+        assert client.get(path, follow_redirects=False).status_code == 200, path
