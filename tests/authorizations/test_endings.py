@@ -88,6 +88,7 @@ def test_a_renewed_agreement_can_still_be_forced_out_and_its_renewal_ends_with_i
             session,
             actor=bureau,
             at=clock.now(),
+            settings=Settings(),
             authorization_id=old,
             data=RectificationIn(
                 grounds="major_incident",
@@ -167,6 +168,7 @@ def test_termination_withdraws_open_orders_and_closes_pending_exits(
             session,
             actor=bureau,
             at=clock.now(),
+            settings=Settings(),
             authorization_id=authorization_id,
             data=RectificationIn(
                 grounds="breach", description="未披露", deadline=date(2026, 12, 20)

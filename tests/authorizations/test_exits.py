@@ -149,6 +149,7 @@ def test_a_failed_rectification_forces_exit_at_once(
             session,
             actor=bureau,
             at=clock.now(),
+            settings=Settings(),
             authorization_id=authorization_id,
             data=RectificationIn(
                 grounds="breach", description="未按约定披露收费标准", deadline=date(2026, 12, 26)
@@ -187,6 +188,7 @@ def test_a_missed_rectification_deadline_forces_exit_in_the_sweep(
             session,
             actor=world.bureau_principal(),
             at=clock.now(),
+            settings=Settings(),
             authorization_id=authorization_id,
             data=RectificationIn(
                 grounds="major_incident",
@@ -210,11 +212,38 @@ def test_a_rectification_deadline_must_be_in_the_future(
             session,
             actor=world.bureau_principal(),
             at=clock.now(),
+            settings=Settings(),
             authorization_id=authorization_id,
             data=RectificationIn(
                 grounds="violation", description="违规", deadline=date(2026, 11, 26)
             ),
         )
+
+
+def test_a_rectification_deadline_leaves_the_operator_working_days_to_respond(
+    database: Database, clock: FixedClock, world: World, authorization_id: uuid.UUID
+) -> None:
+    """A missed deadline forces the exit with nobody else deciding: one bureau token must
+    not be able to order rectification by tomorrow. Thursday 26 November 2026: five working
+    days reach Thursday 3 December; Wednesday 2 December is refused."""
+    settings = Settings(rectification_min_working_days=5)
+
+    def order(deadline: date) -> None:
+        with database.unit_of_work() as session:
+            exits.issue_rectification(
+                session,
+                actor=world.bureau_principal(),
+                at=clock.now(),
+                settings=settings,
+                authorization_id=authorization_id,
+                data=RectificationIn(grounds="breach", description="未披露", deadline=deadline),
+            )
+
+    with pytest.raises(InvalidInput) as refused:
+        order(date(2026, 12, 2))
+    assert refused.value.message_key == "rect.deadline_too_soon"
+    assert refused.value.detail("zh-CN") == "整改期限至少须留出 5 个工作日，最早为 2026-12-03。"
+    order(date(2026, 12, 3))
 
 
 def test_reminders_at_90_30_and_7_days_then_expiry_and_destruction(

@@ -509,9 +509,15 @@ def issue_rectification(
     session: DbSession,
     actor: RectIssuer,
     clock: AppClock,
+    settings: AppSettings,
 ) -> dict[str, Any]:
     order = exits.issue_rectification(
-        session, actor=actor, at=clock.now(), authorization_id=authorization_id, data=data
+        session,
+        actor=actor,
+        at=clock.now(),
+        settings=settings,
+        authorization_id=authorization_id,
+        data=data,
     )
     return {"id": str(order.id), "status": order.status, "deadline": order.deadline.isoformat()}
 

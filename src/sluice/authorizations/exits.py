@@ -44,6 +44,7 @@ from sluice.core.clock import local
 from sluice.core.errors import Conflict, InvalidInput, NotFound
 from sluice.core.i18n import MessageRef, add_messages, translate
 from sluice.core.settings import Settings
+from sluice.core.workdays import add_working_days, working_days_between
 from sluice.identity.permissions import Permission
 from sluice.identity.principal import Principal
 
@@ -129,6 +130,11 @@ add_messages(
         "rect.deadline_past": (
             "整改期限须晚于今天。",
             "The rectification deadline must be after today.",
+        ),
+        "rect.deadline_too_soon": (
+            "整改期限至少须留出 {days} 个工作日，最早为 {earliest}。",
+            "The rectification deadline must leave at least {days} working days; the earliest "
+            "is {earliest}.",
         ),
         "rect.not_in_force": (
             "只能对生效中或已暂停的授权下达整改通知。",
@@ -426,15 +432,26 @@ def issue_rectification(
     *,
     actor: Principal,
     at: datetime,
+    settings: Settings,
     authorization_id: uuid.UUID,
     data: RectificationIn,
 ) -> RectificationOrder:
+    """Order rectification by a deadline. A missed deadline later forces the exit on its
+    own (the sweep), so the deadline leaves at least ``rectification_min_working_days``."""
     actor.require(Permission.RECTIFICATIONS_ISSUE)
     authorization = _authorization(session, authorization_id)
     if authorization.status not in (st.ACTIVE, st.SUSPENDED, st.EXPIRING, st.RENEWED):
         raise Conflict("rect.not_in_force")
-    if data.deadline <= local(at).date():
+    today = local(at).date()
+    if data.deadline <= today:
         raise InvalidInput("rect.deadline_past")
+    least = settings.rectification_min_working_days
+    if working_days_between(today, data.deadline) < least:
+        raise InvalidInput(
+            "rect.deadline_too_soon",
+            days=least,
+            earliest=add_working_days(today, least).isoformat(),
+        )
     order = RectificationOrder(
         authorization_id=authorization.id,
         grounds=data.grounds,

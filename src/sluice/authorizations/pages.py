@@ -1378,7 +1378,12 @@ async def issue_rectification(
             RectificationIn, {k: v for k, v in values.items() if v}, locale
         )
         exits.issue_rectification(
-            session, actor=actor, at=clock.now(), authorization_id=authorization_id, data=data
+            session,
+            actor=actor,
+            at=clock.now(),
+            settings=settings,
+            authorization_id=authorization_id,
+            data=data,
         )
 
     return await _act(

@@ -182,6 +182,14 @@ class Settings(BaseSettings):
         description="Days before an authorization's term ends on which the bureau and the "
         "operator are reminded; the first one also marks the authorization as expiring.",
     )
+    rectification_min_working_days: int = Field(
+        default=5,
+        ge=1,
+        le=60,
+        description="Fewest working days (Chinese statutory calendar) between a rectification "
+        "order and its deadline. A missed deadline forces the exit without a second person, "
+        "so a deadline too close to leave time to respond is refused.",
+    )
     exit_notice_months: int = Field(
         default=3,
         ge=0,
