@@ -194,3 +194,19 @@ def test_huge_numbers_in_list_parameters_are_refused(client: TestClient) -> None
         response = client.get(path)
         assert response.status_code in (401, 422), path
         assert response.status_code != 500
+
+
+def test_a_race_past_a_uniqueness_check_is_a_conflict_not_a_server_error(
+    client: TestClient, database: Database, clock: FixedClock, monkeypatch: Any
+) -> None:
+    """Two requests can both pass `organization_clash` before either commits; the loser meets
+    the database's unique constraint. Simulated by letting the check miss the clash."""
+    from sluice.identity import repository
+
+    headers = bearer(client, make_account(database, clock, Role.BUREAU))
+    body = {"code": "race-org", "kind": "buyer", "name": "竞态测试机构"}
+    assert client.post("/api/v1/organizations", json=body, headers=headers).status_code == 201
+    monkeypatch.setattr(repository, "organization_clash", lambda *a, **k: False)
+    second = client.post("/api/v1/organizations", json=body, headers=headers)
+    assert second.status_code == 409
+    assert second.json()["code"] == "conflict"

@@ -9,11 +9,12 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException
 
 from sluice.core.errors import (
     PROBLEM_MEDIA_TYPE,
+    Conflict,
     InvalidInput,
     NotAuthenticated,
     NotFound,
@@ -124,6 +125,13 @@ def install(app: FastAPI) -> None:
         # column, a date past its range): the caller's input, so a 422, logged to be bounded.
         log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
         return problem_response(request, InvalidInput("error.value_out_of_range"))
+
+    @app.exception_handler(IntegrityError)
+    async def _clash(request: Request, exc: IntegrityError) -> Response:
+        # Two requests racing past the same uniqueness check: the loser meets the database's
+        # constraint. It is a conflict with data that now exists, not a server fault.
+        log.warning("database constraint on %s %s: %s", request.method, request.url.path, exc)
+        return problem_response(request, Conflict())
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
