@@ -112,10 +112,9 @@ class InvalidTransition(SluiceError):
     code = "invalid_transition"
 
 
-class AccountLocked(SluiceError):
-    status = 423
-    code = "account_locked"
-    keeps_changes = True
+class PayloadTooLarge(SluiceError):
+    status = 413
+    code = "payload_too_large"
 
 
 #: Problems served at /problems/<code>; each has a title and a default detail.
@@ -160,10 +159,10 @@ add_messages(
             "{entity}当前为“{state}”，不能执行“{transition}”。可执行：{allowed}。",
             "{entity} is '{state}'; '{transition}' is not possible. Possible: {allowed}.",
         ),
-        "problem.account_locked": ("账户已锁定", "Account locked"),
-        "error.account_locked": (
-            "登录失败次数过多，账户已锁定，请于 {until} 后再试。",
-            "Too many failed logins; the account is locked until {until}.",
+        "problem.payload_too_large": ("请求内容过大", "Request too large"),
+        "error.payload_too_large": (
+            "请求内容超过 {limit} 的上限，未被读取。",
+            "The request body is larger than the {limit} limit and was not read.",
         ),
         "problem.internal_error": ("系统内部错误", "Internal error"),
         "error.internal_error": (

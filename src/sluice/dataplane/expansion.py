@@ -38,7 +38,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from sluice.dataplane.readers import (
+from sluice.dataplane.limits import (
     EXCEL_MAX_ROWS,
     ExpandsTooFar,
     ReadLimits,

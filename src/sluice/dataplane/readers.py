@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -50,6 +50,14 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from sluice.core.i18n import add_messages
+from sluice.dataplane.expansion import check_workbook
+from sluice.dataplane.limits import (
+    EXCEL_MAX_ROWS,
+    ExpandsTooFar,
+    ReadLimits,
+    SourceError,
+    TooManyRows,
+)
 
 MALFORMED_ROW: Final = "malformed_row"
 SourceFormat = Literal["csv", "excel", "parquet", "sql"]
@@ -62,8 +70,6 @@ _CSV_BLOCK_BYTES: Final = 16 << 20
 _SQL_CHUNK_ROWS: Final = 50_000
 #: Rows converted at a time from a workbook or a Parquet file.
 _BATCH_ROWS: Final = 65_536
-#: Excel's own limit of rows per sheet (the header row included).
-EXCEL_MAX_ROWS: Final = 1_048_576
 #: First bytes of compressed containers a CSV may arrive in; none is read as CSV.
 _COMPRESSED: Final = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"7z\xbc\xaf\x27\x1c", b"Rar!")
 
@@ -146,57 +152,6 @@ add_messages(
         ),
     }
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ReadLimits:
-    """Caps on one source: its data rows, and the bytes it may expand to once unpacked
-    (a Parquet file's decoded columns, a workbook's XML and its grid of cells)."""
-
-    max_rows: int = 50_000_000
-    max_bytes: int = 8192 << 20
-
-
-class SourceError(ValueError):
-    """A source that cannot be read as a table at all (as opposed to a broken row).
-
-    ``str(error)`` is the technical detail for the server's log (it may quote a library's
-    message); ``key`` and ``params`` name a message (``source.*``) that tells the file's
-    owner what is wrong with *their file*, in their language, and never names a path.
-    """
-
-    code: ClassVar[str] = "upload_unreadable"
-
-    def __init__(self, detail: str, *, key: str = "source.unreadable", **params: Any) -> None:
-        super().__init__(detail)
-        self.key = key
-        self.params = params
-
-
-class TooManyRows(SourceError):
-    """More rows than a cap allows: refused before the rest is read."""
-
-    code: ClassVar[str] = "upload_too_many_rows"
-
-    def __init__(self, limit: int, detail: str = "") -> None:
-        super().__init__(
-            f"more than {limit} rows ({detail})", key="source.too_many_rows", limit=f"{limit:,}"
-        )
-
-
-class ExpandsTooFar(SourceError):
-    """More bytes once unpacked than a cap allows (a decompression bomb, or just too big)."""
-
-    code: ClassVar[str] = "upload_expands_too_far"
-
-    def __init__(self, limits: ReadLimits, detail: str = "") -> None:
-        megabytes = limits.max_bytes / (1 << 20)
-        shown = f"{megabytes:,.0f}" if megabytes >= 10 else f"{megabytes:.2g}"
-        super().__init__(
-            f"over {limits.max_bytes} bytes once unpacked ({detail})",
-            key="source.expands_too_far",
-            limit=shown,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -527,8 +482,6 @@ def read_excel(
     if magic != b"PK\x03\x04":
         raise SourceError("not an .xlsx workbook", key="source.format_unsupported")
     from python_calamine import CalamineError, CalamineWorkbook
-
-    from sluice.dataplane.expansion import check_workbook
 
     check_workbook(path, caps)
     try:

@@ -27,10 +27,12 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sluice.core.database import Database
-from sluice.core.errors import InvalidInput, SluiceError
+from sluice.core.errors import InvalidInput, PayloadTooLarge, SluiceError
 from sluice.core.i18n import add_messages
 from sluice.core.settings import Settings
 from sluice.identity import service as identity
+from sluice.web.errors import problem_response
+from sluice.web.headers import security_headers
 from sluice.web.routes import file_routes
 
 KB: Final = 1024
@@ -38,52 +40,19 @@ MB: Final = 1024 * 1024
 #: Room for the multipart framing and the form's text fields around an uploaded file.
 MULTIPART_ALLOWANCE: Final = 1 * MB
 
-CONTENT_SECURITY_POLICY: Final = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        # Templates keep a few style attributes; styles cannot run code.
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
-)
-_STATIC_PREFIX: Final = "/static/"
 
 # An escaped NUL in JSON text: "\u0000" preceded by an even number of backslashes.
 _JSON_NUL: Final = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
-class PayloadTooLarge(SluiceError):
-    status = 413
-    code = "payload_too_large"
-
-
 add_messages(
     {
-        "problem.payload_too_large": ("请求内容过大", "Request too large"),
-        "error.payload_too_large": (
-            "请求内容超过 {limit} 的上限，未被读取。",
-            "The request body is larger than the {limit} limit and was not read.",
-        ),
         "edge.nul_character": (
             "文本中不能包含空字符（NUL，\\u0000）。",
             "Text may not contain the NUL character (\\u0000).",
         ),
     }
 )
-
-
-def security_headers(headers: MutableHeaders, path: str) -> None:
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    if not path.startswith(_STATIC_PREFIX):
-        headers.setdefault("Cache-Control", "no-store")
 
 
 def _limit_text(size: int) -> str:
@@ -185,8 +154,6 @@ class Edge:
             return resolve(session, clock=self.fastapi_app.state.clock, token=token) is not None
 
     async def _refuse(self, scope: Scope, error: SluiceError, send: Send) -> None:
-        from sluice.web.errors import problem_response  # errors renders pages, which need deps
-
         async def no_body() -> Message:
             return {"type": "http.request", "body": b"", "more_body": False}
 

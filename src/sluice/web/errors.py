@@ -18,11 +18,12 @@ from sluice.core.errors import (
     InvalidInput,
     NotAuthenticated,
     NotFound,
+    PayloadTooLarge,
     SluiceError,
 )
 from sluice.core.i18n import add_messages
 from sluice.web.deps import locale_of
-from sluice.web.edge import PayloadTooLarge, security_headers
+from sluice.web.headers import security_headers
 from sluice.web.templating import render
 
 log = logging.getLogger("sluice.web")
