@@ -102,6 +102,9 @@ COMPANIES = (
 #: One login per role: (role, username, organization code or None, display name).
 ACCOUNTS = (
     (Role.BUREAU, "bureau", "sjj", "王建国（市数据局）"),
+    # A second bureau person: irreversible acts (terminating an agreement, forcing an exit,
+    # withdrawing a batch) wait for someone other than who asked (审批/复核).
+    (Role.BUREAU, "bureau2", "sjj", "周敏（市数据局，复核）"),
     (Role.REGISTRY, "registry", "sjzx", "李敏（市数据中心）"),
     (Role.FINANCE, "finance", "czj", "赵丽（市财政局）"),
     (Role.PROVIDER, "provider", "gaj", "刘强（市公安局）"),
