@@ -18,6 +18,7 @@ from sluice.approvals import service
 from sluice.approvals import states as st
 from sluice.approvals.schemas import RejectIn
 from sluice.core.clock import Clock, local
+from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import SluiceError
 from sluice.core.i18n import add_messages, translate
 from sluice.identity.permissions import Permission as P
@@ -176,8 +177,7 @@ async def approve(
     except SluiceError as refused:
         if refused.status == 404:
             raise
-        if not refused.keeps_changes:
-            session.rollback()
+        undo_keeping_refusal(session, refused)
         return approvals_page(
             request,
             session,
@@ -222,8 +222,7 @@ async def reject(
     except SluiceError as refused:
         if refused.status == 404:
             raise
-        if not refused.keeps_changes:
-            session.rollback()
+        undo_keeping_refusal(session, refused)
         return approvals_page(
             request,
             session,

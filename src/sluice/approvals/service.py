@@ -45,7 +45,6 @@ class ApprovalLapsed(Conflict):
     """Too late: the request lapses now, and that much is kept."""
 
     code = "approval_lapsed"
-    keeps_changes = True
 
 
 add_messages(
@@ -277,8 +276,10 @@ def _pending(
     _person_of_bureau(actor)
     st.APPROVAL.require(row, "approve")
     if row.expires_at <= at:
-        _lapse(session, row, at)
-        raise ApprovalLapsed("approvals.lapsed", at=row.expires_at.isoformat(timespec="minutes"))
+        approval_id = row.id
+        raise ApprovalLapsed(
+            "approvals.lapsed", at=row.expires_at.isoformat(timespec="minutes")
+        ).keep(lambda kept: _lapse_by_id(kept, approval_id, at))
     return row, spec
 
 
@@ -404,6 +405,14 @@ def _lapse(session: Session, row: ApprovalRequest, at: datetime) -> None:
         },
     )
     row.decided_at = at
+
+
+def _lapse_by_id(session: Session, approval_id: uuid.UUID, at: datetime) -> None:
+    """The lapse kept when a late approval is refused: re-read, since the refusal rolled
+    the request's changes back; another request may have lapsed it meanwhile."""
+    row = repository.request(session, approval_id, for_update=True)
+    if row is not None and row.status == st.APPROVAL.initial:
+        _lapse(session, row, at)
 
 
 def lapse_due(session: Session, *, at: datetime) -> list[ApprovalRequest]:

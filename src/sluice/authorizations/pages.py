@@ -54,6 +54,7 @@ from sluice.catalog import repository as catalog_repository
 from sluice.catalog.schemas import EntryRead
 from sluice.catalog.vocabulary import DOMAINS
 from sluice.core.clock import Clock, local
+from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import NotFound, SluiceError
 from sluice.core.i18n import MessageRef, add_messages, translate
 from sluice.core.settings import Settings
@@ -908,7 +909,7 @@ async def create_authorization(
             request, session, settings, locale, form=typed, errors=invalid.errors, status_code=422
         )
     except SluiceError as refused:
-        session.rollback()
+        undo_keeping_refusal(session, refused)
         return _draft_page(
             request,
             session,
@@ -1092,7 +1093,7 @@ async def _act(
     except SluiceError as refused:
         if refused.status == 404:
             raise
-        session.rollback()
+        undo_keeping_refusal(session, refused)
         return _detail_page(
             request,
             session,
@@ -1670,8 +1671,7 @@ async def record_matter_decision(
     except SluiceError as refused:
         if refused.status == 404:
             raise
-        if not refused.keeps_changes:
-            session.rollback()
+        undo_keeping_refusal(session, refused)
         return approvals_pages.approvals_page(
             request,
             session,
@@ -1804,7 +1804,7 @@ async def create_plan(
             status_code=422,
         )
     except SluiceError as refused:
-        session.rollback()
+        undo_keeping_refusal(session, refused)
         return _plans_page(
             request,
             session,
@@ -1839,7 +1839,7 @@ async def decide_plan(
     except SluiceError as refused:
         if refused.status == 404:
             raise
-        session.rollback()
+        undo_keeping_refusal(session, refused)
         return _plans_page(
             request,
             session,

@@ -30,6 +30,7 @@ from sluice.catalog.vocabulary import (
     UPDATE_FREQUENCIES,
     batch_title,
 )
+from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import NotFound, SluiceError
 from sluice.core.i18n import add_messages, translate
 from sluice.dataplane import service as dataplane_service
@@ -319,7 +320,7 @@ async def register_resource(
     try:
         resource = service.register_resource(session, actor=actor, clock=clock, data=data)
     except SluiceError as error:
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _resources_page(
             request,
             actor,
@@ -495,7 +496,7 @@ async def add_entries(
     except SluiceError as error:
         if error.status == 404 and repository.batch(session, batch_id) is None:
             raise
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _batch_page(
             request,
             session,
@@ -562,7 +563,7 @@ async def change_batch(
     except SluiceError as error:
         if error.status == 404:
             raise
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _batch_page(
             request,
             session,

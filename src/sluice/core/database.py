@@ -78,6 +78,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def undo_keeping_refusal(session: Session, error: SluiceError) -> None:
+    """Roll back what the request did, then replay the writes its refusal keeps (see
+    ``SluiceError.keep``). The caller commits: the unit of work when the refusal leaves the
+    request, a page handler that shows the refusal on the form it re-renders."""
+    session.rollback()
+    for write in error.kept:
+        write(session)
+    session.flush()
+
+
 class Database:
     """An engine and its session factory. The caller of ``unit_of_work`` owns the commit."""
 
@@ -94,10 +104,9 @@ class Database:
                 yield session
                 session.commit()
             except SluiceError as error:
+                undo_keeping_refusal(session, error)
                 if error.keeps_changes:
                     session.commit()
-                else:
-                    session.rollback()
                 raise
             except BaseException:
                 session.rollback()

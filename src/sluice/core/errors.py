@@ -7,9 +7,16 @@ rendered, so services never need to know who is reading.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from sluice.core.i18n import add_messages, translate
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+#: A write that must survive the refusal that carries it, replayed on a clean transaction.
+KeptWrite = Callable[["Session"], object]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -17,10 +24,6 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 class SluiceError(Exception):
     status: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
-    #: True when the refusal itself must be kept (a failed login counted, a refused data
-    #: access audited): the unit of work then commits instead of rolling back. Services
-    #: raising such an error make no other change before raising it.
-    keeps_changes: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -32,9 +35,22 @@ class SluiceError(Exception):
     ) -> None:
         self.message_key = message_key or f"error.{problem_code or self.code}"
         self.params = params
+        self.kept: list[KeptWrite] = []
         if problem_code:
             self.code = problem_code  # type: ignore[misc]  # a more specific code for this one
         super().__init__(f"{self.code}: {self.message_key} {params}")
+
+    def keep(self, write: KeptWrite) -> Self:
+        """Attach a write that must survive this refusal (a failed login counted, a refused
+        data access audited). Whoever handles the refusal rolls the request's changes back,
+        then replays the kept writes on the clean transaction and commits them: the refusal
+        is on record, and nothing else the request did before it is."""
+        self.kept.append(write)
+        return self
+
+    @property
+    def keeps_changes(self) -> bool:
+        return bool(self.kept)
 
     def title(self, locale: str) -> str:
         return translate(f"problem.{self.code}", locale)
@@ -84,7 +100,6 @@ class NotAuthenticated(SluiceError):
 class InvalidCredentials(SluiceError):
     status = 401
     code = "invalid_credentials"
-    keeps_changes = True
 
 
 class PermissionDenied(SluiceError):

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sluice.catalog import repository as catalog_repository
+from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import SluiceError
 from sluice.core.i18n import add_messages
 from sluice.dataplane import service, states
@@ -181,7 +182,7 @@ def upload(
                 source_name=name,
             )
     except SluiceError as error:
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return render(
             request,
             "dataplane/upload_failed.html",
@@ -238,7 +239,7 @@ def confirm(
     try:
         service.confirm(session, actor=actor, clock=clock, settings=settings, run_id=run_id)
     except SluiceError as error:
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _decision_failed(request, error, locale)
     return RedirectResponse(f"/console/ingestions/{run_id}", status_code=303)
 
@@ -256,7 +257,7 @@ def discard(
     try:
         service.discard(session, actor=actor, clock=clock, settings=settings, run_id=run_id)
     except SluiceError as error:
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _decision_failed(request, error, locale)
     return RedirectResponse(f"/console/ingestions/{run_id}", status_code=303)
 

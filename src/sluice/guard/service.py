@@ -58,13 +58,11 @@ add_messages(
 class AuthorizationInactive(SluiceError):
     status = 403
     code = "authorization_inactive"
-    keeps_changes = True
 
 
 class OutOfScope(SluiceError):
     status = 403
     code = "out_of_scope"
-    keeps_changes = True
 
 
 def _record(
@@ -96,6 +94,36 @@ def _record(
     )
 
 
+def _refused(
+    error: SluiceError,
+    *,
+    actor: Principal,
+    authorization: Authorization,
+    at: datetime,
+    action: str,
+    resource_id: uuid.UUID | None,
+    reason: str,
+) -> SluiceError:
+    """The refusal, carrying its audit row: kept even though the request rolls back."""
+    authorization_id = authorization.id
+
+    def write(session: Session) -> None:
+        kept = authorizations.authorization(session, authorization_id)
+        assert kept is not None
+        _record(
+            session,
+            actor=actor,
+            authorization=kept,
+            at=at,
+            allowed=False,
+            action=action,
+            resource_id=resource_id,
+            reason=reason,
+        )
+
+    return error.keep(write)
+
+
 def _still_authorizable(session: Session, resource_id: uuid.UUID) -> bool:
     resource = catalog.resource(session, resource_id)
     entry = catalog.entry_for_resource(session, resource_id)
@@ -122,57 +150,44 @@ def authorize_use(
     authorization = authorizations.authorization(session, authorization_id)
     if authorization is None or authorization.operator_id != actor.organization_id:
         raise NotFound("authz.not_found")
-    today = local(at).date()
-    if not in_force_on(authorization, today):
-        _record(
-            session,
+
+    def refuse(error: SluiceError, reason: str) -> SluiceError:
+        return _refused(
+            error,
             actor=actor,
             authorization=authorization,
             at=at,
-            allowed=False,
             action=action,
             resource_id=resource_id,
-            reason="not_in_force",
+            reason=reason,
         )
+
+    today = local(at).date()
+    if not in_force_on(authorization, today):
         if authorization.status in ("active", "expiring", "renewed"):
-            raise AuthorizationInactive(
+            inactive = AuthorizationInactive(
                 "guard.outside_term",
                 number=authorization.number,
                 start=str(authorization.term_start or "—"),
                 end=str(authorization.term_end or "—"),
             )
-        raise AuthorizationInactive(
-            "guard.inactive",
-            number=authorization.number,
-            status=MessageRef(f"state.authorization.{authorization.status}"),
-        )
+        else:
+            inactive = AuthorizationInactive(
+                "guard.inactive",
+                number=authorization.number,
+                status=MessageRef(f"state.authorization.{authorization.status}"),
+            )
+        raise refuse(inactive, "not_in_force")
     if resource_id is not None and not authorizations.in_scope(
         session, authorization.id, resource_id
     ):
-        _record(
-            session,
-            actor=actor,
-            authorization=authorization,
-            at=at,
-            allowed=False,
-            action=action,
-            resource_id=resource_id,
-            reason="out_of_scope",
-        )
-        raise OutOfScope("guard.out_of_scope", number=authorization.number)
+        raise refuse(OutOfScope("guard.out_of_scope", number=authorization.number), "out_of_scope")
     if resource_id is not None and not _still_authorizable(session, resource_id):
         # The catalog changed after the agreement: withdrawn, closed, or consent missing (N3).
-        _record(
-            session,
-            actor=actor,
-            authorization=authorization,
-            at=at,
-            allowed=False,
-            action=action,
-            resource_id=resource_id,
-            reason="no_longer_authorizable",
+        raise refuse(
+            OutOfScope("guard.no_longer_authorizable", number=authorization.number),
+            "no_longer_authorizable",
         )
-        raise OutOfScope("guard.no_longer_authorizable", number=authorization.number)
     _record(
         session,
         actor=actor,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import InvalidInput, SluiceError
 from sluice.core.i18n import add_messages, translate
 from sluice.identity import repository, service
@@ -218,7 +219,9 @@ async def login(
             address=address,
         )
     except SluiceError as error:
-        # Rendered, not raised: the unit of work still commits the counted failure.
+        # Rendered, not raised: keep the counted failure and its audit row, and commit them
+        # with the request.
+        undo_keeping_refusal(session, error)
         return _login_page(
             request,
             settings,
@@ -320,7 +323,8 @@ async def change_password(
         )
     except SluiceError as error:
         # Rendered, not raised: a wrong current password is counted like a failed login,
-        # and that count must be committed. Nothing else was changed.
+        # and that count is kept and committed with the request.
+        undo_keeping_refusal(session, error)
         return _account_page(
             request,
             actor,
@@ -384,7 +388,7 @@ async def create_organization(
     try:
         organization = service.create_organization(session, actor=actor, clock=clock, data=data)
     except SluiceError as error:
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _organizations_page(
             request,
             session,
@@ -480,7 +484,7 @@ async def create_user(
     try:
         user = service.create_user(session, actor=actor, clock=clock, data=data, settings=settings)
     except SluiceError as error:
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _users_page(
             request,
             session,
@@ -512,7 +516,7 @@ def deactivate_user(
     try:
         user = service.deactivate_user(session, actor=actor, clock=clock, user_id=user_id)
     except SluiceError as error:
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _users_page(
             request,
             session,
@@ -538,7 +542,7 @@ def reactivate_user(
     try:
         user = service.reactivate_user(session, actor=actor, clock=clock, user_id=user_id)
     except SluiceError as error:
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _users_page(
             request,
             session,

@@ -57,14 +57,12 @@ class LoginThrottled(SluiceError):
 
     status = 429
     code = "login_throttled"
-    keeps_changes = True
 
 
 class CurrentPasswordWrong(InvalidInput):
     """A password change whose current password is wrong (or may not be tried now)."""
 
     code = "current_password_wrong"
-    keeps_changes = True
 
 
 audit.declare_actions(
@@ -461,28 +459,32 @@ def authenticate(
         password=password,
     )
     if attempt.address_locked_until is not None:
-        audit.record(
-            session,
-            actor=attempt.actor,
-            action="identity.login.failed",
-            target_type="user",
-            target_id=attempt.target,
-            at=now,
-            outcome="refused",
-            detail={"reason": "address_locked", "address": attempt.address},
+        raise LoginThrottled(until=_shown(attempt.address_locked_until)).keep(
+            lambda kept: audit.record(
+                kept,
+                actor=attempt.actor,
+                action="identity.login.failed",
+                target_type="user",
+                target_id=attempt.target,
+                at=now,
+                outcome="refused",
+                detail={"reason": "address_locked", "address": attempt.address},
+            )
         )
-        raise LoginThrottled(until=_shown(attempt.address_locked_until))
-    reason = _refusal(attempt)
-    if reason is not None or user is None:
-        _count_failure(
-            session,
-            settings=settings,
-            now=now,
-            attempt=attempt,
-            action="identity.login.failed",
-            reason=reason or "unknown_user",
+    refusal = _refusal(attempt)
+    if refusal is not None or user is None:
+        reason = refusal or "unknown_user"
+        # The same words whatever the true reason; the count and the audit row are kept.
+        raise InvalidCredentials().keep(
+            lambda kept: _count_failure(
+                kept,
+                settings=settings,
+                now=now,
+                attempt=attempt,
+                action="identity.login.failed",
+                reason=reason,
+            )
         )
-        raise InvalidCredentials()  # the same words whatever the true reason
     repository.forget_account_failures(
         session, account=_account_key(username), address=attempt.address
     )
@@ -671,29 +673,33 @@ def change_password(
         password=current_password,
     )
     if attempt.address_locked_until is not None:
-        audit.record(
-            session,
-            actor=actor,
-            action="identity.password.change_refused",
-            target_type="user",
-            target_id=user.id,
-            at=now,
-            outcome="refused",
-            detail={"reason": "address_locked", "address": attempt.address},
+        user_id = user.id
+        raise LoginThrottled(until=_shown(attempt.address_locked_until)).keep(
+            lambda kept: audit.record(
+                kept,
+                actor=actor,
+                action="identity.password.change_refused",
+                target_type="user",
+                target_id=user_id,
+                at=now,
+                outcome="refused",
+                detail={"reason": "address_locked", "address": attempt.address},
+            )
         )
-        raise LoginThrottled(until=_shown(attempt.address_locked_until))
     if attempt.account_locked or not attempt.matched:
-        _count_failure(
-            session,
-            settings=settings,
-            now=now,
-            attempt=attempt,
-            action="identity.password.change_refused",
-            reason="locked" if attempt.account_locked else "bad_password",
-        )
+        reason = "locked" if attempt.account_locked else "bad_password"
         raise CurrentPasswordWrong(
             "identity.current_password_wrong",
             errors=[{"field": "current_password", "type": "current_password_wrong"}],
+        ).keep(
+            lambda kept: _count_failure(
+                kept,
+                settings=settings,
+                now=now,
+                attempt=attempt,
+                action="identity.password.change_refused",
+                reason=reason,
+            )
         )
     check_new_password(
         new_password,

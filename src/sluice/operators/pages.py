@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from sluice.core.clock import Clock
+from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import InvalidInput, NotFound, PermissionDenied, SluiceError
 from sluice.core.i18n import add_messages, translate
 from sluice.core.settings import Settings
@@ -453,7 +454,7 @@ async def start_application(
         except SluiceError as error:
             if error.status == 404:
                 raise
-            session.rollback()
+            undo_keeping_refusal(session, error)
             errors = _refusal_errors(error, locale)
         else:
             return RedirectResponse(f"{MINE}/{application.id}?step=company", status_code=303)
@@ -571,7 +572,7 @@ async def save_section(
         except SluiceError as error:
             if error.status in (403, 404) and not isinstance(error, InvalidInput):
                 raise
-            session.rollback()
+            undo_keeping_refusal(session, error)
             errors = _refusal_errors(error, locale)
         else:
             return RedirectResponse(
@@ -619,7 +620,7 @@ async def save_statement(
     except SluiceError as error:
         if error.status in (403, 404):
             raise
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _application_page(
             request,
             actor,
@@ -668,7 +669,7 @@ async def upload_evidence(
     except SluiceError as error:
         if error.status in (403, 404):
             raise
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _application_page(
             request,
             actor,
@@ -745,7 +746,7 @@ def remove_child(
     except SluiceError as error:
         if error.status in (403, 404):
             raise
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _application_page(
             request,
             actor,
@@ -778,7 +779,7 @@ def submit_application(
     except SluiceError as error:
         if error.status in (403, 404):
             raise
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _application_page(
             request,
             actor,
@@ -890,7 +891,7 @@ async def create_item(
         except SluiceError as error:
             if error.status in (403, 404):
                 raise
-            session.rollback()
+            undo_keeping_refusal(session, error)
             errors = {"__all__": error.detail(locale)}
         else:
             return RedirectResponse(f"{REVIEW}/checklist?done=1", status_code=303)
@@ -1058,7 +1059,7 @@ async def judge_item(
     except SluiceError as error:
         if error.status in (403, 404) and not isinstance(error, InvalidInput):
             raise
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _review_page(
             request,
             actor,
@@ -1115,7 +1116,7 @@ async def decide(
     except SluiceError as error:
         if isinstance(error, PermissionDenied) or error.status == 404:
             raise
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _review_page(
             request,
             actor,

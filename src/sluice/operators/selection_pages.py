@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from sluice.core.clock import Clock
+from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import InvalidInput, NotFound, SluiceError
 from sluice.core.i18n import MessageRef, add_messages, translate
 from sluice.core.settings import Settings
@@ -260,7 +261,7 @@ async def create_round(
     try:
         created = service.create_round(session, actor=actor, clock=clock, data=data)
     except InvalidInput as error:
-        session.rollback()
+        undo_keeping_refusal(session, error)
         errors = {"criteria": error.detail(locale)}
         return _list_page(request, actor, session, form=raw, errors=errors, status_code=422)
     return RedirectResponse(f"/console/selections/{created.id}", status_code=303)
@@ -366,7 +367,7 @@ async def _act(
     except SluiceError as error:
         if error.status == 404 and not isinstance(error, InvalidInput):
             raise
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _detail_page(
             request,
             actor,
@@ -653,7 +654,7 @@ async def save_scores(
     except SluiceError as error:
         if error.status in (403, 404):
             raise
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _sheet_page(
             request,
             actor,

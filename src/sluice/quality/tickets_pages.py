@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import InvalidInput, SluiceError
 from sluice.core.i18n import MessageRef, add_messages, translate
 from sluice.identity.permissions import Permission as P
@@ -212,7 +213,7 @@ async def file_ticket(
             session, actor=actor, clock=clock, settings=settings, data=data
         )
     except InvalidInput as error:
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _form_page(
             request,
             actor,
@@ -319,7 +320,7 @@ async def _act(
     except SluiceError as error:
         if error.status == 404:
             raise
-        session.rollback()
+        undo_keeping_refusal(session, error)
         return _detail_page(
             request,
             actor,
