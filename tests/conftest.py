@@ -29,21 +29,28 @@ STRICT = os.environ.get("SLUICE_STRICT_TESTS") == "1"
 PG_URL = os.environ.get(
     "SLUICE_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-_skipped_reasons: set[str] = set()
+#: Skips for missing infrastructure carry this prefix, so the summary can name them even when
+#: they happened in pytest-xdist workers (the controller sees only their reports).
+MISSING = "missing infrastructure: "
 
 
 def skip_or_fail(reason: str) -> None:
     """Missing infrastructure skips loudly on a laptop and fails under the strict flag."""
     if STRICT:
         pytest.fail(f"strict mode: {reason}", pytrace=False)
-    _skipped_reasons.add(reason)
-    pytest.skip(reason)
+    pytest.skip(MISSING + reason)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _skipped_reasons:
+    reasons = set()
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = getattr(report, "longrepr", None)
+        message = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr or "")
+        if MISSING in message:
+            reasons.add(message.split(MISSING, 1)[1])
+    if reasons:
         terminalreporter.write_sep("!", "PARTS OF THE SUITE DID NOT RUN", red=True, bold=True)
-        for reason in sorted(_skipped_reasons):
+        for reason in sorted(reasons):
             terminalreporter.write_line(f"  SKIPPED: {reason}", red=True)
 
 
