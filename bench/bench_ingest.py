@@ -23,9 +23,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from bench.harness import Result, stopwatch
-from sluice.dataplane.checksums import ric_from_bodies
+from sluice.core.checksums import ric_from_bodies
+from sluice.core.keystore import KeyStore
 from sluice.dataplane.ingest import ingest_file
-from sluice.dataplane.keystore import KeyStore
 from sluice.dataplane.schema import DatasetSchema
 
 FULL_ROWS = 10_000_000

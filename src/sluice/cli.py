@@ -161,8 +161,8 @@ def users_create(
     from pydantic import ValidationError
 
     from sluice.core.errors import SluiceError
+    from sluice.core.principal import Principal
     from sluice.identity import repository, service
-    from sluice.identity.principal import Principal
     from sluice.identity.schemas import UserCreate
 
     settings = _settings()
@@ -215,9 +215,9 @@ def ingest(
     from pathlib import Path
 
     from sluice.core.errors import SluiceError
+    from sluice.core.principal import Principal
     from sluice.dataplane import service
     from sluice.dataplane.readers import SqlSource
-    from sluice.identity.principal import Principal
 
     settings = _settings()
     database = Database(settings.resolved_database_url)
@@ -317,7 +317,7 @@ def quality_check(
 @quality_app.command("assess")
 def quality_assess() -> None:
     """Score every provider now (run it on a schedule); prints the scoreboard."""
-    from sluice.identity.principal import Principal
+    from sluice.core.principal import Principal
     from sluice.quality import service
 
     settings = _settings()

@@ -11,10 +11,10 @@ from sluice.approvals import service as approvals
 from sluice.approvals.models import ApprovalRequest
 from sluice.core.clock import Clock
 from sluice.core.database import Database
+from sluice.core.permissions import ROLE_ORG_KIND
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.identity import service as identity
-from sluice.identity.permissions import ROLE_ORG_KIND
-from sluice.identity.principal import Principal
 from sluice.identity.schemas import UserCreate
 from tests.identity.factories import PASSWORD, Account
 

@@ -18,9 +18,9 @@ from sluice.authorizations import repository
 from sluice.authorizations.sweep import sweep
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
+from sluice.core.keystore import KeyDestroyed
 from sluice.core.settings import Settings
 from sluice.dataplane import derived
-from sluice.dataplane.keystore import KeyDestroyed
 from tests.approvals.factories import colleague
 from tests.authorizations.factories import World, active_authorization, make_world
 from tests.identity.factories import bearer

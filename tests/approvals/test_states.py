@@ -14,7 +14,7 @@ import pytest
 from sluice.approvals import registry
 from sluice.approvals.states import APPROVAL
 from sluice.core.errors import InvalidTransition
-from sluice.identity.principal import Principal
+from sluice.core.principal import Principal
 
 AT = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 

@@ -10,10 +10,10 @@ from sluice.audit.models import AuditEvent
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.errors import Conflict
+from sluice.core.permissions import OrgKind
+from sluice.core.principal import Principal
 from sluice.identity import service as identity
 from sluice.identity.models import Organization
-from sluice.identity.permissions import OrgKind
-from sluice.identity.principal import Principal
 from sluice.identity.schemas import OrganizationCreate
 
 SYSTEM = Principal.system("test")

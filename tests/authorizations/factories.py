@@ -17,9 +17,9 @@ from sluice.authorizations.schemas import AuthorizationCreate, DecisionIn, PlanI
 from sluice.catalog import repository as catalog
 from sluice.core.clock import Clock
 from sluice.core.database import Database
+from sluice.core.permissions import OrgKind, Role
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.identity.permissions import OrgKind, Role
-from sluice.identity.principal import Principal
 from sluice.operators import service as operators
 from sluice.operators.ownership import NodeKind, Relation
 from sluice.operators.schemas import Decision, EntityCreate

@@ -15,11 +15,11 @@ from sluice.audit.models import AuditEvent
 from sluice.core.canonical import canonical_digest
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
+from sluice.core.ids import sm3_hex
+from sluice.core.keystore import KeyDestroyed
+from sluice.core.permissions import Role
 from sluice.core.settings import Settings
 from sluice.dataplane import derived
-from sluice.dataplane.crypto import sm3_hex
-from sluice.dataplane.keystore import KeyDestroyed
-from sluice.identity.permissions import Role
 from sluice.identity.signing import verify
 from tests.authorizations.factories import World, active_authorization, make_world
 from tests.identity.factories import bearer, make_account

@@ -15,9 +15,9 @@ from sluice.authorizations.document import PdfFontsMissing
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.errors import NotFound
+from sluice.core.permissions import OrgKind, Role
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.identity.permissions import OrgKind, Role
-from sluice.identity.principal import Principal
 from tests.authorizations.factories import World, active_authorization, make_world
 from tests.identity.factories import bearer, console_login
 

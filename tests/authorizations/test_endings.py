@@ -16,9 +16,9 @@ from sluice.catalog import service as catalog
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.errors import Conflict, InvalidInput
+from sluice.core.keystore import KeyDestroyed
 from sluice.core.settings import Settings
 from sluice.dataplane import derived
-from sluice.dataplane.keystore import KeyDestroyed
 from sluice.guard import service as guard
 from sluice.guard.service import AuthorizationInactive, OutOfScope
 from tests.authorizations.factories import (

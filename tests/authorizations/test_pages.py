@@ -26,10 +26,10 @@ from sluice.authorizations.schemas import AuthorizationCreate, DecisionIn, PlanI
 from sluice.core.clock import Clock, FixedClock
 from sluice.core.database import Database
 from sluice.core.i18n import LOCALE_COOKIE
+from sluice.core.permissions import OrgKind, Role
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.identity import service as identity
-from sluice.identity.permissions import OrgKind, Role
-from sluice.identity.principal import Principal
 from sluice.identity.schemas import UserCreate
 from sluice.operators import service as operators
 from sluice.operators.schemas import Decision

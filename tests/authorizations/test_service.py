@@ -22,10 +22,10 @@ from sluice.core.errors import (
     PermissionDenied,
     SluiceError,
 )
+from sluice.core.permissions import OrgKind, Role
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.identity import signing
-from sluice.identity.permissions import OrgKind, Role
-from sluice.identity.principal import Principal
 from tests.authorizations.factories import (
     World,
     active_authorization,

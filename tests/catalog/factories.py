@@ -9,8 +9,8 @@ from sluice.catalog import service
 from sluice.catalog.schemas import BatchCreate, ResourceCreate
 from sluice.core.clock import Clock
 from sluice.core.database import Database
-from sluice.identity.permissions import OrgKind, Role
-from sluice.identity.principal import Principal
+from sluice.core.permissions import OrgKind, Role
+from sluice.core.principal import Principal
 
 BUREAU = Principal(
     username="bureau-test",

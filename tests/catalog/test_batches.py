@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sluice.catalog import repository
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
-from sluice.identity.permissions import Role
+from sluice.core.permissions import Role
 from tests.approvals.factories import colleague
 from tests.catalog.factories import BUREAU, provider_principal, publish, resource_data
 from tests.identity.factories import Account, bearer, console_login, make_account

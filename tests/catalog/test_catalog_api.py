@@ -11,7 +11,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF
 
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
-from sluice.identity.permissions import Role
+from sluice.core.permissions import Role
 from tests.catalog.factories import publish, resource_data
 from tests.identity.factories import bearer, make_account
 

@@ -11,7 +11,7 @@ from sluice.audit.models import AuditEvent
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.errors import Conflict
-from sluice.identity.principal import Principal
+from sluice.core.principal import Principal
 
 audit.declare_actions({"test.kept": ("测试", "Test")})
 ACTOR = Principal.system("test")

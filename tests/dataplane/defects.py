@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from stdnum.cn import ric
 
-from sluice.dataplane.checksums import USCC_ALPHABET
+from sluice.core.checksums import USCC_ALPHABET
 
 
 def resident_id(body: str) -> str:

@@ -12,8 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
+from sluice.core.crypto import decrypt_bytes
+from sluice.core.keystore import KeyDestroyed, KeyStore
 from sluice.dataplane import ingest
-from sluice.dataplane.crypto import decrypt_bytes
 from sluice.dataplane.ingest import (
     IngestOutcome,
     ReferenceCheck,
@@ -22,7 +23,6 @@ from sluice.dataplane.ingest import (
     output_schema,
     read_quarantine,
 )
-from sluice.dataplane.keystore import KeyDestroyed, KeyStore
 from sluice.dataplane.masking import MaskingProfile
 from sluice.dataplane.readers import SqlSource
 from sluice.dataplane.schema import DatasetSchema

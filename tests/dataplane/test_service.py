@@ -12,14 +12,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from sluice.audit.models import AuditEvent
+from sluice.core.checksums import ric_from_bodies
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
+from sluice.core.permissions import Role
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.dataplane import service
-from sluice.dataplane.checksums import ric_from_bodies
 from sluice.dataplane.models import DatasetVersion
-from sluice.identity.permissions import Role
-from sluice.identity.principal import Principal
 from tests.identity.factories import Account, bearer, make_account
 
 IDS = [

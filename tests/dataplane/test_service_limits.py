@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 from sluice.core.clock import SystemClock
 from sluice.core.database import Database
 from sluice.core.errors import InvalidInput
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.dataplane import service
-from sluice.identity.principal import Principal
 from tests.dataplane.test_expansion import cell, xlsx
 from tests.dataplane.test_service import residents
 from tests.identity.factories import Account

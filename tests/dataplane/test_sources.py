@@ -13,11 +13,11 @@ from openpyxl import Workbook
 
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
+from sluice.core.permissions import OrgKind, Role
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.dataplane import service
 from sluice.dataplane.readers import SqlSource
-from sluice.identity.permissions import OrgKind, Role
-from sluice.identity.principal import Principal
 from tests.dataplane.test_service import CSV
 from tests.identity.factories import Account
 

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sluice.dataplane.checksums import valid_ric
+from sluice.core.checksums import valid_ric
 
 _SEPARATOR = r"[^0-9A-Za-z]+"
 

@@ -19,18 +19,18 @@ from typer.testing import CliRunner
 
 from sluice.catalog.models import CatalogEntry, DataResource
 from sluice.cli import app as cli
+from sluice.core.checksums import ric_from_bodies
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
+from sluice.core.permissions import Role
 from sluice.core.settings import Settings, get_settings
 from sluice.dataplane import service as dataplane
-from sluice.dataplane.checksums import ric_from_bodies
 from sluice.dataplane.models import IngestionRun
 from sluice.demo import catalog as demo_catalog
 from sluice.demo import city
 from sluice.demo.city import ACCOUNTS, COMPANIES, credit_code
 from sluice.demo.datasets import _SPECS, INTENDED_QUARANTINE_SHARE, build_datasets
 from sluice.identity.models import Organization
-from sluice.identity.permissions import Role
 from tests.demo.plaintext import resident_ids_in
 
 runner = CliRunner()

@@ -15,7 +15,7 @@ import pytest
 from stdnum import numdb
 from stdnum.cn import ric, uscc
 
-from sluice.dataplane.checksums import valid_ric, valid_uscc
+from sluice.core.checksums import valid_ric, valid_uscc
 from sluice.demo import datasets, regions
 from sluice.demo.datasets import AS_OF, PROVIDERS, DemoDataset, build_datasets
 

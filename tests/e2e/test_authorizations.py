@@ -14,8 +14,8 @@ from sluice.authorizations import pages, service
 from sluice.authorizations.schemas import AuthorizationCreate
 from sluice.core.clock import FixedClock, local
 from sluice.core.database import Database
+from sluice.core.permissions import OrgKind, Role
 from sluice.core.settings import Settings
-from sluice.identity.permissions import OrgKind, Role
 from sluice.web import app as web_app
 from tests.authorizations.test_pages import (
     BUREAU,

@@ -10,7 +10,7 @@ import pytest
 
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
-from sluice.identity.permissions import Role
+from sluice.core.permissions import Role
 from tests.identity.factories import make_account
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ from sluice.catalog import service as catalog
 from sluice.catalog.schemas import ResourceCreate
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
-from sluice.identity.permissions import Role
+from sluice.core.permissions import Role
 from tests.catalog.factories import provider_principal
 from tests.dataplane.test_service import CSV, FIELDS, HEADER, residents
 from tests.identity.factories import Account, make_account

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from sluice.core.clock import Clock
 from sluice.core.database import Database
+from sluice.core.permissions import ROLE_ORG_KIND, OrgKind, Role
+from sluice.core.principal import Principal
 from sluice.identity import service
-from sluice.identity.permissions import ROLE_ORG_KIND, OrgKind, Role
-from sluice.identity.principal import Principal
 from sluice.identity.schemas import OrganizationCreate, UserCreate
 
 PASSWORD = "correct-horse-battery"

@@ -26,10 +26,10 @@ from starlette.routing import Mount, Route
 
 from sluice.core.clock import SHANGHAI, FixedClock
 from sluice.core.database import Database
+from sluice.core.permissions import PERMISSIONS, Permission, Role
 from sluice.core.settings import Settings
 from sluice.identity import service as identity
 from sluice.identity.models import User
-from sluice.identity.permissions import PERMISSIONS, Permission, Role
 from sluice.web.app import create_app
 from sluice.web.deps import Public, Requires, RequiresApiKey
 from sluice.web.routes import all_routes

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sluice.audit.models import AuditEvent
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
+from sluice.core.permissions import Role
 from sluice.demo.city import seed_identity
-from sluice.identity.permissions import Role
 from tests.identity.factories import PASSWORD, Account, bearer, console_login, make_account
 
 NEW_PASSWORD = "Bohai-ferry-at-dusk-2026"

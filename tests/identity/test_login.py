@@ -18,10 +18,10 @@ from sqlalchemy import select, update
 from sluice.audit.models import AuditEvent
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
+from sluice.core.permissions import Role
 from sluice.core.settings import Settings
 from sluice.identity import passwords
 from sluice.identity.models import LoginThrottle, User
-from sluice.identity.permissions import Role
 from tests.identity.factories import PASSWORD, Account, bearer, make_account
 
 TOKEN = "/api/v1/auth/token"

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
-from sluice.identity.permissions import Role
+from sluice.core.permissions import Role
 from tests.identity.factories import PASSWORD, bearer, console_login, make_account
 
 NEW_PASSWORD = "Bohai-ferry-at-dusk-2026"

@@ -12,11 +12,11 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from sluice.core.clock import Clock
+from sluice.core.permissions import ROLE_ORG_KIND, OrgKind, Role
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.demo.city import credit_code
 from sluice.identity import service as identity
-from sluice.identity.permissions import ROLE_ORG_KIND, OrgKind, Role
-from sluice.identity.principal import Principal
 from sluice.identity.schemas import OrganizationCreate
 from sluice.operators import api as operator_api
 from sluice.operators import pages as operator_pages

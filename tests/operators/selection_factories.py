@@ -16,14 +16,14 @@ from datetime import date
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
+from sluice.core.checksums import org_code_check_chars, uscc_from_bodies
 from sluice.core.clock import Clock
 from sluice.core.database import Database
+from sluice.core.permissions import OrgKind, Role
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.dataplane.checksums import org_code_check_chars, uscc_from_bodies
 from sluice.identity import repository as identity_repo
 from sluice.identity import service as identity
-from sluice.identity.permissions import OrgKind, Role
-from sluice.identity.principal import Principal
 from sluice.operators import selection_api, selection_pages
 from sluice.operators import selection_service as service
 from sluice.operators.models import OperatorApplication

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
+from sluice.core.permissions import Role
 from sluice.core.settings import Settings
-from sluice.identity.permissions import Role
 from sluice.web.app import create_app
 from tests.identity.factories import Account, bearer, make_account
 from tests.operators.factories import new_credit_code, with_operator_routes

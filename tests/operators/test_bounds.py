@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.ids import sm3_hex
+from sluice.core.permissions import Role
 from sluice.core.settings import Settings
-from sluice.identity.permissions import Role
 from sluice.operators import evidence, service
 from sluice.operators.evidence import EvidenceCorrupted
 from sluice.operators.schemas import ApplicationCreate

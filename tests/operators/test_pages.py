@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
+from sluice.core.permissions import Role
 from sluice.core.settings import Settings
-from sluice.identity.permissions import Role
 from sluice.operators import repository, service
 from sluice.operators.models import OperatorLink
 from sluice.operators.schemas import IncidentCreate, IncidentKind

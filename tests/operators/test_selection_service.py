@@ -22,8 +22,8 @@ from sluice.core.errors import (
     PermissionDenied,
     SluiceError,
 )
+from sluice.core.permissions import Role
 from sluice.core.settings import Settings
-from sluice.identity.permissions import Role
 from sluice.operators import selection_service as service
 from sluice.operators.selection_schemas import CriterionIn, RoundStatus, ScoreIn
 from sluice.operators.selection_states import ROUND

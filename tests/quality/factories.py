@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from sluice.catalog.models import CatalogBatch, CatalogEntry, DataResource, ResourceField
 from sluice.core.clock import Clock
 from sluice.core.database import Database
+from sluice.core.permissions import ROLE_ORG_KIND, Role
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.identity.permissions import ROLE_ORG_KIND, Role
-from sluice.identity.principal import Principal
 from sluice.quality import tickets_service as service
 from sluice.quality.tickets_models import CorrectionTicket
 from sluice.quality.tickets_schemas import TargetLevel, TicketCreate

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from sluice.core.clock import SHANGHAI, FixedClock
 from sluice.core.database import Database
-from sluice.identity.permissions import Role
+from sluice.core.permissions import Role
 from tests.identity.factories import Account, console_login, make_account
 from tests.quality.factories import World, file_ticket, make_resource, make_world
 

@@ -12,8 +12,8 @@ from sluice.audit.models import AuditEvent
 from sluice.core.clock import SHANGHAI, FixedClock
 from sluice.core.database import Database
 from sluice.core.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.identity.principal import Principal
 from sluice.quality import tickets_service as service
 from sluice.quality.tickets_models import CorrectionTicket
 from sluice.quality.tickets_schemas import TargetLevel, TicketCreate, TicketStatus

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 import sluice.web
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
-from sluice.identity.permissions import Role
+from sluice.core.permissions import Role
 from sluice.web.routes import file_routes
 from tests.identity.factories import bearer, make_account
 

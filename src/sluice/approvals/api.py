@@ -15,8 +15,8 @@ from fastapi import APIRouter, Depends, Query
 from sluice.approvals import service
 from sluice.approvals import states as st
 from sluice.approvals.schemas import ApprovalRead, ApproveIn, RejectIn, approval_read
-from sluice.identity.permissions import Permission as P
-from sluice.identity.principal import Principal
+from sluice.core.permissions import Permission as P
+from sluice.core.principal import Principal
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
 from sluice.web.params import Limit, Offset
 

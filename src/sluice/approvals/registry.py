@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from sluice.approvals.models import ApprovalRequest
 from sluice.core.i18n import add_messages
+from sluice.core.permissions import Permission
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.identity.permissions import Permission
-from sluice.identity.principal import Principal
 
 
 @dataclass(frozen=True)

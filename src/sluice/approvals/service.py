@@ -29,9 +29,9 @@ from sluice.approvals.registry import Carry, DecisionRef
 from sluice.audit import service as audit
 from sluice.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from sluice.core.i18n import MessageRef, add_messages
+from sluice.core.permissions import OrgKind, Permission
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.identity.permissions import OrgKind, Permission
-from sluice.identity.principal import Principal
 
 REQUESTED = "approval.requested"
 LAPSER = Principal.system("approvals")

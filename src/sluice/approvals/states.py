@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from sluice.core.states import StateMachine, Transition
-from sluice.identity.permissions import Permission
+from sluice.audit.lifecycles import StateMachine, Transition
+from sluice.core.permissions import Permission
 
 PENDING: Final = "pending"
 APPROVED: Final = "approved"

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from sluice.audit import repository
-from sluice.identity.permissions import Permission
-from sluice.identity.principal import Principal
+from sluice.core.permissions import Permission
+from sluice.core.principal import Principal
 from sluice.web.deps import DbSession, Requires
 from sluice.web.params import Limit, Offset
 

@@ -7,8 +7,8 @@ from fastapi.responses import HTMLResponse
 
 from sluice.audit import repository
 from sluice.core.i18n import add_messages
-from sluice.identity.permissions import Permission
-from sluice.identity.principal import Principal
+from sluice.core.permissions import Permission
+from sluice.core.principal import Principal
 from sluice.web.deps import DbSession, Requires
 from sluice.web.params import PageNumber
 from sluice.web.templating import NavItem, add_nav, render

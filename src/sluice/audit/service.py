@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sluice.audit.models import AuditEvent
 from sluice.core.i18n import add_messages
 from sluice.core.ids import sm3_hex
-from sluice.identity.principal import Principal
+from sluice.core.principal import Principal
 
 Outcome = Literal["ok", "refused", "failed"]
 

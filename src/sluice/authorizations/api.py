@@ -29,10 +29,10 @@ from sluice.authorizations.schemas import (
     TerminateIn,
 )
 from sluice.core.errors import NotFound
+from sluice.core.permissions import Permission as P
+from sluice.core.principal import Principal
 from sluice.guard import service as guard
 from sluice.identity import repository as identity
-from sluice.identity.permissions import Permission as P
-from sluice.identity.principal import Principal
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
 from sluice.web.params import VersionNumber
 

@@ -20,11 +20,11 @@ from sluice.authorizations import numbering, repository
 from sluice.authorizations import states as st
 from sluice.authorizations.models import Authorization, DestructionCertificate
 from sluice.core.canonical import canonical_bytes, canonical_digest
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.dataplane import derived
 from sluice.identity import repository as identity
 from sluice.identity import signing
-from sluice.identity.principal import Principal
 
 DESTROYED = "authorization.data_destroyed"
 _PENDING = "sluice.pending_destruction"

@@ -43,10 +43,10 @@ from sluice.authorizations.schemas import ExitIn, RectificationIn
 from sluice.core.clock import local
 from sluice.core.errors import Conflict, InvalidInput, NotFound
 from sluice.core.i18n import MessageRef, add_messages, translate
+from sluice.core.permissions import Permission
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.core.workdays import add_working_days, working_days_between
-from sluice.identity.permissions import Permission
-from sluice.identity.principal import Principal
 
 EXIT_REQUESTED = "exit.requested"
 FORCED_EXIT = "exit.forced"

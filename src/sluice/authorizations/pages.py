@@ -57,12 +57,12 @@ from sluice.core.clock import Clock, local
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import NotFound, SluiceError
 from sluice.core.i18n import MessageRef, add_messages, translate
+from sluice.core.permissions import OrgKind
+from sluice.core.permissions import Permission as P
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.identity import repository as identity
 from sluice.identity import signing
-from sluice.identity.permissions import OrgKind
-from sluice.identity.permissions import Permission as P
-from sluice.identity.principal import Principal
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
 from sluice.web.forms import parse_form
 from sluice.web.params import VersionNumber

@@ -21,8 +21,8 @@ from sluice.authorizations.models import (
     ImplementationPlan,
     RectificationOrder,
 )
-from sluice.identity.permissions import OrgKind
-from sluice.identity.principal import Principal
+from sluice.core.permissions import OrgKind
+from sluice.core.principal import Principal
 
 
 def sees_all(actor: Principal) -> bool:

@@ -61,12 +61,12 @@ from sluice.core.canonical import canonical_digest
 from sluice.core.clock import local
 from sluice.core.errors import Conflict, InvalidInput, NotFound
 from sluice.core.i18n import MessageList, MessageRef, add_messages, translate
+from sluice.core.permissions import OrgKind, Permission
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.identity import repository as identity
 from sluice.identity import signing
 from sluice.identity.models import Organization
-from sluice.identity.permissions import OrgKind, Permission
-from sluice.identity.principal import Principal
 
 DECISION_RECORDED = "collective_decision.recorded"
 PLAN_CREATED = "implementation_plan.created"

@@ -19,8 +19,8 @@ from sluice.authorizations import destruction, exits, repository, service
 from sluice.authorizations import states as st
 from sluice.authorizations.models import AuthorizationReminder
 from sluice.core.clock import local
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.identity.principal import Principal
 
 REMINDED = "authorization.reminded"
 

@@ -26,10 +26,10 @@ from sluice.catalog.schemas import (
 )
 from sluice.catalog.vocabulary import batch_title
 from sluice.core.errors import NotFound
+from sluice.core.permissions import OrgKind
+from sluice.core.permissions import Permission as P
+from sluice.core.principal import Principal
 from sluice.identity import repository as identity_repository
-from sluice.identity.permissions import OrgKind
-from sluice.identity.permissions import Permission as P
-from sluice.identity.principal import Principal
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Public, Requires
 from sluice.web.params import Limit, Offset, VersionNumber
 

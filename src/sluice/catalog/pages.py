@@ -33,10 +33,10 @@ from sluice.catalog.vocabulary import (
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import NotFound, SluiceError
 from sluice.core.i18n import add_messages, translate
+from sluice.core.permissions import OrgKind
+from sluice.core.permissions import Permission as P
+from sluice.core.principal import Principal
 from sluice.dataplane import service as dataplane_service
-from sluice.identity.permissions import OrgKind
-from sluice.identity.permissions import Permission as P
-from sluice.identity.principal import Principal
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, MaybePrincipal, Requires
 from sluice.web.forms import parse_form
 from sluice.web.params import VersionNumber

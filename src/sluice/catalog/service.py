@@ -30,11 +30,11 @@ from sluice.catalog.vocabulary import batch_title
 from sluice.core.clock import Clock, FixedClock
 from sluice.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from sluice.core.i18n import MessageRef, add_messages
+from sluice.core.permissions import OrgKind, Permission
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.dataplane.schema import DatasetSchema, SchemaError
 from sluice.identity.models import Organization
-from sluice.identity.permissions import OrgKind, Permission
-from sluice.identity.principal import Principal
 
 audit.declare_actions(
     {

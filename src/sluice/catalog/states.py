@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sluice.core.states import StateMachine, Transition
-from sluice.identity.permissions import Permission
+from sluice.audit.lifecycles import StateMachine, Transition
+from sluice.core.permissions import Permission
 
 BATCH = StateMachine(
     entity="catalog_batch",

@@ -11,12 +11,12 @@ from fastapi import APIRouter, Depends, UploadFile
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from sluice.core.permissions import Permission as P
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.dataplane import service
 from sluice.dataplane.models import IngestionRun
 from sluice.dataplane.uploads import received
-from sluice.identity.permissions import Permission as P
-from sluice.identity.principal import Principal
 from sluice.web.deps import AppClock, AppSettings, DbSession, Requires
 
 router = APIRouter(tags=["ingestion"])

@@ -15,9 +15,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from sluice.core.crypto import decrypt_bytes, encrypt_stream, sm3_file
+from sluice.core.keystore import KeyStore
 from sluice.core.settings import Settings
-from sluice.dataplane.crypto import decrypt_bytes, encrypt_stream, sm3_file
-from sluice.dataplane.keystore import KeyStore
 
 
 @dataclass(frozen=True)

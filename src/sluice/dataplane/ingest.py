@@ -50,14 +50,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sluice.dataplane.crypto import (
+from sluice.core.crypto import (
     decrypt_bytes,
     encrypt_file,
     encrypt_stream,
     sm3_file,
-    sm3_hex,
 )
-from sluice.dataplane.keystore import KeyStore
+from sluice.core.ids import sm3_hex
+from sluice.core.keystore import KeyStore
 from sluice.dataplane.masking import MaskingProfile, mask, resolve
 from sluice.dataplane.quality import (
     CONSISTENCY_RULE,

@@ -13,10 +13,10 @@ from sluice.catalog import repository as catalog_repository
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import SluiceError
 from sluice.core.i18n import add_messages
+from sluice.core.permissions import Permission as P
+from sluice.core.principal import Principal
 from sluice.dataplane import service, states
 from sluice.dataplane.uploads import received
-from sluice.identity.permissions import Permission as P
-from sluice.identity.principal import Principal
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
 from sluice.web.templating import render
 

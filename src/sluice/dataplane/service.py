@@ -44,17 +44,17 @@ from sluice.catalog.models import DataResource, ResourceField
 from sluice.core.clock import Clock
 from sluice.core.errors import InvalidInput, NotFound
 from sluice.core.i18n import add_messages
+from sluice.core.keystore import KeyStore
+from sluice.core.permissions import OrgKind, Permission
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.dataplane import states
 from sluice.dataplane.ingest import RAW_SUFFIX, ReferenceCheck, ingest_file, read_quarantine
-from sluice.dataplane.keystore import KeyStore
 from sluice.dataplane.masking import MaskingProfile
 from sluice.dataplane.models import DatasetVersion, IngestionRun
 from sluice.dataplane.readers import ReadLimits, SourceError, SqlSource, source_format
 from sluice.dataplane.schema import DatasetSchema, SchemaError
 from sluice.identity.models import Organization
-from sluice.identity.permissions import OrgKind, Permission
-from sluice.identity.principal import Principal
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sluice.dataplane.checksums import valid_ric, valid_uscc
+from sluice.core.checksums import valid_ric, valid_uscc
 from sluice.dataplane.cleaning import (
     Cleaned,
     clean_column,

@@ -22,12 +22,12 @@ from sluice.authorizations.schemas import AuthorizationCreate, DecisionIn, ExitI
 from sluice.catalog import repository as catalog
 from sluice.core.clock import SHANGHAI
 from sluice.core.database import Database
+from sluice.core.permissions import Role
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.dataplane import derived
 from sluice.demo.city import ACCOUNTS
 from sluice.demo.data import _member, _resource_id
-from sluice.identity.permissions import Role
-from sluice.identity.principal import Principal
 
 PLAN_TEXT = {
     "necessity": "本市公共数据资源丰富但开发利用不足，通过授权运营在安全可控前提下释放数据价值。",

@@ -18,8 +18,8 @@ from sluice.catalog import repository as catalog_repository
 from sluice.catalog import service as catalog
 from sluice.catalog.schemas import BatchCreate, ResourceCreate
 from sluice.core.clock import Clock
+from sluice.core.principal import Principal
 from sluice.identity import repository as identity_repository
-from sluice.identity.principal import Principal
 
 TARGET_ENTRIES: Final = 6_900
 BATCHES: Final = 3

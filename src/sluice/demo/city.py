@@ -26,15 +26,15 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
+from sluice.core.checksums import org_code_check_chars, uscc_from_bodies
 from sluice.core.clock import Clock
+from sluice.core.permissions import OrgKind, Role
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.dataplane.checksums import org_code_check_chars, uscc_from_bodies
 from sluice.demo.catalog import EXTRA_PROVIDERS
 from sluice.demo.datasets import PROVIDERS, DemoDataset, DemoField, build_datasets
 from sluice.identity import repository as identity_repo
 from sluice.identity import service as identity
-from sluice.identity.permissions import OrgKind, Role
-from sluice.identity.principal import Principal
 from sluice.identity.schemas import OrganizationCreate, UserCreate
 
 SEED = 20261126

@@ -18,13 +18,13 @@ from sqlalchemy import select
 from sluice.catalog.models import DataResource
 from sluice.core.clock import Clock, FixedClock
 from sluice.core.database import Database
+from sluice.core.permissions import OrgKind, Role
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.dataplane import service as dataplane
 from sluice.demo.city import DemoSources
 from sluice.identity import repository as identity_repository
 from sluice.identity.models import Organization
-from sluice.identity.permissions import OrgKind, Role
-from sluice.identity.principal import Principal
 from sluice.quality import service as quality
 from sluice.quality import tickets_service
 from sluice.quality.tickets_models import CorrectionTicket

@@ -41,7 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sluice.dataplane.checksums import org_code_check_chars, ric_from_bodies, uscc_from_bodies
+from sluice.core.checksums import org_code_check_chars, ric_from_bodies, uscc_from_bodies
 from sluice.demo import regions
 
 FieldType = Literal[

@@ -17,10 +17,10 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from sluice.core.clock import Clock
+from sluice.core.permissions import OrgKind, Role
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.identity import repository as identity_repository
-from sluice.identity.permissions import OrgKind, Role
-from sluice.identity.principal import Principal
 from sluice.operators import repository, service
 from sluice.operators.ownership import NodeKind, Relation
 from sluice.operators.schemas import (

@@ -17,12 +17,12 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from sluice.core.clock import Clock, FixedClock, local
+from sluice.core.permissions import Role
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.identity import repository as identity_repo
 from sluice.identity import service as identity
 from sluice.identity.models import User
-from sluice.identity.permissions import Role
-from sluice.identity.principal import Principal
 from sluice.identity.schemas import UserCreate
 from sluice.operators import selection_repository
 from sluice.operators import selection_service as selection

@@ -24,8 +24,8 @@ from sluice.catalog import repository as catalog
 from sluice.core.clock import local
 from sluice.core.errors import NotFound, SluiceError
 from sluice.core.i18n import MessageRef, add_messages
-from sluice.identity.permissions import Permission
-from sluice.identity.principal import Principal
+from sluice.core.permissions import Permission
+from sluice.core.principal import Principal
 
 DECISION = "guard.decision"
 

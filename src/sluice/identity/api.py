@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
+from sluice.core.permissions import PERMISSIONS, OrgKind, Role
+from sluice.core.permissions import Permission as P
+from sluice.core.principal import Principal
 from sluice.identity import repository, service
 from sluice.identity.models import User
-from sluice.identity.permissions import PERMISSIONS, OrgKind, Role
-from sluice.identity.permissions import Permission as P
-from sluice.identity.principal import Principal
 from sluice.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,

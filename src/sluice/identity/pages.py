@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import InvalidInput, SluiceError
 from sluice.core.i18n import add_messages, translate
+from sluice.core.permissions import OrgKind, Role
+from sluice.core.permissions import Permission as P
+from sluice.core.principal import Principal
 from sluice.identity import repository, service
-from sluice.identity.permissions import OrgKind, Role
-from sluice.identity.permissions import Permission as P
-from sluice.identity.principal import Principal
 from sluice.identity.schemas import PASSWORD_MAX, OrganizationCreate, PasswordChange, UserCreate
 from sluice.web.deps import (
     SESSION_COOKIE,

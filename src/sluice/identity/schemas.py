@@ -6,7 +6,7 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from sluice.identity.permissions import OrgKind, Role
+from sluice.core.permissions import OrgKind, Role
 
 T = TypeVar("T")
 

@@ -10,6 +10,7 @@ from typing import Final
 from sqlalchemy.orm import Session
 
 from sluice.audit import service as audit
+from sluice.core.checksums import valid_uscc
 from sluice.core.clock import Clock, local
 from sluice.core.errors import (
     Conflict,
@@ -21,8 +22,9 @@ from sluice.core.errors import (
 )
 from sluice.core.i18n import MessageRef, add_messages
 from sluice.core.ids import new_secret, sm3_hex
+from sluice.core.permissions import ROLE_ORG_KIND, OrgKind, Permission, Role
+from sluice.core.principal import Principal, Via
 from sluice.core.settings import Settings
-from sluice.dataplane.checksums import valid_uscc
 from sluice.identity import repository
 from sluice.identity.models import (
     AccessToken,
@@ -35,8 +37,6 @@ from sluice.identity.models import (
 )
 from sluice.identity.password_policy import WeakPassword, require_strong
 from sluice.identity.passwords import hash_password, needs_rehash, verify_password
-from sluice.identity.permissions import ROLE_ORG_KIND, OrgKind, Permission, Role
-from sluice.identity.principal import Principal, Via
 from sluice.identity.schemas import OrganizationCreate, UserCreate
 
 API_KEY_PREFIX = "slk_"

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sluice.core import sm2
+from sluice.core.crypto import DecryptionError, seal, unseal
+from sluice.core.keystore import KeyStore
 from sluice.core.settings import Settings
-from sluice.dataplane.crypto import DecryptionError, seal, unseal
-from sluice.dataplane.keystore import KeyStore
 from sluice.identity.models import Organization, SigningKey
 
 ALGORITHM = "SM2-with-SM3"

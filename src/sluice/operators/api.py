@@ -14,8 +14,8 @@ from fastapi import APIRouter, Depends, Form, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from sluice.identity.permissions import Permission as P
-from sluice.identity.principal import Principal
+from sluice.core.permissions import Permission as P
+from sluice.core.principal import Principal
 from sluice.identity.schemas import Page
 from sluice.operators import render, service
 from sluice.operators.models import (

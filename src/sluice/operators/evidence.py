@@ -21,11 +21,11 @@ from typing import BinaryIO, Final
 
 from cryptography.hazmat.primitives import hashes
 
+from sluice.core.crypto import MAGIC, DecryptionError, decrypt_bytes, encrypt_stream
 from sluice.core.errors import InvalidInput, SluiceError
 from sluice.core.i18n import add_messages
 from sluice.core.ids import sm3_hex
-from sluice.dataplane.crypto import MAGIC, DecryptionError, decrypt_bytes, encrypt_stream
-from sluice.dataplane.keystore import KeyStore
+from sluice.core.keystore import KeyStore
 
 _CHUNK: Final = 1 << 20
 _MB: Final = 1 << 20

@@ -23,9 +23,9 @@ from sluice.core.clock import Clock
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import InvalidInput, NotFound, PermissionDenied, SluiceError
 from sluice.core.i18n import add_messages, translate
+from sluice.core.permissions import Permission as P
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.identity.permissions import Permission as P
-from sluice.identity.principal import Principal
 from sluice.operators import checks, jurisdictions, render, service
 from sluice.operators.ownership import NodeKind, Relation
 from sluice.operators.schemas import (

@@ -16,8 +16,8 @@ from sqlalchemy import ColumnElement, delete, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from sluice.audit.models import AuditEvent
-from sluice.identity.permissions import Permission
-from sluice.identity.principal import Principal
+from sluice.core.permissions import Permission
+from sluice.core.principal import Principal
 from sluice.operators.models import (
     OperatorApplication,
     OperatorChecklistAnswer,

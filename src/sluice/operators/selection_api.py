@@ -14,8 +14,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
-from sluice.identity.permissions import Permission as P
-from sluice.identity.principal import Principal
+from sluice.core.permissions import Permission as P
+from sluice.core.principal import Principal
 from sluice.operators import selection_service as service
 from sluice.operators.selection_models import SelectionRound
 from sluice.operators.selection_ranking import Ranking, exact, two_decimals

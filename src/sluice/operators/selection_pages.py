@@ -15,9 +15,9 @@ from sluice.core.clock import Clock
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import InvalidInput, NotFound, SluiceError
 from sluice.core.i18n import MessageRef, add_messages, translate
+from sluice.core.permissions import Permission as P
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.identity.permissions import Permission as P
-from sluice.identity.principal import Principal
 from sluice.operators import selection_api as reads
 from sluice.operators import selection_repository as repository
 from sluice.operators import selection_service as service

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from sluice.core.permissions import OrgKind, Role
 from sluice.identity.models import Membership, Organization, User
-from sluice.identity.permissions import OrgKind, Role
 from sluice.operators.selection_models import (
     SelectionCandidate,
     SelectionCriterion,

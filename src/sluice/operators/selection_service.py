@@ -37,9 +37,9 @@ from sluice.audit import service as audit
 from sluice.core.clock import Clock, local
 from sluice.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from sluice.core.i18n import ZH, MessageList, add_messages
+from sluice.core.permissions import Permission
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.identity.permissions import Permission
-from sluice.identity.principal import Principal
 from sluice.operators import selection_repository as repository
 from sluice.operators import service as operators
 from sluice.operators.selection_models import (

@@ -37,11 +37,11 @@ from sluice.core.errors import (
     SluiceError,
 )
 from sluice.core.i18n import MessageList, MessageRef, add_messages, translate
+from sluice.core.permissions import Permission
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.identity import repository as identity_repository
 from sluice.identity.models import Organization
-from sluice.identity.permissions import Permission
-from sluice.identity.principal import Principal
 from sluice.operators import checks, evidence, repository
 from sluice.operators.checklist import DEFAULT_ITEMS
 from sluice.operators.models import (

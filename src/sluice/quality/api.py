@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from sluice.identity.permissions import Permission as P
-from sluice.identity.principal import Principal
+from sluice.core.permissions import Permission as P
+from sluice.core.principal import Principal
 from sluice.quality import service
 from sluice.web.deps import AppClock, DbSession, Requires
 

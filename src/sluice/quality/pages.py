@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sluice.core.i18n import add_messages
-from sluice.identity.permissions import Permission as P
-from sluice.identity.principal import Principal
+from sluice.core.permissions import Permission as P
+from sluice.core.principal import Principal
 from sluice.quality import service
 from sluice.web.deps import AppClock, DbSession, Requires
 from sluice.web.templating import NavItem, add_nav, render

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 from sluice.audit import service as audit
 from sluice.catalog.models import DataResource
 from sluice.core.clock import Clock, local
+from sluice.core.permissions import OrgKind, Permission
+from sluice.core.principal import Principal
 from sluice.dataplane import service as dataplane
 from sluice.dataplane.models import DatasetVersion
 from sluice.dataplane.quality import WEIGHTS, timeliness_score
 from sluice.identity.models import Organization
-from sluice.identity.permissions import OrgKind, Permission
-from sluice.identity.principal import Principal
 from sluice.quality import tickets_service
 from sluice.quality.models import ProviderAssessment
 

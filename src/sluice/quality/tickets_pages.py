@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import InvalidInput, SluiceError
 from sluice.core.i18n import MessageRef, add_messages, translate
-from sluice.identity.permissions import Permission as P
-from sluice.identity.principal import Principal
+from sluice.core.permissions import Permission as P
+from sluice.core.principal import Principal
 from sluice.quality import tickets_repository as repository
 from sluice.quality import tickets_service as service
 from sluice.quality.tickets_schemas import TargetLevel, TicketCreate, TicketStatus

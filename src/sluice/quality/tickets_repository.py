@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session, aliased
 
 from sluice.audit.models import AuditEvent
 from sluice.catalog.models import CatalogEntry, DataResource, ResourceField
+from sluice.core.permissions import Permission, Role
+from sluice.core.principal import Principal
 from sluice.identity.models import Organization
-from sluice.identity.permissions import Permission, Role
-from sluice.identity.principal import Principal
 from sluice.quality.tickets_models import CorrectionTicket
 from sluice.quality.tickets_states import AWAITING_ANSWER, TICKET
 

@@ -23,15 +23,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sluice.audit import service as audit
+from sluice.audit.lifecycles import Transition
 from sluice.audit.models import AuditEvent
 from sluice.core.clock import Clock, local
 from sluice.core.errors import InvalidInput, NotFound, PermissionDenied
 from sluice.core.i18n import add_messages
+from sluice.core.permissions import Permission, Role
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.core.states import Transition
 from sluice.core.workdays import add_working_days, covered, working_days_between
-from sluice.identity.permissions import Permission, Role
-from sluice.identity.principal import Principal
 from sluice.quality import tickets_repository as repository
 from sluice.quality.tickets_models import CorrectionTicket
 from sluice.quality.tickets_repository import ProviderTicketCounts, TicketView

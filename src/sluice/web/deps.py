@@ -17,10 +17,10 @@ from sluice.core.clock import Clock
 from sluice.core.database import Database
 from sluice.core.errors import CsrfFailed, NotAuthenticated
 from sluice.core.i18n import LOCALE_COOKIE, negotiate
+from sluice.core.permissions import Permission
+from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.identity import service as identity
-from sluice.identity.permissions import Permission
-from sluice.identity.principal import Principal
 
 SESSION_COOKIE = "sluice_session"
 CSRF_HEADER = "X-CSRF-Token"

@@ -15,8 +15,8 @@ from sluice import __version__
 from sluice.core.clock import local
 from sluice.core.i18n import LOCALES, add_messages, translate
 from sluice.core.ids import new_secret
-from sluice.identity.permissions import Permission
-from sluice.identity.principal import Principal
+from sluice.core.permissions import Permission
+from sluice.core.principal import Principal
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from sluice.core.i18n import add_messages
-from sluice.identity.permissions import Permission
-from sluice.identity.principal import Principal
+from sluice.core.permissions import Permission
+from sluice.core.principal import Principal
 from sluice.web.deps import Requires
 from sluice.web.templating import NavItem, add_nav, render
 

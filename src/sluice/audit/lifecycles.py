@@ -2,7 +2,8 @@
 
 A module declares its machine once (``states.py``); pages and docs can draw
 ``machine.table()``, tests walk ``machine.transitions``, and ``fire`` is the only way a
-status changes.
+status changes. It lives with the audit log, not in ``core``, because every transition it
+fires is an audit event: core stays free of everything above it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from sqlalchemy.orm import Session
 from sluice.audit import service as audit
 from sluice.core.errors import InvalidTransition
 from sluice.core.i18n import MessageList, MessageRef, add_messages, translate
-from sluice.identity.permissions import Permission
-from sluice.identity.principal import Principal
+from sluice.core.permissions import Permission
+from sluice.core.principal import Principal
 
 
 class HasStatus(Protocol):

@@ -53,12 +53,6 @@ class DecryptionError(ValueError):
 # SM3
 
 
-def sm3_hex(data: bytes) -> str:
-    digest = hashes.Hash(hashes.SM3())
-    digest.update(data)
-    return digest.finalize().hex()
-
-
 def sm3_file(path: Path) -> str:
     """The SM3 hash of a file's bytes, read in 8 MiB pieces, as 64 hex digits."""
     digest = hashes.Hash(hashes.SM3())

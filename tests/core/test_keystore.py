@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sluice.dataplane.keystore import KeyDestroyed, KeyStore, KeyStoreError
+from sluice.core.keystore import KeyDestroyed, KeyStore, KeyStoreError
 
 
 def test_keys_are_created_once_and_stay_the_same(tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from sluice.dataplane import crypto
-from sluice.dataplane.crypto import (
+from sluice.core import crypto
+from sluice.core.crypto import (
     DecryptionError,
     EncryptionCancelled,
     decrypt_bytes,
@@ -20,8 +20,8 @@ from sluice.dataplane.crypto import (
     encrypt_file,
     encrypt_stream,
     sm3_file,
-    sm3_hex,
 )
+from sluice.core.ids import sm3_hex
 
 KEY = bytes.fromhex("0123456789abcdeffedcba9876543210")
 HEADER = 29

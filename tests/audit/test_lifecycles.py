@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from sluice.audit.lifecycles import MACHINES, StateMachine
 from sluice.audit.models import AuditEvent
 from sluice.core.database import Database
 from sluice.core.errors import InvalidTransition
 from sluice.core.i18n import translate
-from sluice.core.states import MACHINES, StateMachine
-from sluice.identity.principal import Principal
+from sluice.core.principal import Principal
 
 STATE_MODULES = (
     "sluice.catalog.states",

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
+from sluice.audit.lifecycles import StateMachine, Transition
 from sluice.audit.models import AuditEvent
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.errors import InvalidTransition, PermissionDenied
-from sluice.core.states import StateMachine, Transition
-from sluice.identity.permissions import OrgKind, Permission, Role
-from sluice.identity.principal import Principal
+from sluice.core.permissions import OrgKind, Permission, Role
+from sluice.core.principal import Principal
 
 TICKET = StateMachine(
     entity="test_ticket",

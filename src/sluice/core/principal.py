@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sluice.core.errors import PermissionDenied
-from sluice.identity.permissions import PERMISSIONS, OrgKind, Permission, Role
+from sluice.core.permissions import PERMISSIONS, OrgKind, Permission, Role
 
 Via = Literal["session", "token", "api_key", "system"]
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from stdnum import exceptions
 from stdnum.cn import ric, uscc
 
-from sluice.dataplane import checksums
+from sluice.core import checksums
 
 DIGITS = "0123456789"
 ALPHABET = checksums.USCC_ALPHABET
