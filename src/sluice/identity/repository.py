@@ -19,6 +19,7 @@ from sluice.identity.models import (
     LoginThrottle,
     Membership,
     Organization,
+    SigningKey,
     User,
 )
 
@@ -65,6 +66,14 @@ def user_by_username(session: Session, username: str) -> User | None:
 
 def user(session: Session, user_id: uuid.UUID) -> User | None:
     return session.get(User, user_id)
+
+
+def console_session(session: Session, session_id: uuid.UUID | None) -> ConsoleSession | None:
+    return session.get(ConsoleSession, session_id) if session_id else None
+
+
+def access_token(session: Session, token_id: uuid.UUID | None) -> AccessToken | None:
+    return session.get(AccessToken, token_id) if token_id else None
 
 
 def users(session: Session, *, limit: int = 100, offset: int = 0) -> tuple[int, list[User]]:
@@ -253,3 +262,29 @@ def locked_accounts(session: Session, *, accounts: Iterable[str], now: datetime)
         .distinct()
     )
     return set(rows)
+
+
+def current_signing_key(session: Session, organization_id: uuid.UUID) -> SigningKey | None:
+    return session.scalars(
+        select(SigningKey)
+        .where(SigningKey.organization_id == organization_id, SigningKey.retired_at.is_(None))
+        .order_by(SigningKey.created_at.desc())
+        .limit(1)
+    ).first()
+
+
+def signing_keys_with_organizations(session: Session) -> list[tuple[SigningKey, Organization]]:
+    query = (
+        select(SigningKey, Organization)
+        .join(Organization, Organization.id == SigningKey.organization_id)
+        .order_by(Organization.kind, Organization.code, SigningKey.created_at)
+    )
+    return [(key, org) for key, org in session.execute(query)]
+
+
+def signing_key_exists(session: Session, organization_id: uuid.UUID, public_key_hex: str) -> bool:
+    query = select(SigningKey.id).where(
+        SigningKey.organization_id == organization_id,
+        SigningKey.public_key_hex == public_key_hex,
+    )
+    return session.scalar(query) is not None

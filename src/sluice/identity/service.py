@@ -635,12 +635,12 @@ def log_out(session: Session, *, actor: Principal, clock: Clock, everywhere: boo
 
 def _end_credential(session: Session, *, actor: Principal, now: datetime) -> bool:
     if actor.via == "session":
-        console_session = session.get(ConsoleSession, actor.credential_id)
+        console_session = repository.console_session(session, actor.credential_id)
         if console_session is not None and console_session.ended_at is None:
             console_session.ended_at = now
             return True
     elif actor.via == "token":
-        access_token = session.get(AccessToken, actor.credential_id)
+        access_token = repository.access_token(session, actor.credential_id)
         if access_token is not None and access_token.revoked_at is None:
             access_token.revoked_at = now
             return True
@@ -785,7 +785,7 @@ def resolve_console_session(
     found = repository.live_console_session(session, token_hash=sm3_hex(token), now=clock.now())
     if found is None:
         return None
-    user = session.get(User, found.user_id)
+    user = repository.user(session, found.user_id)
     if user is None or not user.active:
         return None
     return principal_for(session, user, via="session", credential_id=found.id), found
@@ -795,7 +795,7 @@ def resolve_access_token(session: Session, *, clock: Clock, token: str) -> Princ
     found = repository.live_access_token(session, token_hash=sm3_hex(token), now=clock.now())
     if found is None:
         return None
-    user = session.get(User, found.user_id)
+    user = repository.user(session, found.user_id)
     if user is None or not user.active:
         return None
     return principal_for(session, user, via="token", credential_id=found.id)

@@ -12,13 +12,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sluice.core import sm2
 from sluice.core.crypto import DecryptionError, seal, unseal
 from sluice.core.keystore import KeyStore
 from sluice.core.settings import Settings
+from sluice.identity import repository
 from sluice.identity.models import Organization, SigningKey
 
 ALGORITHM = "SM2-with-SM3"
@@ -54,12 +54,7 @@ def _open(key: bytes, organization_id: uuid.UUID, sealed: bytes) -> bytes:
 
 
 def current_key(session: Session, organization_id: uuid.UUID) -> SigningKey | None:
-    return session.scalars(
-        select(SigningKey)
-        .where(SigningKey.organization_id == organization_id, SigningKey.retired_at.is_(None))
-        .order_by(SigningKey.created_at.desc())
-        .limit(1)
-    ).first()
+    return repository.current_signing_key(session, organization_id)
 
 
 def ensure_key(
@@ -113,18 +108,9 @@ def verify(public_key_hex: str, message: bytes, signature_hex: str) -> bool:
 
 
 def published_keys(session: Session) -> list[tuple[SigningKey, Organization]]:
-    query = (
-        select(SigningKey, Organization)
-        .join(Organization, Organization.id == SigningKey.organization_id)
-        .order_by(Organization.kind, Organization.code, SigningKey.created_at)
-    )
-    return [(key, org) for key, org in session.execute(query)]
+    return repository.signing_keys_with_organizations(session)
 
 
 def is_key_of(session: Session, organization_id: uuid.UUID, public_key_hex: str) -> bool:
     """Whether the public key is (or was) one of the organization's signing keys."""
-    query = select(SigningKey.id).where(
-        SigningKey.organization_id == organization_id,
-        SigningKey.public_key_hex == public_key_hex,
-    )
-    return session.scalar(query) is not None
+    return repository.signing_key_exists(session, organization_id, public_key_hex)
