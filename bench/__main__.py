@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import bench_catalog, bench_demo, bench_ingest, bench_sm2
+from bench import bench_catalog, bench_demo, bench_ingest, bench_sm2, bench_suite
 from bench.harness import RESULTS, Benchmark, Result, markdown, write
 
 BENCHMARKS: dict[str, Benchmark] = {
@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "catalog": bench_catalog.run,
     "ingest": bench_ingest.run,
     "sm2": bench_sm2.run,
+    "suite": bench_suite.run,
 }
 
 
