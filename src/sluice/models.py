@@ -37,9 +37,9 @@ from sluice.identity.models import (
     User,
 )
 from sluice.operators import models as operator_models
-from sluice.operators import selection_models
+from sluice.operators.selection import models as selection_models
 from sluice.quality.models import ProviderAssessment
-from sluice.quality.tickets_models import CorrectionTicket
+from sluice.quality.tickets.models import CorrectionTicket
 
 __all__ = [
     "AccessToken",

@@ -20,9 +20,9 @@ from sluice.core.principal import Principal
 
 STATE_MODULES = (
     "sluice.catalog.states",
-    "sluice.quality.tickets_states",
+    "sluice.quality.tickets.states",
     "sluice.operators.states",
-    "sluice.operators.selection_states",
+    "sluice.operators.selection.states",
     "sluice.authorizations.states",
 )
 for _module in STATE_MODULES:

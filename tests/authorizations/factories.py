@@ -20,7 +20,8 @@ from sluice.core.database import Database
 from sluice.core.permissions import OrgKind, Role
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.operators import service as operators
+from sluice.operators import dossier
+from sluice.operators import review as operators
 from sluice.operators.ownership import NodeKind, Relation
 from sluice.operators.schemas import Decision, EntityCreate
 from tests.approvals.factories import approve, colleague, principal_of
@@ -67,7 +68,7 @@ def qualify_operator(
     )
     application_id = built.application.id
     if affiliate_code is not None:
-        sister = operators.add_entity(
+        sister = dossier.add_entity(
             session,
             actor=applicant,
             clock=clock,
@@ -291,8 +292,8 @@ def published_round(
     database: Database, clock: Clock, settings: Settings, world: World, *, scenario: str
 ) -> uuid.UUID:
     """A consultation for ``scenario`` between the two operators, won by ``world.operator``."""
-    from sluice.operators import selection_service as selection
-    from tests.operators import selection_factories as rounds
+    from sluice.operators.selection import service as selection
+    from tests.operators.selection import factories as rounds
 
     panelist = rounds.make_panelist(database, clock, "赵教授")
     actor = rounds.bureau()

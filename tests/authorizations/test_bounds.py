@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from sluice.authorizations import documents, repository, service
-from sluice.authorizations.document import PdfFontsMissing
+from sluice.authorizations import document_service, repository, service
+from sluice.authorizations.document_render import PdfFontsMissing
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.errors import NotFound
@@ -125,11 +125,17 @@ def test_a_version_past_any_integer_column_is_a_clear_refusal_not_a_server_error
     with database.unit_of_work() as session:
         found = repository.authorization(session, agreement)
         assert found is not None
+        reader = world.bureau_principal()
         for version in (HUGE, 0, -5, 2):
             with pytest.raises(NotFound) as refused:
-                documents.document_for(session, found, version=version, locale="zh-CN")
+                document_service.document_for(
+                    session, reader, found, version=version, locale="zh-CN"
+                )
             assert refused.value.message_key == "authz.version_not_found"
-        assert documents.document_for(session, found, version=None, locale="en").version == 1
+        assert (
+            document_service.document_for(session, reader, found, version=None, locale="en").version
+            == 1
+        )
 
 
 def test_without_chinese_fonts_the_console_explains_and_links_to_the_html(
@@ -142,7 +148,7 @@ def test_without_chinese_fonts_the_console_explains_and_links_to_the_html(
     def no_fonts(*args: object, **kwargs: object) -> bytes:
         raise PdfFontsMissing(fonts="Noto Sans CJK SC / Noto Serif CJK SC")
 
-    monkeypatch.setattr(documents, "render_pdf", no_fonts)
+    monkeypatch.setattr(document_service, "render_pdf", no_fonts)
     console_login(client, world.bureau)
     detail = client.get(f"/console/authorizations/{agreement}").text
     assert f'href="/console/authorizations/{agreement}/document.pdf"' in detail

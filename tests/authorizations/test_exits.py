@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from sluice.authorizations import exits, repository
+from sluice.authorizations import endings, exits, repository
 from sluice.authorizations import states as st
 from sluice.authorizations.schemas import ExitIn, RectificationIn
 from sluice.authorizations.sweep import sweep
@@ -66,7 +66,7 @@ def test_a_voluntary_exit_ends_on_its_date_then_hands_over_and_disposes_by_r5_7(
             session, actor=bureau, at=clock.now(), exit_id=exit_id, approve=True, reason="同意"
         )
     with database.unit_of_work() as session, pytest.raises(Conflict) as early:
-        exits.execute_exit(
+        endings.execute_exit(
             session, actor=bureau, settings=settings, at=clock.now(), exit_id=exit_id
         )
     assert "尚未到" in early.value.detail("zh-CN")

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from sluice.authorizations import pages, service, sweep
+from sluice.authorizations import agreement_pages, service, sweep
 from sluice.authorizations.clauses import (
     DEFAULT_TEXT,
     AgreementClauses,
@@ -31,7 +30,7 @@ from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.identity import service as identity
 from sluice.identity.schemas import UserCreate
-from sluice.operators import service as operators
+from sluice.operators import review as operators
 from sluice.operators.schemas import Decision
 from tests.approvals.factories import colleague
 from tests.catalog.factories import publish, resource_data
@@ -53,14 +52,6 @@ BUREAU = Principal(
     display_name="数据局经办人",
 )
 PARTICIPANTS = "王局长\n李副局长\n赵处长"
-
-
-def with_pages(app: FastAPI) -> FastAPI:
-    """Serve the authorization pages (until the lead registers them in web/app.py)."""
-    paths = {getattr(route, "path", "") for route in app.routes}
-    if "/console/authorizations" not in paths:
-        app.include_router(pages.router, include_in_schema=False)
-    return app
 
 
 def qualified_operator(database: Database, clock: Clock, settings: Settings, name: str) -> Account:
@@ -241,8 +232,7 @@ def in_force(database: Database, clock: Clock, settings: Settings, world: World)
 
 
 @pytest.fixture
-def world(app: FastAPI, database: Database, clock: FixedClock, settings: Settings) -> World:
-    with_pages(app)
+def world(database: Database, clock: FixedClock, settings: Settings) -> World:
     return make_world(database, clock, settings)
 
 
@@ -462,12 +452,12 @@ def test_form_problems_are_shown_at_their_fields(client: TestClient, world: Worl
 
 
 def test_percentages_become_basis_points() -> None:
-    assert pages.basis_points("12.5") == 1250
-    assert pages.basis_points("12.50%") == 1250
-    assert pages.basis_points("0") == 0
-    assert pages.basis_points("100") == 10000
+    assert agreement_pages.basis_points("12.5") == 1250
+    assert agreement_pages.basis_points("12.50%") == 1250
+    assert agreement_pages.basis_points("0") == 0
+    assert agreement_pages.basis_points("100") == 10000
     for wrong in ("12.345", "-1", "100.01", "abc", "", "NaN"):
-        assert pages.basis_points(wrong) is None, wrong
+        assert agreement_pages.basis_points(wrong) is None, wrong
 
 
 # -- review and signing ------------------------------------------------------------------------

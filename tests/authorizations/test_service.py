@@ -415,7 +415,7 @@ def test_a_delivered_product_is_not_developed_again_by_the_operator_or_an_affili
     affiliate = make_account(database, clock, Role.OPERATOR)
     assert affiliate.organization_id and world.operator.organization_id
     with database.unit_of_work() as session:
-        from sluice.operators import service as operators
+        from sluice.operators import qualified as operators
 
         first = operators.qualified_application(session, world.operator.organization_id)
         assert first is not None

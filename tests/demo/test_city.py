@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import stat
 from collections.abc import Iterator
@@ -29,12 +30,12 @@ from sluice.dataplane.models import IngestionRun
 from sluice.demo import catalog as demo_catalog
 from sluice.demo import city
 from sluice.demo.city import ACCOUNTS, COMPANIES, credit_code
-from sluice.demo.datasets import _SPECS, INTENDED_QUARANTINE_SHARE, build_datasets
+from sluice.demo.datasets import INTENDED_QUARANTINE_SHARE, SPECS, build_datasets
 from sluice.identity.models import Organization
 from tests.demo.plaintext import resident_ids_in
 
 runner = CliRunner()
-_DATASETS = [(spec.provider_code, spec.code) for spec in _SPECS]
+_DATASETS = [(spec.provider_code, spec.code) for spec in SPECS]
 
 
 @pytest.fixture
@@ -54,12 +55,21 @@ def test_company_credit_codes_pass_stdnum() -> None:
 
 
 def test_demo_writes_one_working_login_per_role(
-    demo_env: Settings, client: TestClient, clock: FixedClock
+    demo_env: Settings, client: TestClient, clock: FixedClock, database: Database
 ) -> None:
     result = runner.invoke(cli, ["demo", "--no-serve", "--scale", "0.01", "--port", "8123"])
     assert result.exit_code == 0, result.output
     assert "Demo city ready: 12 source datasets" in result.output
-    assert "124 catalog entries" in result.output  # a trial scale lists a share of the 6,900
+    # What the demo says it made is what people find: the entries it reports are the
+    # public catalog's, the rows it reports are the rows its ingestions stored.
+    ready = re.search(r"([\d,]+) rows, ([\d,]+) catalog entries", result.output)
+    assert ready is not None, result.output
+    rows, entries = (int(n.replace(",", "")) for n in ready.groups())
+    published = client.get("/api/v1/catalog", params={"page_size": 1}).json()["total"]
+    assert entries == published > 0
+    with database.unit_of_work() as session:
+        stored = sum(run.rows_accepted for run in dataplane.latest_reports(session))
+    assert rows == stored > 0
     path = demo_env.credentials_path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     document = json.loads(path.read_text())

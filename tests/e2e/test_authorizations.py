@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from sluice.authorizations import pages, service
+from sluice.authorizations import agreement_pages as pages
+from sluice.authorizations import service
 from sluice.authorizations.schemas import AuthorizationCreate
 from sluice.core.clock import FixedClock, local
 from sluice.core.database import Database

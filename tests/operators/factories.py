@@ -8,19 +8,18 @@ import itertools
 import uuid
 from dataclasses import dataclass
 
-from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from sluice.core.clock import Clock
+from sluice.core.database import Database
 from sluice.core.permissions import ROLE_ORG_KIND, OrgKind, Role
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.demo.city import credit_code
 from sluice.identity import service as identity
 from sluice.identity.schemas import OrganizationCreate
-from sluice.operators import api as operator_api
-from sluice.operators import pages as operator_pages
-from sluice.operators import repository, service
+from sluice.operators import applications, checklist, dossier, repository, review
 from sluice.operators.models import OperatorApplication
 from sluice.operators.ownership import NodeKind, Relation
 from sluice.operators.schemas import (
@@ -32,18 +31,9 @@ from sluice.operators.schemas import (
     LinkCreate,
     PrincipalCreate,
 )
-from tests.identity.factories import Account
+from tests.identity.factories import Account, console_login
 
 _counter = itertools.count(1)
-
-
-def with_operator_routes(app: FastAPI) -> FastAPI:
-    """Serve the qualification routers (until the lead registers them in web/app.py)."""
-    paths = {getattr(route, "path", "") for route in app.routes}
-    if "/api/v1/operators/applications" not in paths:
-        app.include_router(operator_pages.router, include_in_schema=False)
-        app.include_router(operator_api.router)
-    return app
 
 
 REVIEWER = Principal(
@@ -96,7 +86,7 @@ def acting_for(account: Account) -> Principal:
 
 
 def last_year(clock: Clock) -> int:
-    return service.today(clock).year - 1
+    return dossier.today(clock).year - 1
 
 
 def sound_financials(
@@ -135,7 +125,7 @@ def entity(
     jurisdiction: str = "CN",
     kind: NodeKind = NodeKind.COMPANY,
 ) -> uuid.UUID:
-    created = service.add_entity(
+    created = dossier.add_entity(
         session,
         actor=actor,
         clock=clock,
@@ -155,7 +145,7 @@ def link(
     relation: Relation = Relation.SHAREHOLDER,
     share_bp: int | None = 10000,
 ) -> None:
-    service.add_link(
+    dossier.add_link(
         session,
         actor=actor,
         clock=clock,
@@ -172,8 +162,8 @@ def link(
 def attach_all_evidence(
     session: Session, clock: Clock, settings: Settings, actor: Principal, application_id: uuid.UUID
 ) -> None:
-    for item in service.checklist_items(session, actor=actor, clock=clock, active_only=True):
-        service.save_statement(
+    for item in checklist.checklist_items(session, actor=actor, clock=clock, active_only=True):
+        dossier.save_statement(
             session,
             actor=actor,
             clock=clock,
@@ -181,7 +171,7 @@ def attach_all_evidence(
             item_key=item.key,
             statement=f"{item.title_zh}：见附件。",
         )
-        service.upload_evidence(
+        dossier.upload_evidence(
             session,
             actor=actor,
             clock=clock,
@@ -206,7 +196,7 @@ def complete_application(
     """A state-owned applicant: 100 % held by a municipal investment company, itself 100 %
     held by the state assets commission; a legal representative; sound statements; every
     checklist item answered with evidence. Still a draft."""
-    application = service.create_application(
+    application = applications.create_application(
         session,
         actor=actor,
         clock=clock,
@@ -216,7 +206,7 @@ def complete_application(
             registered_address="营口市站前区",
         ),
     )
-    service.add_principal(
+    dossier.add_principal(
         session,
         actor=actor,
         clock=clock,
@@ -232,7 +222,7 @@ def complete_application(
     link(session, clock, actor, application.id, state, holding)
     link(session, clock, actor, application.id, state, applicant, Relation.CONTROLLER)
     if financials:
-        service.save_financials(
+        dossier.save_financials(
             session,
             actor=actor,
             clock=clock,
@@ -258,8 +248,8 @@ def judge_all(
     judgment: Judgment = Judgment.MET,
     reviewer: Principal = REVIEWER,
 ) -> None:
-    for item in service.checklist_items(session, actor=reviewer, clock=clock, active_only=True):
-        service.judge_item(
+    for item in checklist.checklist_items(session, actor=reviewer, clock=clock, active_only=True):
+        review.judge_item(
             session,
             actor=reviewer,
             clock=clock,
@@ -267,4 +257,32 @@ def judge_all(
             item_key=item.key,
             judgment=judgment,
             note="材料齐全" if judgment is Judgment.MET else "材料不足",
+        )
+
+
+def fresh_login(client: TestClient, account: Account) -> str:
+    """Log ``account`` in to the console afresh; returns the CSRF token."""
+    client.cookies.clear()
+    return console_login(client, account)
+
+
+def built_for(database: Database, clock: Clock, settings: Settings, account: Account) -> Built:
+    """A complete draft application of ``account``'s organization, committed."""
+    with database.unit_of_work() as session:
+        return complete_application(
+            session, clock, settings, acting_for(account), credit_code=new_credit_code()
+        )
+
+
+def submit_for(
+    database: Database, clock: Clock, settings: Settings, account: Account, app_id: uuid.UUID
+) -> None:
+    """Submit ``account``'s application, committed."""
+    with database.unit_of_work() as session:
+        review.submit(
+            session,
+            actor=acting_for(account),
+            clock=clock,
+            settings=settings,
+            application_id=app_id,
         )

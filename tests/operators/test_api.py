@@ -7,26 +7,19 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import hashes
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.permissions import Role
 from sluice.core.settings import Settings
-from sluice.web.app import create_app
 from tests.identity.factories import Account, bearer, make_account
-from tests.operators.factories import new_credit_code, with_operator_routes
+from tests.operators.factories import new_credit_code
 
 PROBLEM = "application/problem+json"
 EN = {"Accept-Language": "en"}
 MINE = "/api/v1/operators/applications"
 REVIEW = "/api/v1/operators/review/applications"
-
-
-@pytest.fixture
-def app(settings: Settings, database: Database, clock: FixedClock) -> FastAPI:
-    return with_operator_routes(create_app(settings, database=database, clock=clock))
 
 
 def _problem(response: Any, status: int, code: str) -> dict[str, Any]:

@@ -5,11 +5,9 @@ in plaintext before that still read and get sealed (R8.1)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -18,30 +16,16 @@ from sluice.core.database import Database
 from sluice.core.ids import sm3_hex
 from sluice.core.permissions import Role
 from sluice.core.settings import Settings
-from sluice.operators import evidence, service
+from sluice.operators import applications, dossier, evidence
 from sluice.operators.evidence import EvidenceCorrupted
 from sluice.operators.schemas import ApplicationCreate
-from sluice.web.app import create_app
 from tests.identity.factories import bearer, make_account
-from tests.operators.factories import new_credit_code, operator_company, with_operator_routes
-from tests.operators.selection_factories import with_selection_routes
+from tests.operators.factories import new_credit_code, operator_company
 
 PROBLEM = "application/problem+json"
 MINE = "/api/v1/operators/applications"
 REVIEW = "/api/v1/operators/review/applications"
 FAR = "7325-06-01"
-
-
-@pytest.fixture
-def app(settings: Settings, database: Database, clock: FixedClock) -> FastAPI:
-    built = create_app(settings, database=database, clock=clock)
-    return with_selection_routes(with_operator_routes(built))
-
-
-@pytest.fixture
-def session(database: Database) -> Iterator[Session]:
-    with database.sessions() as session:
-        yield session
 
 
 def _problem(response: Any, status: int, code: str) -> dict[str, Any]:
@@ -103,11 +87,11 @@ def test_evidence_kept_in_plaintext_before_encryption_still_reads_and_gets_seale
     session: Session, clock: FixedClock, settings: Settings
 ) -> None:
     actor = operator_company(session, clock)
-    application = service.create_application(
+    application = applications.create_application(
         session, actor=actor, clock=clock, data=ApplicationCreate()
     )
     content = "旧版本上传的营业执照".encode() * 20
-    document = service.upload_evidence(
+    document = dossier.upload_evidence(
         session,
         actor=actor,
         clock=clock,
@@ -121,7 +105,7 @@ def test_evidence_kept_in_plaintext_before_encryption_still_reads_and_gets_seale
     # As an earlier version left it: the plaintext under its SM3.
     path.chmod(0o600)
     path.write_bytes(content)
-    _, read = service.evidence_file(
+    _, read = dossier.evidence_file(
         session,
         actor=actor,
         settings=settings,

@@ -10,7 +10,7 @@ from sluice.core.settings import Settings
 from sluice.demo import city
 from sluice.demo.operators import seed_operators
 from sluice.identity import repository as identity_repository
-from sluice.operators import service
+from sluice.operators import applications, qualified
 from sluice.operators.models import OperatorApplication
 from tests.operators.factories import REVIEWER
 
@@ -28,11 +28,12 @@ def test_the_demo_operators_are_qualified_once(
         for code in ("ykdata", "haigang"):
             organization = identity_repository.organization_by_code(session, code)
             assert organization is not None
-            assert service.is_qualified(session, organization.id)
+            assert qualified.is_qualified(session, organization.id)
         views = {
             v.application.company_name: v
             for v in (
-                service.get(session, actor=REVIEWER, clock=clock, application_id=i) for i in first
+                applications.get(session, actor=REVIEWER, clock=clock, application_id=i)
+                for i in first
             )
         }
     assert set(views) == {"营口数据集团有限公司", "辽宁海港数智科技有限公司"}

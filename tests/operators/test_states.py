@@ -9,7 +9,7 @@ from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.errors import Conflict, InvalidTransition, NotFound
 from sluice.core.settings import Settings
-from sluice.operators import service
+from sluice.operators import applications, review
 from sluice.operators.schemas import ApplicationCreate, ApplicationStatus, Decision
 from sluice.operators.states import APPLICATION
 from tests.operators.factories import REVIEWER, complete_application, operator_company
@@ -34,13 +34,13 @@ def test_edges_not_in_the_table_are_refused(
         built = complete_application(session, clock, settings, actor)
         app_id = built.application.id
         with pytest.raises(InvalidTransition) as draft:
-            service.revise(session, actor=actor, clock=clock, application_id=app_id)
+            applications.revise(session, actor=actor, clock=clock, application_id=app_id)
         assert draft.value.detail("zh-CN") == (
             "运营机构资格申请当前为“填写中”，不能执行“修改申请”。可执行：提交申请。"
         )
         # A draft is the applicant's alone: for the reviewer it is not there at all.
         with pytest.raises(NotFound):
-            service.decide(
+            review.decide(
                 session,
                 actor=REVIEWER,
                 clock=clock,
@@ -49,8 +49,8 @@ def test_edges_not_in_the_table_are_refused(
                 decision=Decision.REJECT,
                 reason="不符合",
             )
-        service.submit(session, actor=actor, clock=clock, settings=settings, application_id=app_id)
-        service.decide(
+        review.submit(session, actor=actor, clock=clock, settings=settings, application_id=app_id)
+        review.decide(
             session,
             actor=REVIEWER,
             clock=clock,
@@ -60,11 +60,11 @@ def test_edges_not_in_the_table_are_refused(
             reason="不符合",
         )
         with pytest.raises(Conflict):
-            service.submit(
+            review.submit(
                 session, actor=actor, clock=clock, settings=settings, application_id=app_id
             )
         with pytest.raises(Conflict) as not_submitted:
-            service.decide(
+            review.decide(
                 session,
                 actor=REVIEWER,
                 clock=clock,
@@ -77,7 +77,7 @@ def test_edges_not_in_the_table_are_refused(
             "The application is 'Rejected'; only a submitted application can be reviewed."
         )
         # A rejected company may apply again.
-        again = service.create_application(
+        again = applications.create_application(
             session, actor=actor, clock=clock, data=ApplicationCreate()
         )
         assert again.status == "draft"

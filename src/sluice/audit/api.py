@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from sluice.audit import repository
+from sluice.audit import service
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.web.deps import DbSession, Requires
@@ -36,13 +36,13 @@ class AuditPage(BaseModel):
 
 @router.get("/events")
 def list_events(
-    _: AuditReader,
+    actor: AuditReader,
     session: DbSession,
     action: str | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> AuditPage:
-    total, rows = repository.list_events(session, action=action, limit=limit, offset=offset)
+    total, rows = service.events(session, actor=actor, action=action, limit=limit, offset=offset)
     items = [
         AuditEventRead(
             id=r.id,

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from sluice.audit import repository
+from sluice.audit import service
 from sluice.core.i18n import add_messages
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
@@ -41,12 +41,12 @@ add_messages(
 @router.get("/console/audit", response_class=HTMLResponse)
 def audit_page(
     request: Request,
-    _: AuditReader,
+    actor: AuditReader,
     session: DbSession,
     page: PageNumber = 1,
 ) -> HTMLResponse:
     size = 50
-    total, events = repository.list_events(session, limit=size, offset=(page - 1) * size)
+    total, events = service.events(session, actor=actor, limit=size, offset=(page - 1) * size)
     return render(
         request,
         "audit/events.html",

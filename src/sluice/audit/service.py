@@ -14,9 +14,11 @@ from typing import Any, Literal
 from sqlalchemy import String
 from sqlalchemy.orm import Session
 
+from sluice.audit import repository
 from sluice.audit.models import AuditEvent
 from sluice.core.i18n import add_messages
 from sluice.core.ids import sm3_hex
+from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 
 Outcome = Literal["ok", "refused", "failed"]
@@ -86,3 +88,16 @@ def _fit(value: str, column: str, details: dict[str, Any]) -> str:
     details.setdefault(column, value)
     head = limit - 1 - _DIGEST_CHARS
     return f"{value[:head]}…{sm3_hex(value)[:_DIGEST_CHARS]}"
+
+
+def events(
+    session: Session,
+    *,
+    actor: Principal,
+    action: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[int, list[AuditEvent]]:
+    """The whole log, newest first, optionally of one action (whoever reads the audit log)."""
+    actor.require(Permission.AUDIT_READ)
+    return repository.list_events(session, action=action, limit=limit, offset=offset)

@@ -1,4 +1,6 @@
-"""REST routes of implementation plans, authorizations, exits and rectifications. Thin."""
+"""REST routes of implementation plans, authorizations, exits and rectifications. Thin.
+
+Using the data an agreement covers is the guard's (``sluice.guard.api``)."""
 
 from __future__ import annotations
 
@@ -13,8 +15,15 @@ from sqlalchemy.orm import Session
 from sluice.approvals import states as approval_states
 from sluice.approvals.models import ApprovalRequest
 from sluice.approvals.schemas import ApprovalRead, approval_read
-from sluice.authorizations import destruction, exits, repository, service
-from sluice.authorizations import documents as agreement_documents
+from sluice.authorizations import (
+    destruction,
+    document_service,
+    endings,
+    exits,
+    parties,
+    repository,
+    service,
+)
 from sluice.authorizations.models import Authorization
 from sluice.authorizations.schemas import (
     AuthorizationCreate,
@@ -28,11 +37,8 @@ from sluice.authorizations.schemas import (
     ScopeChange,
     TerminateIn,
 )
-from sluice.core.errors import NotFound
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
-from sluice.guard import service as guard
-from sluice.identity import repository as identity
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
 from sluice.web.params import VersionNumber
 
@@ -46,11 +52,10 @@ ExitRequester = Annotated[Principal, Depends(Requires(P.EXITS_REQUEST))]
 ExitDecider = Annotated[Principal, Depends(Requires(P.EXITS_DECIDE))]
 RectIssuer = Annotated[Principal, Depends(Requires(P.RECTIFICATIONS_ISSUE))]
 RectResponder = Annotated[Principal, Depends(Requires(P.RECTIFICATIONS_RESPOND))]
-DataUser = Annotated[Principal, Depends(Requires(P.AUTHORIZED_DATA_USE))]
 
 
 def read_of(session: Session, authorization: Authorization) -> AuthorizationRead:
-    operator = identity.organization(session, authorization.operator_id)
+    operator = parties.organization(session, authorization.operator_id)
     return AuthorizationRead(
         id=authorization.id,
         number=authorization.number,
@@ -112,7 +117,7 @@ def detail_of(session: Session, authorization: Authorization) -> dict[str, Any]:
 def list_plans(session: DbSession, actor: Planner) -> list[dict[str, Any]]:
     return [
         {"id": str(p.id), "title": p.title, "status": p.status, "sections": p.sections}
-        for p in repository.plans(session)
+        for p in service.plans(session, actor)
     ]
 
 
@@ -141,7 +146,7 @@ def list_authorizations(
     actor: Reader,
     status: Annotated[str | None, Query(max_length=20)] = None,
 ) -> list[AuthorizationRead]:
-    return [read_of(session, a) for a in repository.authorizations(session, actor, status=status)]
+    return [read_of(session, a) for a in service.authorizations(session, actor, status=status)]
 
 
 @router.post("/authorizations", status_code=201)
@@ -332,7 +337,7 @@ def document_html(
     version: VersionNumber = None,
 ) -> HTMLResponse:
     found = service.visible(session, actor, authorization_id)
-    html = agreement_documents.html(session, found, version=version, locale=locale)
+    html = document_service.html(session, actor, found, version=version, locale=locale)
     return HTMLResponse(html)
 
 
@@ -345,7 +350,7 @@ def document_pdf(
     version: VersionNumber = None,
 ) -> Response:
     found = service.visible(session, actor, authorization_id)
-    pdf = agreement_documents.pdf(session, found, version=version, locale=locale)
+    pdf = document_service.pdf(session, actor, found, version=version, locale=locale)
     filename = f"authorization-{found.id}-v{version or found.version}.pdf"
     return Response(
         pdf,
@@ -358,10 +363,7 @@ def document_pdf(
 def destruction_certificate(
     authorization_id: uuid.UUID, session: DbSession, actor: Reader
 ) -> dict[str, Any]:
-    found = service.visible(session, actor, authorization_id)
-    certificate = repository.certificate(session, found.id)
-    if certificate is None:
-        raise NotFound("authz.no_certificate")
+    certificate = destruction.certificate(session, actor, authorization_id)
     return {
         "number": certificate.number,
         "issued_at": certificate.issued_at.isoformat(),
@@ -399,8 +401,8 @@ class ReportIn(BaseModel):
     report: str = Field(min_length=2, max_length=8000)
 
 
-def exit_of(session: Session, request_id: uuid.UUID) -> dict[str, Any]:
-    request = exits.get_exit(session, request_id)
+def exit_of(session: Session, actor: Principal, request_id: uuid.UUID) -> dict[str, Any]:
+    request = exits.seen_exit(session, actor, request_id)
     return {
         "id": str(request.id),
         "authorization_id": str(request.authorization_id),
@@ -436,7 +438,7 @@ def request_exit(
         authorization_id=authorization_id,
         data=data,
     )
-    return exit_of(session, request.id)
+    return exit_of(session, actor, request.id)
 
 
 @router.post("/exits/{exit_id}/decision")
@@ -455,7 +457,7 @@ def decide_exit(
         approve=data.approve,
         reason=data.reason,
     )
-    return exit_of(session, exit_id)
+    return exit_of(session, actor, exit_id)
 
 
 @router.post("/exits/{exit_id}/execute")
@@ -466,8 +468,8 @@ def execute_exit(
     clock: AppClock,
     settings: AppSettings,
 ) -> dict[str, Any]:
-    exits.execute_exit(session, actor=actor, settings=settings, at=clock.now(), exit_id=exit_id)
-    return exit_of(session, exit_id)
+    endings.execute_exit(session, actor=actor, settings=settings, at=clock.now(), exit_id=exit_id)
+    return exit_of(session, actor, exit_id)
 
 
 @router.post("/exits/{exit_id}/assets", status_code=201)
@@ -483,7 +485,7 @@ def record_asset(
         kind=data.kind,
         description=data.description,
     )
-    return exit_of(session, exit_id)
+    return exit_of(session, actor, exit_id)
 
 
 @router.post("/exit-items/{item_id}/done")
@@ -491,7 +493,7 @@ def handover_done(
     item_id: uuid.UUID, session: DbSession, actor: ExitDecider, clock: AppClock
 ) -> dict[str, Any]:
     item = exits.mark_handover_done(session, actor=actor, at=clock.now(), item_id=item_id)
-    return exit_of(session, item.exit_id)
+    return exit_of(session, actor, item.exit_id)
 
 
 @router.post("/exits/{exit_id}/complete")
@@ -499,7 +501,7 @@ def complete_exit(
     exit_id: uuid.UUID, session: DbSession, actor: ExitDecider, clock: AppClock
 ) -> dict[str, Any]:
     exits.complete_exit(session, actor=actor, at=clock.now(), exit_id=exit_id)
-    return exit_of(session, exit_id)
+    return exit_of(session, actor, exit_id)
 
 
 @router.post("/authorizations/{authorization_id}/rectifications", status_code=201)
@@ -562,46 +564,3 @@ def check_rectification(
         "status": order.status,
         "approval": approval_read(request, locale).model_dump(mode="json") if request else None,
     }
-
-
-# -- data used under an authorization (every call passes the guard) ---------------------------
-
-
-@router.get("/authorized-data/{authorization_id}/resources")
-def authorized_resources(
-    authorization_id: uuid.UUID, session: DbSession, actor: DataUser, clock: AppClock
-) -> dict[str, Any]:
-    found = guard.authorize_use(
-        session,
-        actor=actor,
-        authorization_id=authorization_id,
-        at=clock.now(),
-        action="list_resources",
-    )
-    scope = service.current_version(session, found).content["scope"]
-    return {"authorization": found.number, "scenario": found.scenario, "resources": scope}
-
-
-@router.get("/authorized-data/{authorization_id}/resources/{resource_id}")
-def authorized_resource(
-    authorization_id: uuid.UUID,
-    resource_id: uuid.UUID,
-    session: DbSession,
-    actor: DataUser,
-    clock: AppClock,
-) -> dict[str, Any]:
-    from sluice.catalog import reads as catalog_reads
-    from sluice.catalog import repository as catalog
-
-    guard.authorize_use(
-        session,
-        actor=actor,
-        authorization_id=authorization_id,
-        at=clock.now(),
-        action="read_resource",
-        resource_id=resource_id,
-    )
-    resource = catalog.resource(session, resource_id)
-    if resource is None:  # pragma: no cover - scope rows reference existing resources
-        raise NotFound("authz.not_found")
-    return catalog_reads.resource_read(session, resource).model_dump(mode="json")

@@ -16,14 +16,15 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from sluice.audit import service as audit
-from sluice.authorizations import numbering, repository
+from sluice.authorizations import numbering, parties, repository, service
 from sluice.authorizations import states as st
 from sluice.authorizations.models import Authorization, DestructionCertificate
 from sluice.core.canonical import canonical_bytes, canonical_digest
+from sluice.core.errors import NotFound
+from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.dataplane import derived
-from sluice.identity import repository as identity
 from sluice.identity import signing
 
 DESTROYED = "authorization.data_destroyed"
@@ -71,8 +72,6 @@ def destroy(
     waiting to start: the data is theirs too. Idempotent: an agreement that already has a
     certificate gets the same one back.
     """
-    from sluice.authorizations.service import bureau_organization
-
     existing = repository.certificate(session, authorization.id)
     if existing is not None:
         return existing
@@ -81,8 +80,8 @@ def destroy(
         return None
     owner = members[0].id
     files = derived.describe(settings, owner)
-    operator = identity.organization(session, authorization.operator_id)
-    bureau = bureau_organization(session)
+    operator = parties.organization(session, authorization.operator_id)
+    bureau = parties.bureau_organization(session)
     number = _number(session, at)
     content: dict[str, Any] = {
         "certificate": number,
@@ -164,6 +163,19 @@ def finish_pending(session: Session, *, settings: Settings) -> list[str]:
             derived.destroy(settings, owner)
             finished.append(certificate.number)
     return finished
+
+
+def certificate(
+    session: Session, actor: Principal, authorization_id: uuid.UUID
+) -> DestructionCertificate:
+    """The certificate of an agreement the actor may see; ``no_certificate`` while its data
+    has not been destroyed."""
+    actor.require(Permission.AUTHORIZATIONS_READ)
+    service.seen(session, actor, authorization_id)
+    found = repository.certificate_for(session, actor, authorization_id)
+    if found is None:
+        raise NotFound("authz.no_certificate")
+    return found
 
 
 def _stored(content: dict[str, Any]) -> dict[str, Any]:

@@ -10,9 +10,10 @@
   (N1, DESIGN §7): ``check_rectification`` with ``passed=False`` files a request; the
   order is failed and the exit forced only when a second bureau user approves it, or when
   it cites a collective decision someone else recorded (``sluice.approvals``).
-* Either way, termination closes access and destroys the data (``service.end``); a
-  handover checklist follows, and assets are disposed of by R5.7: public data assets and
-  the products developed go to the government, the operator's own investments stay its.
+* Either way, carrying out the exit ends the agreement, which closes access and destroys
+  the data (``endings.execute_exit``); a handover checklist follows (``open_handover``),
+  and assets are disposed of by R5.7: public data assets and the products developed go to
+  the government, the operator's own investments stay its.
 """
 
 from __future__ import annotations
@@ -20,17 +21,14 @@ from __future__ import annotations
 import calendar
 import uuid
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Final
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sluice.approvals import registry as approvals_registry
 from sluice.approvals import service as approvals
 from sluice.approvals.models import ApprovalRequest
-from sluice.approvals.registry import Act, Carry, Subject
 from sluice.audit import service as audit
-from sluice.authorizations import repository
+from sluice.authorizations import repository, service
 from sluice.authorizations import states as st
 from sluice.authorizations.models import (
     AssetDisposal,
@@ -42,7 +40,7 @@ from sluice.authorizations.models import (
 from sluice.authorizations.schemas import ExitIn, RectificationIn
 from sluice.core.clock import local
 from sluice.core.errors import Conflict, InvalidInput, NotFound
-from sluice.core.i18n import MessageRef, add_messages, translate
+from sluice.core.i18n import MessageRef, add_messages
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
@@ -155,25 +153,49 @@ def earliest_exit_date(settings: Settings, requested_on: date) -> date:
     return _add_months(requested_on, settings.exit_notice_months)
 
 
-def get_exit(session: Session, exit_id: uuid.UUID) -> ExitRequest:
-    found = session.get(ExitRequest, exit_id)
+def seen_exit(
+    session: Session,
+    actor: Principal,
+    exit_id: uuid.UUID,
+    *,
+    authorization_id: uuid.UUID | None = None,
+) -> ExitRequest:
+    """The exit if the actor sees its agreement (and, if given, it is under that one)."""
+    found = repository.exit_for(session, actor, exit_id, authorization_id=authorization_id)
     if found is None:
         raise NotFound("exit.not_found")
     return found
 
 
-def _authorization(session: Session, authorization_id: uuid.UUID) -> Authorization:
-    found = repository.authorization(session, authorization_id)
+def exits(session: Session, actor: Principal, authorization_id: uuid.UUID) -> list[ExitRequest]:
+    """The exits of an agreement the actor may see, oldest first."""
+    actor.require(Permission.AUTHORIZATIONS_READ)
+    return repository.exits_for(session, actor, service.seen(session, actor, authorization_id).id)
+
+
+def seen_order(
+    session: Session,
+    actor: Principal,
+    order_id: uuid.UUID,
+    *,
+    authorization_id: uuid.UUID | None = None,
+) -> RectificationOrder:
+    """The order if the actor sees its agreement (and, if given, it is under that one)."""
+    found = repository.rectification_for(
+        session, actor, order_id, authorization_id=authorization_id
+    )
     if found is None:
-        raise NotFound("authz.not_found")
+        raise NotFound("rect.not_found")
     return found
 
 
-def _open_exit(session: Session, authorization_id: uuid.UUID) -> ExitRequest | None:
-    for candidate in repository.exits(session, authorization_id):
-        if candidate.status in (st.EXIT_REQUESTED, st.EXIT_APPROVED, st.EXIT_HANDOVER):
-            return candidate
-    return None
+def rectifications(
+    session: Session, actor: Principal, authorization_id: uuid.UUID
+) -> list[RectificationOrder]:
+    """The rectification orders of an agreement the actor may see, oldest first."""
+    actor.require(Permission.AUTHORIZATIONS_READ)
+    agreement = service.seen(session, actor, authorization_id)
+    return repository.rectifications_for(session, actor, agreement.id)
 
 
 def request_exit(
@@ -186,14 +208,14 @@ def request_exit(
     data: ExitIn,
 ) -> ExitRequest:
     actor.require(Permission.EXITS_REQUEST)
-    authorization = _authorization(session, authorization_id)
+    authorization = service.seen(session, actor, authorization_id)
     if authorization.operator_id != actor.organization_id:
         raise NotFound("authz.not_found")
     if authorization.status not in (st.ACTIVE, st.SUSPENDED, st.EXPIRING, st.RENEWED):
         raise Conflict(
             "exit.not_in_force", status=MessageRef(f"state.authorization.{authorization.status}")
         )
-    if _open_exit(session, authorization.id) is not None:
+    if repository.open_exit(session, authorization.id) is not None:
         raise Conflict("exit.pending")
     today = local(at).date()
     earliest = earliest_exit_date(settings, today)
@@ -238,7 +260,7 @@ def decide_exit(
     reason: str,
 ) -> ExitRequest:
     actor.require(Permission.EXITS_DECIDE)
-    request = get_exit(session, exit_id)
+    request = seen_exit(session, actor, exit_id)
     st.EXIT.fire(
         request,
         "approve" if approve else "refuse",
@@ -253,46 +275,7 @@ def decide_exit(
     return request
 
 
-def execute_exit(
-    session: Session,
-    *,
-    actor: Principal,
-    settings: Settings,
-    at: datetime,
-    exit_id: uuid.UUID,
-) -> ExitRequest:
-    """End the authorization of an approved exit whose date has come, and open the handover."""
-    from sluice.authorizations import service
-
-    actor.require(Permission.EXITS_DECIDE)
-    request = get_exit(session, exit_id)
-    st.EXIT.require(request, "execute")
-    if request.kind == "voluntary" and request.exit_date > local(at).date():
-        raise Conflict("exit.not_due", date=request.exit_date.isoformat())
-    authorization = _authorization(session, request.authorization_id)
-    if authorization.status not in st.TERMINABLE and authorization.status not in st.ENDED:
-        raise Conflict(
-            "exit.not_in_force", status=MessageRef(f"state.authorization.{authorization.status}")
-        )
-    if authorization.status in st.TERMINABLE:
-        # Kept as people read it: auditors see the kind of exit and the request's words.
-        kind = translate(f"exit_kind.{request.kind}", "zh-CN")
-        service.end(
-            session,
-            actor=actor,
-            settings=settings,
-            at=at,
-            authorization=authorization,
-            transition="terminate",
-            reason=f"{kind}：{request.letter[:200]}",
-            keep_exit=request.id,
-        )
-    st.EXIT.fire(request, "execute", session=session, actor=actor, at=at)
-    _open_handover(session, request, authorization, actor=actor, at=at)
-    return request
-
-
-def _open_handover(
+def open_handover(
     session: Session,
     request: ExitRequest,
     authorization: Authorization,
@@ -300,8 +283,7 @@ def _open_handover(
     actor: Principal,
     at: datetime,
 ) -> None:
-    from sluice.authorizations import service
-
+    """The executed exit's handover checklist, and the disposals R5.7 fixes in advance."""
     for position, title in enumerate(DEFAULT_HANDOVER, start=1):
         session.add(HandoverItem(exit_id=request.id, position=position, title=title))
     content = service.current_version(session, authorization).content
@@ -365,7 +347,7 @@ def record_asset(
     description: str = "",
 ) -> AssetDisposal:
     actor.require(Permission.EXITS_DECIDE)
-    request = get_exit(session, exit_id)
+    request = seen_exit(session, actor, exit_id)
     st.EXIT.require(request, "complete")
     return _dispose(
         session, request, name=name, kind=kind, actor=actor, at=at, description=description
@@ -373,13 +355,13 @@ def record_asset(
 
 
 def handover_items(session: Session, exit_id: uuid.UUID) -> list[HandoverItem]:
-    query = select(HandoverItem).where(HandoverItem.exit_id == exit_id)
-    return list(session.scalars(query.order_by(HandoverItem.position)))
+    """The checklist of an exit already read through ``seen_exit``, in order."""
+    return repository.handover_items(session, exit_id)
 
 
 def disposals(session: Session, exit_id: uuid.UUID) -> list[AssetDisposal]:
-    query = select(AssetDisposal).where(AssetDisposal.exit_id == exit_id)
-    return list(session.scalars(query.order_by(AssetDisposal.recorded_at, AssetDisposal.name)))
+    """The disposals of an exit already read through ``seen_exit``."""
+    return repository.disposals(session, exit_id)
 
 
 def mark_handover_done(
@@ -389,12 +371,14 @@ def mark_handover_done(
     at: datetime,
     item_id: uuid.UUID,
     note: str | None = None,
+    exit_id: uuid.UUID | None = None,
 ) -> HandoverItem:
+    """Tick one item off; with ``exit_id``, only an item of that exit."""
     actor.require(Permission.EXITS_DECIDE)
-    item = session.get(HandoverItem, item_id)
+    item = repository.handover_item_for(session, actor, item_id, exit_id=exit_id)
     if item is None:
         raise NotFound("exit.item_not_found")
-    st.EXIT.require(get_exit(session, item.exit_id), "complete")
+    st.EXIT.require(seen_exit(session, actor, item.exit_id), "complete")
     item.done_at = at
     item.done_by = actor.username
     item.note = note
@@ -414,7 +398,7 @@ def complete_exit(
     session: Session, *, actor: Principal, at: datetime, exit_id: uuid.UUID
 ) -> ExitRequest:
     actor.require(Permission.EXITS_DECIDE)
-    request = get_exit(session, exit_id)
+    request = seen_exit(session, actor, exit_id)
     st.EXIT.require(request, "complete")
     still_open = [i.title for i in handover_items(session, request.id) if i.done_at is None]
     if still_open:
@@ -439,7 +423,7 @@ def issue_rectification(
     """Order rectification by a deadline. A missed deadline later forces the exit on its
     own (the sweep), so the deadline leaves at least ``rectification_min_working_days``."""
     actor.require(Permission.RECTIFICATIONS_ISSUE)
-    authorization = _authorization(session, authorization_id)
+    authorization = service.seen(session, actor, authorization_id)
     if authorization.status not in (st.ACTIVE, st.SUSPENDED, st.EXPIRING, st.RENEWED):
         raise Conflict("rect.not_in_force")
     today = local(at).date()
@@ -475,19 +459,12 @@ def issue_rectification(
     return order
 
 
-def _order(session: Session, order_id: uuid.UUID) -> RectificationOrder:
-    found = session.get(RectificationOrder, order_id)
-    if found is None:
-        raise NotFound("rect.not_found")
-    return found
-
-
 def report_rectification(
     session: Session, *, actor: Principal, at: datetime, order_id: uuid.UUID, report: str
 ) -> RectificationOrder:
     actor.require(Permission.RECTIFICATIONS_RESPOND)
-    order = _order(session, order_id)
-    authorization = _authorization(session, order.authorization_id)
+    order = seen_order(session, actor, order_id)
+    authorization = service.seen(session, actor, order.authorization_id)
     if authorization.operator_id != actor.organization_id:
         raise NotFound("rect.not_found")
     if local(at).date() > order.deadline:
@@ -498,6 +475,8 @@ def report_rectification(
     return order
 
 
+#: The irreversible act of failing a rectification and forcing the exit: filed here,
+#: carried out by ``endings``.
 FORCE = "exit.force"
 
 
@@ -516,7 +495,7 @@ def check_rectification(
     a request for a second bureau user (the order stays ``reported`` until then); the
     request is returned with the order, ``approved`` if a cited decision carried it out."""
     actor.require(Permission.RECTIFICATIONS_ISSUE)
-    order = _order(session, order_id)
+    order = seen_order(session, actor, order_id)
     if not passed:
         request = approvals.request(
             session,
@@ -535,151 +514,3 @@ def check_rectification(
     order.check_note = note
     order.checked_at = at
     return order, None
-
-
-def _force_subject(session: Session, order_id: uuid.UUID) -> Subject:
-    order = _order(session, order_id)
-    authorization = _authorization(session, order.authorization_id)
-    return Subject(
-        f"{authorization.number} {order.description[:100]}",
-        f"/console/authorizations/{authorization.id}",
-    )
-
-
-def _force_check(session: Session, order_id: uuid.UUID) -> None:
-    order = _order(session, order_id)
-    st.RECTIFICATION.require(order, "fail")
-    authorization = _authorization(session, order.authorization_id)
-    if authorization.status not in st.TERMINABLE:
-        raise Conflict(
-            "exit.not_in_force", status=MessageRef(f"state.authorization.{authorization.status}")
-        )
-
-
-def _carry_out_forced_exit(carry: Carry) -> None:
-    session, actor, at = carry.session, carry.actor, carry.at
-    order = _order(session, carry.request.target_id)
-    note = str(carry.params.get("note") or carry.request.grounds)
-    st.RECTIFICATION.fire(
-        order,
-        "fail",
-        session=session,
-        actor=actor,
-        at=at,
-        detail={"note": note, "approval": carry.audit_detail()},
-    )
-    order.check_note = note
-    order.checked_at = at
-    force_exit(
-        session,
-        actor=actor,
-        settings=carry.settings,
-        at=at,
-        order=order,
-        requested_by=carry.request.requested_by,
-        approval=carry.audit_detail(),
-    )
-
-
-approvals_registry.register(
-    Act(
-        name=FORCE,
-        label_zh="认定整改不合格并强制退出",
-        label_en="Fail a rectification and force the exit",
-        target_type="rectification",
-        permission=Permission.RECTIFICATIONS_ISSUE,
-        subject=_force_subject,
-        check=_force_check,
-        carry_out=_carry_out_forced_exit,
-    )
-)
-
-
-def mark_overdue(
-    session: Session,
-    *,
-    actor: Principal,
-    settings: Settings,
-    at: datetime,
-    order: RectificationOrder,
-) -> None:
-    st.RECTIFICATION.fire(
-        order,
-        "overdue",
-        session=session,
-        actor=actor,
-        at=at,
-        detail={"deadline": order.deadline.isoformat()},
-    )
-    force_exit(session, actor=actor, settings=settings, at=at, order=order)
-
-
-def force_exit(
-    session: Session,
-    *,
-    actor: Principal,
-    settings: Settings,
-    at: datetime,
-    order: RectificationOrder,
-    requested_by: str | None = None,
-    approval: dict[str, Any] | None = None,
-) -> ExitRequest:
-    """A missed (the sweep) or failed (an approved request) rectification ends the
-    agreement at once (R5.5). Only those two call this."""
-    authorization = _authorization(session, order.authorization_id)
-    request = ExitRequest(
-        authorization_id=authorization.id,
-        kind="forced",
-        status=st.EXIT_APPROVED,
-        letter=f"{translate(f'grounds.{order.grounds}', 'zh-CN')}：{order.description}",
-        exit_date=local(at).date(),
-        requested_by=requested_by or actor.username,
-        requested_at=at,
-        rectification_id=order.id,
-        decision_reason=order.check_note or "逾期未整改",
-        decided_by=actor.username,
-        decided_at=at,
-    )
-    session.add(request)
-    session.flush()
-    detail: dict[str, Any] = {"rectification": str(order.id), "status": order.status}
-    if approval:
-        detail["approval"] = approval
-    audit.record(
-        session,
-        actor=actor,
-        action=FORCED_EXIT,
-        target_type="authorization",
-        target_id=authorization.id,
-        at=at,
-        detail=detail,
-    )
-    return execute_exit(session, actor=actor, settings=settings, at=at, exit_id=request.id)
-
-
-def has_open_matters(session: Session, authorization_id: uuid.UUID) -> bool:
-    """An exit in progress or a rectification order not yet decided."""
-    open_orders = [
-        o
-        for o in repository.rectifications(session, authorization_id)
-        if o.status in st.RECT_OPEN_STATES
-    ]
-    return _open_exit(session, authorization_id) is not None or bool(open_orders)
-
-
-def close_open_matters(
-    session: Session,
-    *,
-    actor: Principal,
-    at: datetime,
-    authorization: Authorization,
-    keep_exit: uuid.UUID | None,
-) -> None:
-    """The agreement ended: withdraw its open orders and close exits that no longer apply."""
-    for order in repository.rectifications(session, authorization.id):
-        if order.status in st.RECT_OPEN_STATES:
-            st.RECTIFICATION.fire(order, "withdraw", session=session, actor=actor, at=at)
-    for request in repository.exits(session, authorization.id):
-        if request.id != keep_exit and request.status in (st.EXIT_REQUESTED, st.EXIT_APPROVED):
-            st.EXIT.fire(request, "supersede", session=session, actor=actor, at=at)
-            request.decision_reason = translate(f"state.exit.{st.EXIT_SUPERSEDED}", "zh-CN")

@@ -1,4 +1,13 @@
-"""Queries of the authorization tables, scoped to who is asking."""
+"""Queries of the authorization tables, scoped to who is asking.
+
+Who may see an agreement is decided once, by ``seen_by``: the bureau, the registry and the
+platform itself see every agreement, an operator its own, anyone else none (DESIGN §7: what
+you may not see does not exist, so it is a 404). Every list and get-by-id a person reaches
+(agreements, their versions, exits, handover items, rectification orders, destruction
+certificates) filters by it; implementation plans, which no operator holds, are seen by
+those who see every agreement. The functions without a principal serve the platform's own
+work (the sweep, endings, a carried-out approval) and the guard's decision.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +15,13 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.orm import Session
 
+from sluice.authorizations import states as st
 from sluice.authorizations.models import (
     AgreementSignature,
+    AssetDisposal,
     Authorization,
     AuthorizationReminder,
     AuthorizationScope,
@@ -18,6 +29,7 @@ from sluice.authorizations.models import (
     CollectiveDecision,
     DestructionCertificate,
     ExitRequest,
+    HandoverItem,
     ImplementationPlan,
     RectificationOrder,
 )
@@ -28,6 +40,145 @@ from sluice.core.principal import Principal
 def sees_all(actor: Principal) -> bool:
     """The bureau and the registry see every authorization; an operator only its own."""
     return actor.is_system or actor.organization_kind in (OrgKind.BUREAU, OrgKind.REGISTRY)
+
+
+def seen_by(actor: Principal) -> ColumnElement[bool]:
+    """The agreements ``actor`` may see, as a condition on ``Authorization``."""
+    if sees_all(actor):
+        return true()
+    if actor.organization_kind == OrgKind.OPERATOR and actor.organization_id is not None:
+        return Authorization.operator_id == actor.organization_id
+    return false()
+
+
+# -- what a person reaches: every list and get-by-id filtered by ``seen_by`` -----------------
+
+
+def authorizations(
+    session: Session, actor: Principal, *, status: str | None = None
+) -> list[Authorization]:
+    query = select(Authorization).where(seen_by(actor))
+    if status:
+        query = query.where(Authorization.status == status)
+    return list(session.scalars(query.order_by(Authorization.created_at.desc())))
+
+
+def authorization_for(
+    session: Session, actor: Principal, authorization_id: uuid.UUID
+) -> Authorization | None:
+    query = select(Authorization).where(Authorization.id == authorization_id, seen_by(actor))
+    return session.scalar(query)
+
+
+def version_for(
+    session: Session, actor: Principal, authorization_id: uuid.UUID, number: int
+) -> AuthorizationVersion | None:
+    query = (
+        select(AuthorizationVersion)
+        .join(Authorization, AuthorizationVersion.authorization_id == Authorization.id)
+        .where(
+            AuthorizationVersion.authorization_id == authorization_id,
+            AuthorizationVersion.number == number,
+            seen_by(actor),
+        )
+    )
+    return session.scalar(query)
+
+
+def exits_for(session: Session, actor: Principal, authorization_id: uuid.UUID) -> list[ExitRequest]:
+    query = (
+        select(ExitRequest)
+        .join(Authorization, ExitRequest.authorization_id == Authorization.id)
+        .where(ExitRequest.authorization_id == authorization_id, seen_by(actor))
+    )
+    return list(session.scalars(query.order_by(ExitRequest.requested_at)))
+
+
+def exit_for(
+    session: Session,
+    actor: Principal,
+    exit_id: uuid.UUID,
+    *,
+    authorization_id: uuid.UUID | None = None,
+) -> ExitRequest | None:
+    """The exit if ``actor`` sees its agreement (and, if given, it is under that one)."""
+    query = (
+        select(ExitRequest)
+        .join(Authorization, ExitRequest.authorization_id == Authorization.id)
+        .where(ExitRequest.id == exit_id, seen_by(actor))
+    )
+    if authorization_id is not None:
+        query = query.where(ExitRequest.authorization_id == authorization_id)
+    return session.scalar(query)
+
+
+def handover_item_for(
+    session: Session, actor: Principal, item_id: uuid.UUID, *, exit_id: uuid.UUID | None = None
+) -> HandoverItem | None:
+    query = (
+        select(HandoverItem)
+        .join(ExitRequest, HandoverItem.exit_id == ExitRequest.id)
+        .join(Authorization, ExitRequest.authorization_id == Authorization.id)
+        .where(HandoverItem.id == item_id, seen_by(actor))
+    )
+    if exit_id is not None:
+        query = query.where(HandoverItem.exit_id == exit_id)
+    return session.scalar(query)
+
+
+def rectifications_for(
+    session: Session, actor: Principal, authorization_id: uuid.UUID
+) -> list[RectificationOrder]:
+    query = (
+        select(RectificationOrder)
+        .join(Authorization, RectificationOrder.authorization_id == Authorization.id)
+        .where(RectificationOrder.authorization_id == authorization_id, seen_by(actor))
+    )
+    return list(session.scalars(query.order_by(RectificationOrder.issued_at)))
+
+
+def rectification_for(
+    session: Session,
+    actor: Principal,
+    order_id: uuid.UUID,
+    *,
+    authorization_id: uuid.UUID | None = None,
+) -> RectificationOrder | None:
+    """The order if ``actor`` sees its agreement (and, if given, it is under that one)."""
+    query = (
+        select(RectificationOrder)
+        .join(Authorization, RectificationOrder.authorization_id == Authorization.id)
+        .where(RectificationOrder.id == order_id, seen_by(actor))
+    )
+    if authorization_id is not None:
+        query = query.where(RectificationOrder.authorization_id == authorization_id)
+    return session.scalar(query)
+
+
+def certificate_for(
+    session: Session, actor: Principal, authorization_id: uuid.UUID
+) -> DestructionCertificate | None:
+    query = (
+        select(DestructionCertificate)
+        .join(Authorization, DestructionCertificate.authorization_id == Authorization.id)
+        .where(DestructionCertificate.authorization_id == authorization_id, seen_by(actor))
+    )
+    return session.scalar(query)
+
+
+def plans_for(session: Session, actor: Principal) -> list[ImplementationPlan]:
+    """Implementation plans belong to no operator: those who see every agreement see them."""
+    if not sees_all(actor):
+        return []
+    query = select(ImplementationPlan).order_by(ImplementationPlan.created_at.desc())
+    return list(session.scalars(query))
+
+
+def plan_for(session: Session, actor: Principal, plan_id: uuid.UUID) -> ImplementationPlan | None:
+    return plan(session, plan_id) if sees_all(actor) else None
+
+
+# -- the platform's own reads ---------------------------------------------------------------
 
 
 def authorization(
@@ -48,17 +199,6 @@ def using_round(session: Session, round_id: uuid.UUID) -> list[Authorization]:
         Authorization.selection_round_id == round_id, Authorization.renewed_from_id.is_(None)
     )
     return list(session.scalars(query))
-
-
-def authorizations(
-    session: Session, actor: Principal, *, status: str | None = None
-) -> list[Authorization]:
-    query = select(Authorization)
-    if not sees_all(actor):
-        query = query.where(Authorization.operator_id == actor.organization_id)
-    if status:
-        query = query.where(Authorization.status == status)
-    return list(session.scalars(query.order_by(Authorization.created_at.desc())))
 
 
 def holding_scenario(
@@ -130,12 +270,6 @@ def plan(session: Session, plan_id: uuid.UUID) -> ImplementationPlan | None:
     return session.get(ImplementationPlan, plan_id)
 
 
-def plans(session: Session) -> list[ImplementationPlan]:
-    return list(
-        session.scalars(select(ImplementationPlan).order_by(ImplementationPlan.created_at.desc()))
-    )
-
-
 def reminders(session: Session, authorization_id: uuid.UUID) -> list[AuthorizationReminder]:
     query = select(AuthorizationReminder).where(
         AuthorizationReminder.authorization_id == authorization_id
@@ -162,6 +296,38 @@ def exits(session: Session, authorization_id: uuid.UUID) -> list[ExitRequest]:
 def exits_with_status(session: Session, states: Iterable[str]) -> list[ExitRequest]:
     query = select(ExitRequest).where(ExitRequest.status.in_(list(states)))
     return list(session.scalars(query.order_by(ExitRequest.exit_date)))
+
+
+def open_exit(session: Session, authorization_id: uuid.UUID) -> ExitRequest | None:
+    """The exit in progress under the agreement (requested, approved or handing over)."""
+    query = select(ExitRequest).where(
+        ExitRequest.authorization_id == authorization_id,
+        ExitRequest.status.in_(st.EXIT_IN_PROGRESS),
+    )
+    return session.scalars(query.order_by(ExitRequest.requested_at)).first()
+
+
+def has_open_matters(session: Session, authorization_id: uuid.UUID) -> bool:
+    """An exit in progress or a rectification order not yet decided."""
+    orders = select(func.count()).where(
+        RectificationOrder.authorization_id == authorization_id,
+        RectificationOrder.status.in_(st.RECT_OPEN_STATES),
+    )
+    return open_exit(session, authorization_id) is not None or (session.scalar(orders) or 0) > 0
+
+
+def handover_items(session: Session, exit_id: uuid.UUID) -> list[HandoverItem]:
+    query = select(HandoverItem).where(HandoverItem.exit_id == exit_id)
+    return list(session.scalars(query.order_by(HandoverItem.position)))
+
+
+def disposals(session: Session, exit_id: uuid.UUID) -> list[AssetDisposal]:
+    query = select(AssetDisposal).where(AssetDisposal.exit_id == exit_id)
+    return list(session.scalars(query.order_by(AssetDisposal.recorded_at, AssetDisposal.name)))
+
+
+def rectification(session: Session, order_id: uuid.UUID) -> RectificationOrder | None:
+    return session.get(RectificationOrder, order_id)
 
 
 def rectifications(session: Session, authorization_id: uuid.UUID) -> list[RectificationOrder]:

@@ -19,9 +19,8 @@
   guard reads follow the newest version at once.
 * Terminating is irreversible (N1 三重一大, DESIGN §7): ``terminate`` only files a request,
   carried out when a second bureau user approves it or when it cites an approved collective
-  decision on this termination that someone else recorded (``sluice.approvals``). The
-  endings nobody decides on the spot stay automatic: the daily sweep's expiry, and the
-  forced exit of a missed rectification deadline (``exits``).
+  decision on this termination that someone else recorded (``sluice.approvals``). Carrying
+  it out, like every other way an agreement ends, is ``endings``' work.
 """
 
 from __future__ import annotations
@@ -36,9 +35,9 @@ from sqlalchemy.orm import Session
 from sluice.approvals import registry as approvals_registry
 from sluice.approvals import service as approvals
 from sluice.approvals.models import ApprovalRequest
-from sluice.approvals.registry import Act, Carry, DecisionRef, Subject
+from sluice.approvals.registry import DecisionRef
 from sluice.audit import service as audit
-from sluice.authorizations import numbering, repository
+from sluice.authorizations import numbering, parties, repository
 from sluice.authorizations import states as st
 from sluice.authorizations.clauses import GRANTABLE_RIGHTS, NEVER_GRANTED
 from sluice.authorizations.models import (
@@ -56,17 +55,20 @@ from sluice.authorizations.schemas import (
     PlanIn,
     ScopeChange,
 )
+from sluice.catalog import reads as catalog_reads
 from sluice.catalog import repository as catalog
+from sluice.catalog.schemas import CatalogPage, EntryRead
 from sluice.core.canonical import canonical_digest
 from sluice.core.clock import local
 from sluice.core.errors import Conflict, InvalidInput, NotFound
-from sluice.core.i18n import MessageList, MessageRef, add_messages, translate
+from sluice.core.i18n import MessageList, MessageRef, add_messages
 from sluice.core.permissions import OrgKind, Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.identity import repository as identity
 from sluice.identity import signing
 from sluice.identity.models import Organization
+from sluice.operators import qualified
+from sluice.operators.selection import service as selection
 
 DECISION_RECORDED = "collective_decision.recorded"
 PLAN_CREATED = "implementation_plan.created"
@@ -201,10 +203,6 @@ add_messages(
             "授权没有起止日期，不能续期。",
             "The authorization has no term yet and cannot be renewed.",
         ),
-        "authz.bureau_missing": (
-            "平台上没有数据局这个单位。",
-            "There is no bureau organization on the platform.",
-        ),
         "authz.product_delivered": (
             "数据产品“{product}”已由{operator}在授权 {number} 下交付，运营机构不得直接或通过"
             "关联方重复开发。",
@@ -221,10 +219,6 @@ add_messages(
             "该磋商结果已用于授权 {number}；新的授权需要新的磋商。",
             "This consultation already founded authorization {number}; a new authorization "
             "needs a new consultation.",
-        ),
-        "authz.successor_ended": (
-            "前序协议已终止，续期协议随之终止。",
-            "The agreement it renews has ended, so the renewal ends too.",
         ),
         "authz.renewal_blocked": (
             "该授权有未结的退出申请或整改通知，处理完毕前不能续期。",
@@ -269,30 +263,38 @@ _SCENARIO_LIST = re.compile(r"[、,，;；/|]|\s和\s")
 # -- reads ----------------------------------------------------------------------------------
 
 
-def visible(session: Session, actor: Principal, authorization_id: uuid.UUID) -> Authorization:
-    """The authorization if the actor may see it; otherwise ``not_found`` (no existence leak)."""
-    actor.require(Permission.AUTHORIZATIONS_READ)
-    found = repository.authorization(session, authorization_id)
-    if found is None or not (
-        repository.sees_all(actor) or found.operator_id == actor.organization_id
-    ):
-        raise NotFound("authz.not_found")
-    return found
-
-
-def _managed(session: Session, actor: Principal, authorization_id: uuid.UUID) -> Authorization:
-    actor.require(Permission.AUTHORIZATIONS_MANAGE)
-    found = repository.authorization(session, authorization_id)
+def seen(session: Session, actor: Principal, authorization_id: uuid.UUID) -> Authorization:
+    """The authorization if the actor may see it (``repository.seen_by``); otherwise
+    ``not_found``, so its existence does not leak. Callers check their own permission."""
+    found = repository.authorization_for(session, actor, authorization_id)
     if found is None:
         raise NotFound("authz.not_found")
     return found
 
 
-def bureau_organization(session: Session) -> Organization:
-    _, bureaus = identity.organizations(session, kind=OrgKind.BUREAU.value, limit=1)
-    if not bureaus:
-        raise Conflict("authz.bureau_missing")
-    return bureaus[0]
+def visible(session: Session, actor: Principal, authorization_id: uuid.UUID) -> Authorization:
+    """The authorization to read, if the actor may see it."""
+    actor.require(Permission.AUTHORIZATIONS_READ)
+    return seen(session, actor, authorization_id)
+
+
+def authorizations(
+    session: Session, actor: Principal, *, status: str | None = None
+) -> list[Authorization]:
+    """The agreements the actor may see, newest first."""
+    actor.require(Permission.AUTHORIZATIONS_READ)
+    return repository.authorizations(session, actor, status=status)
+
+
+def _managed(session: Session, actor: Principal, authorization_id: uuid.UUID) -> Authorization:
+    actor.require(Permission.AUTHORIZATIONS_MANAGE)
+    return seen(session, actor, authorization_id)
+
+
+def plans(session: Session, actor: Principal) -> list[ImplementationPlan]:
+    """The implementation plans the actor may see, newest first (the drafting form and the
+    plans page each require their own permission)."""
+    return repository.plans_for(session, actor)
 
 
 def in_force_on(authorization: Authorization, day: date) -> bool:
@@ -302,6 +304,11 @@ def in_force_on(authorization: Authorization, day: date) -> bool:
         and authorization.term_end is not None
         and authorization.term_start <= day <= authorization.term_end
     )
+
+
+def in_scope(session: Session, authorization: Authorization, resource_id: uuid.UUID) -> bool:
+    """The resource is in the agreement's current scope (the rows the newest version set)."""
+    return repository.in_scope(session, authorization.id, resource_id)
 
 
 # -- collective decisions and plans -------------------------------------------------------
@@ -378,7 +385,7 @@ def decide_plan(
     session: Session, *, actor: Principal, at: datetime, plan_id: uuid.UUID, data: DecisionIn
 ) -> ImplementationPlan:
     actor.require(Permission.PLANS_MANAGE)
-    plan = repository.plan(session, plan_id)
+    plan = repository.plan_for(session, actor, plan_id)
     if plan is None:
         raise NotFound("authz.plan_not_found")
     if data.outcome == "deferred":
@@ -473,18 +480,15 @@ def _check_operator(
     selection_round_id: uuid.UUID | None,
     scenario: str,
 ) -> Organization:
-    from sluice.operators import selection_service
-    from sluice.operators import service as operators
-
-    org = identity.organization(session, operator_id)
+    org = parties.organization(session, operator_id)
     if org is None or org.kind != OrgKind.OPERATOR.value:
         raise InvalidInput("authz.operator_unknown")
-    if not operators.is_qualified(session, org.id):
+    if not qualified.is_qualified(session, org.id):
         raise InvalidInput(
             "authz.operator_not_qualified", problem_code="operator_not_qualified", name=org.name
         )
     if selection_round_id is not None:
-        selected = selection_service.published_selection(session, selection_round_id)
+        selected = selection.published_selection(session, selection_round_id)
         if selected is None or selected.organization_id != org.id:
             raise InvalidInput("authz.operator_not_selected", name=org.name)
         if _scenario_key(selected.scenario) != _scenario_key(scenario):
@@ -506,17 +510,15 @@ def _product_key(name: str) -> str:
 def _check_products_new(session: Session, operator: Organization, names: list[str]) -> None:
     """N2: no operator re-develops, itself or through an affiliate, a product it has
     already delivered under an agreement that took effect."""
-    from sluice.operators import service as operators
-
     wanted = {_product_key(n): n for n in names}
-    others = {operator.id} | operators.affiliated_organizations(session, operator.id)
+    others = {operator.id} | qualified.affiliated_organizations(session, operator.id)
     for earlier in repository.delivered_by(session, others):
         content = current_version(session, earlier).content
         for product in content["clauses"]["products"]:
             name = wanted.get(_product_key(product["name"]))
             if name is None:
                 continue
-            holder = identity.organization(session, earlier.operator_id)
+            holder = parties.organization(session, earlier.operator_id)
             raise Conflict(
                 "authz.product_delivered",
                 problem_code="product_already_delivered",
@@ -575,6 +577,28 @@ def _scope_items(
             }
         )
     return sorted(items, key=lambda item: item["code"])
+
+
+def entries_shown(session: Session, ids: list[uuid.UUID], locale: str) -> list[EntryRead]:
+    """Catalog entries by id, in the order given, for the scope picker's checkboxes."""
+    found = catalog.entries_by_ids(session, ids)
+    reads = {e.id: e for e in catalog_reads.entries_read(session, found, locale=locale)}
+    return [reads[i] for i in ids if i in reads]
+
+
+def search_entries(session: Session, *, q: str, locale: str, size: int) -> CatalogPage:
+    """The first ``size`` published catalog entries matching ``q``, for the scope picker."""
+    return catalog_reads.search_catalog(
+        session,
+        q=q,
+        provider=None,
+        domain=None,
+        open_level=None,
+        batch=None,
+        page=1,
+        page_size=size,
+        locale=locale,
+    )
 
 
 def _party(org: Organization) -> dict[str, Any]:
@@ -700,7 +724,7 @@ def create_authorization(
     session.flush()
     content = _content(
         authorization,
-        bureau=bureau_organization(session),
+        bureau=parties.bureau_organization(session),
         operator=operator,
         rights=rights,
         scope=scope,
@@ -924,7 +948,8 @@ def decide(
     return authorization
 
 
-def _party_of(actor: Principal, authorization: Authorization) -> str:
+def party_of(actor: Principal, authorization: Authorization) -> str | None:
+    """Which side of the agreement the actor signs for, if any."""
     if actor.organization_kind == OrgKind.BUREAU:
         return "bureau"
     if (
@@ -932,8 +957,7 @@ def _party_of(actor: Principal, authorization: Authorization) -> str:
         and actor.organization_id == authorization.operator_id
     ):
         return "operator"
-    # Not a party: the agreement is not theirs to see, so for them it does not exist.
-    raise NotFound("authz.not_found")
+    return None
 
 
 def _add_years(day: date, years: int) -> date:
@@ -964,9 +988,11 @@ def sign(
     # moment, and exactly one of them must see the other's signature and start the term.
     repository.authorization(session, authorization_id, for_update=True)
     authorization = visible(session, actor, authorization_id)
-    party = _party_of(actor, authorization)
-    signable = {st.APPROVED, st.ACTIVE, st.SUSPENDED, st.EXPIRING}
-    if authorization.status not in signable:
+    party = party_of(actor, authorization)
+    if party is None:
+        # Not a party: the agreement is not theirs to see, so for them it does not exist.
+        raise NotFound("authz.not_found")
+    if authorization.status not in st.SIGNABLE:
         raise Conflict(
             "authz.not_signable",
             problem_code="not_signable",
@@ -977,7 +1003,7 @@ def sign(
     if any(s.party == party for s in existing):
         raise Conflict("authz.already_signed", version=version.number)
     organization_id = (
-        bureau_organization(session).id if party == "bureau" else authorization.operator_id
+        parties.bureau_organization(session).id if party == "bureau" else authorization.operator_id
     )
     made = signing.sign(
         session,
@@ -1065,54 +1091,7 @@ def resume(
     return authorization
 
 
-def end(
-    session: Session,
-    *,
-    actor: Principal,
-    settings: Settings,
-    at: datetime,
-    authorization: Authorization,
-    transition: str,
-    reason: str,
-    keep_exit: uuid.UUID | None = None,
-    approval: dict[str, Any] | None = None,
-) -> Authorization:
-    """End an agreement (terminate or expire). Access closes at once (the guard reads the
-    status); open rectification orders are withdrawn and open exits other than
-    ``keep_exit`` are closed; a renewal waiting to start ends with it; and once nothing in
-    its renewal chain is left in force, its data is destroyed after the commit.
-
-    Not for people to call directly: a person's termination is an approved request
-    (``terminate``), an exit is ``exits.execute_exit``; the sweep ends what has expired.
-    ``approval`` names the two people behind a termination, for the audit log."""
-    from sluice.authorizations import destruction, exits
-
-    detail: dict[str, Any] = {"reason": reason}
-    if approval:
-        detail["approval"] = approval
-    st.AUTHORIZATION.fire(
-        authorization, transition, session=session, actor=actor, at=at, detail=detail
-    )
-    authorization.ended_at = at
-    authorization.end_reason = reason
-    exits.close_open_matters(
-        session, actor=actor, at=at, authorization=authorization, keep_exit=keep_exit
-    )
-    for successor in repository.successors(session, authorization.id):
-        if successor.status in st.TERMINABLE:
-            end(
-                session,
-                actor=actor,
-                settings=settings,
-                at=at,
-                authorization=successor,
-                transition="terminate",
-                reason=translate("authz.successor_ended", "zh-CN"),
-            )
-    destruction.destroy(session, authorization=authorization, settings=settings, at=at)
-    return authorization
-
-
+#: The irreversible act of terminating an agreement: filed here, carried out by ``endings``.
 TERMINATE = "authorization.terminate"
 
 
@@ -1140,50 +1119,6 @@ def terminate(
         grounds=reason,
         decision_id=decision_id,
     )
-
-
-def _termination_subject(session: Session, authorization_id: uuid.UUID) -> Subject:
-    found = repository.authorization(session, authorization_id)
-    if found is None:
-        raise NotFound("authz.not_found")
-    return Subject(f"{found.number} {found.scenario}", f"/console/authorizations/{found.id}")
-
-
-def _termination_check(session: Session, authorization_id: uuid.UUID) -> None:
-    found = repository.authorization(session, authorization_id)
-    if found is None:
-        raise NotFound("authz.not_found")
-    st.AUTHORIZATION.require(found, "terminate")
-
-
-def _carry_out_termination(carry: Carry) -> None:
-    found = repository.authorization(carry.session, carry.request.target_id, for_update=True)
-    if found is None:  # pragma: no cover - checked just before
-        raise NotFound("authz.not_found")
-    end(
-        carry.session,
-        actor=carry.actor,
-        settings=carry.settings,
-        at=carry.at,
-        authorization=found,
-        transition="terminate",
-        reason=carry.request.grounds,
-        approval=carry.audit_detail(),
-    )
-
-
-approvals_registry.register(
-    Act(
-        name=TERMINATE,
-        label_zh="终止授权运营协议",
-        label_en="Terminate an authorization",
-        target_type="authorization",
-        permission=Permission.AUTHORIZATIONS_MANAGE,
-        subject=_termination_subject,
-        check=_termination_check,
-        carry_out=_carry_out_termination,
-    )
-)
 
 
 class _DecisionBook:
@@ -1272,9 +1207,7 @@ def renew(
             outcome=MessageRef(f"decision.outcome.{data.outcome}"),
         )
     st.AUTHORIZATION.require(authorization, "renew")
-    from sluice.authorizations import exits
-
-    if exits.has_open_matters(session, authorization.id):
+    if repository.has_open_matters(session, authorization.id):
         raise Conflict("authz.renewal_blocked", problem_code="renewal_blocked")
     decision = record_decision(
         session,

@@ -12,7 +12,7 @@ approved / active / suspended / expiring / renewed --terminate--> terminated
 ```
 
 ``activate`` is fired by the second signature; ``mark_expiring`` and ``expire`` by the daily
-sweep (``service.sweep``). An authorization is *in force* in ``IN_FORCE`` states and only
+sweep (``sweep.sweep``). An authorization is *in force* in ``IN_FORCE`` states and only
 between ``term_start`` and ``term_end``: a renewed agreement stays in force until its own
 term ends, while its successor waits for its first day.
 """
@@ -42,6 +42,9 @@ TERMINABLE: Final = (APPROVED, ACTIVE, SUSPENDED, EXPIRING, RENEWED)
 #: States after which nothing more happens; derived data must be destroyed (not RENEWED:
 #: its data carries over to the successor).
 ENDED: Final = frozenset({EXPIRED, TERMINATED})
+#: States in which a party may sign the current version (the second signature brings an
+#: approved agreement into force; later versions are signed while it is in force).
+SIGNABLE: Final = frozenset({APPROVED, ACTIVE, SUSPENDED, EXPIRING})
 #: States that hold a scenario under the one-scenario-one-authorization rule.
 HOLDS_SCENARIO: Final = frozenset(
     {DRAFT, UNDER_REVIEW, APPROVED, ACTIVE, SUSPENDED, EXPIRING, RENEWED}
@@ -197,6 +200,8 @@ EXIT_APPROVED: Final = "approved"
 EXIT_HANDOVER: Final = "handover"
 EXIT_COMPLETED: Final = "completed"
 EXIT_SUPERSEDED: Final = "superseded"
+#: An exit in progress: at most one per agreement.
+EXIT_IN_PROGRESS: Final = (EXIT_REQUESTED, EXIT_APPROVED, EXIT_HANDOVER)
 
 EXIT = StateMachine(
     entity="exit",

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from sluice.approvals import service as approvals
 from sluice.audit import service as audit
-from sluice.authorizations import destruction, exits, repository, service
+from sluice.authorizations import destruction, endings, repository
 from sluice.authorizations import states as st
 from sluice.authorizations.models import AuthorizationReminder
 from sluice.core.clock import local
@@ -52,12 +52,14 @@ def sweep(session: Session, *, settings: Settings, at: datetime) -> SweepReport:
 
     for order in repository.rectifications_with_status(session, st.RECT_OPEN):
         if order.deadline < today:
-            exits.mark_overdue(session, actor=SWEEPER, settings=settings, at=at, order=order)
+            endings.mark_overdue(session, actor=SWEEPER, settings=settings, at=at, order=order)
             report.overdue_rectifications.append(str(order.id))
 
     for request in repository.exits_with_status(session, [st.EXIT_APPROVED]):
         if request.exit_date <= today:
-            exits.execute_exit(session, actor=SWEEPER, settings=settings, at=at, exit_id=request.id)
+            endings.execute_exit(
+                session, actor=SWEEPER, settings=settings, at=at, exit_id=request.id
+            )
             report.exits_executed.append(str(request.id))
 
     for authorization in repository.with_status(session, [st.ACTIVE, st.SUSPENDED, st.EXPIRING]):
@@ -65,13 +67,12 @@ def sweep(session: Session, *, settings: Settings, at: datetime) -> SweepReport:
         if term_end is None:
             continue
         if today > term_end:
-            service.end(
+            endings.expire(
                 session,
                 actor=SWEEPER,
                 settings=settings,
                 at=at,
                 authorization=authorization,
-                transition="expire",
                 reason="term ended",
             )
             report.expired.append(authorization.number)
@@ -114,13 +115,12 @@ def sweep(session: Session, *, settings: Settings, at: datetime) -> SweepReport:
             for s in repository.successors(session, authorization.id)
         )
         if not taken_over:
-            service.end(
+            endings.expire(
                 session,
                 actor=SWEEPER,
                 settings=settings,
                 at=at,
                 authorization=authorization,
-                transition="expire",
                 reason="term ended; the renewal did not take effect",
             )
             report.expired.append(authorization.number)

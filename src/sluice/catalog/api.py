@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from sluice.approvals import states as approval_states
 from sluice.approvals.schemas import ApprovalRead, approval_read
-from sluice.catalog import dcat, reads, repository, service
+from sluice.catalog import dcat, reads, service
 from sluice.catalog.schemas import (
     BatchCreate,
     BatchEntries,
@@ -26,10 +26,8 @@ from sluice.catalog.schemas import (
 )
 from sluice.catalog.vocabulary import batch_title
 from sluice.core.errors import NotFound
-from sluice.core.permissions import OrgKind
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
-from sluice.identity import repository as identity_repository
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Public, Requires
 from sluice.web.params import Limit, Offset, VersionNumber
 
@@ -38,34 +36,6 @@ Anyone = Depends(Public())
 ResourceManager = Annotated[Principal, Depends(Requires(P.RESOURCES_MANAGE))]
 ResourceReader = Annotated[Principal, Depends(Requires(P.RESOURCES_READ))]
 Compiler = Annotated[Principal, Depends(Requires(P.CATALOG_COMPILE))]
-
-
-def catalog_filters(
-    session: DbSession,
-    provider: str | None,
-    domain: str | None,
-    open_level: str | None,
-    batch: int | None,
-) -> dict[str, Any] | None:
-    """Turn query parameters people type (an organization code, a batch number) into ids.
-
-    Returns None when a filter names something that does not exist: nothing can match.
-    """
-    filters: dict[str, Any] = {"domain": domain or None, "open_level": open_level or None}
-    if provider:
-        try:
-            org = identity_repository.organization(session, uuid.UUID(provider))
-        except ValueError:
-            org = identity_repository.organization_by_code(session, provider)
-        if org is None:
-            return None
-        filters["provider"] = org.id
-    if batch is not None:
-        found = [b for b, _ in repository.batches(session) if b.number == batch]
-        if not found:
-            return None
-        filters["batch"] = found[0].id
-    return filters
 
 
 @router.get("/api/v1/catalog", dependencies=[Anyone])
@@ -81,42 +51,29 @@ def search_catalog(
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> CatalogPage:
     """Search the published catalog (public). `provider` is an organization code or id."""
-    filters = catalog_filters(session, provider, domain, open_level, batch)
-    if filters is None:
-        return CatalogPage(total=0, page=page, page_size=page_size, items=[], facets={})
-    return reads.catalog_page(
-        session, q=q, filters=filters, page=page, page_size=page_size, locale=locale
+    return reads.search_catalog(
+        session,
+        q=q,
+        provider=provider,
+        domain=domain,
+        open_level=open_level,
+        batch=batch,
+        page=page,
+        page_size=page_size,
+        locale=locale,
     )
-
-
-def _visible_entry(session: DbSession, entry_id: uuid.UUID) -> Any:
-    entry = repository.entry(session, entry_id)
-    if entry is None or entry.status == "draft":
-        raise NotFound("catalog.entry_unknown")
-    return entry
 
 
 @router.get("/api/v1/catalog/entries/{entry_id}", dependencies=[Anyone])
 def get_entry(entry_id: uuid.UUID, session: DbSession, locale: Locale) -> EntryRead:
-    entry = _visible_entry(session, entry_id)
-    return reads.entries_read(session, [entry], locale=locale, with_fields=True)[0]
+    return reads.public_entry(session, entry_id=entry_id, locale=locale)
 
 
 @router.get("/api/v1/catalog/entries/{entry_id}/versions", dependencies=[Anyone])
 def entry_versions(entry_id: uuid.UUID, session: DbSession) -> list[EntryVersionRead]:
     """Every public version of an entry, and which organization made each change (the
     provider changed its resource; the bureau published or withdrew it), never the person."""
-    entry = _visible_entry(session, entry_id)
-    return [
-        EntryVersionRead(
-            version=v.version,
-            change=v.change,
-            at=v.at,
-            organization=reads.change_organization(session, entry, v.change),
-            snapshot=v.snapshot,
-        )
-        for v in repository.versions(session, entry_id)
-    ]
+    return reads.entry_versions(session, entry_id=entry_id)
 
 
 @router.get("/catalog.jsonld", dependencies=[Anyone], response_class=JSONResponse)
@@ -137,9 +94,8 @@ def list_resources(
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """Providers see their own resources; the bureau and the data centre see all."""
-    own = actor.organization_id if actor.organization_kind is OrgKind.PROVIDER else None
-    total, rows = repository.resources(session, provider_id=own, limit=limit, offset=offset)
-    return {"total": total, "items": reads.resources_read(session, rows)}
+    total, rows = service.list_resources(session, actor=actor, limit=limit, offset=offset)
+    return {"total": total, "items": reads.resources_read(session, [r for r, _ in rows])}
 
 
 @router.post("/api/v1/resources", status_code=201)
@@ -150,19 +106,10 @@ def register_resource(
     return reads.resource_read(session, resource)
 
 
-def _readable_resource(session: DbSession, actor: Principal, resource_id: uuid.UUID) -> Any:
-    resource = repository.resource(session, resource_id)
-    hidden = actor.organization_kind is OrgKind.PROVIDER and (
-        resource is not None and resource.provider_id != actor.organization_id
-    )
-    if resource is None or hidden:
-        raise NotFound("catalog.resource_unknown")
-    return resource
-
-
 @router.get("/api/v1/resources/{resource_id}")
 def get_resource(resource_id: uuid.UUID, actor: ResourceReader, session: DbSession) -> ResourceRead:
-    return reads.resource_read(session, _readable_resource(session, actor, resource_id))
+    resource = service.get_resource(session, actor=actor, resource_id=resource_id)
+    return reads.resource_read(session, resource)
 
 
 @router.patch("/api/v1/resources/{resource_id}")
@@ -196,8 +143,8 @@ def record_sharing_consent(
 # --- batches ------------------------------------------------------------------------------
 
 
-def _batch_read(session: DbSession, batch_id: uuid.UUID) -> BatchRead:
-    for batch, count in repository.batches(session):
+def _batch_read(session: DbSession, actor: Principal, batch_id: uuid.UUID) -> BatchRead:
+    for batch, count in service.list_batches(session, actor=actor):
         if batch.id == batch_id:
             return BatchRead(
                 id=batch.id,
@@ -213,7 +160,7 @@ def _batch_read(session: DbSession, batch_id: uuid.UUID) -> BatchRead:
 
 
 @router.get("/api/v1/catalog/batches")
-def list_batches(_: Compiler, session: DbSession, locale: Locale) -> list[BatchRead]:
+def list_batches(actor: Compiler, session: DbSession, locale: Locale) -> list[BatchRead]:
     return [
         BatchRead(
             id=b.id,
@@ -225,7 +172,7 @@ def list_batches(_: Compiler, session: DbSession, locale: Locale) -> list[BatchR
             published_at=b.published_at,
             withdrawn_at=b.withdrawn_at,
         )
-        for b, n in repository.batches(session)
+        for b, n in service.list_batches(session, actor=actor)
     ]
 
 
@@ -234,7 +181,7 @@ def create_batch(
     body: BatchCreate, actor: Compiler, session: DbSession, clock: AppClock
 ) -> BatchRead:
     batch = service.create_batch(session, actor=actor, clock=clock, data=body)
-    return _batch_read(session, batch.id)
+    return _batch_read(session, actor, batch.id)
 
 
 @router.post("/api/v1/catalog/batches/{batch_id}/entries")
@@ -244,7 +191,7 @@ def add_entries(
     service.add_to_batch(
         session, actor=actor, clock=clock, batch_id=batch_id, resource_ids=body.resource_ids
     )
-    return _batch_read(session, batch_id)
+    return _batch_read(session, actor, batch_id)
 
 
 @router.post("/api/v1/catalog/batches/{batch_id}/publish")
@@ -252,7 +199,7 @@ def publish_batch(
     batch_id: uuid.UUID, actor: Compiler, session: DbSession, clock: AppClock
 ) -> BatchRead:
     service.publish_batch(session, actor=actor, clock=clock, batch_id=batch_id)
-    return _batch_read(session, batch_id)
+    return _batch_read(session, actor, batch_id)
 
 
 @router.post("/api/v1/catalog/batches/{batch_id}/withdraw", status_code=202)

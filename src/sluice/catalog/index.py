@@ -18,10 +18,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sluice.catalog.models import CatalogEntry, CatalogEntryVersion, CatalogTerm
+from sluice.catalog import repository
 
 Indexes = npt.NDArray[np.int64]
 FACETS = ("provider", "domain", "open_level", "batch")
@@ -37,18 +36,7 @@ class Matches:
 class CatalogIndex:
     def __init__(self, session: Session, version: int) -> None:
         self.version = version
-        rows = session.execute(
-            select(
-                CatalogEntry.id,
-                CatalogEntry.title,
-                CatalogEntry.provider_id,
-                CatalogEntry.domain,
-                CatalogEntry.open_level,
-                CatalogEntry.batch_id,
-            )
-            .where(CatalogEntry.status == "published")
-            .order_by(CatalogEntry.title, CatalogEntry.id)
-        ).all()
+        rows = repository.published_for_index(session)
         # Position in this list is the entry's rank when nothing else orders results.
         self.ids: list[uuid.UUID] = [r[0] for r in rows]
         self.titles: list[str] = [r[1] for r in rows]
@@ -61,7 +49,7 @@ class CatalogIndex:
             self.values[name] = values
             self.codes[name] = np.fromiter((code[r[column]] for r in rows), np.int32, len(rows))
         postings: dict[str, list[int]] = {}
-        for entry_id, term in session.execute(select(CatalogTerm.entry_id, CatalogTerm.term)):
+        for entry_id, term in repository.all_terms(session):
             index = position.get(entry_id)
             if index is not None:
                 postings.setdefault(term, []).append(index)
@@ -124,9 +112,7 @@ _indexes: dict[str, CatalogIndex] = {}
 
 def current(session: Session) -> CatalogIndex:
     """The index for this session's database, rebuilt if the catalog changed since."""
-    # Version rows are only ever added, so their count identifies the catalog's state; an
-    # aggregate over any column would cost a full scan (10 ms at 10,000 entries).
-    version = session.scalar(select(func.count()).select_from(CatalogEntryVersion)) or 0
+    version = repository.catalog_state(session)
     key = str(session.get_bind().engine.url)
     index = _indexes.get(key)
     if index is not None and index.version == version:

@@ -1,8 +1,15 @@
-"""Catalog pages: the public catalog search, providers' resources, the bureau's batches."""
+"""Catalog pages: the public catalog search, providers' resources, the bureau's batches.
+
+A resource's console page shows what other modules hold about it (the data plane's uploads
+and runs) through panels those modules add (``add_resource_panel``): the catalog imports
+none of them.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,7 +17,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sluice.approvals import service as approvals
 from sluice.approvals import states as approval_states
-from sluice.catalog import api as catalog_api
 from sluice.catalog import reads, repository, service
 from sluice.catalog.schemas import (
     BatchCreate,
@@ -18,6 +24,7 @@ from sluice.catalog.schemas import (
     BatchWithdraw,
     FieldSpecIn,
     ResourceCreate,
+    ResourceRead,
 )
 from sluice.catalog.vocabulary import (
     CLASSIFICATIONS,
@@ -36,7 +43,6 @@ from sluice.core.i18n import add_messages, translate
 from sluice.core.permissions import OrgKind
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
-from sluice.dataplane import service as dataplane_service
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, MaybePrincipal, Requires
 from sluice.web.forms import parse_form
 from sluice.web.params import VersionNumber
@@ -158,6 +164,24 @@ add_messages(
 )
 
 
+@dataclass(frozen=True)
+class ResourcePanel:
+    """A section of a resource's console page: a template and what it shows."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+#: Given the reader, the unit of work and the resource (one the reader may see), a panel or
+#: None. Registered by the modules that hold something about resources, in page order.
+PanelSource = Callable[[Principal, DbSession, ResourceRead], ResourcePanel | None]
+_panels: list[PanelSource] = []
+
+
+def add_resource_panel(source: PanelSource) -> None:
+    _panels.append(source)
+
+
 def _vocab(locale: str) -> dict[str, dict[str, str]]:
     vocabularies = {
         "domain": DOMAINS,
@@ -189,9 +213,9 @@ def catalog_page(
     batch: VersionNumber = None,
     page: Annotated[int, Query(ge=1, le=10000)] = 1,
 ) -> HTMLResponse:
-    result = catalog_api.search_catalog(
+    result = reads.search_catalog(
         session,
-        locale,
+        locale=locale,
         q=q,
         provider=provider,
         domain=domain,
@@ -222,8 +246,8 @@ def entry_page(
     session: DbSession,
     locale: Locale,
 ) -> HTMLResponse:
-    entry = catalog_api.get_entry(entry_id, session, locale)
-    versions = repository.versions(session, entry_id)
+    entry = reads.public_entry(session, entry_id=entry_id, locale=locale)
+    versions = reads.entry_versions(session, entry_id=entry_id)
     return render(
         request,
         "catalog/entry.html",
@@ -270,21 +294,14 @@ def _resources_page(
     message: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    own = actor.organization_id if actor.organization_kind is OrgKind.PROVIDER else None
-    total, rows = repository.resources(session, provider_id=own, limit=500)
-    listed = {}
-    for resource in rows:
-        entry = repository.entry_for_resource(session, resource.id)
-        if entry is not None:
-            listed[resource.id] = entry
-    numbers = repository.batch_numbers(session, {e.batch_id for e in listed.values()})
+    total, rows = service.list_resources(session, actor=actor, limit=500)
     return render(
         request,
         "catalog/resources.html",
         {
             "total": total,
-            "resources": reads.resources_read(session, rows),
-            "listed": {k: batch_title(numbers[e.batch_id], locale) for k, e in listed.items()},
+            "resources": reads.resources_read(session, [r for r, _ in rows]),
+            "listed": {r.id: batch_title(n, locale) for r, n in rows if n is not None},
             "vocab": _vocab(locale),
             "form": form or {},
             "errors": errors or {},
@@ -347,19 +364,16 @@ def resource_page(
     session: DbSession,
     locale: Locale,
 ) -> HTMLResponse:
-    resource = catalog_api.get_resource(resource_id, actor, session)
-    # Another department's uploads (file names, counts, scores) are not this reader's to see.
-    sees_runs = actor.has(P.QUALITY_READ) and dataplane_service.sees_runs_of(
-        actor, resource.provider.id
-    )
-    runs = dataplane_service.runs_of(session, resource.id) if sees_runs else []
+    found = service.get_resource(session, actor=actor, resource_id=resource_id)
+    resource = reads.resource_read(session, found)
+    panels = [panel for source in _panels if (panel := source(actor, session, resource))]
     return render(
         request,
         "catalog/resource.html",
         {
             "resource": resource,
             "vocab": _vocab(locale),
-            "runs": runs,
+            "panels": panels,
             "own": resource.provider.id == actor.organization_id,
         },
     )
@@ -385,6 +399,7 @@ async def record_consent(
 
 def _batches_page(
     request: Request,
+    actor: Principal,
     session: DbSession,
     *,
     form: dict[str, str] | None = None,
@@ -394,14 +409,18 @@ def _batches_page(
     return render(
         request,
         "catalog/batches.html",
-        {"batches": repository.batches(session), "form": form or {}, "errors": errors or {}},
+        {
+            "batches": service.list_batches(session, actor=actor),
+            "form": form or {},
+            "errors": errors or {},
+        },
         status_code=status_code,
     )
 
 
 @router.get("/console/catalog/batches", response_class=HTMLResponse)
-def batches_page(request: Request, _: Compiler, session: DbSession) -> HTMLResponse:
-    return _batches_page(request, session)
+def batches_page(request: Request, actor: Compiler, session: DbSession) -> HTMLResponse:
+    return _batches_page(request, actor, session)
 
 
 @router.post("/console/catalog/batches", response_class=HTMLResponse)
@@ -411,13 +430,14 @@ async def create_batch(
     typed = {"title": str((await request.form()).get("title", "")).strip()}
     data, errors = parse_form(BatchCreate, {"title": typed["title"] or None}, locale)
     if data is None:
-        return _batches_page(request, session, form=typed, errors=errors, status_code=422)
+        return _batches_page(request, actor, session, form=typed, errors=errors, status_code=422)
     batch = service.create_batch(session, actor=actor, clock=clock, data=data)
     return RedirectResponse(f"/console/catalog/batches/{batch.id}", status_code=303)
 
 
 def _batch_page(
     request: Request,
+    actor: Principal,
     session: DbSession,
     batch_id: uuid.UUID,
     locale: str,
@@ -437,9 +457,9 @@ def _batch_page(
     providers = repository.organizations(session, {e.provider_id for e in entries})
     candidates: list[Any] = []
     if batch.status == "draft":
-        _, unlisted = repository.resources(session, unlisted_only=True, limit=500)
+        _, unlisted = service.list_resources(session, actor=actor, unlisted_only=True, limit=500)
         candidates = reads.resources_read(
-            session, [r for r in unlisted if r.open_level != "closed"]
+            session, [r for r, _ in unlisted if r.open_level != "closed"]
         )
     return render(
         request,
@@ -464,13 +484,13 @@ def _batch_page(
 def batch_page(
     request: Request,
     batch_id: uuid.UUID,
-    _: Compiler,
+    actor: Compiler,
     session: DbSession,
     locale: Locale,
     done: Annotated[str | None, Query(max_length=30)] = None,
 ) -> HTMLResponse:
     notice = translate("batch.withdraw_requested", locale) if done == "withdraw" else None
-    return _batch_page(request, session, batch_id, locale, notice=notice)
+    return _batch_page(request, actor, session, batch_id, locale, notice=notice)
 
 
 @router.post("/console/catalog/batches/{batch_id}/entries", response_class=HTMLResponse)
@@ -487,7 +507,7 @@ async def add_entries(
     if data is None:
         key = "batch.choose_resources" if not any(ticked) else "batch.resources_invalid"
         return _batch_page(
-            request, session, batch_id, locale, error=translate(key, locale), status_code=422
+            request, actor, session, batch_id, locale, error=translate(key, locale), status_code=422
         )
     try:
         service.add_to_batch(
@@ -499,6 +519,7 @@ async def add_entries(
         undo_keeping_refusal(session, error)
         return _batch_page(
             request,
+            actor,
             session,
             batch_id,
             locale,
@@ -543,6 +564,7 @@ async def change_batch(
                 ]
                 return _batch_page(
                     request,
+                    actor,
                     session,
                     batch_id,
                     locale,
@@ -566,6 +588,7 @@ async def change_batch(
         undo_keeping_refusal(session, error)
         return _batch_page(
             request,
+            actor,
             session,
             batch_id,
             locale,

@@ -1,7 +1,10 @@
-"""Assembling what readers see: the public catalog page, an entry, a resource."""
+"""Assembling what readers see: the public catalog page, an entry and its versions, a
+resource. Entries are public once published (a withdrawn one keeps its page and history;
+a draft does not exist outside the bureau's batch page)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,13 +15,16 @@ from sluice.catalog.schemas import (
     BatchRef,
     CatalogPage,
     EntryRead,
+    EntryVersionRead,
     FacetCount,
     FieldRead,
     ProviderRef,
     ResourceRead,
 )
 from sluice.catalog.vocabulary import batch_title
+from sluice.core.errors import NotFound
 from sluice.core.i18n import translate
+from sluice.identity import repository as identity_repository
 from sluice.identity.models import Organization
 
 _FACET_VOCABULARY = {"domain": "domain", "open_level": "open_level"}
@@ -65,6 +71,91 @@ def entries_read(
             )
         )
     return items
+
+
+def _filters(
+    session: Session,
+    provider: str | None,
+    domain: str | None,
+    open_level: str | None,
+    batch: int | None,
+) -> dict[str, Any] | None:
+    """Turn query parameters people type (an organization code, a batch number) into ids.
+
+    Returns None when a filter names something that does not exist: nothing can match.
+    """
+    filters: dict[str, Any] = {"domain": domain or None, "open_level": open_level or None}
+    if provider:
+        try:
+            org = identity_repository.organization(session, uuid.UUID(provider))
+        except ValueError:
+            org = identity_repository.organization_by_code(session, provider)
+        if org is None:
+            return None
+        filters["provider"] = org.id
+    if batch is not None:
+        found = repository.batch_by_number(session, batch)
+        if found is None:
+            return None
+        filters["batch"] = found.id
+    return filters
+
+
+def search_catalog(
+    session: Session,
+    *,
+    q: str,
+    provider: str | None,
+    domain: str | None,
+    open_level: str | None,
+    batch: int | None,
+    page: int,
+    page_size: int,
+    locale: str,
+) -> CatalogPage:
+    """Search the published catalog; ``provider`` is an organization code or id."""
+    filters = _filters(session, provider, domain, open_level, batch)
+    if filters is None:
+        return CatalogPage(total=0, page=page, page_size=page_size, items=[], facets={})
+    return catalog_page(
+        session, q=q, filters=filters, page=page, page_size=page_size, locale=locale
+    )
+
+
+def _public_entry(session: Session, entry_id: uuid.UUID) -> CatalogEntry:
+    entry = repository.public_entry(session, entry_id)
+    if entry is None:
+        raise NotFound("catalog.entry_unknown")
+    return entry
+
+
+def public_entry(session: Session, *, entry_id: uuid.UUID, locale: str) -> EntryRead:
+    """An entry as the public reads it, with its fields."""
+    entry = _public_entry(session, entry_id)
+    return entries_read(session, [entry], locale=locale, with_fields=True)[0]
+
+
+def entry_versions(session: Session, *, entry_id: uuid.UUID) -> list[EntryVersionRead]:
+    """Every public version of an entry, newest first, and which organization made each
+    change (the provider changed its resource; the bureau published or withdrew it), never
+    the person."""
+    entry = _public_entry(session, entry_id)
+    makers: dict[str, str | None] = {}
+    versions = []
+    for v in repository.versions(session, entry_id):
+        maker = "updated" if v.change == "updated" else "bureau"
+        if maker not in makers:
+            makers[maker] = change_organization(session, entry, v.change)
+        versions.append(
+            EntryVersionRead(
+                version=v.version,
+                change=v.change,
+                at=v.at,
+                organization=makers[maker],
+                snapshot=v.snapshot,
+            )
+        )
+    return versions
 
 
 def catalog_page(

@@ -1,13 +1,24 @@
-"""Every query of the catalog module."""
+"""Every query of the catalog module.
+
+Who may see a resource is decided here, once (``_visible``): the department that provides
+it; every other organization whose role reads resources (the bureau, the data centre) and
+the platform itself see them all. Another provider's resource is simply not there. Every
+list and get of resources for a principal goes through it. Who may *name* a resource (file
+a correction ticket on it) is wider and decided once too (``_nameable``).
+
+``resource`` (by id, unscoped) serves the modules that decide access themselves (the
+guard, authorizations) and internal look-ups after such a decision.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, delete, func, insert, select
+from sqlalchemy import ColumnElement, Row, Table, delete, func, insert, select, true
 from sqlalchemy.orm import Session
 
 from sluice.catalog.models import (
@@ -18,6 +29,8 @@ from sluice.catalog.models import (
     DataResource,
     ResourceField,
 )
+from sluice.core.permissions import OrgKind, Permission
+from sluice.core.principal import Principal
 from sluice.identity.models import Organization
 
 # The tables themselves, for bulk inserts through Core.
@@ -25,8 +38,105 @@ _TERMS = cast(Table, CatalogTerm.__table__)
 _VERSIONS = cast(Table, CatalogEntryVersion.__table__)
 
 
+def _visible(actor: Principal) -> ColumnElement[bool]:
+    """The resources the actor may see: a provider its own, everyone else (and the platform)
+    all; the permission to read resources at all is the service's to check."""
+    if actor.is_system or actor.organization_kind is not OrgKind.PROVIDER:
+        return true()
+    return DataResource.provider_id == actor.organization_id
+
+
+def _nameable(actor: Principal) -> list[ColumnElement[bool]]:
+    """The resources the actor may name (file a ticket on): all for those who may read
+    unpublished resources (providers, the bureau, the registry), otherwise those with a
+    published catalog entry (what anyone can know of)."""
+    if actor.has(Permission.RESOURCES_READ):
+        return []
+    published = select(CatalogEntry.resource_id).where(CatalogEntry.status == "published")
+    return [DataResource.id.in_(published)]
+
+
 def resource(session: Session, resource_id: uuid.UUID) -> DataResource | None:
+    """A resource by id, whoever asks (see the module docstring)."""
     return session.get(DataResource, resource_id)
+
+
+def visible_resource(
+    session: Session, *, actor: Principal, resource_id: uuid.UUID, lock: bool = False
+) -> DataResource | None:
+    """A resource the actor may see; ``lock`` holds its row until the unit of work ends
+    (and reloads it), so changes that depend on it take turns."""
+    query = select(DataResource).where(DataResource.id == resource_id, _visible(actor))
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(query)
+
+
+def visible_resources(
+    session: Session,
+    *,
+    actor: Principal,
+    unlisted_only: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[int, list[tuple[DataResource, int | None]]]:
+    """The resources the actor may see, each with the number of the batch listing it (None
+    while unlisted), in one query for the rows."""
+    conditions: list[ColumnElement[bool]] = [_visible(actor)]
+    if unlisted_only:
+        conditions.append(DataResource.id.not_in(select(CatalogEntry.resource_id)))
+    total = session.scalar(select(func.count()).select_from(DataResource).where(*conditions)) or 0
+    rows = session.execute(
+        select(DataResource, CatalogBatch.number)
+        .outerjoin(CatalogEntry, CatalogEntry.resource_id == DataResource.id)
+        .outerjoin(CatalogBatch, CatalogBatch.id == CatalogEntry.batch_id)
+        .where(*conditions)
+        .order_by(DataResource.provider_id, DataResource.code)
+        .limit(limit)
+        .offset(offset)
+    )
+    return total, [(r, number) for r, number in rows]
+
+
+def nameable_resource(
+    session: Session, *, actor: Principal, resource_id: uuid.UUID
+) -> DataResource | None:
+    """A resource the actor may name; one it cannot know of is not found."""
+    query = select(DataResource).where(DataResource.id == resource_id, *_nameable(actor))
+    return session.scalar(query)
+
+
+@dataclass(frozen=True)
+class ResourceName:
+    """A resource as a picker shows it: its id, code and name, and its provider."""
+
+    id: uuid.UUID
+    code: str
+    name: str
+    provider: Organization
+
+
+def nameable_resources(
+    session: Session, *, actor: Principal, limit: int = 2000
+) -> list[ResourceName]:
+    """The resources the actor may name, less its own organization's, by provider and code."""
+    query = (
+        select(DataResource.id, DataResource.code, DataResource.name, Organization)
+        .join(Organization, Organization.id == DataResource.provider_id)
+        .where(*_nameable(actor))
+        .order_by(Organization.code, DataResource.code)
+        .limit(limit)
+    )
+    if actor.organization_id is not None:
+        query = query.where(DataResource.provider_id != actor.organization_id)
+    return [ResourceName(*row) for row in session.execute(query)]
+
+
+def resource_by_code(session: Session, *, provider_id: uuid.UUID, code: str) -> DataResource | None:
+    query = select(DataResource).where(
+        DataResource.provider_id == provider_id, DataResource.code == code
+    )
+    return session.scalar(query)
 
 
 def resource_code_taken(session: Session, *, provider_id: uuid.UUID, code: str) -> bool:
@@ -34,30 +144,6 @@ def resource_code_taken(session: Session, *, provider_id: uuid.UUID, code: str) 
         DataResource.provider_id == provider_id, DataResource.code == code
     )
     return (session.scalar(query) or 0) > 0
-
-
-def resources(
-    session: Session,
-    *,
-    provider_id: uuid.UUID | None = None,
-    unlisted_only: bool = False,
-    limit: int = 100,
-    offset: int = 0,
-) -> tuple[int, list[DataResource]]:
-    conditions: list[ColumnElement[bool]] = []
-    if provider_id is not None:
-        conditions.append(DataResource.provider_id == provider_id)
-    if unlisted_only:
-        conditions.append(DataResource.id.not_in(select(CatalogEntry.resource_id)))
-    total = session.scalar(select(func.count()).select_from(DataResource).where(*conditions)) or 0
-    rows = session.scalars(
-        select(DataResource)
-        .where(*conditions)
-        .order_by(DataResource.provider_id, DataResource.code)
-        .limit(limit)
-        .offset(offset)
-    )
-    return total, list(rows)
 
 
 def fields_of(
@@ -125,6 +211,17 @@ def next_batch_number(session: Session) -> int:
 
 def entry(session: Session, entry_id: uuid.UUID) -> CatalogEntry | None:
     return session.get(CatalogEntry, entry_id)
+
+
+def public_entry(session: Session, entry_id: uuid.UUID) -> CatalogEntry | None:
+    """An entry the public may read: published, or withdrawn with its history (never a
+    draft, which nobody outside the bureau has seen)."""
+    query = select(CatalogEntry).where(CatalogEntry.id == entry_id, CatalogEntry.status != "draft")
+    return session.scalar(query)
+
+
+def batch_by_number(session: Session, number: int) -> CatalogBatch | None:
+    return session.scalar(select(CatalogBatch).where(CatalogBatch.number == number))
 
 
 def entry_for_resource(session: Session, resource_id: uuid.UUID) -> CatalogEntry | None:
@@ -214,3 +311,39 @@ def add_versions(session: Session, rows: list[dict[str, Any]]) -> None:
     connection = session.connection()
     for start in range(0, len(rows), 5000):
         connection.execute(insert(_VERSIONS), rows[start : start + 5000])
+
+
+# --- the search index's sources (catalog/index.py) -----------------------------------------
+
+
+def catalog_state(session: Session) -> int:
+    """A number that changes whenever a catalog entry changed: version rows are only ever
+    added, so their count identifies the catalog's state (an aggregate over any column
+    would cost a full scan, 10 ms at 10,000 entries)."""
+    return session.scalar(select(func.count()).select_from(CatalogEntryVersion)) or 0
+
+
+def published_for_index(
+    session: Session,
+) -> list[Row[uuid.UUID, str, uuid.UUID, str, str, uuid.UUID]]:
+    """Id, title and facet values (provider, domain, open level, batch) of every published
+    entry, in title order."""
+    return list(
+        session.execute(
+            select(
+                CatalogEntry.id,
+                CatalogEntry.title,
+                CatalogEntry.provider_id,
+                CatalogEntry.domain,
+                CatalogEntry.open_level,
+                CatalogEntry.batch_id,
+            )
+            .where(CatalogEntry.status == "published")
+            .order_by(CatalogEntry.title, CatalogEntry.id)
+        ).all()
+    )
+
+
+def all_terms(session: Session) -> list[Row[uuid.UUID, str]]:
+    """Every (entry, term) pair of the search terms table."""
+    return list(session.execute(select(CatalogTerm.entry_id, CatalogTerm.term)).all())

@@ -23,6 +23,7 @@ from sluice.approvals.models import ApprovalRequest
 from sluice.approvals.registry import Act, Carry, Subject
 from sluice.audit import service as audit
 from sluice.catalog import repository, search
+from sluice.catalog.dataset_schema import DatasetSchema, SchemaError
 from sluice.catalog.models import CatalogBatch, CatalogEntry, DataResource, ResourceField
 from sluice.catalog.schemas import BatchCreate, ResourceCreate, ResourceUpdate
 from sluice.catalog.states import BATCH, ENTRY
@@ -33,7 +34,7 @@ from sluice.core.i18n import MessageRef, add_messages
 from sluice.core.permissions import OrgKind, Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.dataplane.schema import DatasetSchema, SchemaError
+from sluice.identity import repository as identity_repository
 from sluice.identity.models import Organization
 
 audit.declare_actions(
@@ -163,13 +164,76 @@ def create_resource_row(
     return resource
 
 
-def _owned(session: Session, actor: Principal, resource_id: uuid.UUID) -> DataResource:
-    resource = repository.resource(session, resource_id)
-    # Another provider's resource is not there for this one (what you may not see does not
-    # exist): the same 404 as for no resource at all, as reading it gives.
-    if resource is None or resource.provider_id != actor.organization_id:
+# --- reading resources ----------------------------------------------------------------
+
+
+def list_resources(
+    session: Session,
+    *,
+    actor: Principal,
+    unlisted_only: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[int, list[tuple[DataResource, int | None]]]:
+    """The resources the actor may see (a provider its own, the bureau's side all), each
+    with the number of the batch listing it (None while unlisted)."""
+    actor.require(Permission.RESOURCES_READ)
+    return repository.visible_resources(
+        session, actor=actor, unlisted_only=unlisted_only, limit=limit, offset=offset
+    )
+
+
+def get_resource(session: Session, *, actor: Principal, resource_id: uuid.UUID) -> DataResource:
+    """A resource the actor may see; another provider's is the same 404 as none at all."""
+    actor.require(Permission.RESOURCES_READ)
+    resource = repository.visible_resource(session, actor=actor, resource_id=resource_id)
+    if resource is None:
         raise NotFound("catalog.resource_unknown")
     return resource
+
+
+def owned_resource(
+    session: Session, *, actor: Principal, resource_id: uuid.UUID, lock: bool = False
+) -> DataResource:
+    """A resource the actor's department provides (any resource, for the platform itself),
+    else 404: what a provider may not change does not exist for it, as reading it gives.
+    ``lock`` holds its row until the unit of work ends (see ``repository.visible_resource``)."""
+    resource = repository.visible_resource(session, actor=actor, resource_id=resource_id, lock=lock)
+    if resource is None or not (actor.is_system or resource.provider_id == actor.organization_id):
+        raise NotFound("catalog.resource_unknown")
+    return resource
+
+
+def resource_by_codes(session: Session, codes: str) -> DataResource | None:
+    """A resource named as ``provider/resource`` codes (``gaj/residents``), as fields refer
+    to other datasets and operators name them on the command line."""
+    provider_code, _, resource_code = codes.partition("/")
+    provider = identity_repository.organization_by_code(session, provider_code)
+    if provider is None:
+        return None
+    return repository.resource_by_code(session, provider_id=provider.id, code=resource_code)
+
+
+def schema_document(fields: list[ResourceField]) -> dict[str, Any]:
+    """A resource's fields as the declaration the data plane reads (``dataset_schema``);
+    references to other datasets stay in the rules, for the data plane to resolve."""
+    return {
+        "fields": [
+            {
+                "name": f.name,
+                "type": f.type,
+                "class": f.field_class,
+                "title": f.title,
+                **{k: v for k, v in f.rules.items() if k != "references"},
+            }
+            for f in fields
+        ]
+    }
+
+
+def mark_has_data(resource: DataResource) -> None:
+    """The resource has a version in the queryable zone (the data plane made one)."""
+    resource.has_data = True
 
 
 def update_resource(
@@ -181,7 +245,7 @@ def update_resource(
     data: ResourceUpdate,
 ) -> DataResource:
     actor.require(Permission.RESOURCES_MANAGE)
-    resource = _owned(session, actor, resource_id)
+    resource = owned_resource(session, actor=actor, resource_id=resource_id)
     changes = data.model_dump(exclude_none=True)
     entry = repository.entry_for_resource(session, resource.id)
     if changes.get("open_level") == "closed" and entry and entry.status == "published":
@@ -216,7 +280,7 @@ def record_sharing_consent(
 ) -> DataResource:
     """N3: data obtained through government sharing needs the providing unit's consent."""
     actor.require(Permission.RESOURCES_MANAGE)
-    resource = _owned(session, actor, resource_id)
+    resource = owned_resource(session, actor=actor, resource_id=resource_id)
     if resource.origin != "shared":
         raise InvalidInput("catalog.not_shared")
     now = clock.now()
@@ -235,6 +299,12 @@ def record_sharing_consent(
 
 
 # --- batches and entries ----------------------------------------------------------------
+
+
+def list_batches(session: Session, *, actor: Principal) -> list[tuple[CatalogBatch, int]]:
+    """Every batch, newest first, with the number of entries it lists (the bureau's view)."""
+    actor.require(Permission.CATALOG_COMPILE)
+    return repository.batches(session)
 
 
 def create_batch(

@@ -1,4 +1,5 @@
-"""Console pages of ingestion: the upload form's target, the quality report of a run, and
+"""Console pages of ingestion: the upload form and the uploads on a resource's page (a
+panel of the catalog's page), the upload form's target, the quality report of a run, and
 the provider's decision on an upload held for confirmation."""
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sluice.catalog import repository as catalog_repository
+from sluice.catalog import service as catalog
+from sluice.catalog.pages import ResourcePanel, add_resource_panel
+from sluice.catalog.schemas import ResourceRead
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import SluiceError
 from sluice.core.i18n import add_messages
@@ -153,6 +156,18 @@ add_messages(
 )
 
 
+def _uploads_panel(
+    actor: Principal, session: DbSession, resource: ResourceRead
+) -> ResourcePanel | None:
+    """The upload form (for the providing department) and the resource's uploads (for
+    whoever may see them: that department and the bureau's side)."""
+    runs = service.resource_runs(session, actor=actor, resource_id=resource.id)
+    return ResourcePanel("dataplane/_resource_panel.html", {"runs": runs})
+
+
+add_resource_panel(_uploads_panel)
+
+
 @router.post("/console/resources/{resource_id}/upload", response_class=HTMLResponse)
 def upload(
     request: Request,
@@ -206,7 +221,7 @@ def report(
     settings: AppSettings,
 ) -> HTMLResponse:
     run = service.visible_run(session, actor=actor, run_id=run_id)
-    resource = catalog_repository.resource(session, run.resource_id)
+    resource = catalog.get_resource(session, actor=actor, resource_id=run.resource_id)
     own = actor.organization_id == run.provider_id and actor.has(P.DATA_INGEST)
     rows = []
     if run.quarantine_path and own:

@@ -21,8 +21,10 @@ Data is never lost or silently replaced (R4.3, R9.3):
   what a discarded or superseded hold leaves is removed once the decision commits.
 
 What a provider may not see does not exist: another department's resource or run is 404,
-never 403. Errors about a file tell its owner what is wrong with the file in their
-language; the technical detail (a library's message, a server path) goes to the log.
+never 403. The resource, its fields and the datasets its fields refer to are the catalog's:
+this module asks the catalog for them and keeps only its own records (``repository``).
+Errors about a file tell its owner what is wrong with the file in their language; the
+technical detail (a library's message, a server path) goes to the log.
 """
 
 from __future__ import annotations
@@ -32,29 +34,30 @@ import shutil
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from sluice.audit import service as audit
 from sluice.catalog import repository as catalog_repository
-from sluice.catalog.models import DataResource, ResourceField
+from sluice.catalog import service as catalog
+from sluice.catalog.dataset_schema import DatasetSchema, SchemaError
 from sluice.core.clock import Clock
 from sluice.core.errors import InvalidInput, NotFound
 from sluice.core.i18n import add_messages
 from sluice.core.keystore import KeyStore
-from sluice.core.permissions import OrgKind, Permission
+from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.dataplane import states
+from sluice.dataplane import repository, states
 from sluice.dataplane.ingest import RAW_SUFFIX, ReferenceCheck, ingest_file, read_quarantine
 from sluice.dataplane.masking import MaskingProfile
 from sluice.dataplane.models import DatasetVersion, IngestionRun
 from sluice.dataplane.readers import ReadLimits, SourceError, SqlSource, source_format
-from sluice.dataplane.schema import DatasetSchema, SchemaError
-from sluice.identity.models import Organization
+from sluice.identity import repository as identity_repository
 
 log = logging.getLogger(__name__)
 
@@ -103,27 +106,12 @@ add_messages(
 )
 
 
-def schema_document(fields: list[ResourceField]) -> dict[str, Any]:
-    """The catalog's fields as the schema document the data plane reads."""
-    return {
-        "fields": [
-            {
-                "name": f.name,
-                "type": f.type,
-                "class": f.field_class,
-                "title": f.title,
-                **{k: v for k, v in f.rules.items() if k != "references"},
-            }
-            for f in fields
-        ]
-    }
-
-
-def dataset_schema(name: str, fields: list[ResourceField]) -> DatasetSchema:
-    if not fields:
+def dataset_schema(name: str, document: dict[str, Any]) -> DatasetSchema:
+    """The schema of a resource's declared fields (``catalog.schema_document``)."""
+    if not document["fields"]:
         raise InvalidInput("ingest.no_fields", name=name)
     try:
-        return DatasetSchema.from_json(schema_document(fields))
+        return DatasetSchema.from_json(document)
     except SchemaError as error:
         raise InvalidInput("ingest.bad_schema", name=name, problem=str(error)) from error
 
@@ -134,72 +122,39 @@ def masking_profiles(settings: Settings) -> Mapping[str, MaskingProfile]:
     }
 
 
-def _owned(
-    session: Session, actor: Principal, resource_id: uuid.UUID, *, lock: bool = False
-) -> DataResource:
-    """The actor's own resource (any resource for the system), else 404.
-
-    ``lock`` holds the resource's row until the unit of work ends, so two uploads or
-    decisions on one resource take their version numbers one after the other.
-    """
-    actor.require(Permission.DATA_INGEST)
-    resource = catalog_repository.resource(session, resource_id)
-    if resource is None or (not actor.is_system and resource.provider_id != actor.organization_id):
-        raise NotFound("catalog.resource_unknown")
-    if lock:
-        session.refresh(resource, with_for_update=True)
-    return resource
-
-
 def _own_run(session: Session, actor: Principal, run_id: uuid.UUID) -> IngestionRun:
     """A run of one of the actor's resources (any run for the system), else 404."""
     actor.require(Permission.DATA_INGEST)
-    run = session.get(IngestionRun, run_id)
-    if run is None or (not actor.is_system and run.provider_id != actor.organization_id):
+    run = repository.run(session, actor=actor, run_id=run_id)
+    if run is None:
         raise NotFound("ingest.run_unknown")
     return run
 
 
 def current_version(session: Session, resource_id: uuid.UUID) -> DatasetVersion | None:
     """The resource's current (newest) version, if it has data."""
-    return session.scalar(
-        select(DatasetVersion)
-        .where(DatasetVersion.resource_id == resource_id)
-        .order_by(DatasetVersion.version.desc())
-        .limit(1)
-    )
+    return repository.current_version(session, resource_id)
 
 
 def current_run(session: Session, resource_id: uuid.UUID) -> IngestionRun | None:
     """The run that made the resource's current version."""
     version = current_version(session, resource_id)
-    return session.get(IngestionRun, version.run_id) if version else None
+    return repository.run_of(session, version) if version else None
 
 
-def _latest_version(session: Session, resource_id: uuid.UUID) -> DatasetVersion | None:
-    return current_version(session, resource_id)
-
-
-def _references(
-    session: Session, fields: list[ResourceField], provider: Organization
-) -> list[ReferenceCheck]:
+def _references(session: Session, resource_id: uuid.UUID) -> list[ReferenceCheck]:
     """Cross-dataset rules: ``"references": {"resource": "gaj/residents", "field": "id_number"}``.
 
     Identifier values are compared as tokens, which the shared tokenization key makes
     equal across datasets.
     """
     checks = []
-    for field in fields:
+    for field in catalog_repository.fields_of(session, [resource_id]).get(resource_id, []):
         reference = field.rules.get("references")
         if not reference:
             continue
-        provider_code, _, resource_code = str(reference["resource"]).partition("/")
-        target = session.scalar(
-            select(DataResource)
-            .join(Organization, Organization.id == DataResource.provider_id)
-            .where(Organization.code == provider_code, DataResource.code == resource_code)
-        )
-        version = _latest_version(session, target.id) if target else None
+        target = catalog.resource_by_codes(session, str(reference["resource"]))
+        version = current_version(session, target.id) if target else None
         if version is None:
             raise InvalidInput(
                 "ingest.reference_missing", field=field.name, reference=reference["resource"]
@@ -234,12 +189,13 @@ def ingest(
 ) -> IngestionRun:
     """Bring one source into a resource: a new version, a hold, or a recognised repeat
     (see the module docstring)."""
-    resource = _owned(session, actor, resource_id, lock=True)
-    provider = session.get(Organization, resource.provider_id)
+    actor.require(Permission.DATA_INGEST)
+    resource = catalog.owned_resource(session, actor=actor, resource_id=resource_id, lock=True)
+    provider = identity_repository.organization(session, resource.provider_id)
     assert provider is not None
     fields = catalog_repository.fields_of(session, [resource.id]).get(resource.id, [])
-    schema = dataset_schema(resource.name, fields)
-    references = _references(session, fields, provider)
+    schema = dataset_schema(resource.name, catalog.schema_document(fields))
+    references = _references(session, resource.id)
     current = current_version(session, resource.id)
     run_id = uuid.uuid4()
     where = Path(provider.code) / resource.code
@@ -252,7 +208,7 @@ def ingest(
             schema=schema,
             dataset_dir=output,
             quarantine_dir=settings.home / "quarantine" / where,
-            raw_dir=_raw_dir(settings, provider, resource),
+            raw_dir=_raw_dir(settings, provider.code, resource.code),
             keys=KeyStore(settings.keys_path),
             dataset_scope=f"dataset-{resource.id}",
             previous_hashes={current.content_hash} if current else set(),
@@ -278,7 +234,13 @@ def ingest(
     duplicate = outcome.status == "duplicate"
     if not duplicate:
         _remove_on_rollback(session, [*outcome.written, output])
-    restores = None if duplicate else _restored_version(session, resource.id, outcome)
+    restores = (
+        None
+        if duplicate
+        else repository.newest_version_with_content(
+            session, resource_id=resource.id, content_hash=outcome.content_hash
+        )
+    )
     reason = None if duplicate else _hold_reason(outcome.rows_accepted, current, settings)
     if duplicate:
         status = states.DUPLICATE
@@ -315,7 +277,8 @@ def ingest(
     if not duplicate:
         _supersede_holds(session, actor=actor, clock=clock, settings=settings, by=run)
     if status == states.INGESTED:
-        _make_version(session, resource=resource, run=run, number=number, clock=clock)
+        _make_version(session, run=run, number=number, clock=clock)
+        catalog.mark_has_data(resource)
     action = {
         states.INGESTED: "data.restored" if restores else "data.ingested",
         states.HELD: "data.ingest_held",
@@ -357,7 +320,7 @@ def confirm(
     """The provider accepts a held upload: it becomes the resource's new current version."""
     run = _own_run(session, actor, run_id)
     states.RUN.require(run, "confirm")
-    resource = _owned(session, actor, run.resource_id, lock=True)
+    resource = catalog.owned_resource(session, actor=actor, resource_id=run.resource_id, lock=True)
     current = current_version(session, resource.id)
     number = (current.version if current else 0) + 1
     now = clock.now()
@@ -378,7 +341,8 @@ def confirm(
     run.version = number
     run.decided_by = actor.username
     run.decided_at = now
-    _make_version(session, resource=resource, run=run, number=number, clock=clock)
+    _make_version(session, run=run, number=number, clock=clock)
+    catalog.mark_has_data(resource)
     _supersede_holds(session, actor=actor, clock=clock, settings=settings, by=run)
     return run
 
@@ -464,24 +428,11 @@ def _hold_reason(accepted: int, current: DatasetVersion | None, settings: Settin
     return None
 
 
-def _restored_version(session: Session, resource_id: uuid.UUID, outcome: Any) -> int | None:
-    """The newest older version with exactly this content, if any."""
-    found: int | None = session.scalar(
-        select(func.max(DatasetVersion.version)).where(
-            DatasetVersion.resource_id == resource_id,
-            DatasetVersion.content_hash == outcome.content_hash,
-        )
-    )
-    return found
-
-
-def _make_version(
-    session: Session, *, resource: DataResource, run: IngestionRun, number: int, clock: Clock
-) -> None:
+def _make_version(session: Session, *, run: IngestionRun, number: int, clock: Clock) -> None:
     assert run.output_path is not None
     session.add(
         DatasetVersion(
-            resource_id=resource.id,
+            resource_id=run.resource_id,
             version=number,
             run_id=run.id,
             path=run.output_path,
@@ -490,21 +441,13 @@ def _make_version(
             created_at=clock.now(),
         )
     )
-    resource.has_data = True
 
 
 def _supersede_holds(
     session: Session, *, actor: Principal, clock: Clock, settings: Settings, by: IngestionRun
 ) -> None:
     """Every other hold of the resource still waiting gives way to ``by``."""
-    waiting = session.scalars(
-        select(IngestionRun).where(
-            IngestionRun.resource_id == by.resource_id,
-            IngestionRun.status == states.HELD,
-            IngestionRun.id != by.id,
-        )
-    )
-    for held in waiting:
+    for held in repository.waiting_holds(session, resource_id=by.resource_id, but=by.id):
         states.RUN.fire(
             held,
             "supersede",
@@ -516,8 +459,8 @@ def _supersede_holds(
         _release(session, settings=settings, run=held)
 
 
-def _raw_dir(settings: Settings, provider: Organization, resource: DataResource) -> Path:
-    return settings.home / "raw" / provider.code / resource.code
+def _raw_dir(settings: Settings, provider_code: str, resource_code: str) -> Path:
+    return settings.home / "raw" / provider_code / resource_code
 
 
 def _release(session: Session, *, settings: Settings, run: IngestionRun) -> None:
@@ -527,21 +470,13 @@ def _release(session: Session, *, settings: Settings, run: IngestionRun) -> None
     paths: list[Path] = []
     if run.output_path:
         paths.append(Path(run.output_path))
-    shared = session.scalar(
-        select(func.count())
-        .select_from(IngestionRun)
-        .where(
-            IngestionRun.resource_id == run.resource_id,
-            IngestionRun.content_hash == run.content_hash,
-            IngestionRun.id != run.id,
-            IngestionRun.status.in_((states.INGESTED, states.HELD)),
-        )
-    )
-    if not shared:
-        resource = session.get(DataResource, run.resource_id)
-        provider = session.get(Organization, run.provider_id)
+    if not repository.kept_runs_with_content(session, run):
+        resource = catalog_repository.resource(session, run.resource_id)
+        provider = identity_repository.organization(session, run.provider_id)
         if resource is not None and provider is not None:
-            raw = _raw_dir(settings, provider, resource) / f"{run.content_hash}{RAW_SUFFIX}"
+            raw = (
+                _raw_dir(settings, provider.code, resource.code) / f"{run.content_hash}{RAW_SUFFIX}"
+            )
             paths.append(raw)
         if run.quarantine_path:
             paths.append(Path(run.quarantine_path))
@@ -597,17 +532,11 @@ def _kind(path: Path) -> str:
         return "unknown"
 
 
-def sees_runs_of(actor: Principal, provider_id: uuid.UUID) -> bool:
-    """Who may see a provider's ingestion runs: that provider, and the bureau's side (every
-    other role holding ``quality.read``); another provider may not."""
-    return actor.organization_kind is not OrgKind.PROVIDER or provider_id == actor.organization_id
-
-
 def visible_run(session: Session, *, actor: Principal, run_id: uuid.UUID) -> IngestionRun:
-    """One run, for whoever may see it (``sees_runs_of``); else 404."""
+    """One run, for whoever may see it (its department, the bureau's side); else 404."""
     actor.require(Permission.QUALITY_READ)
-    run = session.get(IngestionRun, run_id)
-    if run is None or not sees_runs_of(actor, run.provider_id):
+    run = repository.run(session, actor=actor, run_id=run_id)
+    if run is None:
         raise NotFound("ingest.run_unknown")
     return run
 
@@ -615,12 +544,22 @@ def visible_run(session: Session, *, actor: Principal, run_id: uuid.UUID) -> Ing
 def visible_runs(
     session: Session, *, actor: Principal, resource_id: uuid.UUID
 ) -> list[IngestionRun]:
-    """A resource's runs, newest first, for whoever may see them (``sees_runs_of``); else 404."""
+    """A resource's runs, newest first, for whoever may see them; a resource the actor may
+    not see is 404."""
     actor.require(Permission.QUALITY_READ)
-    resource = catalog_repository.resource(session, resource_id)
-    if resource is None or not sees_runs_of(actor, resource.provider_id):
+    if catalog_repository.visible_resource(session, actor=actor, resource_id=resource_id) is None:
         raise NotFound("catalog.resource_unknown")
-    return runs_of(session, resource_id)
+    return resource_runs(session, actor=actor, resource_id=resource_id)
+
+
+def resource_runs(
+    session: Session, *, actor: Principal, resource_id: uuid.UUID
+) -> list[IngestionRun]:
+    """The runs of a resource (one the actor may see) the actor may see, newest first: none
+    without ``quality.read`` (their file names, counts and scores are not for everyone)."""
+    if not actor.has(Permission.QUALITY_READ):
+        return []
+    return repository.runs(session, actor=actor, resource_id=resource_id)
 
 
 def quarantined_rows(
@@ -652,32 +591,13 @@ def quarantined_rows(
     return rows
 
 
-def runs_of(session: Session, resource_id: uuid.UUID) -> list[IngestionRun]:
-    return list(
-        session.scalars(
-            select(IngestionRun)
-            .where(IngestionRun.resource_id == resource_id)
-            .order_by(IngestionRun.started_at.desc())
-        )
-    )
-
-
 def latest_reports(session: Session) -> list[IngestionRun]:
     """The run behind the current version of every resource that has data (a held or
-    discarded upload never counts: only what the data is now)."""
-    newest = (
-        select(DatasetVersion.resource_id, func.max(DatasetVersion.version).label("number"))
-        .group_by(DatasetVersion.resource_id)
-        .subquery()
-    )
-    return list(
-        session.scalars(
-            select(IngestionRun)
-            .join(DatasetVersion, DatasetVersion.run_id == IngestionRun.id)
-            .join(
-                newest,
-                (newest.c.resource_id == DatasetVersion.resource_id)
-                & (newest.c.number == DatasetVersion.version),
-            )
-        )
-    )
+    discarded upload never counts: only what the data is now). An aggregate for the
+    provider scores, which the bureau's side reads."""
+    return repository.latest_reports(session)
+
+
+def newest_version_times(session: Session) -> dict[uuid.UUID, datetime]:
+    """When each resource with data last got a version (for timeliness)."""
+    return repository.newest_version_times(session)

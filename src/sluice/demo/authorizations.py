@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sluice.authorizations import exits, service
+from sluice.authorizations import endings, exits, service
 from sluice.authorizations.clauses import AgreementClauses
 from sluice.authorizations.models import Authorization
 from sluice.authorizations.schemas import AuthorizationCreate, DecisionIn, ExitIn, PlanIn
@@ -218,7 +218,7 @@ def seed_authorizations(
             reason="提前期符合要求，同意退出。",
         )
         exit_day = asked + timedelta(days=95)
-        exits.execute_exit(
+        endings.execute_exit(
             session, actor=bureau, settings=settings, at=exit_day, exit_id=request.id
         )
         for item in exits.handover_items(session, request.id):

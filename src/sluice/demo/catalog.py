@@ -14,7 +14,6 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
-from sluice.catalog import repository as catalog_repository
 from sluice.catalog import service as catalog
 from sluice.catalog.schemas import BatchCreate, ResourceCreate
 from sluice.core.clock import Clock
@@ -437,11 +436,11 @@ def seed_catalog(
     target: int = TARGET_ENTRIES,
 ) -> int:
     """Register and publish the city's catalog unless it is already there; returns entries."""
-    existing, _ = catalog_repository.resources(session, limit=1)
+    system = Principal.system("demo")
+    existing, _ = catalog.list_resources(session, actor=system, limit=1)
     if existing:
         return existing
     rng = random.Random(seed)
-    system = Principal.system("demo")
     provider_codes = list(AREAS)
     per_provider = math.ceil(target / len(provider_codes))
     listable = []

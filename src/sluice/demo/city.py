@@ -32,7 +32,8 @@ from sluice.core.permissions import OrgKind, Role
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.demo.catalog import EXTRA_PROVIDERS
-from sluice.demo.datasets import PROVIDERS, DemoDataset, DemoField, build_datasets
+from sluice.demo.datasets import PROVIDERS, build_datasets
+from sluice.demo.datasets.shared import DemoDataset, DemoField
 from sluice.identity import repository as identity_repo
 from sluice.identity import service as identity
 from sluice.identity.schemas import OrganizationCreate, UserCreate

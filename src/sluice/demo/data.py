@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-
-from sluice.catalog.models import DataResource
+from sluice.catalog import repository as catalog_repository
+from sluice.catalog import service as catalog
 from sluice.core.clock import Clock, FixedClock
 from sluice.core.database import Database
 from sluice.core.permissions import OrgKind, Role
@@ -24,23 +23,18 @@ from sluice.core.settings import Settings
 from sluice.dataplane import service as dataplane
 from sluice.demo.city import DemoSources
 from sluice.identity import repository as identity_repository
-from sluice.identity.models import Organization
 from sluice.quality import service as quality
-from sluice.quality import tickets_service
-from sluice.quality.tickets_models import CorrectionTicket
-from sluice.quality.tickets_schemas import TargetLevel, TicketCreate
+from sluice.quality.tickets import repository as tickets_repository
+from sluice.quality.tickets import service as tickets_service
+from sluice.quality.tickets.schemas import TargetLevel, TicketCreate
 
 #: Ingest order: referenced datasets before the ones checked against them.
 FIRST = ("residents", "enterprises")
 
 
 def _resource_id(session: Any, provider_code: str, code: str) -> uuid.UUID | None:
-    found: uuid.UUID | None = session.scalar(
-        select(DataResource.id)
-        .join(Organization, Organization.id == DataResource.provider_id)
-        .where(Organization.code == provider_code, DataResource.code == code)
-    )
-    return found
+    found = catalog.resource_by_codes(session, f"{provider_code}/{code}")
+    return found.id if found else None
 
 
 def ingest_sources(
@@ -63,7 +57,7 @@ def ingest_sources(
     for dataset in ordered:
         with database.unit_of_work() as session:
             resource_id = _resource_id(session, dataset["provider"], dataset["code"])
-            resource = session.get(DataResource, resource_id) if resource_id else None
+            resource = catalog_repository.resource(session, resource_id) if resource_id else None
             if resource is None or resource.has_data:
                 continue
             path = sources.path_of(dataset)
@@ -134,7 +128,7 @@ def _member(session: Any, code: str, role: Role) -> Principal:
 def seed_quality(database: Database, *, settings: Settings, clock: Clock) -> None:
     """Tickets (one overdue, one answered) and a first assessment, unless already there."""
     with database.unit_of_work() as session:
-        if session.scalar(select(CorrectionTicket.id).limit(1)) is not None:
+        if tickets_repository.any_filed(session):
             return
         residents = _resource_id(session, "gaj", "residents")
         enterprises = _resource_id(session, "scjgj", "enterprises")

@@ -21,8 +21,9 @@ from sluice.core.permissions import OrgKind, Role
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.identity import repository as identity_repository
-from sluice.operators import repository, service
+from sluice.operators import applications, checklist, dossier, repository, review
 from sluice.operators.ownership import NodeKind, Relation
+from sluice.operators.qualified import qualified_application
 from sluice.operators.schemas import (
     ApplicationCreate,
     AuditOpinion,
@@ -174,7 +175,7 @@ def seed_operators(session: Session, *, clock: Clock, settings: Settings) -> lis
         organization = identity_repository.organization_by_code(session, demo.code)
         if organization is None:
             continue
-        existing = service.qualified_application(session, organization.id)
+        existing = qualified_application(session, organization.id)
         if existing is not None:
             qualified.append(existing.id)
             continue
@@ -190,7 +191,7 @@ def seed_operators(session: Session, *, clock: Clock, settings: Settings) -> lis
 def _apply(
     session: Session, *, clock: Clock, settings: Settings, actor: Principal, demo: DemoApplicant
 ) -> uuid.UUID:
-    application = service.create_application(
+    application = applications.create_application(
         session,
         actor=actor,
         clock=clock,
@@ -204,7 +205,7 @@ def _apply(
     )
     app_id = application.id
     for name, position in demo.principals:
-        service.add_principal(
+        dossier.add_principal(
             session,
             actor=actor,
             clock=clock,
@@ -213,7 +214,7 @@ def _apply(
         )
     ids = {"": repository.applicant_entity(session, app_id).id}
     for entity in demo.entities:
-        created = service.add_entity(
+        created = dossier.add_entity(
             session,
             actor=actor,
             clock=clock,
@@ -222,7 +223,7 @@ def _apply(
         )
         ids[entity.name] = created.id
     for link in demo.links:
-        service.add_link(
+        dossier.add_link(
             session,
             actor=actor,
             clock=clock,
@@ -234,13 +235,13 @@ def _apply(
                 share_bp=link.share_bp,
             ),
         )
-    service.save_financials(
+    dossier.save_financials(
         session,
         actor=actor,
         clock=clock,
         application_id=app_id,
         data=FinancialsIn(
-            fiscal_year=service.today(clock).year - 1,
+            fiscal_year=dossier.today(clock).year - 1,
             total_assets_fen=demo.total_assets_fen,
             total_liabilities_fen=demo.total_liabilities_fen,
             net_assets_fen=demo.total_assets_fen - demo.total_liabilities_fen,
@@ -252,8 +253,8 @@ def _apply(
         ),
     )
     company = application.company_name
-    for item in service.checklist_items(session, actor=actor, clock=clock, active_only=True):
-        service.save_statement(
+    for item in checklist.checklist_items(session, actor=actor, clock=clock, active_only=True):
+        dossier.save_statement(
             session,
             actor=actor,
             clock=clock,
@@ -265,7 +266,7 @@ def _apply(
             f"{company}\n{item.title_zh}（{item.requirement}）\n\n{item.description_zh}\n\n"
             "本文件为营口市公共数据授权运营平台演示材料。\n"
         )
-        service.upload_evidence(
+        dossier.upload_evidence(
             session,
             actor=actor,
             clock=clock,
@@ -277,7 +278,7 @@ def _apply(
             title=item.title_zh,
             item_key=item.key,
         )
-    service.submit(session, actor=actor, clock=clock, settings=settings, application_id=app_id)
+    review.submit(session, actor=actor, clock=clock, settings=settings, application_id=app_id)
     return app_id
 
 
@@ -289,8 +290,8 @@ def _review(
     application_id: uuid.UUID,
     demo: DemoApplicant,
 ) -> None:
-    for item in service.checklist_items(session, actor=REVIEWER, clock=clock, active_only=True):
-        service.judge_item(
+    for item in checklist.checklist_items(session, actor=REVIEWER, clock=clock, active_only=True):
+        review.judge_item(
             session,
             actor=REVIEWER,
             clock=clock,
@@ -299,7 +300,7 @@ def _review(
             judgment=Judgment.MET,
             note="材料齐全，符合要求。",
         )
-    service.decide(
+    review.decide(
         session,
         actor=REVIEWER,
         clock=clock,

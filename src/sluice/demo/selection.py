@@ -24,9 +24,9 @@ from sluice.identity import repository as identity_repo
 from sluice.identity import service as identity
 from sluice.identity.models import User
 from sluice.identity.schemas import UserCreate
-from sluice.operators import selection_repository
-from sluice.operators import selection_service as selection
-from sluice.operators.selection_schemas import CriterionIn, RoundCreate, ScoreIn
+from sluice.operators.selection import repository as selection_repository
+from sluice.operators.selection import service as selection
+from sluice.operators.selection.schemas import CriterionIn, RoundCreate, ScoreIn
 
 PANEL_ORG = "pingjia"
 SECOND_PANEL = ("panel2", "吴研究员（评价专家组）")

@@ -17,10 +17,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from sluice.audit import service as audit
-from sluice.authorizations import repository as authorizations
+from sluice.authorizations import service as authorizations
 from sluice.authorizations.models import Authorization
-from sluice.authorizations.service import in_force_on
+from sluice.catalog import reads as catalog_reads
 from sluice.catalog import repository as catalog
+from sluice.catalog.schemas import ResourceRead
 from sluice.core.clock import local
 from sluice.core.errors import NotFound, SluiceError
 from sluice.core.i18n import MessageRef, add_messages
@@ -108,8 +109,7 @@ def _refused(
     authorization_id = authorization.id
 
     def write(session: Session) -> None:
-        kept = authorizations.authorization(session, authorization_id)
-        assert kept is not None
+        kept = authorizations.seen(session, actor, authorization_id)
         _record(
             session,
             actor=actor,
@@ -147,8 +147,8 @@ def authorize_use(
 ) -> Authorization:
     """Allow or refuse one use of data under an authorization (see the module docstring)."""
     actor.require(Permission.AUTHORIZED_DATA_USE)
-    authorization = authorizations.authorization(session, authorization_id)
-    if authorization is None or authorization.operator_id != actor.organization_id:
+    authorization = authorizations.seen(session, actor, authorization_id)
+    if authorization.operator_id != actor.organization_id:
         raise NotFound("authz.not_found")
 
     def refuse(error: SluiceError, reason: str) -> SluiceError:
@@ -163,7 +163,7 @@ def authorize_use(
         )
 
     today = local(at).date()
-    if not in_force_on(authorization, today):
+    if not authorizations.in_force_on(authorization, today):
         if authorization.status in ("active", "expiring", "renewed"):
             inactive = AuthorizationInactive(
                 "guard.outside_term",
@@ -178,9 +178,7 @@ def authorize_use(
                 status=MessageRef(f"state.authorization.{authorization.status}"),
             )
         raise refuse(inactive, "not_in_force")
-    if resource_id is not None and not authorizations.in_scope(
-        session, authorization.id, resource_id
-    ):
+    if resource_id is not None and not authorizations.in_scope(session, authorization, resource_id):
         raise refuse(OutOfScope("guard.out_of_scope", number=authorization.number), "out_of_scope")
     if resource_id is not None and not _still_authorizable(session, resource_id):
         # The catalog changed after the agreement: withdrawn, closed, or consent missing (N3).
@@ -198,3 +196,38 @@ def authorize_use(
         resource_id=resource_id,
     )
     return authorization
+
+
+def authorized_scope(
+    session: Session, *, actor: Principal, authorization_id: uuid.UUID, at: datetime
+) -> tuple[Authorization, list[dict[str, object]]]:
+    """The resources an agreement in force covers, as its current version lists them: a use
+    the guard decides (``list_resources``) like any other."""
+    found = authorize_use(
+        session, actor=actor, authorization_id=authorization_id, at=at, action="list_resources"
+    )
+    return found, authorizations.current_version(session, found).content["scope"]
+
+
+def authorized_resource(
+    session: Session,
+    *,
+    actor: Principal,
+    authorization_id: uuid.UUID,
+    resource_id: uuid.UUID,
+    at: datetime,
+) -> ResourceRead:
+    """One resource in the agreement's scope, with its fields and their classes: a use the
+    guard decides (``read_resource``) like any other."""
+    authorize_use(
+        session,
+        actor=actor,
+        authorization_id=authorization_id,
+        at=at,
+        action="read_resource",
+        resource_id=resource_id,
+    )
+    resource = catalog.resource(session, resource_id)
+    if resource is None:  # pragma: no cover - scope rows reference existing resources
+        raise NotFound("authz.not_found")
+    return catalog_reads.resource_read(session, resource)

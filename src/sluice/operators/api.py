@@ -1,4 +1,5 @@
-"""REST routes of operator qualification. Thin: each calls the service and returns a schema.
+"""REST routes of operator qualification. Thin: each calls a service module and returns a
+schema.
 
 ``/api/v1/operators/applications``: the applicant's own application (``operators.apply``).
 ``/api/v1/operators/review/applications``: the bureau's review (``operators.read`` to read,
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
 from sluice.identity.schemas import Page
-from sluice.operators import render, service
+from sluice.operators import applications, checklist, dossier, render, review
 from sluice.operators.models import (
     OperatorApplication,
     OperatorChecklistItem,
@@ -108,12 +109,14 @@ def _evidence_read(document: OperatorEvidence, item_key: str | None) -> Evidence
     )
 
 
-def detail(view: service.ApplicationView, *, actor: Principal, locale: str) -> ApplicationDetail:
+def detail(
+    view: applications.ApplicationView, *, actor: Principal, locale: str
+) -> ApplicationDetail:
     a = view.application
     keys = {v.item.id: v.item.key for v in view.items}
     return ApplicationDetail(
         **application_read(a).model_dump(),
-        verdict_message=service.verdict_message(a, locale),
+        verdict_message=applications.verdict_message(a, locale),
         qualifying_path=render.path_steps(a.qualifying_path, locale) if a.qualifying_path else None,
         principals=[
             PrincipalRead(
@@ -220,14 +223,14 @@ def detail(view: service.ApplicationView, *, actor: Principal, locale: str) -> A
             for v in view.items
         ],
         checks=[render.check_read(r, locale) for r in view.results],
-        actions=service.allowed_actions(actor, a),
+        actions=applications.allowed_actions(actor, a),
     )
 
 
 def _detail(
     session: Session, *, actor: Principal, clock: AppClock, locale: str, application_id: uuid.UUID
 ) -> ApplicationDetail:
-    view = service.get(session, actor=actor, clock=clock, application_id=application_id)
+    view = applications.get(session, actor=actor, clock=clock, application_id=application_id)
     return detail(view, actor=actor, locale=locale)
 
 
@@ -236,7 +239,7 @@ def _detail(
 
 @router.get(MINE)
 def my_applications(actor: Applicant, session: DbSession) -> Page[ApplicationRead]:
-    found = service.own_applications(session, actor=actor)
+    found = applications.own_applications(session, actor=actor)
     return Page(total=len(found), items=[application_read(a) for a in found])
 
 
@@ -244,7 +247,7 @@ def my_applications(actor: Applicant, session: DbSession) -> Page[ApplicationRea
 def create_application(
     body: ApplicationCreate, actor: Applicant, session: DbSession, clock: AppClock, locale: Locale
 ) -> ApplicationDetail:
-    application = service.create_application(session, actor=actor, clock=clock, data=body)
+    application = applications.create_application(session, actor=actor, clock=clock, data=body)
     return _detail(session, actor=actor, clock=clock, locale=locale, application_id=application.id)
 
 
@@ -264,7 +267,7 @@ def update_application(
     clock: AppClock,
     locale: Locale,
 ) -> ApplicationDetail:
-    service.update_application(
+    applications.update_application(
         session, actor=actor, clock=clock, application_id=application_id, data=body
     )
     return _detail(session, actor=actor, clock=clock, locale=locale, application_id=application_id)
@@ -279,7 +282,7 @@ def add_principal(
     clock: AppClock,
     locale: Locale,
 ) -> ApplicationDetail:
-    service.add_principal(
+    dossier.add_principal(
         session, actor=actor, clock=clock, application_id=application_id, data=body
     )
     return _detail(session, actor=actor, clock=clock, locale=locale, application_id=application_id)
@@ -294,7 +297,7 @@ def remove_principal(
     clock: AppClock,
     locale: Locale,
 ) -> ApplicationDetail:
-    service.remove_principal(
+    dossier.remove_principal(
         session, actor=actor, clock=clock, application_id=application_id, principal_id=principal_id
     )
     return _detail(session, actor=actor, clock=clock, locale=locale, application_id=application_id)
@@ -309,7 +312,7 @@ def add_entity(
     clock: AppClock,
     locale: Locale,
 ) -> ApplicationDetail:
-    service.add_entity(session, actor=actor, clock=clock, application_id=application_id, data=body)
+    dossier.add_entity(session, actor=actor, clock=clock, application_id=application_id, data=body)
     return _detail(session, actor=actor, clock=clock, locale=locale, application_id=application_id)
 
 
@@ -323,7 +326,7 @@ def update_entity(
     clock: AppClock,
     locale: Locale,
 ) -> ApplicationDetail:
-    service.update_entity(
+    dossier.update_entity(
         session,
         actor=actor,
         clock=clock,
@@ -343,7 +346,7 @@ def remove_entity(
     clock: AppClock,
     locale: Locale,
 ) -> ApplicationDetail:
-    service.remove_entity(
+    dossier.remove_entity(
         session, actor=actor, clock=clock, application_id=application_id, entity_id=entity_id
     )
     return _detail(session, actor=actor, clock=clock, locale=locale, application_id=application_id)
@@ -358,7 +361,7 @@ def add_link(
     clock: AppClock,
     locale: Locale,
 ) -> ApplicationDetail:
-    service.add_link(session, actor=actor, clock=clock, application_id=application_id, data=body)
+    dossier.add_link(session, actor=actor, clock=clock, application_id=application_id, data=body)
     return _detail(session, actor=actor, clock=clock, locale=locale, application_id=application_id)
 
 
@@ -371,7 +374,7 @@ def remove_link(
     clock: AppClock,
     locale: Locale,
 ) -> ApplicationDetail:
-    service.remove_link(
+    dossier.remove_link(
         session, actor=actor, clock=clock, application_id=application_id, link_id=link_id
     )
     return _detail(session, actor=actor, clock=clock, locale=locale, application_id=application_id)
@@ -386,7 +389,7 @@ def add_credit_record(
     clock: AppClock,
     locale: Locale,
 ) -> ApplicationDetail:
-    service.add_credit_record(
+    dossier.add_credit_record(
         session, actor=actor, clock=clock, application_id=application_id, data=body
     )
     return _detail(session, actor=actor, clock=clock, locale=locale, application_id=application_id)
@@ -401,7 +404,7 @@ def add_penalty(
     clock: AppClock,
     locale: Locale,
 ) -> ApplicationDetail:
-    service.add_penalty(session, actor=actor, clock=clock, application_id=application_id, data=body)
+    dossier.add_penalty(session, actor=actor, clock=clock, application_id=application_id, data=body)
     return _detail(session, actor=actor, clock=clock, locale=locale, application_id=application_id)
 
 
@@ -414,7 +417,7 @@ def add_incident(
     clock: AppClock,
     locale: Locale,
 ) -> ApplicationDetail:
-    service.add_incident(
+    dossier.add_incident(
         session, actor=actor, clock=clock, application_id=application_id, data=body
     )
     return _detail(session, actor=actor, clock=clock, locale=locale, application_id=application_id)
@@ -429,7 +432,7 @@ def save_financials(
     clock: AppClock,
     locale: Locale,
 ) -> ApplicationDetail:
-    service.save_financials(
+    dossier.save_financials(
         session, actor=actor, clock=clock, application_id=application_id, data=body
     )
     return _detail(session, actor=actor, clock=clock, locale=locale, application_id=application_id)
@@ -446,7 +449,7 @@ def remove_record(
     locale: Locale,
 ) -> ApplicationDetail:
     """``kind``: credit-records, penalties, incidents or financials."""
-    service.remove_record(
+    dossier.remove_record(
         session,
         actor=actor,
         clock=clock,
@@ -470,7 +473,7 @@ def upload_evidence(
 ) -> EvidenceRead:
     """Multipart upload; stored under its SM3 digest. ``item_key``: the checklist item it
     supports, if any."""
-    document = service.upload_evidence(
+    document = dossier.upload_evidence(
         session,
         actor=actor,
         clock=clock,
@@ -493,7 +496,7 @@ def my_evidence(
     session: DbSession,
     settings: AppSettings,
 ) -> Response:
-    document, content = service.evidence_file(
+    document, content = dossier.evidence_file(
         session,
         actor=actor,
         settings=settings,
@@ -513,7 +516,7 @@ def save_statement(
     clock: AppClock,
     locale: Locale,
 ) -> ApplicationDetail:
-    service.save_statement(
+    dossier.save_statement(
         session,
         actor=actor,
         clock=clock,
@@ -534,7 +537,7 @@ def submit(
     locale: Locale,
 ) -> ApplicationDetail:
     """Submits for review and runs the automated checks."""
-    service.submit(
+    review.submit(
         session, actor=actor, clock=clock, settings=settings, application_id=application_id
     )
     return _detail(session, actor=actor, clock=clock, locale=locale, application_id=application_id)
@@ -545,7 +548,7 @@ def revise(
     application_id: uuid.UUID, actor: Applicant, session: DbSession, clock: AppClock, locale: Locale
 ) -> ApplicationDetail:
     """Turns a returned application back into a draft."""
-    service.revise(session, actor=actor, clock=clock, application_id=application_id)
+    applications.revise(session, actor=actor, clock=clock, application_id=application_id)
     return _detail(session, actor=actor, clock=clock, locale=locale, application_id=application_id)
 
 
@@ -560,7 +563,7 @@ def list_applications(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Page[ApplicationRead]:
-    total, found = service.list_applications(
+    total, found = applications.list_applications(
         session,
         actor=actor,
         status=status.value if status else None,
@@ -585,7 +588,7 @@ def review_evidence(
     session: DbSession,
     settings: AppSettings,
 ) -> Response:
-    document, content = service.evidence_file(
+    document, content = dossier.evidence_file(
         session,
         actor=actor,
         settings=settings,
@@ -605,7 +608,7 @@ def rerun_checks(
     locale: Locale,
 ) -> ApplicationDetail:
     """Runs the automated checks again, with today's date and settings."""
-    service.recheck(
+    review.recheck(
         session, actor=actor, clock=clock, settings=settings, application_id=application_id
     )
     return _detail(session, actor=actor, clock=clock, locale=locale, application_id=application_id)
@@ -621,7 +624,7 @@ def judge_item(
     clock: AppClock,
     locale: Locale,
 ) -> ApplicationDetail:
-    service.judge_item(
+    review.judge_item(
         session,
         actor=actor,
         clock=clock,
@@ -645,7 +648,7 @@ def decide(
 ) -> ApplicationDetail:
     """Qualify, reject or return, with a reason. Qualifying runs the checks once more and is
     refused (``qualification_blocked``) while a check fails or a checklist item is not met."""
-    service.decide(
+    review.decide(
         session,
         actor=actor,
         clock=clock,
@@ -677,18 +680,18 @@ def _item_read(item: OperatorChecklistItem) -> ChecklistItemRead:
 
 @router.get("/checklist-items")
 def checklist_items(actor: Reader, session: DbSession, clock: AppClock) -> list[ChecklistItemRead]:
-    return [_item_read(i) for i in service.checklist_items(session, actor=actor, clock=clock)]
+    return [_item_read(i) for i in checklist.checklist_items(session, actor=actor, clock=clock)]
 
 
 @router.post("/checklist-items", status_code=201)
 def create_item(
     body: ChecklistItemCreate, actor: Reviewer, session: DbSession, clock: AppClock
 ) -> ChecklistItemRead:
-    return _item_read(service.create_item(session, actor=actor, clock=clock, data=body))
+    return _item_read(checklist.create_item(session, actor=actor, clock=clock, data=body))
 
 
 @router.patch("/checklist-items/{key}")
 def update_item(
     key: str, body: ChecklistItemUpdate, actor: Reviewer, session: DbSession, clock: AppClock
 ) -> ChecklistItemRead:
-    return _item_read(service.update_item(session, actor=actor, clock=clock, key=key, data=body))
+    return _item_read(checklist.update_item(session, actor=actor, clock=clock, key=key, data=body))

@@ -1,13 +1,30 @@
-"""The checklist items the bureau starts with (R2.6, R2.7, R2.8, R2.10).
+"""The checklist the reviewer judges by hand (R2.6, R2.7, R2.8, R2.10): its items and the
+answers to them.
 
-They are written to ``operator_checklist_items`` when that table is empty; from then on the
-bureau keeps the list in the console (adds, rewords, deactivates, reorders).
+The items the bureau starts with are written to ``operator_checklist_items`` when that table
+is empty; from then on the bureau keeps the list in the console (adds, rewords, deactivates,
+reorders). An application answers each active item with a statement and evidence
+(``dossier``); the reviewer judges it met or not met (``review``).
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
+
+from sqlalchemy.orm import Session
+
+from sluice.audit import service as audit
+from sluice.core.clock import Clock
+from sluice.core.errors import Conflict, NotFound
+from sluice.core.i18n import MessageList, MessageRef, add_messages
+from sluice.core.permissions import Permission
+from sluice.core.principal import Principal
+from sluice.operators import guards, repository
+from sluice.operators.models import OperatorChecklistAnswer, OperatorChecklistItem
+from sluice.operators.schemas import ChecklistItemCreate, ChecklistItemUpdate
 
 
 @dataclass(frozen=True)
@@ -115,3 +132,162 @@ DEFAULT_ITEMS: Final = (
         "are met.",
     ),
 )
+
+
+ITEM_ENTITY = "operator_checklist_item"
+
+
+audit.declare_actions(
+    {
+        f"{ITEM_ENTITY}.created": ("新增资格审核清单项", "Checklist item created"),
+        f"{ITEM_ENTITY}.changed": ("修改资格审核清单项", "Checklist item changed"),
+        f"{ITEM_ENTITY}.seeded": ("初始化资格审核清单", "Default checklist created"),
+    }
+)
+
+
+add_messages(
+    {
+        "operators.item_unknown": (
+            "没有启用中的清单项“{key}”。",
+            "There is no active checklist item '{key}'.",
+        ),
+        "operators.item_key_taken": (
+            "清单项标识“{key}”已被使用。",
+            "The checklist item key '{key}' is taken.",
+        ),
+    }
+)
+
+
+class Bilingual(MessageRef):
+    """Text the bureau typed in both languages (a checklist item's title) as a parameter."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__("")
+        self.zh = zh
+        self.en = en
+
+    def render(self, locale: str) -> str:
+        return self.en if locale == "en" and self.en else self.zh
+
+
+def titles(items: Iterable[OperatorChecklistItem]) -> MessageList:
+    return _Titles([Bilingual(i.title_zh, i.title_en) for i in items])
+
+
+class _Titles(MessageList):
+    def __init__(self, titles: list[Bilingual]) -> None:
+        super().__init__([])
+        self.titles = titles
+
+    def render(self, locale: str) -> str:
+        separator = "、" if locale == "zh-CN" else ", "
+        return separator.join(t.render(locale) for t in self.titles) or "—"
+
+
+def ensure_default_items(session: Session, *, clock: Clock) -> None:
+    """Write the default checklist when the bureau has none yet."""
+    if repository.item_count(session):
+        return
+    now = clock.now()
+    for position, item in enumerate(DEFAULT_ITEMS, start=1):
+        session.add(
+            OperatorChecklistItem(
+                key=item.key,
+                requirement=item.requirement,
+                title_zh=item.title_zh,
+                title_en=item.title_en,
+                description_zh=item.description_zh,
+                description_en=item.description_en,
+                evidence_required=item.evidence_required,
+                active=True,
+                position=position * 10,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    session.flush()
+    audit.record(
+        session,
+        actor=Principal.system("operators"),
+        action=f"{ITEM_ENTITY}.seeded",
+        target_type=ITEM_ENTITY,
+        target_id="default",
+        at=now,
+        detail={"keys": [item.key for item in DEFAULT_ITEMS]},
+    )
+
+
+def checklist_items(
+    session: Session, *, actor: Principal, clock: Clock, active_only: bool = False
+) -> list[OperatorChecklistItem]:
+    guards.require_any(
+        actor, Permission.OPERATORS_READ, Permission.OPERATORS_APPLY, Permission.OPERATORS_REVIEW
+    )
+    ensure_default_items(session, clock=clock)
+    return repository.items(session, active_only=active_only)
+
+
+def create_item(
+    session: Session, *, actor: Principal, clock: Clock, data: ChecklistItemCreate
+) -> OperatorChecklistItem:
+    actor.require(Permission.OPERATORS_REVIEW)
+    ensure_default_items(session, clock=clock)
+    if repository.item_by_key(session, data.key) is not None:
+        raise Conflict("operators.item_key_taken", key=data.key)
+    now = clock.now()
+    item = OperatorChecklistItem(**data.model_dump(), created_at=now, updated_at=now)
+    session.add(item)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=f"{ITEM_ENTITY}.created",
+        target_type=ITEM_ENTITY,
+        target_id=item.key,
+        at=now,
+        detail=data.model_dump(),
+    )
+    return item
+
+
+def update_item(
+    session: Session, *, actor: Principal, clock: Clock, key: str, data: ChecklistItemUpdate
+) -> OperatorChecklistItem:
+    actor.require(Permission.OPERATORS_REVIEW)
+    item = repository.item_by_key(session, key)
+    if item is None:
+        raise NotFound("operators.item_unknown", key=key)
+    changes = data.model_dump(exclude_none=True)
+    for name, value in changes.items():
+        setattr(item, name, value)
+    now = clock.now()
+    item.updated_at = now
+    audit.record(
+        session,
+        actor=actor,
+        action=f"{ITEM_ENTITY}.changed",
+        target_type=ITEM_ENTITY,
+        target_id=item.key,
+        at=now,
+        detail=changes,
+    )
+    return item
+
+
+def active_item(session: Session, key: str, field: str = "item_key") -> OperatorChecklistItem:
+    item = repository.item_by_key(session, key)
+    if item is None or not item.active:
+        raise guards.invalid("operators.item_unknown", field, key=key)
+    return item
+
+
+def answer_row(
+    session: Session, application_id: uuid.UUID, item_id: uuid.UUID
+) -> OperatorChecklistAnswer:
+    answer = repository.answer(session, application_id=application_id, item_id=item_id)
+    if answer is None:
+        answer = OperatorChecklistAnswer(application_id=application_id, item_id=item_id)
+        session.add(answer)
+    return answer

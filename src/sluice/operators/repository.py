@@ -1,10 +1,16 @@
 """Every query of operator applications, scoped to the acting principal in one place.
 
-Who sees which application (``_visible``): an applicant sees its own organization's, drafts
-included; the bureau (``operators.read``) sees every application once submitted, never a
-draft (a draft, also one being revised after it was returned, is the applicant's alone
-until it is submitted again); the platform itself sees all. An application one may not see
-is simply not found. Rows that belong to an application are only ever fetched through it.
+Who sees which application is decided once, in ``_visible``, and every read by id
+(``visible_application``) and every list (``visible_applications``) goes through it: an
+applicant sees its own organization's, drafts included; the bureau (``operators.read``)
+sees every application once submitted, never a draft (a draft, also one being revised
+after it was returned, is the applicant's alone until it is submitted again); the platform
+itself sees all. An application one may not see is simply not found. Rows that belong to an
+application are only ever fetched through it.
+
+The unscoped reads by organization (``open_application``, ``latest_qualified`` and the
+graph lookups) answer for the platform: whether an organization may start another
+application, and what ``qualified`` tells other modules.
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, delete, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from sluice.audit.models import AuditEvent
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.operators.models import (
@@ -33,7 +38,7 @@ from sluice.operators.models import (
     OperatorPrincipal,
 )
 from sluice.operators.ownership import NodeKind
-from sluice.operators.states import APPLICATION, DRAFT, OPEN, QUALIFIED
+from sluice.operators.states import DRAFT, OPEN, QUALIFIED
 
 #: Rows of an application that the applicant adds and removes one by one.
 Child = TypeVar(
@@ -76,9 +81,10 @@ def _visible(actor: Principal) -> ColumnElement[bool]:
     return own
 
 
-def application(
+def visible_application(
     session: Session, *, actor: Principal, application_id: uuid.UUID, for_update: bool = False
 ) -> OperatorApplication | None:
+    """The application if the actor may see it, else None (every read by id comes here)."""
     query = select(OperatorApplication).where(
         OperatorApplication.id == application_id, _visible(actor)
     )
@@ -87,7 +93,7 @@ def application(
     return session.scalar(query)
 
 
-def applications(
+def visible_applications(
     session: Session,
     *,
     actor: Principal,
@@ -95,7 +101,7 @@ def applications(
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[int, list[OperatorApplication]]:
-    """Newest activity first."""
+    """The applications the actor may see, newest activity first (every list comes here)."""
     conditions = [_visible(actor)]
     if status:
         conditions.append(OperatorApplication.status == status)
@@ -264,7 +270,7 @@ def answer(
     return session.scalar(query)
 
 
-# --- results and history ----------------------------------------------------------------
+# --- results and the graph ----------------------------------------------------------------
 
 
 def results(session: Session, *, application_id: uuid.UUID, run: int) -> list[OperatorCheckResult]:
@@ -272,18 +278,6 @@ def results(session: Session, *, application_id: uuid.UUID, run: int) -> list[Op
         select(OperatorCheckResult)
         .where(OperatorCheckResult.application_id == application_id, OperatorCheckResult.run == run)
         .order_by(OperatorCheckResult.position)
-    )
-    return list(session.scalars(query))
-
-
-def history(session: Session, application_id: uuid.UUID) -> list[AuditEvent]:
-    query = (
-        select(AuditEvent)
-        .where(
-            AuditEvent.target_type == APPLICATION.entity,
-            AuditEvent.target_id == str(application_id),
-        )
-        .order_by(AuditEvent.id)
     )
     return list(session.scalars(query))
 

@@ -4,33 +4,37 @@ A provider's score is the mean of its resources' overall quality (completeness,
 accuracy, consistency from each resource's newest ingestion report; timeliness against
 the declared update frequency, as of the assessment), less a deduction for correction
 tickets it let run past their deadline. Keyword-only, no HTTP, no commit.
+
+The reports and version dates are the data plane's, the resources the catalog's, the
+providers' names identity's and the overdue tickets the tickets': each is asked of its
+owner; this module queries only its assessments (``repository``).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sluice.audit import service as audit
-from sluice.catalog.models import DataResource
+from sluice.catalog import repository as catalog
 from sluice.core.clock import Clock, local
 from sluice.core.permissions import OrgKind, Permission
 from sluice.core.principal import Principal
 from sluice.dataplane import service as dataplane
-from sluice.dataplane.models import DatasetVersion
 from sluice.dataplane.quality import WEIGHTS, timeliness_score
-from sluice.identity.models import Organization
-from sluice.quality import tickets_service
+from sluice.identity import repository as identity_repository
+from sluice.quality import repository
 from sluice.quality.models import ProviderAssessment
+from sluice.quality.tickets import service as tickets_service
 
 #: Points off a provider's score per overdue correction ticket, and the most taken off.
 OVERDUE_PENALTY: Final = 5.0
 OVERDUE_PENALTY_CAP: Final = 30.0
+#: More departments than a city has, so the scoreboard names every one.
+_ALL_PROVIDERS: Final = 10_000
 
 audit.declare_actions({"quality.assessed": ("数据质量评估", "Quality assessed")})
 
@@ -40,13 +44,8 @@ def assess(session: Session, *, actor: Principal, clock: Clock) -> list[Provider
     actor.require(Permission.QUALITY_ASSESS)
     now = clock.now()
     runs = dataplane.latest_reports(session)
-    resources = {
-        r.id: r
-        for r in session.scalars(
-            select(DataResource).where(DataResource.id.in_([run.resource_id for run in runs]))
-        )
-    }
-    newest = _newest_versions(session)
+    resources = catalog.resources_by_ids(session, [run.resource_id for run in runs])
+    newest = dataplane.newest_version_times(session)
     per_provider: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for run in runs:
         resource = resources[run.resource_id]
@@ -77,7 +76,7 @@ def assess(session: Session, *, actor: Principal, clock: Clock) -> list[Provider
             overdue_tickets=late,
             detail={"resources": items, "deduction": deduction, "base": base},
         )
-        session.add(assessment)
+        repository.add(session, assessment)
         assessments.append(assessment)
     audit.record(
         session,
@@ -95,16 +94,6 @@ def _mean(values: list[float]) -> float:
     return round(sum(values) / len(values), 2) if values else 100.0
 
 
-def _newest_versions(session: Session) -> dict[uuid.UUID, datetime]:
-    newest: dict[uuid.UUID, datetime] = {}
-    for resource_id, created_at in session.execute(
-        select(DatasetVersion.resource_id, DatasetVersion.created_at)
-    ):
-        if resource_id not in newest or created_at > newest[resource_id]:
-            newest[resource_id] = created_at
-    return newest
-
-
 def scoreboard(session: Session, *, actor: Principal) -> dict[str, Any]:
     """The newest score of every provider, and each provider's history for the trend.
 
@@ -112,13 +101,11 @@ def scoreboard(session: Session, *, actor: Principal) -> dict[str, Any]:
     its own resources.
     """
     actor.require(Permission.QUALITY_READ)
-    rows = list(
-        session.scalars(select(ProviderAssessment).order_by(ProviderAssessment.assessed_at))
+    rows = repository.assessments(session)
+    _, providers = identity_repository.organizations(
+        session, kind=OrgKind.PROVIDER, limit=_ALL_PROVIDERS
     )
-    names = {
-        o.id: o.name
-        for o in session.scalars(select(Organization).where(Organization.kind == OrgKind.PROVIDER))
-    }
+    names = {o.id: o.name for o in providers}
     history: dict[uuid.UUID, list[ProviderAssessment]] = defaultdict(list)
     for row in rows:
         history[row.provider_id].append(row)

@@ -12,8 +12,8 @@ from sluice.approvals import api as approvals_api
 from sluice.approvals import pages as approvals_pages
 from sluice.audit import api as audit_api
 from sluice.audit import pages as audit_pages
+from sluice.authorizations import agreement_pages, document_pages, exit_pages, plan_pages
 from sluice.authorizations import api as authorizations_api
-from sluice.authorizations import pages as authorizations_pages
 from sluice.catalog import api as catalog_api
 from sluice.catalog import pages as catalog_pages
 from sluice.core.clock import Clock, SystemClock
@@ -23,14 +23,18 @@ from sluice.core.settings import Settings, get_settings
 from sluice.dataplane import api as dataplane_api
 from sluice.dataplane import pages as dataplane_pages
 from sluice.gateway import api as gateway_api
+from sluice.guard import api as guard_api
 from sluice.identity import api as identity_api
 from sluice.identity import pages as identity_pages
 from sluice.operators import api as operators_api
-from sluice.operators import pages as operators_pages
-from sluice.operators import selection_api, selection_pages
+from sluice.operators import application_pages as operator_application_pages
+from sluice.operators import review_pages as operator_review_pages
+from sluice.operators.selection import api as selection_api
+from sluice.operators.selection import pages as selection_pages
 from sluice.quality import api as quality_api
 from sluice.quality import pages as quality_pages
-from sluice.quality import tickets_api, tickets_pages
+from sluice.quality.tickets import api as tickets_api
+from sluice.quality.tickets import pages as tickets_pages
 from sluice.web import errors
 from sluice.web.edge import Edge
 from sluice.web.pages import console, portal
@@ -47,8 +51,12 @@ PAGE_ROUTERS = (
     tickets_pages.router,
     dataplane_pages.router,
     quality_pages.router,
-    authorizations_pages.router,
-    operators_pages.router,
+    agreement_pages.router,
+    exit_pages.router,
+    document_pages.router,
+    plan_pages.router,
+    operator_application_pages.router,
+    operator_review_pages.router,
     selection_pages.router,
     approvals_pages.router,
 )
@@ -61,6 +69,7 @@ API_ROUTERS = (
     dataplane_api.router,
     quality_api.router,
     authorizations_api.router,
+    guard_api.router,
     operators_api.router,
     selection_api.router,
     approvals_api.router,

@@ -1,0 +1,103 @@
+"""The organizations an agreement names, read from the modules that own them.
+
+The bureau is the only authorizing party; operators are authorized, if qualified and, when
+a consultation chose them, selected (R2, R5.2a). Pages and the drafting form read names and
+choices here, never from identity or operators directly.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from sluice.core.errors import Conflict
+from sluice.core.i18n import add_messages
+from sluice.core.permissions import OrgKind
+from sluice.identity import repository as identity
+from sluice.identity import signing
+from sluice.identity.models import Organization
+from sluice.operators import qualified
+from sluice.operators.selection import service as selection
+
+add_messages(
+    {
+        "authz.bureau_missing": (
+            "平台上没有数据局这个单位。",
+            "There is no bureau organization on the platform.",
+        ),
+    }
+)
+
+
+@dataclass(frozen=True)
+class OperatorChoice:
+    id: uuid.UUID
+    name: str
+    credit_code: str | None
+    qualified: bool
+
+
+@dataclass(frozen=True)
+class RoundChoice:
+    id: uuid.UUID
+    title: str
+    scenario: str
+    selected: str | None
+
+
+def _bureau(session: Session) -> Organization | None:
+    _, bureaus = identity.organizations(session, kind=OrgKind.BUREAU.value, limit=1)
+    return bureaus[0] if bureaus else None
+
+
+def bureau_organization(session: Session) -> Organization:
+    bureau = _bureau(session)
+    if bureau is None:
+        raise Conflict("authz.bureau_missing")
+    return bureau
+
+
+def bureau_public_key(session: Session) -> str | None:
+    """The bureau's current SM2 public key, which certificates are checked with, if any."""
+    bureau = _bureau(session)
+    key = signing.current_key(session, bureau.id) if bureau else None
+    return key.public_key_hex if key else None
+
+
+def organization(session: Session, organization_id: uuid.UUID) -> Organization | None:
+    return identity.organization(session, organization_id)
+
+
+def names(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Each organization's name, or its id when it is gone."""
+    found = {}
+    for organization_id in set(ids):
+        org = identity.organization(session, organization_id)
+        found[organization_id] = org.name if org else str(organization_id)
+    return found
+
+
+def operator_choices(session: Session) -> list[OperatorChoice]:
+    """Active operators for the drafting form, qualified or not (the form says which)."""
+    _, orgs = identity.organizations(session, kind=OrgKind.OPERATOR.value, limit=1000)
+    return [
+        OperatorChoice(o.id, o.name, o.credit_code, qualified.is_qualified(session, o.id))
+        for o in sorted(orgs, key=lambda o: o.name)
+        if o.active
+    ]
+
+
+def round_choices(session: Session) -> list[RoundChoice]:
+    """Published consultation rounds and whom each selected."""
+    return [
+        RoundChoice(
+            r.id,
+            r.title,
+            r.scenario,
+            selection.organization_name(session, r.selected_organization_id),
+        )
+        for r in selection.published_rounds(session)
+    ]

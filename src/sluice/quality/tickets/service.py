@@ -1,0 +1,410 @@
+"""The rules of correction tickets (纠错工单, R9.1, R9.3). Keyword-only, no HTTP, no commit.
+
+* Operators, the bureau and departments file tickets on a dataset, one of its fields or one
+  of its rows; a department does not file on its own data (it corrects it directly), and an
+  operator files only on resources in the published catalog.
+* The department providing the dataset must answer (fix or reject) within
+  ``Settings.ticket_answer_working_days`` working days on the statutory calendar: the due
+  date is that many working days after the filing day (Asia/Shanghai), the filing day not
+  counted (``core.workdays``). The answer is on time if given on or before the due date.
+* An open or acknowledged ticket is overdue from the day after its due date. Overdue
+  tickets, and answers given late, count against the provider's score.
+* Only the providing department acknowledges, fixes or rejects; only the filing
+  organization or the bureau closes. Everyone else gets ``permission_denied``; a ticket
+  the caller may not see is ``not_found``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sluice.audit import repository as audit_repository
+from sluice.audit import service as audit
+from sluice.audit.lifecycles import Transition
+from sluice.audit.models import AuditEvent
+from sluice.catalog import repository as catalog
+from sluice.core.clock import Clock, local
+from sluice.core.errors import InvalidInput, NotFound, PermissionDenied
+from sluice.core.i18n import add_messages
+from sluice.core.permissions import Permission, Role
+from sluice.core.principal import Principal
+from sluice.core.settings import Settings
+from sluice.core.workdays import add_working_days, covered, working_days_between
+from sluice.quality.tickets import repository
+from sluice.quality.tickets.models import CorrectionTicket
+from sluice.quality.tickets.repository import Named, ProviderTicketCounts, TicketView
+from sluice.quality.tickets.schemas import TargetLevel, TicketCreate
+from sluice.quality.tickets.states import (
+    AWAITING_ANSWER,
+    FIXED,
+    PROVIDER_TRANSITIONS,
+    REJECTED,
+    TICKET,
+)
+
+FILED = "correction_ticket.filed"
+
+#: Per-provider ticket numbers for the provider scores.
+TicketStats = ProviderTicketCounts
+
+audit.declare_actions({FILED: ("提交纠错工单", "Correction ticket filed")})
+add_messages(
+    {
+        "tickets.not_found": (
+            "纠错工单不存在，或您无权查看。",
+            "There is no such correction ticket, or you may not see it.",
+        ),
+        "tickets.not_provider": (
+            "只有提供该数据的部门可以受理、更正或驳回此工单。",
+            "Only the department that provides this data may acknowledge, fix or reject "
+            "this ticket.",
+        ),
+        "tickets.not_filer": (
+            "只有提交此工单的单位或数据局可以关闭此工单。",
+            "Only the organization that filed this ticket, or the data bureau, may close it.",
+        ),
+        "tickets.resource_unknown": (
+            "所选数据资源不存在。",
+            "The chosen data resource does not exist.",
+        ),
+        "tickets.own_data": (
+            "不能对本部门提供的数据提交纠错工单，请直接更正数据。",
+            "You cannot file a ticket on data your own department provides; correct the data "
+            "directly.",
+        ),
+        "tickets.field_required": (
+            "字段级工单须填写字段名。",
+            "A ticket on a field needs the field's name.",
+        ),
+        "tickets.row_required": (
+            "行级工单须填写行定位（记录主键、行号或筛选条件）。",
+            "A ticket on a row needs a row reference (record key, row number or filter).",
+        ),
+        "tickets.dataset_no_target": (
+            "针对整个数据集的工单不填写字段名和行定位。",
+            "A ticket on the whole dataset takes neither a field name nor a row reference.",
+        ),
+        "tickets.field_no_row": (
+            "字段级工单不填写行定位；指向某一行的某个字段请选择“行”。",
+            "A ticket on a field takes no row reference; for one field of one row choose 'row'.",
+        ),
+        "tickets.field_unknown": (
+            "数据资源“{resource}”没有字段“{field}”。",
+            "The data resource '{resource}' has no field '{field}'.",
+        ),
+    }
+)
+
+
+def today(clock: Clock) -> date:
+    """The calendar day in the city (Asia/Shanghai) by the injected clock."""
+    return local(clock.now()).date()
+
+
+def is_overdue(ticket: CorrectionTicket, *, today: date) -> bool:
+    return ticket.status in AWAITING_ANSWER and ticket.due_date < today
+
+
+def working_days_overdue(ticket: CorrectionTicket, *, today: date) -> int:
+    if not is_overdue(ticket, today=today):
+        return 0
+    return working_days_between(ticket.due_date, today)
+
+
+def _invalid(key: str, on: str, **params: Any) -> InvalidInput:
+    """A refusal of the input, naming the field it is about (forms show it there)."""
+    return InvalidInput(key, errors=[{"field": on, "type": key.rsplit(".", 1)[-1]}], **params)
+
+
+def file_ticket(
+    session: Session, *, actor: Principal, clock: Clock, settings: Settings, data: TicketCreate
+) -> CorrectionTicket:
+    actor.require(Permission.TICKETS_FILE)
+    resource = catalog.nameable_resource(session, actor=actor, resource_id=data.resource_id)
+    if resource is None:
+        raise _invalid("tickets.resource_unknown", "resource_id")
+    if actor.organization_id is not None and actor.organization_id == resource.provider_id:
+        raise _invalid("tickets.own_data", "resource_id")
+    if data.target_level is TargetLevel.DATASET and (data.field_name or data.row_ref):
+        raise _invalid("tickets.dataset_no_target", "target_level")
+    if data.target_level is TargetLevel.FIELD:
+        if not data.field_name:
+            raise _invalid("tickets.field_required", "field_name")
+        if data.row_ref:
+            raise _invalid("tickets.field_no_row", "row_ref")
+    if data.target_level is TargetLevel.ROW and not data.row_ref:
+        raise _invalid("tickets.row_required", "row_ref")
+    if data.field_name:
+        known = [f.name for f in catalog.fields_of(session, [resource.id]).get(resource.id, [])]
+        # A resource registered without its fields yet cannot be checked; accept the name.
+        if known and data.field_name not in known:
+            raise _invalid(
+                "tickets.field_unknown", "field_name", resource=resource.name, field=data.field_name
+            )
+    now = clock.now()
+    filed_on = local(now).date()
+    working_days = settings.ticket_answer_working_days
+    due = add_working_days(filed_on, working_days)
+    ticket = CorrectionTicket(
+        resource_id=resource.id,
+        provider_id=resource.provider_id,
+        filed_by_org=actor.organization_id,
+        filed_by_user=actor.user_id,
+        filed_by_username=actor.username,
+        target_level=data.target_level.value,
+        field_name=data.field_name,
+        row_ref=data.row_ref,
+        description=data.description,
+        status=TICKET.initial,
+        filed_at=now,
+        working_days=working_days,
+        due_date=due,
+    )
+    session.add(ticket)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=FILED,
+        target_type=TICKET.entity,
+        target_id=ticket.id,
+        at=now,
+        detail={
+            "resource_id": str(resource.id),
+            "provider_id": str(resource.provider_id),
+            "target_level": ticket.target_level,
+            "field_name": ticket.field_name,
+            "working_days": working_days,
+            "due_date": due.isoformat(),
+            # False: a year the statutory calendar does not cover; Monday to Friday counted.
+            "statutory_calendar": covered(filed_on) and covered(due),
+        },
+    )
+    return ticket
+
+
+def _transition(name: str) -> Transition:
+    return next(t for t in TICKET.transitions if t.name == name)
+
+
+def _party_refusal(
+    actor: Principal, ticket: CorrectionTicket, name: str
+) -> PermissionDenied | None:
+    """Beyond the role: is the actor the party this edge belongs to?"""
+    if actor.is_system:
+        return None
+    if name in PROVIDER_TRANSITIONS:
+        if actor.organization_id is None or actor.organization_id != ticket.provider_id:
+            return PermissionDenied("tickets.not_provider")
+        return None
+    is_filer = actor.organization_id is not None and actor.organization_id == ticket.filed_by_org
+    if not is_filer and Role.BUREAU not in actor.roles:
+        return PermissionDenied("tickets.not_filer")
+    return None
+
+
+def allowed_actions(actor: Principal, ticket: CorrectionTicket) -> list[str]:
+    """Transitions the actor may fire on the ticket now (for buttons and the API)."""
+    return [
+        t.name
+        for t in TICKET.available(ticket.status)
+        if actor.has(t.permission) and _party_refusal(actor, ticket, t.name) is None
+    ]
+
+
+def _load_for(
+    session: Session, *, actor: Principal, ticket_id: uuid.UUID, name: str
+) -> CorrectionTicket:
+    actor.require(_transition(name).permission)
+    ticket = repository.ticket(session, actor=actor, ticket_id=ticket_id, for_update=True)
+    if ticket is None:
+        raise NotFound("tickets.not_found")
+    refusal = _party_refusal(actor, ticket, name)
+    if refusal is not None:
+        raise refusal
+    return ticket
+
+
+def acknowledge(
+    session: Session,
+    *,
+    actor: Principal,
+    clock: Clock,
+    ticket_id: uuid.UUID,
+    note: str | None = None,
+) -> CorrectionTicket:
+    ticket = _load_for(session, actor=actor, ticket_id=ticket_id, name="acknowledge")
+    now = clock.now()
+    TICKET.fire(
+        ticket,
+        "acknowledge",
+        session=session,
+        actor=actor,
+        at=now,
+        detail={"note": note} if note else None,
+    )
+    ticket.acknowledged_at = now
+    return ticket
+
+
+def _answer(
+    session: Session,
+    *,
+    actor: Principal,
+    clock: Clock,
+    ticket_id: uuid.UUID,
+    name: str,
+    outcome: str,
+    resolution: str,
+) -> CorrectionTicket:
+    ticket = _load_for(session, actor=actor, ticket_id=ticket_id, name=name)
+    now = clock.now()
+    late = local(now).date() > ticket.due_date
+    TICKET.fire(
+        ticket,
+        name,
+        session=session,
+        actor=actor,
+        at=now,
+        detail={"resolution": resolution, "late": late},
+    )
+    ticket.resolved_at = now
+    ticket.outcome = outcome
+    ticket.resolution = resolution
+    ticket.answered_late = late
+    return ticket
+
+
+def fix(
+    session: Session, *, actor: Principal, clock: Clock, ticket_id: uuid.UUID, resolution: str
+) -> CorrectionTicket:
+    """The provider corrected the data; ``resolution`` says what was corrected."""
+    return _answer(
+        session,
+        actor=actor,
+        clock=clock,
+        ticket_id=ticket_id,
+        name="fix",
+        outcome=FIXED,
+        resolution=resolution,
+    )
+
+
+def reject(
+    session: Session, *, actor: Principal, clock: Clock, ticket_id: uuid.UUID, resolution: str
+) -> CorrectionTicket:
+    """The provider will not correct the data; ``resolution`` says why."""
+    return _answer(
+        session,
+        actor=actor,
+        clock=clock,
+        ticket_id=ticket_id,
+        name="reject",
+        outcome=REJECTED,
+        resolution=resolution,
+    )
+
+
+def close(
+    session: Session,
+    *,
+    actor: Principal,
+    clock: Clock,
+    ticket_id: uuid.UUID,
+    note: str | None = None,
+) -> CorrectionTicket:
+    ticket = _load_for(session, actor=actor, ticket_id=ticket_id, name="close")
+    now = clock.now()
+    TICKET.fire(
+        ticket,
+        "close",
+        session=session,
+        actor=actor,
+        at=now,
+        detail={"note": note} if note else None,
+    )
+    ticket.closed_at = now
+    return ticket
+
+
+def get(session: Session, *, actor: Principal, ticket_id: uuid.UUID) -> TicketView:
+    actor.require(Permission.TICKETS_READ)
+    view = repository.ticket_view(session, actor=actor, ticket_id=ticket_id)
+    if view is None:
+        raise NotFound("tickets.not_found")
+    return view
+
+
+def history(session: Session, *, actor: Principal, ticket_id: uuid.UUID) -> list[AuditEvent]:
+    """The ticket's audit events, oldest first (after the same visibility check as ``get``)."""
+    get(session, actor=actor, ticket_id=ticket_id)
+    return audit_repository.events_of(session, target_type=TICKET.entity, target_id=str(ticket_id))
+
+
+@dataclass(frozen=True)
+class ResourceChoice:
+    """A resource the filing form offers."""
+
+    id: uuid.UUID
+    code: str
+    name: str
+    provider_id: uuid.UUID
+    provider: Named
+
+
+def resource_choices(session: Session, *, actor: Principal) -> list[ResourceChoice]:
+    """The resources the actor may file on (the catalog decides which it may name), less
+    its own department's, which it corrects directly."""
+    actor.require(Permission.TICKETS_FILE)
+    return [
+        ResourceChoice(
+            r.id, r.code, r.name, r.provider.id, Named(r.provider.name, r.provider.name_en)
+        )
+        for r in catalog.nameable_resources(session, actor=actor)
+    ]
+
+
+def list_tickets(
+    session: Session,
+    *,
+    actor: Principal,
+    clock: Clock,
+    status: str | None = None,
+    overdue: bool | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[int, list[TicketView]]:
+    actor.require(Permission.TICKETS_READ)
+    return repository.tickets(
+        session,
+        actor=actor,
+        today=today(clock),
+        status=status,
+        overdue=overdue,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def overdue(session: Session, *, actor: Principal, clock: Clock) -> list[CorrectionTicket]:
+    """Open or acknowledged tickets the actor may see whose due date has passed."""
+    actor.require(Permission.TICKETS_READ)
+    return repository.overdue(session, actor=actor, today=today(clock))
+
+
+def overdue_counts_by_provider(session: Session, *, today: date) -> dict[uuid.UUID, int]:
+    """Overdue tickets per provider organization on ``today`` (providers with none absent).
+
+    An aggregate for the provider scores: no ticket content leaves, so no principal.
+    """
+    return repository.overdue_counts_by_provider(session, today=today)
+
+
+def ticket_stats_by_provider(session: Session, *, today: date) -> dict[uuid.UUID, TicketStats]:
+    """Per provider: tickets filed, awaiting, overdue, answered, answered late, fixed, rejected."""
+    return repository.counts_by_provider(session, today=today)
