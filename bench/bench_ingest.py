@@ -23,10 +23,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from bench.harness import Result, stopwatch
-from sluice.catalog.dataset_schema import DatasetSchema
 from sluice.core.checksums import ric_from_bodies
 from sluice.core.keystore import KeyStore
 from sluice.dataplane.ingest import ingest_file
+from sluice.dataplane.schema import DatasetSchema
 
 FULL_ROWS = 10_000_000
 QUICK_ROWS = 200_000

@@ -71,7 +71,7 @@ def test_users_create_explains_bad_input_and_changes_nothing(
 
 
 def test_quality_check_prints_the_documented_json(tmp_path: Path) -> None:
-    from tests.dataplane.test_service import CSV, FIELDS
+    from tests.ingestion.test_service import CSV, FIELDS
 
     source = tmp_path / "residents.csv"
     source.write_bytes(CSV.encode("gb18030"))
@@ -109,7 +109,7 @@ def test_ingest_command_stores_a_version_and_repeats_are_no_ops(
     from sluice.core.clock import SystemClock
     from sluice.identity.models import Organization
     from tests.catalog.factories import provider_principal
-    from tests.dataplane.test_service import CSV, FIELDS
+    from tests.ingestion.test_service import CSV, FIELDS
 
     with database.unit_of_work() as session:
         org = Organization(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -31,3 +33,42 @@ def test_architecture_names_every_package_that_exists() -> None:
 def test_readme_opens_with_the_two_commands() -> None:
     head = (ROOT / "README.md").read_text(encoding="utf-8")[:1500]
     assert "make demo" in head and "make test" in head
+
+
+def _cited(text: str) -> list[str]:
+    """The code and tests docs/requirements.md cites: `pkg/module.py`, `pkg/`, `tests/...py`,
+    `tests/...py::test_name`, and `::test_name` for another test of the file cited before."""
+    cited: list[str] = []
+    current_file = ""
+    for row in text.splitlines():
+        if not row.startswith("| "):
+            continue
+        for quoted in re.findall(r"`([^`]+)`", row):
+            for token in quoted.split():
+                token = token.strip(",;()")
+                path, _, test = token.partition("::")
+                if path.startswith("tests/") and path.endswith(".py"):
+                    current_file = path
+                elif token.startswith("::"):
+                    path = current_file
+                if path.startswith(("tests/", "bench/")) or re.fullmatch(
+                    r"[a-z_]+/([\w/]+\.py)?", path
+                ):
+                    cited.append(f"{path}::{test}" if test else path)
+    return cited
+
+
+def test_every_path_and_test_the_requirements_cite_exists() -> None:
+    """A requirement row that names moved or deleted code or tests proves nothing."""
+    missing = []
+    for reference in _cited((ROOT / "docs/requirements.md").read_text(encoding="utf-8")):
+        path, _, test = reference.partition("::")
+        base = ROOT if path.startswith(("tests/", "bench/")) else ROOT / "src/sluice"
+        if not (base / path).exists():
+            missing.append(reference)
+        elif test:
+            tree = ast.parse((base / path).read_text(encoding="utf-8"))
+            names = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+            if test.split("[")[0] not in names:
+                missing.append(reference)
+    assert sorted(set(missing)) == []

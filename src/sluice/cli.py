@@ -216,8 +216,8 @@ def ingest(
 
     from sluice.core.errors import SluiceError
     from sluice.core.principal import Principal
-    from sluice.dataplane import service
     from sluice.dataplane.readers import SqlSource
+    from sluice.ingestion import service
 
     settings = _settings()
     database = Database(settings.resolved_database_url)
@@ -290,9 +290,9 @@ def quality_check(
     """Clean and validate a file against a schema without ingesting anything."""
     from pathlib import Path
 
-    from sluice.catalog.dataset_schema import DatasetSchema, SchemaError
     from sluice.dataplane.check import check_file
     from sluice.dataplane.readers import SourceError
+    from sluice.dataplane.schema import DatasetSchema, SchemaError
 
     try:
         document = json.loads(Path(schema).read_text(encoding="utf-8"))

@@ -26,7 +26,6 @@ from sluice.catalog.models import (
     ResourceField,
 )
 from sluice.core.database import Base
-from sluice.dataplane.models import DatasetVersion, IngestionRun
 from sluice.identity.models import (
     AccessToken,
     ApiKey,
@@ -36,6 +35,7 @@ from sluice.identity.models import (
     SigningKey,
     User,
 )
+from sluice.ingestion.models import DatasetVersion, IngestionRun
 from sluice.operators import models as operator_models
 from sluice.operators.selection import models as selection_models
 from sluice.quality.models import ProviderAssessment

@@ -15,12 +15,12 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 
-from sluice.catalog.dataset_schema import IDENTIFIER_TYPES, FieldSpec, SchemaError
 from sluice.catalog.vocabulary import FIELD_TYPES, PERSONAL_TYPES
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.migrate import upgrade
 from sluice.core.permissions import Role
+from sluice.dataplane.schema import IDENTIFIER_TYPES, FieldSpec, SchemaError
 from tests.conftest import PG_URL, skip_or_fail
 from tests.identity.factories import bearer, console_login, make_account
 

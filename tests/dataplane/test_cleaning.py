@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sluice.catalog.dataset_schema import FieldSpec
 from sluice.dataplane.cleaning import clean_column, clean_text, halfwidth, parse_date
+from sluice.dataplane.schema import FieldSpec
 
 
 def field(kind: str, **extra: Any) -> FieldSpec:

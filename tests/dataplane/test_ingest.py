@@ -12,7 +12,6 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
-from sluice.catalog.dataset_schema import DatasetSchema
 from sluice.core.crypto import decrypt_bytes
 from sluice.core.keystore import KeyDestroyed, KeyStore
 from sluice.dataplane import ingest
@@ -26,6 +25,7 @@ from sluice.dataplane.ingest import (
 )
 from sluice.dataplane.masking import MaskingProfile
 from sluice.dataplane.readers import SqlSource
+from sluice.dataplane.schema import DatasetSchema
 from sluice.dataplane.tokens import token_of
 from tests.dataplane import defects
 

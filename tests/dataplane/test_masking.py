@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sluice.catalog.dataset_schema import FieldSpec
 from sluice.dataplane.masking import (
     COMPOUND_SURNAMES,
     DEFAULT_PROFILES,
@@ -16,6 +15,7 @@ from sluice.dataplane.masking import (
     profile_name,
     resolve,
 )
+from sluice.dataplane.schema import FieldSpec
 
 
 def masked(values: list[str | None], profile: str | MaskingProfile) -> list[str | None]:

@@ -9,7 +9,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sluice.catalog.dataset_schema import DatasetSchema
 from sluice.dataplane.check import check_file
 from sluice.dataplane.quality import (
     WEIGHTS,
@@ -17,6 +16,7 @@ from sluice.dataplane.quality import (
     consistency_check,
     timeliness_score,
 )
+from sluice.dataplane.schema import DatasetSchema
 from tests.dataplane import defects
 
 NOW = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sluice.catalog.dataset_schema import FIELD_CLASSES, FIELD_TYPES, DatasetSchema, SchemaError
 from sluice.dataplane import validation
 from sluice.dataplane.check import check_file
+from sluice.dataplane.schema import FIELD_CLASSES, FIELD_TYPES, DatasetSchema, SchemaError
 from sluice.dataplane.validation import MissingColumns, check, repeated_rows
 from tests.dataplane import defects
 

@@ -25,13 +25,13 @@ from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.permissions import Role
 from sluice.core.settings import Settings, get_settings
-from sluice.dataplane import service as dataplane
-from sluice.dataplane.models import IngestionRun
 from sluice.demo import catalog as demo_catalog
 from sluice.demo import city
 from sluice.demo.city import ACCOUNTS, COMPANIES, credit_code
 from sluice.demo.datasets import INTENDED_QUARANTINE_SHARE, SPECS, build_datasets
 from sluice.identity.models import Organization
+from sluice.ingestion import service as ingestion
+from sluice.ingestion.models import IngestionRun
 from tests.demo.plaintext import resident_ids_in
 
 runner = CliRunner()
@@ -68,7 +68,7 @@ def test_demo_writes_one_working_login_per_role(
     published = client.get("/api/v1/catalog", params={"page_size": 1}).json()["total"]
     assert entries == published > 0
     with database.unit_of_work() as session:
-        stored = sum(run.rows_accepted for run in dataplane.latest_reports(session))
+        stored = sum(run.rows_accepted for run in ingestion.latest_reports(session))
     assert rows == stored > 0
     path = demo_env.credentials_path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -215,7 +215,7 @@ def test_the_demo_quarantines_exactly_the_share_its_generator_intends(
                 .where(Organization.code == provider, DataResource.code == code)
             )
             assert resource is not None
-            run = dataplane.current_run(session, resource.id)
+            run = ingestion.current_run(session, resource.id)
             assert run is not None and run.rows_total > 0
             intended = INTENDED_QUARANTINE_SHARE[code]
             assert run.rows_rejected == round(intended * run.rows_total), code

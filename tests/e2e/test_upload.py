@@ -13,8 +13,8 @@ from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.permissions import Role
 from tests.catalog.factories import provider_principal
-from tests.dataplane.test_service import CSV, FIELDS, HEADER, residents
 from tests.identity.factories import Account, make_account
+from tests.ingestion.test_service import CSV, FIELDS, HEADER, residents
 
 pytestmark = pytest.mark.browser
 

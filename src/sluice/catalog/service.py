@@ -23,7 +23,6 @@ from sluice.approvals.models import ApprovalRequest
 from sluice.approvals.registry import Act, Carry, Subject
 from sluice.audit import service as audit
 from sluice.catalog import repository, search
-from sluice.catalog.dataset_schema import DatasetSchema, SchemaError
 from sluice.catalog.models import CatalogBatch, CatalogEntry, DataResource, ResourceField
 from sluice.catalog.schemas import BatchCreate, ResourceCreate, ResourceUpdate
 from sluice.catalog.states import BATCH, ENTRY
@@ -34,6 +33,7 @@ from sluice.core.i18n import MessageRef, add_messages
 from sluice.core.permissions import OrgKind, Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
+from sluice.dataplane.schema import DatasetSchema, SchemaError
 from sluice.identity import repository as identity_repository
 from sluice.identity.models import Organization
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sluice.catalog.dataset_schema import DatasetSchema
 from sluice.dataplane.readers import SqlSource, read_source
+from sluice.dataplane.schema import DatasetSchema
 from sluice.dataplane.validation import THREADS, CheckResult, validate
 
 

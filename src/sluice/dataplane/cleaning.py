@@ -53,7 +53,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sluice.catalog.dataset_schema import FieldSpec
+from sluice.dataplane.schema import FieldSpec
 
 TRUE_WORDS: Final = ("true", "t", "yes", "y", "1", "是", "√")
 FALSE_WORDS: Final = ("false", "f", "no", "n", "0", "否", "×")

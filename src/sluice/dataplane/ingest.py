@@ -50,7 +50,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sluice.catalog.dataset_schema import DatasetSchema, FieldSpec
 from sluice.core.crypto import (
     decrypt_bytes,
     encrypt_file,
@@ -75,6 +74,7 @@ from sluice.dataplane.readers import (
     arrow_text,
     read_source,
 )
+from sluice.dataplane.schema import DatasetSchema, FieldSpec
 from sluice.dataplane.tokens import TOKEN_SCOPE, tokenize
 from sluice.dataplane.validation import THREADS, CheckResult, CleanedColumn, validate
 

@@ -41,8 +41,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sluice.catalog.dataset_schema import FieldSpec
 from sluice.dataplane.cleaning import fixed_width_bytes, string_buffers, valid_mask
+from sluice.dataplane.schema import FieldSpec
 
 #: Compound (two-character) surnames kept whole; from the Hundred Family Surnames and
 #: those common in registries today.

@@ -38,7 +38,6 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sluice.catalog.dataset_schema import RANGE_TYPES, DatasetSchema, FieldSpec
 from sluice.core.checksums import valid_ric, valid_uscc
 from sluice.dataplane.cleaning import (
     Cleaned,
@@ -48,6 +47,7 @@ from sluice.dataplane.cleaning import (
     valid_mask,
 )
 from sluice.dataplane.readers import MALFORMED_ROW, SourceError, SourceTable
+from sluice.dataplane.schema import RANGE_TYPES, DatasetSchema, FieldSpec
 from sluice.dataplane.tokens import fingerprints
 
 ROW_FIELD: Final = "_row"

@@ -20,9 +20,9 @@ from sluice.core.database import Database
 from sluice.core.permissions import OrgKind, Role
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.dataplane import service as dataplane
 from sluice.demo.city import DemoSources
 from sluice.identity import repository as identity_repository
+from sluice.ingestion import service as ingestion
 from sluice.quality import service as quality
 from sluice.quality.tickets import repository as tickets_repository
 from sluice.quality.tickets import service as tickets_service
@@ -61,7 +61,7 @@ def ingest_sources(
             if resource is None or resource.has_data:
                 continue
             path = sources.path_of(dataset)
-            dataplane.ingest(
+            ingestion.ingest(
                 session,
                 actor=Principal.system("demo"),
                 clock=clock,
@@ -99,7 +99,7 @@ def quarantine_shares(
     with database.unit_of_work() as session:
         for dataset in datasets:
             resource_id = _resource_id(session, dataset["provider"], dataset["code"])
-            run = dataplane.current_run(session, resource_id) if resource_id else None
+            run = ingestion.current_run(session, resource_id) if resource_id else None
             shares.append(
                 QuarantineShare(
                     provider=dataset["provider"],

@@ -23,9 +23,9 @@ from sluice.catalog import repository as catalog
 from sluice.core.clock import Clock, local
 from sluice.core.permissions import OrgKind, Permission
 from sluice.core.principal import Principal
-from sluice.dataplane import service as dataplane
 from sluice.dataplane.quality import WEIGHTS, timeliness_score
 from sluice.identity import repository as identity_repository
+from sluice.ingestion import service as ingestion
 from sluice.quality import repository
 from sluice.quality.models import ProviderAssessment
 from sluice.quality.tickets import service as tickets_service
@@ -43,9 +43,9 @@ def assess(session: Session, *, actor: Principal, clock: Clock) -> list[Provider
     """Score every provider that holds data or has overdue tickets, as of now."""
     actor.require(Permission.QUALITY_ASSESS)
     now = clock.now()
-    runs = dataplane.latest_reports(session)
+    runs = ingestion.latest_reports(session)
     resources = catalog.resources_by_ids(session, [run.resource_id for run in runs])
-    newest = dataplane.newest_version_times(session)
+    newest = ingestion.newest_version_times(session)
     per_provider: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for run in runs:
         resource = resources[run.resource_id]

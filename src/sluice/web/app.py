@@ -20,12 +20,12 @@ from sluice.core.clock import Clock, SystemClock
 from sluice.core.database import Database
 from sluice.core.home import prepare_home
 from sluice.core.settings import Settings, get_settings
-from sluice.dataplane import api as dataplane_api
-from sluice.dataplane import pages as dataplane_pages
 from sluice.gateway import api as gateway_api
 from sluice.guard import api as guard_api
 from sluice.identity import api as identity_api
 from sluice.identity import pages as identity_pages
+from sluice.ingestion import api as ingestion_api
+from sluice.ingestion import pages as ingestion_pages
 from sluice.operators import api as operators_api
 from sluice.operators import application_pages as operator_application_pages
 from sluice.operators import review_pages as operator_review_pages
@@ -49,7 +49,7 @@ PAGE_ROUTERS = (
     audit_pages.router,
     catalog_pages.router,
     tickets_pages.router,
-    dataplane_pages.router,
+    ingestion_pages.router,
     quality_pages.router,
     agreement_pages.router,
     exit_pages.router,
@@ -66,7 +66,7 @@ API_ROUTERS = (
     gateway_api.router,
     catalog_api.router,
     tickets_api.router,
-    dataplane_api.router,
+    ingestion_api.router,
     quality_api.router,
     authorizations_api.router,
     guard_api.router,

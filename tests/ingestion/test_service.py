@@ -18,8 +18,8 @@ from sluice.core.database import Database
 from sluice.core.permissions import Role
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.dataplane import service
-from sluice.dataplane.models import DatasetVersion
+from sluice.ingestion import service
+from sluice.ingestion.models import DatasetVersion
 from tests.identity.factories import Account, bearer, make_account
 
 IDS = [
@@ -503,7 +503,7 @@ def test_an_unreadable_parquet_upload_says_what_is_wrong_without_server_paths(
         for secret in (str(settings.home.parent), "uploads", ".parquet'", "Arrow"):
             assert secret not in refused.text, secret
     # The reader's own words are kept for the operators, in the server log.
-    logged = [r.getMessage() for r in caplog.records if r.name == "sluice.dataplane.service"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "sluice.ingestion.service"]
     assert any("export.parquet" in m and "magic bytes" in m for m in logged)
     assert client.get(f"/api/v1/resources/{resource_id}/ingestions", headers=headers).json() == []
 

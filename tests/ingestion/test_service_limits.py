@@ -22,10 +22,10 @@ from sluice.core.database import Database
 from sluice.core.errors import InvalidInput
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.dataplane import service
+from sluice.ingestion import service
 from tests.dataplane.test_expansion import cell, xlsx
-from tests.dataplane.test_service import residents
 from tests.identity.factories import Account
+from tests.ingestion.test_service import residents
 
 MAX_ROWS = 10
 

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.dataplane import service
-from sluice.dataplane.models import IngestionRun
-from sluice.dataplane.uploads import received
+from sluice.ingestion import service
+from sluice.ingestion.models import IngestionRun
+from sluice.ingestion.uploads import received
 from sluice.web.deps import AppClock, AppSettings, DbSession, Requires
 
 router = APIRouter(tags=["ingestion"])

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from sluice.core.permissions import OrgKind
 from sluice.core.principal import Principal
-from sluice.dataplane import states
-from sluice.dataplane.models import DatasetVersion, IngestionRun
+from sluice.ingestion import states
+from sluice.ingestion.models import DatasetVersion, IngestionRun
 
 
 def _visible(actor: Principal) -> ColumnElement[bool]:

@@ -15,9 +15,9 @@ from sluice.core.database import Database
 from sluice.core.errors import NotFound, PermissionDenied
 from sluice.core.permissions import OrgKind, Role
 from sluice.core.principal import Principal
-from sluice.dataplane import service
-from tests.dataplane.test_service import CSV, _upload
+from sluice.ingestion import service
 from tests.identity.factories import Account, bearer, make_account
+from tests.ingestion.test_service import CSV, _upload
 
 
 def _principal(account: Account, kind: OrgKind, role: Role) -> Principal:

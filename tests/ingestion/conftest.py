@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.permissions import Role
-from tests.dataplane.test_service import FIELDS
 from tests.identity.factories import Account, bearer, make_account
+from tests.ingestion.test_service import FIELDS
 
 
 @pytest.fixture

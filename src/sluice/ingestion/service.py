@@ -44,7 +44,6 @@ from sqlalchemy.orm import Session
 from sluice.audit import service as audit
 from sluice.catalog import repository as catalog_repository
 from sluice.catalog import service as catalog
-from sluice.catalog.dataset_schema import DatasetSchema, SchemaError
 from sluice.core.clock import Clock
 from sluice.core.errors import InvalidInput, NotFound
 from sluice.core.i18n import add_messages
@@ -52,12 +51,13 @@ from sluice.core.keystore import KeyStore
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.dataplane import repository, states
 from sluice.dataplane.ingest import RAW_SUFFIX, ReferenceCheck, ingest_file, read_quarantine
 from sluice.dataplane.masking import MaskingProfile
-from sluice.dataplane.models import DatasetVersion, IngestionRun
 from sluice.dataplane.readers import ReadLimits, SourceError, SqlSource, source_format
+from sluice.dataplane.schema import DatasetSchema, SchemaError
 from sluice.identity import repository as identity_repository
+from sluice.ingestion import repository, states
+from sluice.ingestion.models import DatasetVersion, IngestionRun
 
 log = logging.getLogger(__name__)
 

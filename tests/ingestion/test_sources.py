@@ -16,10 +16,10 @@ from sluice.core.database import Database
 from sluice.core.permissions import OrgKind, Role
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.dataplane import service
 from sluice.dataplane.readers import SqlSource
-from tests.dataplane.test_service import CSV
+from sluice.ingestion import service
 from tests.identity.factories import Account
+from tests.ingestion.test_service import CSV
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

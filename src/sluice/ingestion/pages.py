@@ -18,8 +18,8 @@ from sluice.core.errors import SluiceError
 from sluice.core.i18n import add_messages
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
-from sluice.dataplane import service, states
-from sluice.dataplane.uploads import received
+from sluice.ingestion import service, states
+from sluice.ingestion.uploads import received
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
 from sluice.web.templating import render
 
@@ -162,7 +162,7 @@ def _uploads_panel(
     """The upload form (for the providing department) and the resource's uploads (for
     whoever may see them: that department and the bureau's side)."""
     runs = service.resource_runs(session, actor=actor, resource_id=resource.id)
-    return ResourcePanel("dataplane/_resource_panel.html", {"runs": runs})
+    return ResourcePanel("ingestion/_resource_panel.html", {"runs": runs})
 
 
 add_resource_panel(_uploads_panel)
@@ -200,7 +200,7 @@ def upload(
         undo_keeping_refusal(session, error)
         return render(
             request,
-            "dataplane/upload_failed.html",
+            "ingestion/upload_failed.html",
             {
                 "title": "ingest.failed_title",
                 "message": error.detail(locale),
@@ -230,7 +230,7 @@ def report(
         )
     return render(
         request,
-        "dataplane/report.html",
+        "ingestion/report.html",
         {
             "run": run,
             "resource": resource,
@@ -280,7 +280,7 @@ def discard(
 def _decision_failed(request: Request, error: SluiceError, locale: str) -> HTMLResponse:
     return render(
         request,
-        "dataplane/upload_failed.html",
+        "ingestion/upload_failed.html",
         {"title": "ingest.decision_failed_title", "message": error.detail(locale)},
         status_code=error.status,
     )
