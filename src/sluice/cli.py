@@ -264,21 +264,13 @@ def ingest(
 
 
 def _resource_by_codes(session: Any, codes: str) -> Any:
-    from sqlalchemy import select
-
-    from sluice.catalog.models import DataResource
+    from sluice.catalog import service as catalog
     from sluice.core.errors import NotFound
-    from sluice.identity.models import Organization
 
-    provider_code, _, resource_code = codes.partition("/")
-    found = session.scalar(
-        select(DataResource.id)
-        .join(Organization, Organization.id == DataResource.provider_id)
-        .where(Organization.code == provider_code, DataResource.code == resource_code)
-    )
+    found = catalog.resource_by_codes(session, codes)
     if found is None:
         raise NotFound("catalog.resource_unknown")
-    return found
+    return found.id
 
 
 @quality_app.command("check")

@@ -118,12 +118,12 @@ def test_the_services_apply_the_same_scope(database: Database, two: Two) -> None
         unlisted = service.list_resources(session, actor=bureau, unlisted_only=True)[1]
         assert unlisted == []  # every resource here is in a batch (one still a draft)
         # Naming a resource (filing a ticket on it) is wider: anyone knows the published
-        # catalog, and those who read unpublished resources may name those too.
+        # catalog; only those who see every resource may name unpublished ones.
         assert repository.nameable_resource(session, actor=operator, resource_id=two.mine)
         names = {r.name for r in repository.nameable_resources(session, actor=operator)}
         assert names == {"户籍人口信息", "营运车辆信息"}
         names = {r.name for r in repository.nameable_resources(session, actor=other)}
-        assert names == {"户籍人口信息", "未发布资源"}  # not its own: it corrects those
+        assert names == {"户籍人口信息"}  # not its own (it corrects those), nothing unpublished
 
 
 def test_a_draft_entry_exists_for_nobody_outside_the_batch_page(

@@ -47,10 +47,11 @@ def _visible(actor: Principal) -> ColumnElement[bool]:
 
 
 def _nameable(actor: Principal) -> list[ColumnElement[bool]]:
-    """The resources the actor may name (file a ticket on): all for those who may read
-    unpublished resources (providers, the bureau, the registry), otherwise those with a
-    published catalog entry (what anyone can know of)."""
-    if actor.has(Permission.RESOURCES_READ):
+    """The resources the actor may name (file a ticket on): all for those who see every
+    resource (the bureau, the registry), otherwise those with a published catalog entry
+    (what anyone can know of). Another department's unpublished resource does not exist
+    for a department (R8.3), so it cannot be named either."""
+    if actor.has(Permission.RESOURCES_READ) and actor.organization_kind is not OrgKind.PROVIDER:
         return []
     published = select(CatalogEntry.resource_id).where(CatalogEntry.status == "published")
     return [DataResource.id.in_(published)]

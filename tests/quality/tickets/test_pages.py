@@ -229,7 +229,7 @@ def test_the_form_offers_only_data_the_filer_may_know_of(
     _login(client, world.provider_a)
     form = client.get("/console/tickets/new").text
     assert f'value="{world.resource_b}"' in form
-    assert f'value="{hidden}"' in form  # a department may read unpublished resources
+    assert f'value="{hidden}"' not in form  # another department's unpublished: not there
     assert f'value="{world.resource_a}"' not in form  # its own data it corrects directly
     _login(client, world.operator)
     form = client.get("/console/tickets/new").text

@@ -447,15 +447,16 @@ def test_allowed_actions_follow_the_party_and_the_state(
         session.rollback()
 
 
-def test_an_operator_files_only_on_published_resources(
+def test_operators_and_other_departments_file_only_on_published_resources(
     database: Database, clock: FixedClock, world: World
 ) -> None:
     unpublished = make_resource(database, clock, world.org(world.provider_a), published=False)
     with pytest.raises(InvalidInput) as caught:
         file_ticket(database, clock, world.operator, unpublished)
     assert caught.value.message_key == "tickets.resource_unknown"
-    # Another department and the bureau may read unpublished resources, so they may file.
-    assert file_ticket(database, clock, world.provider_b, unpublished).provider_id == world.org(
-        world.provider_a
-    )
+    # Nor may another department: the unpublished resource does not exist for it (R8.3).
+    with pytest.raises(InvalidInput) as caught:
+        file_ticket(database, clock, world.provider_b, unpublished)
+    assert caught.value.message_key == "tickets.resource_unknown"
+    # The bureau sees every resource, so it may file.
     assert file_ticket(database, clock, world.bureau, unpublished).status == "open"
