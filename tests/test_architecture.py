@@ -232,3 +232,10 @@ def test_no_import_circle_between_packages_below_the_web_layer() -> None:
 @pytest.mark.parametrize("graph", [{"a": {"b"}, "b": {"a"}}, {"a": {"b"}, "b": {"c"}, "c": {"a"}}])
 def test_the_circle_finder_finds_circles(graph: dict[str, set[str]]) -> None:
     assert _cycles(graph) == [sorted(graph)]
+
+
+def test_the_picture_in_the_docs_is_the_layers() -> None:
+    text = (SRC.parent.parent / "docs/architecture.md").read_text(encoding="utf-8")
+    block = text.split("<!-- layers:", 1)[1].split("```", 2)[1]
+    drawn = [tuple(line.split()) for line in block.strip().splitlines()]
+    assert drawn == [tuple(layer) for layer in reversed(LAYERS)]
