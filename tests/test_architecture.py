@@ -42,9 +42,18 @@ LAYERS: Final[tuple[tuple[str, ...], ...]] = (
 #: Same-layer imports that are allowed, as (importer, imported).
 PEERS: Final[frozenset[tuple[str, str]]] = frozenset()
 #: The web layer assembles every module (the app factory); modules use its request helpers
-#: (deps, params, forms, templating, routes) in their api.py and pages.py only.
+#: (deps, params, forms, templating, listing, picker, workbench) in their api.py, pages.py
+#: and workbench.py only.
 WEB_HELPERS: Final = frozenset(
-    {"sluice.web.deps", "sluice.web.params", "sluice.web.forms", "sluice.web.templating"}
+    {
+        "sluice.web.deps",
+        "sluice.web.params",
+        "sluice.web.forms",
+        "sluice.web.templating",
+        "sluice.web.listing",
+        "sluice.web.picker",
+        "sluice.web.workbench",
+    }
 )
 ENGINES: Final = ("duckdb", "pyarrow.compute", "sqlglot", "pyspark")
 ENGINE_PACKAGES: Final = frozenset({"dataplane", "guard"})
@@ -123,7 +132,7 @@ def test_layers_import_downward_only() -> None:
             continue
         if target == "web" and found.imported in WEB_HELPERS:
             leaf = found.importer.rsplit(".", 1)[-1]
-            if leaf.endswith(("api", "pages")) or source == "web":
+            if leaf.endswith(("api", "pages", "workbench")) or source == "web":
                 continue
         upward = _layer(target) > _layer(source)
         sideways = _layer(target) == _layer(source) and (source, target) not in PEERS

@@ -5,15 +5,18 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from sluice.core.errors import Conflict, PermissionDenied, SluiceError
+from sluice.core.i18n import MessageRef
 
 
 def test_envelope_fields_are_exactly_these() -> None:
-    body = PermissionDenied(permission="identity.manage").problem("zh-CN", instance="/api/v1/users")
+    body = PermissionDenied(permission=MessageRef("permission.identity.manage")).problem(
+        "zh-CN", instance="/api/v1/users"
+    )
     assert body == {
         "type": "/problems/permission_denied",
         "title": "无权执行此操作",
         "status": 403,
-        "detail": "您的角色没有“identity.manage”权限。",
+        "detail": "您的角色不能“管理机构和用户”。如需此项权限，请联系市数据局。",
         "code": "permission_denied",
         "instance": "/api/v1/users",
     }

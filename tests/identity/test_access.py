@@ -235,6 +235,7 @@ GET    /console/operators/{application_id}/evidence/{evidence_id}               
 POST   /console/operators/{application_id}/judge/{item_key}                         bureau
 GET    /console/organizations                                                       bureau
 POST   /console/organizations                                                       bureau
+GET    /console/pick/{kind}                                                         everyone
 GET    /console/plans                                                               bureau
 POST   /console/plans                                                               bureau
 POST   /console/plans/{plan_id}/decision                                            bureau

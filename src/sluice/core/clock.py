@@ -33,6 +33,26 @@ class FixedClock:
         self._at += delta
 
 
+_display_zone: ZoneInfo = SHANGHAI
+
+
+def set_display_zone(name: str) -> None:
+    """The one zone people read times in (the ``display_timezone`` setting)."""
+    global _display_zone
+    _display_zone = ZoneInfo(name)
+
+
 def local(at: datetime) -> datetime:
-    """Storage is UTC; people in the city read Asia/Shanghai time."""
-    return at.astimezone(SHANGHAI)
+    """Storage is UTC; people in the city read their own zone's time (Asia/Shanghai)."""
+    if at.tzinfo is None:  # SQLite hands back naive values; they were stored as UTC
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(_display_zone)
+
+
+def display(value: datetime | str | None, *, with_time: bool = True) -> str:
+    """Every timestamp a person reads goes through here: one zone, one format."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return local(value).strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")

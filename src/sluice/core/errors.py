@@ -154,8 +154,8 @@ add_messages(
         ),
         "problem.permission_denied": ("无权执行此操作", "Permission denied"),
         "error.permission_denied": (
-            "您的角色没有“{permission}”权限。",
-            "Your role does not have the permission '{permission}'.",
+            "您的角色不能“{permission}”。如需此项权限，请联系市数据局。",
+            "Your role may not: {permission}. Ask the data bureau if you need it.",
         ),
         "problem.csrf_failed": ("表单已失效", "Form expired"),
         "error.csrf_failed": (

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sluice.core.errors import PermissionDenied
+from sluice.core.i18n import MessageRef
 from sluice.core.permissions import PERMISSIONS, OrgKind, Permission, Role
 
 Via = Literal["session", "token", "api_key", "system"]
@@ -43,4 +44,4 @@ class Principal:
 
     def require(self, permission: Permission | str) -> None:
         if not self.has(permission):
-            raise PermissionDenied(permission=str(permission))
+            raise PermissionDenied(permission=MessageRef(f"permission.{permission}"))

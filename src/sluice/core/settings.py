@@ -10,8 +10,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +42,20 @@ class Settings(BaseSettings):
     default_locale: str = Field(
         default="zh-CN", description="Language of pages and error messages (zh-CN or en)."
     )
+    display_timezone: str = Field(
+        default="Asia/Shanghai",
+        description="Time zone every page, document and export shows times in (stored in UTC).",
+    )
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from error
+        return value
+
     session_hours: int = Field(
         default=8, ge=1, description="Lifetime of a console login session, in hours."
     )

@@ -76,7 +76,7 @@ def _state(application: OperatorApplication) -> MessageRef:
 
 def require_any(actor: Principal, *permissions: Permission) -> None:
     if not any(actor.has(p) for p in permissions):
-        raise PermissionDenied(permission=str(permissions[0]))
+        raise PermissionDenied(permission=MessageRef(f"permission.{permissions[0]}"))
 
 
 def visible(

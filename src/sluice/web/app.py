@@ -16,7 +16,7 @@ from sluice.authorizations import agreement_pages, document_pages, exit_pages, p
 from sluice.authorizations import api as authorizations_api
 from sluice.catalog import api as catalog_api
 from sluice.catalog import pages as catalog_pages
-from sluice.core.clock import Clock, SystemClock
+from sluice.core.clock import Clock, SystemClock, set_display_zone
 from sluice.core.database import Database
 from sluice.core.home import prepare_home
 from sluice.core.settings import Settings, get_settings
@@ -37,7 +37,7 @@ from sluice.quality.tickets import api as tickets_api
 from sluice.quality.tickets import pages as tickets_pages
 from sluice.web import errors
 from sluice.web.edge import Edge
-from sluice.web.pages import console, portal
+from sluice.web.pages import console, picker, portal
 
 STATIC = Path(__file__).parent / "static"
 
@@ -45,6 +45,7 @@ STATIC = Path(__file__).parent / "static"
 PAGE_ROUTERS = (
     portal.router,
     console.router,
+    picker.router,
     identity_pages.router,
     audit_pages.router,
     catalog_pages.router,
@@ -84,6 +85,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     prepare_home(settings)
+    set_display_zone(settings.display_timezone)
     app = FastAPI(
         title="Sluice",
         version=__version__,

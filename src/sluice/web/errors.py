@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -21,7 +22,7 @@ from sluice.core.errors import (
     PayloadTooLarge,
     SluiceError,
 )
-from sluice.core.i18n import add_messages
+from sluice.core.i18n import add_messages, translate
 from sluice.web.deps import locale_of
 from sluice.web.headers import security_headers
 from sluice.web.templating import render
@@ -88,14 +89,87 @@ def problem_response(request: Request, error: SluiceError) -> Response:
     )
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+#: pydantic's error types, said in the reader's language (``ctx`` fills the blanks).
+_VALIDATION_MESSAGES: dict[str, tuple[str, str]] = {
+    "missing": ("必须填写。", "This is required."),
+    "uuid_parsing": ("不是有效的编号。", "This is not a valid identifier."),
+    "uuid_type": ("不是有效的编号。", "This is not a valid identifier."),
+    "int_parsing": ("请填写整数。", "Enter a whole number."),
+    "int_from_float": ("请填写整数。", "Enter a whole number."),
+    "float_parsing": ("请填写数字。", "Enter a number."),
+    "decimal_parsing": ("请填写数字。", "Enter a number."),
+    "bool_parsing": ("请填写是或否。", "Enter yes or no."),
+    "date_parsing": (
+        "不是有效的日期，请按 年-月-日 填写（如 2026-02-28）。",
+        "Not a valid date; use year-month-day (e.g. 2026-02-28).",
+    ),
+    "date_from_datetime_parsing": (
+        "不是有效的日期，请按 年-月-日 填写（如 2026-02-28），并确认该日存在。",
+        "Not a valid date; use year-month-day (e.g. 2026-02-28) and check the day exists.",
+    ),
+    "date_from_datetime_inexact": ("日期不能带时间。", "A date cannot carry a time."),
+    "datetime_parsing": ("不是有效的时间。", "Not a valid date and time."),
+    "datetime_from_date_parsing": ("不是有效的时间。", "Not a valid date and time."),
+    "string_too_short": ("至少 {min_length} 个字符。", "At least {min_length} characters."),
+    "string_too_long": ("最多 {max_length} 个字符。", "At most {max_length} characters."),
+    "string_type": ("请填写文字。", "Enter text."),
+    "string_pattern_mismatch": ("格式不正确。", "The format is not right."),
+    "too_short": ("至少 {min_length} 项。", "At least {min_length} items."),
+    "too_long": ("最多 {max_length} 项。", "At most {max_length} items."),
+    "greater_than": ("必须大于 {gt}。", "Must be greater than {gt}."),
+    "greater_than_equal": ("不能小于 {ge}。", "Must be at least {ge}."),
+    "less_than": ("必须小于 {lt}。", "Must be less than {lt}."),
+    "less_than_equal": ("不能大于 {le}。", "Must be at most {le}."),
+    "enum": ("只能是：{expected}。", "Must be one of: {expected}."),
+    "literal_error": ("只能是：{expected}。", "Must be one of: {expected}."),
+    "list_type": ("应为一组值。", "Must be a list."),
+    "dict_type": ("应为一个对象。", "Must be an object."),
+    "model_type": ("应为一个对象。", "Must be an object."),
+    "model_attributes_type": ("应为一个对象。", "Must be an object."),
+    "extra_forbidden": ("不认识这个字段。", "This field is not recognised."),
+    "json_invalid": ("不是有效的 JSON。", "This is not valid JSON."),
+    "json_type": ("不是有效的 JSON。", "This is not valid JSON."),
+    "value_error": ("{error}", "{error}"),
+    "assertion_error": ("{error}", "{error}"),
+}
+add_messages({f"validation.{kind}": texts for kind, texts in _VALIDATION_MESSAGES.items()})
+add_messages({"validation.other": ("内容无效。", "Not valid.")})
+
+
+def _message(item: Mapping[str, Any], locale: str) -> str:
+    kind = str(item.get("type", ""))
+    context = {k: str(v) for k, v in (item.get("ctx") or {}).items()}
+    if kind not in _VALIDATION_MESSAGES:
+        return translate("validation.other", locale)
+    if kind in ("value_error", "assertion_error"):
+        # Our own validators raise with a message; pydantic prefixes it with its own words.
+        error = context.get("error") or str(item.get("msg", ""))
+        return error.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    try:
+        return translate(f"validation.{kind}", locale, **context)
+    except (KeyError, IndexError):
+        return translate("validation.other", locale)
+
+
+def _validation_errors(exc: RequestValidationError, locale: str) -> list[dict[str, Any]]:
     errors = []
     for item in exc.errors():
         location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query")]
         errors.append(
-            {"field": ".".join(location), "type": item.get("type"), "message": item.get("msg")}
+            {
+                "field": ".".join(location),
+                "type": item.get("type"),
+                "message": _message(item, locale),
+            }
         )
     return errors
+
+
+def _names_no_page(request: Request, exc: RequestValidationError) -> bool:
+    """A console address whose id or page number is malformed names nothing: 404, not 422."""
+    if wants_machine_answer(request) or request.method not in ("GET", "HEAD"):
+        return False
+    return any(item.get("loc", ("",))[0] in ("path", "query") for item in exc.errors())
 
 
 def install(app: FastAPI) -> None:
@@ -105,7 +179,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        return problem_response(request, InvalidInput(errors=_validation_errors(exc)))
+        if _names_no_page(request, exc):
+            return problem_response(request, NotFound("error.page_not_found"))
+        errors = _validation_errors(exc, locale_of(request))
+        return problem_response(request, InvalidInput(errors=errors))
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:

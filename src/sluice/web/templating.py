@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +11,15 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from sluice import __version__
-from sluice.core.clock import local
-from sluice.core.i18n import LOCALES, add_messages, translate
+from sluice.core.clock import display
+from sluice.core.i18n import LOCALES, add_messages, has_message, translate
 from sluice.core.ids import new_secret
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+#: ``{{ value|when }}``: every timestamp on a page in the one display zone.
+TEMPLATES.env.filters["when"] = display
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,17 @@ def nav_for(principal: Principal | None) -> list[NavItem]:
     return [item for item in _nav if principal.has(item.permission)]
 
 
-def _format_time(value: datetime | None) -> str:
-    return local(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+def _labeller(locale: str) -> Any:
+    """Codes shown by their labels (``label("grade", 3)`` → 三级（敏感）) in the reader's language;
+    an unknown code shows as itself rather than as a message key."""
+
+    def _label(kind: str, code: object) -> str:
+        if code is None or code == "":
+            return "—"
+        key = f"vocab.{kind}.{code}"
+        return translate(key, locale) if has_message(key) else str(code)
+
+    return _label
 
 
 def render(
@@ -80,7 +90,8 @@ def render(
         "nav": nav_for(principal),
         "csrf_token": csrf_token,
         "version": __version__,
-        "fmt_time": _format_time,
+        "fmt_time": display,
+        "label": _labeller(locale),
         "path": request.url.path,
         **(context or {}),
     }

@@ -167,7 +167,10 @@ def test_refusals_carry_their_codes_in_the_readers_language(
     body = _problem(
         client.post(f"{ticket}/acknowledge", headers=operator), 403, "permission_denied"
     )
-    assert body["detail"] == "您的角色没有“tickets.answer”权限。"
+    assert (
+        body["detail"] == "您的角色不能“答复本部门数据的纠错工单”。如需此项权限，请联系市数据局。"
+    )
+    assert "tickets.answer" not in body["detail"]
     # Fixing before acknowledging, closing before an answer: not in the table.
     body = _problem(
         client.post(f"{ticket}/fix", json={"resolution": "已更正"}, headers=provider_a),

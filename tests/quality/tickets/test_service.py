@@ -238,7 +238,9 @@ def test_only_the_providing_department_answers(
     # The operator's role has no right to answer at all.
     with pytest.raises(PermissionDenied) as role:
         _fire(database, clock, principal_of(world.operator), ticket.id, "acknowledge")
-    assert role.value.detail("en") == "Your role does not have the permission 'tickets.answer'."
+    assert role.value.detail("en") == (
+        "Your role may not: Answer tickets on own data. Ask the data bureau if you need it."
+    )
     assert _status(database, ticket.id) == "open"
 
 

@@ -67,6 +67,19 @@
         event.target.hasAttribute("data-no-submit")) event.preventDefault();
   }, true);
 
+  // Pickers (_picker.html): a click on a match puts its value in the field's hidden input.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-pick]");
+    if (!button) return;
+    var box = button.closest("[data-picker]");
+    if (!box) return;
+    box.querySelector("[data-pick-value]").value = button.getAttribute("data-pick");
+    var chosen = box.querySelector("[data-pick-chosen]");
+    chosen.textContent = (chosen.getAttribute("data-prefix") || "") + button.getAttribute("data-pick-label");
+    box.querySelector(".pick-results").innerHTML = "";
+    box.classList.remove("invalid");
+  });
+
   // <form data-confirm="…">: ask before an action that cannot be taken back.
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
