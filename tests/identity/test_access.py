@@ -272,13 +272,16 @@ POST   /console/users                                                           
 POST   /console/users/{user_id}/deactivate                                          bureau
 POST   /console/users/{user_id}/reactivate                                          bureau
 GET    /gateway/v1/whoami                                                           buyer
+GET    /favicon.ico                                                                 public
 GET    /healthz                                                                     public
 POST   /locale                                                                      public
 GET    /login                                                                       public
 POST   /login                                                                       public
 POST   /logout                                                                      everyone
+GET    /portal/disclosures                                                          public
 GET    /portal/selections                                                           public
 GET    /portal/selections/{round_id}                                                public
+GET    /organizations/{code}                                                        public
 GET    /problems/{code}                                                             public
 GET    /openapi.json                                                               public
 GET    /static/{path}                                                                public

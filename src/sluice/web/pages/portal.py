@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 
+from sluice.authorizations.disclosures import disclosed_agreements
+from sluice.catalog.publishers import publisher
 from sluice.core.errors import NotFound
 from sluice.core.i18n import LOCALE_COOKIE, add_messages, has_message, normalize_locale
-from sluice.web.deps import AppSettings, MaybePrincipal, Public
+from sluice.web.deps import AppSettings, DbSession, MaybePrincipal, Public
 from sluice.web.templating import render
 
 router = APIRouter(tags=["portal"])
+FAVICON = Path(__file__).parent.parent / "static" / "favicon.svg"
 Anyone = Depends(Public())
 
 add_messages(
@@ -36,9 +46,42 @@ add_messages(
         ),
         "portal.disclosures": ("信息公开", "Disclosures"),
         "portal.disclosures_soon": (
-            "授权运营情况、价格上限和年度报告依规在此公开。",
-            "Authorizations, price caps and annual reports are disclosed here as required.",
+            "授权运营情况、运营机构遴选结果依规在此公开；价格上限和年度报告随相应功能上线后公开。",
+            "Authorizations and operator selection results are disclosed here as required; "
+            "price caps and annual reports follow when those parts of the platform land.",
         ),
+        "portal.disclosures_open": ("查看公开信息", "See the disclosures"),
+        "disclosure.title": ("信息公开", "Disclosures"),
+        "disclosure.lead": (
+            "依照授权运营实施方案，公开授权运营机构、应用场景、授权期限和运营状态，接受社会监督。"
+            "协议全文、数据范围和签名仅在平台内供当事方查阅。",
+            "Under the implementation plan, the operators, scenarios, terms and status of "
+            "authorized operation are public for social supervision. Agreement texts, data "
+            "scope and signatures stay inside the platform for the parties.",
+        ),
+        "disclosure.agreements": ("授权运营情况", "Authorized operation"),
+        "disclosure.number": ("协议编号", "Agreement"),
+        "disclosure.operator": ("运营机构", "Operator"),
+        "disclosure.scenario": ("应用场景", "Scenario"),
+        "disclosure.term": ("授权期限", "Term"),
+        "disclosure.status": ("状态", "Status"),
+        "disclosure.none": ("目前没有已生效的授权。", "No authorization is in force yet."),
+        "disclosure.selections": ("运营机构遴选结果", "Operator selection results"),
+        "disclosure.selections_lead": (
+            "竞争性磋商的评审结果与选定理由。",
+            "Results of competitive consultations and the reasons for each choice.",
+        ),
+        "disclosure.pending": ("价格上限与年度报告", "Price caps and annual reports"),
+        "disclosure.pending_lead": (
+            "数据产品价格上限和授权运营年度报告将在产品与收益管理功能上线后在此公开。",
+            "Price caps of data products and annual operation reports will be disclosed here "
+            "once product and revenue management land.",
+        ),
+        "publisher.title": ("数据提供单位", "Data publisher"),
+        "publisher.entries": ("公开目录条目", "Published catalog entries"),
+        "publisher.domains": ("按领域", "By domain"),
+        "publisher.browse": ("在目录中查看全部 {count} 条", "Browse all {count} in the catalog"),
+        "publisher.code": ("机构代码", "Code"),
         "portal.console": ("进入工作台", "Open the console"),
         "portal.how": ("平台如何运作", "How the platform works"),
         "portal.step.publish": ("部门发布数据", "Departments publish data"),
@@ -58,6 +101,46 @@ def healthz() -> dict[str, str]:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, principal: MaybePrincipal) -> HTMLResponse:
     return render(request, "portal/home.html")
+
+
+@router.get("/favicon.ico", dependencies=[Anyone], include_in_schema=False)
+def favicon() -> FileResponse:
+    """Browsers ask for this address when a page (a PDF, a JSON document) names no icon."""
+    return FileResponse(FAVICON, media_type="image/svg+xml")
+
+
+@router.get("/portal/disclosures", response_class=HTMLResponse)
+def disclosures(request: Request, principal: MaybePrincipal, session: DbSession) -> HTMLResponse:
+    return render(request, "portal/disclosures.html", {"agreements": disclosed_agreements(session)})
+
+
+@router.get("/organizations/{code}", response_class=HTMLResponse)
+def organization_page(
+    request: Request,
+    code: str,
+    principal: MaybePrincipal,
+    session: DbSession,
+    settings: AppSettings,
+) -> Response:
+    """The IRI the DCAT catalog gives each publisher: a page for people, JSON-LD for machines."""
+    found = publisher(session, code)
+    if found is None:
+        raise NotFound()
+    if "application/ld+json" in request.headers.get("accept", ""):
+        base = settings.base_url.rstrip("/")
+        names = [{"@value": found.name, "@language": "zh-CN"}]
+        if found.name_en:
+            names.append({"@value": found.name_en, "@language": "en"})
+        return JSONResponse(
+            {
+                "@context": {"foaf": "http://xmlns.com/foaf/0.1/"},
+                "@id": f"{base}/organizations/{found.code}",
+                "@type": "foaf:Organization",
+                "foaf:name": names,
+            },
+            media_type="application/ld+json",
+        )
+    return render(request, "portal/organization.html", {"org": found})
 
 
 @router.get("/problems/{code}", response_class=HTMLResponse)

@@ -1,0 +1,44 @@
+"""The public face of a catalog publisher: the address DCAT names as ``dct:publisher``.
+
+A department (or the bureau) that publishes entries has a page anyone may read: its names,
+how many entries it publishes, in which domains. Other organizations (operators, buyers)
+have no public page here, so their codes answer 404 like codes that do not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sluice.catalog.models import CatalogEntry
+from sluice.core.permissions import OrgKind
+from sluice.identity import repository as identity_repository
+
+_PUBLISHING_KINDS = frozenset({OrgKind.PROVIDER.value, OrgKind.BUREAU.value})
+
+
+@dataclass(frozen=True)
+class Publisher:
+    code: str
+    name: str
+    name_en: str | None
+    kind: str
+    entries: int
+    domains: list[tuple[str, int]]
+
+
+def publisher(session: Session, code: str) -> Publisher | None:
+    org = identity_repository.organization_by_code(session, code)
+    if org is None or not org.active or org.kind not in _PUBLISHING_KINDS:
+        return None
+    published = (CatalogEntry.provider_id == org.id) & (CatalogEntry.status == "published")
+    domains = session.execute(
+        select(CatalogEntry.domain, func.count())
+        .where(published)
+        .group_by(CatalogEntry.domain)
+        .order_by(func.count().desc(), CatalogEntry.domain)
+    ).all()
+    counted = [(str(domain), int(n)) for domain, n in domains]
+    return Publisher(org.code, org.name, org.name_en, org.kind, sum(n for _, n in counted), counted)
