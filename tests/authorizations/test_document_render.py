@@ -28,6 +28,7 @@ from sluice.authorizations.document_render import (
     render_html,
     render_pdf,
 )
+from tests.authorizations import layout
 
 BUREAU = DocumentParty("bureau", "营口市数据局", "11210800MB0000001X")
 OPERATOR = DocumentParty("operator", "营口城市数据运营有限公司", "91210800MA0OPER01Y")
@@ -364,3 +365,100 @@ def test_without_chinese_fonts_the_pdf_is_refused_not_printed_as_tofu(tmp_path: 
         "请安装 fonts-noto-cjk 后重试。"
     )
     assert en.startswith("The server has no Chinese font (Noto Serif CJK SC / Noto Sans CJK SC)")
+
+
+# --- layout: nothing crosses a column, the margin or the signature box ---------------------
+
+#: A catalog code is "<provider code>/<resource code>": long and without a space to break at.
+LONG_CODE = "shrsj/social_insurance_contribution_records_by_month_and_employer_detail"
+
+
+def long_scope() -> list[DocumentScopeItem]:
+    return [
+        DocumentScopeItem(
+            entry_code=LONG_CODE,
+            title="社会保险缴费记录（按月、按参保单位汇总的缴费基数、缴费金额与补缴、退费明细）",
+            provider="营口市人力资源和社会保障局（营口市社会保险事业服务中心）",
+            open_level="有条件开放",
+            grade="三级（敏感）",
+        ),
+        *scope_items(2),
+    ]
+
+
+def test_the_scope_table_has_fixed_column_widths_that_add_up_to_the_page() -> None:
+    html = render_html(agreement(scope=long_scope()))
+
+    assert '<table class="scope fixed">' in html
+    assert re.search(r"table\.fixed \{[^}]*table-layout: fixed;", html)
+    columns = re.findall(r'<col class="(col-[a-z]+)">', html)
+    assert columns == [
+        "col-index",
+        "col-code",
+        "col-title",
+        "col-provider",
+        "col-level",
+        "col-grade",
+    ]
+    widths = [
+        int(re.search(rf"col\.{name} \{{\s*width: (\d+)%;", html).group(1))  # type: ignore[union-attr]
+        for name in columns
+    ]
+    assert sum(widths) == 100
+
+
+@pytest.fixture(scope="module", params=["zh-CN", "en"])
+def laid_out(request: pytest.FixtureRequest) -> list[Any]:
+    """A two-party agreement with a long code and title, as the PDF lays it out; English too,
+    whose longer labels leave less room for the hex values."""
+    return layout.pages(render_html(agreement(scope=long_scope(), locale=request.param)))
+
+
+def test_no_text_crosses_the_page_margins(laid_out: list[Any]) -> None:
+    tables = []
+    for page in laid_out:
+        margins = layout.page_content(page)
+        outside = [t.text for t in layout.texts(page) if not margins.holds(t.span)]
+        assert outside == []
+        for table in layout.elements_of_type(page, "TableBox"):
+            tables.append(table)
+            assert margins.holds(layout.border_span(table))
+    assert tables
+
+
+def test_a_long_code_wraps_inside_its_column_and_never_over_the_resource_name(
+    laid_out: list[Any],
+) -> None:
+    rows = [r for page in laid_out for r in layout.elements_of_type(page, "TableRowBox")]
+    code_cells = [c for r in rows for c in r.children if layout.has_class(c, "code")]
+    first = code_cells[0]
+    first_code = list(layout.texts(first))
+
+    assert len(code_cells) == 3  # one a resource, on whichever page its row fell
+    assert len(first_code) > 1  # it wrapped
+    assert "".join(t.text for t in first_code) == LONG_CODE
+    for cell in code_cells:
+        for text in layout.texts(cell):
+            assert layout.content_span(cell).holds(text.span), text.text
+    (row,) = [r for r in rows if first in r.children]
+    title_cell = row.children[row.children.index(first) + 1]
+    assert "".join(t.text for t in layout.texts(title_cell)).startswith("社会保险缴费记录")
+    assert max(t.span.right for t in first_code) <= layout.border_span(title_cell).left
+
+
+def test_keys_and_signatures_stay_inside_the_signature_box(laid_out: list[Any]) -> None:
+    blocks = [b for page in laid_out for b in layout.elements(page, "signature-block")]
+    hex_shown = []
+    for page in laid_out:
+        for text in layout.texts(page):
+            block = text.within("signature-block")
+            if block is None:
+                continue
+            assert layout.content_span(block).holds(text.span), text.text
+            if text.within("hex-line") is not None:
+                hex_shown.append(text.text)
+
+    assert len(blocks) == 2
+    shown = "".join(hex_shown).replace(" ", "")
+    for value in (BUREAU_KEY, BUREAU_SIGNATURE, OPERATOR_KEY, OPERATOR_SIGNATURE):
+        assert value in shown

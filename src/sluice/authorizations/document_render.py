@@ -144,13 +144,13 @@ def article_label(n: int, locale: str) -> str:
     return translate("agreement_document.article", locale, number=number)
 
 
-def hex_lines(value: str) -> list[str]:
-    """A long hex value as lines of space-separated groups, for reading aloud and comparing."""
+def hex_lines(value: str, groups_per_line: int = HEX_GROUPS_PER_LINE) -> list[str]:
+    """A long hex value as lines of space-separated groups, for reading aloud and comparing.
+    A narrow column (a file's SM3 in a table) asks for fewer groups a line."""
     digits = "".join(value.split())
     groups = [digits[i : i + HEX_GROUP] for i in range(0, len(digits), HEX_GROUP)]
     return [
-        " ".join(groups[i : i + HEX_GROUPS_PER_LINE])
-        for i in range(0, len(groups), HEX_GROUPS_PER_LINE)
+        " ".join(groups[i : i + groups_per_line]) for i in range(0, len(groups), groups_per_line)
     ]
 
 
@@ -180,7 +180,7 @@ def _css_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def _page_footer_content(locale: str) -> Markup:
+def page_footer_content(locale: str) -> Markup:
     """The footer as CSS ``content``: the sentence's words around the two page counters."""
     sentence = translate("agreement_document.page", locale, page="{page}", pages="{pages}")
     parts = re.split(r"(\{pages?\})", sentence)
@@ -218,17 +218,22 @@ def render_html(doc: AgreementDocument) -> str:
         "fmt_time": lambda value: format_time(value, locale),
         "hex_lines": hex_lines,
         "signatures_of": signatures_of,
-        "page_footer": _page_footer_content(locale),
+        "page_footer": page_footer_content(locale),
     }
     return _environment.get_template("agreement.html").render(context)
 
 
 def render_pdf(doc: AgreementDocument) -> bytes:
     """The same page as a PDF, numbered 第 N 页 共 M 页, with the agreement number on top."""
+    return pdf_of(render_html(doc))
+
+
+def pdf_of(html: str) -> bytes:
+    """A printable page of this package as a PDF, refused when Chinese cannot be set."""
     import weasyprint  # deferred: loading Pango costs time that only PDF requests need
 
     # No base URL: the page loads nothing, and user text (escaped) cannot make it load any.
-    document = weasyprint.HTML(string=render_html(doc)).render()
+    document = weasyprint.HTML(string=html).render()
     pdf: bytes = document.write_pdf()
     # Document.fonts is filled while the pages are drawn: the faces Pango really chose.
     used = {getattr(font, "family", "") for font in document.fonts.values()}
