@@ -186,6 +186,8 @@ GET    /console/authorizations/entries                                          
 GET    /console/authorizations/entries/chosen                                       bureau
 GET    /console/authorizations/new                                                  bureau
 GET    /console/authorizations/{authorization_id}                                   bureau,operator,registry
+GET    /console/authorizations/{authorization_id}/certificate.html                  bureau,operator,registry
+GET    /console/authorizations/{authorization_id}/certificate.pdf                   bureau,operator,registry
 POST   /console/authorizations/{authorization_id}/decision                          bureau
 GET    /console/authorizations/{authorization_id}/document.pdf                      bureau,operator,registry
 POST   /console/authorizations/{authorization_id}/exits                             operator
@@ -285,6 +287,7 @@ GET    /organizations/{code}                                                    
 GET    /problems/{code}                                                             public
 GET    /openapi.json                                                               public
 GET    /static/{path}                                                                public
+GET    /verify/certificates/{number}                                                public
 """
 
 

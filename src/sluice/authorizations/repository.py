@@ -350,6 +350,14 @@ def certificate(session: Session, authorization_id: uuid.UUID) -> DestructionCer
     )
 
 
+def certificate_by_number(session: Session, number: str) -> DestructionCertificate | None:
+    """A certificate by the number printed on it, unscoped: for the public check anyone
+    holding the paper may make, which shows nothing but whether it is genuine."""
+    return session.scalar(
+        select(DestructionCertificate).where(DestructionCertificate.number == number)
+    )
+
+
 def delivered_by(session: Session, operator_ids: Iterable[uuid.UUID]) -> list[Authorization]:
     """Agreements of these operators that took effect at some point (products delivered)."""
     query = select(Authorization).where(

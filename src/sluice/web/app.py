@@ -12,7 +12,13 @@ from sluice.approvals import api as approvals_api
 from sluice.approvals import pages as approvals_pages
 from sluice.audit import api as audit_api
 from sluice.audit import pages as audit_pages
-from sluice.authorizations import agreement_pages, document_pages, exit_pages, plan_pages
+from sluice.authorizations import (
+    agreement_pages,
+    certificate_pages,
+    document_pages,
+    exit_pages,
+    plan_pages,
+)
 from sluice.authorizations import api as authorizations_api
 from sluice.catalog import api as catalog_api
 from sluice.catalog import pages as catalog_pages
@@ -55,6 +61,7 @@ PAGE_ROUTERS = (
     agreement_pages.router,
     exit_pages.router,
     document_pages.router,
+    certificate_pages.router,
     plan_pages.router,
     operator_application_pages.router,
     operator_review_pages.router,
