@@ -16,9 +16,10 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, delete, func, insert, select, true
+from sqlalchemy import ColumnElement, Table, delete, func, insert, select, true
 from sqlalchemy.orm import Session
 
 from sluice.catalog.models import (
@@ -324,27 +325,56 @@ def catalog_state(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(CatalogEntryVersion)) or 0
 
 
-def published_for_index(
-    session: Session,
-) -> list[Row[uuid.UUID, str, uuid.UUID, str, str, uuid.UUID]]:
-    """Id, title and facet values (provider, domain, open level, batch) of every published
-    entry, in title order."""
-    return list(
-        session.execute(
-            select(
-                CatalogEntry.id,
-                CatalogEntry.title,
-                CatalogEntry.provider_id,
-                CatalogEntry.domain,
-                CatalogEntry.open_level,
-                CatalogEntry.batch_id,
-            )
-            .where(CatalogEntry.status == "published")
-            .order_by(CatalogEntry.title, CatalogEntry.id)
-        ).all()
+@dataclass(frozen=True)
+class IndexSource:
+    """What search reads of a published entry: the texts it ranks and the facet values."""
+
+    id: uuid.UUID
+    title: str
+    description: str
+    provider_id: uuid.UUID
+    provider_name: str
+    provider_code: str
+    domain: str
+    open_level: str
+    batch_id: uuid.UUID
+    has_data: bool
+    published_at: datetime | None
+
+
+def published_for_index(session: Session) -> list[IndexSource]:
+    """Every published entry with its resource's description and its provider, by id."""
+    rows = session.execute(
+        select(
+            CatalogEntry.id,
+            CatalogEntry.title,
+            DataResource.description,
+            CatalogEntry.provider_id,
+            Organization.name,
+            Organization.code,
+            CatalogEntry.domain,
+            CatalogEntry.open_level,
+            CatalogEntry.batch_id,
+            DataResource.has_data,
+            CatalogEntry.published_at,
+        )
+        .join(DataResource, DataResource.id == CatalogEntry.resource_id)
+        .join(Organization, Organization.id == CatalogEntry.provider_id)
+        .where(CatalogEntry.status == "published")
+        .order_by(CatalogEntry.id)
     )
+    return [IndexSource(*row) for row in rows]
 
 
-def all_terms(session: Session) -> list[Row[uuid.UUID, str]]:
-    """Every (entry, term) pair of the search terms table."""
-    return list(session.execute(select(CatalogTerm.entry_id, CatalogTerm.term)).all())
+def field_texts_for_index(session: Session) -> dict[uuid.UUID, str]:
+    """Each published entry's field names and titles, as one text in field order."""
+    rows = session.execute(
+        select(CatalogEntry.id, ResourceField.name, ResourceField.title)
+        .join(ResourceField, ResourceField.resource_id == CatalogEntry.resource_id)
+        .where(CatalogEntry.status == "published")
+        .order_by(CatalogEntry.id, ResourceField.position)
+    )
+    texts: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for entry_id, name, title in rows:
+        texts[entry_id].append(f"{name} {title}")
+    return {entry_id: " ".join(parts) for entry_id, parts in texts.items()}
