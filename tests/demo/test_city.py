@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,18 +13,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from stdnum.cn import uscc
 from typer.testing import CliRunner
 
-from sluice.catalog.models import CatalogEntry, DataResource
+from sluice.catalog.models import DataResource
 from sluice.cli import app as cli
 from sluice.core.checksums import ric_from_bodies
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.permissions import Role
 from sluice.core.settings import Settings, get_settings
-from sluice.demo import catalog as demo_catalog
 from sluice.demo import city
 from sluice.demo.city import ACCOUNTS, COMPANIES, credit_code
 from sluice.demo.datasets import INTENDED_QUARANTINE_SHARE, SPECS, build_datasets
@@ -222,36 +220,3 @@ def test_the_demo_quarantines_exactly_the_share_its_generator_intends(
             line = printed[f"{provider}/{code}"]
             share = run.rows_rejected / run.rows_total
             assert f"{share:.2%}" in line and f"(intended {intended:.2%})" in line
-
-
-def test_the_full_demo_catalog_has_the_plans_numbers(
-    tmp_path: Path, sqlite_template: Path, clock: FixedClock
-) -> None:
-    """6,900+ published entries from 31+ departments (SQLite only: it takes a while)."""
-    path = tmp_path / "full.db"
-    shutil.copy(sqlite_template, path)
-    database = Database(f"sqlite:///{path}")
-    sources = tmp_path / "sources"
-    datasets = [city._summary(d) for d in build_datasets(sources_dir=sources, seed=1, scale=0.01)]
-    with database.unit_of_work() as session:
-        city.seed_identity(session, clock=clock)
-        entries = demo_catalog.seed_catalog(session, clock=clock, datasets=datasets, seed=1)
-    assert entries >= 6_900
-    with database.unit_of_work() as session:
-        providers = session.scalar(
-            select(func.count(distinct(CatalogEntry.provider_id))).where(
-                CatalogEntry.status == "published"
-            )
-        )
-        published = session.scalar(
-            select(func.count()).select_from(CatalogEntry).where(CatalogEntry.status == "published")
-        )
-        closed_listed = session.scalar(
-            select(func.count())
-            .select_from(CatalogEntry)
-            .where(CatalogEntry.open_level == "closed")
-        )
-    assert published == entries
-    assert providers is not None and providers >= 31
-    assert closed_listed == 0
-    database.dispose()
