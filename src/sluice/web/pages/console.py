@@ -1,4 +1,9 @@
-"""The console home: what this role can do, in the reader's language."""
+"""The console home: the workbench of what needs this person now, in the reader's language.
+
+The panels come from the modules (``<module>/workbench.py``, registered with
+``sluice.web.workbench.add_panel``); this page asks those the principal may see, shows their
+key figures in one strip and each panel's to-dos, picture or one-line note below.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,8 @@ from fastapi.responses import HTMLResponse
 from sluice.core.i18n import add_messages
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
-from sluice.web.deps import Requires
+from sluice.web import workbench
+from sluice.web.deps import AppClock, DbSession, Locale, Requires
 from sluice.web.templating import NavItem, add_nav, render
 
 router = APIRouter(tags=["console"])
@@ -21,7 +27,10 @@ add_messages(
     {
         "console.welcome": ("您好，{name}", "Hello, {name}"),
         "console.roles": ("您的角色", "Your roles"),
-        "console.can": ("您可以", "You can"),
+        "console.more": ("查看全部", "See all"),
+        "console.due": ("期限 {due}", "Due {due}"),
+        "console.late": ("已逾期", "Overdue"),
+        "console.figures": ("关键指标", "Key figures"),
         "console.role_help.bureau": (
             "管理机构与用户，遴选和授权运营机构，发布目录，审核产品与导出，监督与考核。",
             "Manage organizations and users, select and authorize operators, publish the "
@@ -62,5 +71,17 @@ add_messages(
 
 
 @router.get("/console", response_class=HTMLResponse)
-def console_home(request: Request, principal: Member) -> HTMLResponse:
-    return render(request, "console/home.html", {"roles": sorted(principal.roles)})
+def console_home(
+    request: Request, principal: Member, session: DbSession, clock: AppClock, locale: Locale
+) -> HTMLResponse:
+    loaded = workbench.load(workbench.Context(session, principal, clock, locale))
+    return render(
+        request,
+        "console/home.html",
+        {
+            "roles": sorted(principal.roles),
+            "panels": loaded,
+            "figures": workbench.figures(loaded),
+            "charts": any(item.content.chart for item in loaded),
+        },
+    )

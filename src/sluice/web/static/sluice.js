@@ -52,12 +52,28 @@
     }
   };
 
+  // <div data-chart='{ECharts option as JSON}'>: any page draws a chart the server described.
+  function initDataCharts() {
+    var drawn = [];
+    Array.prototype.forEach.call(document.querySelectorAll("[data-chart]"), function (el) {
+      var chart = window.echarts.init(el);
+      chart.setOption(JSON.parse(el.getAttribute("data-chart")));
+      drawn.push(chart);
+    });
+    if (drawn.length) {
+      window.addEventListener("resize", function () {
+        drawn.forEach(function (chart) { chart.resize(); });
+      });
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     if (window.echarts) {
       Object.keys(charts).forEach(function (id) {
         var el = document.getElementById(id);
         if (el) charts[id](el);
       });
+      initDataCharts();
     }
   });
 
