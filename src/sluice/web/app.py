@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from sluice import __version__
 from sluice.approvals import api as approvals_api
 from sluice.approvals import pages as approvals_pages
+from sluice.approvals import workbench as approvals_workbench
 from sluice.audit import api as audit_api
 from sluice.audit import pages as audit_pages
 from sluice.authorizations import (
@@ -20,8 +21,10 @@ from sluice.authorizations import (
     plan_pages,
 )
 from sluice.authorizations import api as authorizations_api
+from sluice.authorizations import workbench as authorizations_workbench
 from sluice.catalog import api as catalog_api
 from sluice.catalog import pages as catalog_pages
+from sluice.catalog import workbench as catalog_workbench
 from sluice.core.clock import Clock, SystemClock, set_display_zone
 from sluice.core.database import Database
 from sluice.core.home import prepare_home
@@ -30,15 +33,19 @@ from sluice.gateway import api as gateway_api
 from sluice.guard import api as guard_api
 from sluice.identity import api as identity_api
 from sluice.identity import pages as identity_pages
+from sluice.identity import workbench as identity_workbench
 from sluice.ingestion import api as ingestion_api
 from sluice.ingestion import pages as ingestion_pages
+from sluice.ingestion import workbench as ingestion_workbench
 from sluice.operators import api as operators_api
 from sluice.operators import application_pages as operator_application_pages
 from sluice.operators import review_pages as operator_review_pages
+from sluice.operators import workbench as operators_workbench
 from sluice.operators.selection import api as selection_api
 from sluice.operators.selection import pages as selection_pages
 from sluice.quality import api as quality_api
 from sluice.quality import pages as quality_pages
+from sluice.quality import workbench as quality_workbench
 from sluice.quality.tickets import api as tickets_api
 from sluice.quality.tickets import pages as tickets_pages
 from sluice.web import errors
@@ -67,6 +74,16 @@ PAGE_ROUTERS = (
     operator_review_pages.router,
     selection_pages.router,
     approvals_pages.router,
+)
+#: The modules with panels on the console home (each registers them when imported).
+WORKBENCH_PANELS = (
+    approvals_workbench,
+    authorizations_workbench,
+    catalog_workbench,
+    identity_workbench,
+    ingestion_workbench,
+    operators_workbench,
+    quality_workbench,
 )
 API_ROUTERS = (
     identity_api.router,
