@@ -1,0 +1,93 @@
+"""Each role logs in with a browser and lands on its workbench, at a 1366×900 screen.
+
+The page must fit the window (no sideways scrolling), log no browser console error, draw its
+charts, and show the role's own to-dos. Screenshots of each role's workbench are written to
+docs/screenshots/workbench-<role>.png for the walkthrough in docs/guide.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+import pytest
+
+from sluice.core.clock import FixedClock
+from sluice.core.database import Database
+from sluice.core.settings import Settings
+from tests.identity.factories import Account
+from tests.web.factories import City, build
+
+pytestmark = pytest.mark.browser
+
+WIDTH: Final = 1366
+HEIGHT: Final = 900
+SCREENSHOTS: Final = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+#: Role (the screenshot's name) -> the person of the city who logs in, and a line only that
+#: role's workbench shows.
+ROLES: Final = {
+    "bureau": ("bureau", "逾期未答复：1 件纠错工单"),
+    "bureau2": ("colleague", "待您审批：1 项不可逆操作"),
+    "registry": ("registry", "数据资源和数据产品的登记、登记证书的颁发尚未上线"),
+    "finance": ("finance", "数据收益的核算、上缴和报告尚未上线"),
+    "provider": ("provider_a", "待答复：1 件纠错工单"),
+    "operator": ("operator", "待整改：1 份整改通知"),
+    "buyer": ("buyer", "数据产品的订阅和接口网关尚未开放"),
+    "panel": ("panelist", "待评分：1 轮磋商等待您的评分"),
+    "subject": ("subject", "查看谁使用了您的个人数据"),
+}
+
+
+@pytest.fixture
+def city(live_database: Database, live_clock: FixedClock, tmp_path: Path) -> City:
+    settings = Settings(home=tmp_path / "var", database_url=live_database.url)
+    return build(live_database, live_clock, settings)
+
+
+def _log_in(page: Any, base: str, account: Account) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", account.username)
+    page.fill("input[name=password]", account.password)
+    page.click("button[type=submit]:has-text('登录')")
+    page.wait_for_url(f"{base}/console")
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_each_role_lands_on_a_workbench_that_fits_and_draws(
+    browser: Any, live_server: str, city: City, role: str
+) -> None:
+    person, expected = ROLES[role]
+    context = browser.new_context(locale="zh-CN", viewport={"width": WIDTH, "height": HEIGHT})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        _log_in(page, live_server, getattr(city, person))
+        page.wait_for_load_state("networkidle")
+        charts = page.locator("[data-chart]").count()
+        if charts:
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('[data-chart]')]"
+                ".every(el => el.querySelector('canvas'))"
+            )
+        text = page.inner_text("main")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        panels = page.locator("section.panel").count()
+        empty = page.evaluate(
+            "() => [...document.querySelectorAll('section.panel')]"
+            ".filter(p => !p.querySelector('[data-testid=todos], [data-testid=panel-note]'))"
+            ".map(p => p.dataset.testid)"
+        )
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"workbench-{role}.png"), full_page=True)
+    finally:
+        context.close()
+    assert expected in text
+    assert width <= WIDTH, f"{width} px wide in a {WIDTH} px window"
+    assert errors == []
+    assert panels >= 1 and empty == []
+    if role == "bureau":
+        assert charts == 2  # overdue tickets per provider, agreements by state
+        assert "督办" in text
