@@ -129,3 +129,23 @@ class SigningKey(UUIDPrimaryKey, Base):
     sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
     retired_at: Mapped[datetime | None]
+
+
+class ConsoleFlash(UUIDPrimaryKey, Base):
+    """Something one console session must see once on the page it is sent to next: the new
+    API key after "create" (post/redirect/get), a "saved" notice.
+
+    ``sealed`` is SM4-GCM under a key derived from the session's cookie token, which the
+    server never stores: a reader of the database cannot open it. Reading it deletes it, so
+    a reload shows nothing again; an unread one expires after a few minutes.
+    """
+
+    __tablename__ = "console_flashes"
+
+    console_session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("console_sessions.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -8,13 +8,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final, Literal, cast
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from sluice.core.paging import ListQuery, Page, contains, paginate
 from sluice.identity.models import (
     AccessToken,
     ApiKey,
+    ConsoleFlash,
     ConsoleSession,
     LoginThrottle,
     Membership,
@@ -44,6 +46,22 @@ def organization_clash(session: Session, *, code: str, name: str) -> bool:
 def credit_code_taken(session: Session, credit_code: str) -> bool:
     query = select(func.count()).where(Organization.credit_code == credit_code)
     return (session.scalar(query) or 0) > 0
+
+
+def organization_code_taken(session: Session, code: str) -> bool:
+    return _exists(session, select(Organization.id).where(Organization.code == code))
+
+
+def organization_name_taken(session: Session, name: str) -> bool:
+    return _exists(session, select(Organization.id).where(Organization.name == name))
+
+
+def username_taken(session: Session, username: str) -> bool:
+    return _exists(session, select(User.id).where(User.username == username))
+
+
+def _exists(session: Session, query: Select[Any]) -> bool:
+    return session.scalar(query.limit(1)) is not None
 
 
 def organizations(
@@ -80,6 +98,158 @@ def users(session: Session, *, limit: int = 100, offset: int = 0) -> tuple[int, 
     total = session.scalar(select(func.count()).select_from(User)) or 0
     rows = session.scalars(select(User).order_by(User.username).limit(limit).offset(offset))
     return total, list(rows)
+
+
+# --- the console's lists and pickers ---------------------------------------------------------
+
+
+def _c(column: Any) -> ColumnElement[Any]:
+    """A mapped attribute as the column the shared paging helpers take."""
+    return cast(ColumnElement[Any], column)
+
+
+#: What the organizations list may be sorted by.
+ORGANIZATION_SORTS: Final[dict[str, ColumnElement[Any]]] = {
+    "name": _c(Organization.name),
+    "code": _c(Organization.code),
+    "kind": _c(Organization.kind),
+    "created": _c(Organization.created_at),
+    "status": _c(Organization.active),
+}
+#: What the users list may be sorted by.
+USER_SORTS: Final[dict[str, ColumnElement[Any]]] = {
+    "username": _c(User.username),
+    "name": _c(User.display_name),
+    "organization": _c(Organization.name),
+    "created": _c(User.created_at),
+    "status": _c(User.active),
+}
+#: ``status`` filter values: an account (or organization) active or deactivated.
+STATUSES: Final = {"active": True, "inactive": False}
+
+
+def _page(
+    session: Session,
+    statement: Any,
+    query: ListQuery,
+    *,
+    sorts: dict[str, ColumnElement[Any]],
+    default: str,
+    tiebreak: Any,
+) -> Page[Any]:
+    return paginate(session, statement, query, sorts=sorts, default=default, tiebreak=_c(tiebreak))
+
+
+def _users_in(organization_id: Any) -> ColumnElement[Any]:
+    return (
+        select(func.count(User.id)).where(User.organization_id == organization_id).scalar_subquery()
+    )
+
+
+def organization_page(session: Session, query: ListQuery) -> Page[Organization]:
+    """One page of organizations (sortable by their numbers of users, too).
+
+    Search: name (Chinese or English), code or credit code. Filters: ``kind``, ``status``.
+    """
+    statement = select(Organization)
+    if query.q:
+        statement = statement.where(
+            contains(
+                query.q,
+                _c(Organization.name),
+                _c(Organization.name_en),
+                _c(Organization.code),
+                _c(Organization.credit_code),
+            )
+        )
+    if kind := query.filter("kind"):
+        statement = statement.where(Organization.kind == kind)
+    if (status := query.filter("status")) is not None:
+        statement = statement.where(Organization.active.is_(STATUSES.get(status, None)))
+    sorts = {**ORGANIZATION_SORTS, "users": _users_in(Organization.id)}
+    return _page(session, statement, query, sorts=sorts, default="kind", tiebreak=Organization.code)
+
+
+def user_page(session: Session, query: ListQuery) -> Page[User]:
+    """One page of users (their organizations joined to search, filter and sort by).
+
+    Search: username, name or organization name. Filters: ``role``, ``kind`` (of the
+    organization), ``organization`` (its code), ``status``.
+    """
+    statement = select(User).outerjoin(Organization, Organization.id == User.organization_id)
+    if query.q:
+        statement = statement.where(
+            contains(query.q, _c(User.username), _c(User.display_name), _c(Organization.name))
+        )
+    if role := query.filter("role"):
+        holders = select(Membership.user_id).where(Membership.role == role)
+        statement = statement.where(User.id.in_(holders))
+    if kind := query.filter("kind"):
+        statement = statement.where(Organization.kind == kind)
+    if code := query.filter("organization"):
+        statement = statement.where(Organization.code == code)
+    if (status := query.filter("status")) is not None:
+        statement = statement.where(User.active.is_(STATUSES.get(status, None)))
+    return _page(
+        session, statement, query, sorts=USER_SORTS, default="username", tiebreak=User.username
+    )
+
+
+def pick_organizations(session: Session, *, q: str, limit: int) -> tuple[int, list[Organization]]:
+    """Organizations whose name or code holds ``q``, or whose credit code it is; the one whose
+    code it is exactly first, then by name."""
+    statement = select(Organization)
+    if q:
+        statement = statement.where(
+            contains(q, _c(Organization.name), _c(Organization.name_en), _c(Organization.code))
+            | (Organization.credit_code == q.upper())
+        )
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    exact = Organization.code == q.lower()
+    rows = session.scalars(
+        statement.order_by(exact.desc(), Organization.name, Organization.code).limit(limit)
+    )
+    return total, list(rows)
+
+
+def pick_users(
+    session: Session, *, q: str, limit: int
+) -> tuple[int, list[tuple[User, Organization | None]]]:
+    """Users whose username, name or organization's name holds ``q``."""
+    statement = select(User, Organization).outerjoin(
+        Organization, Organization.id == User.organization_id
+    )
+    if q:
+        statement = statement.where(
+            contains(q, _c(User.username), _c(User.display_name), _c(Organization.name))
+        )
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    exact = User.username == q
+    rows = session.execute(statement.order_by(exact.desc(), User.username).limit(limit))
+    return total, [(row[0], row[1]) for row in rows]
+
+
+def users_per_organization(
+    session: Session, organization_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    if not organization_ids:
+        return {}
+    rows = session.execute(
+        select(User.organization_id, func.count(User.id))
+        .where(User.organization_id.in_(organization_ids))
+        .group_by(User.organization_id)
+    )
+    return {row[0]: row[1] for row in rows if row[0] is not None}
+
+
+def organizations_by_id(
+    session: Session, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Organization]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.scalars(select(Organization).where(Organization.id.in_(wanted)))
+    return {organization.id: organization for organization in rows}
 
 
 def roles_of(session: Session, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
@@ -288,3 +458,58 @@ def signing_key_exists(session: Session, organization_id: uuid.UUID, public_key_
         SigningKey.public_key_hex == public_key_hex,
     )
     return session.scalar(query) is not None
+
+
+# --- one-time notices for a console session ------------------------------------------------
+
+
+def add_flash(session: Session, flash: ConsoleFlash) -> None:
+    """Leave a notice; one of the same kind left before (and not read) is replaced."""
+    session.execute(
+        delete(ConsoleFlash).where(
+            ConsoleFlash.console_session_id == flash.console_session_id,
+            ConsoleFlash.kind == flash.kind,
+        )
+    )
+    session.add(flash)
+
+
+def take_flash(
+    session: Session, *, console_session_id: uuid.UUID, kind: str, now: datetime
+) -> ConsoleFlash | None:
+    """The session's unexpired notice of this kind, deleted as it is read (once only)."""
+    found = session.scalar(
+        select(ConsoleFlash)
+        .where(
+            ConsoleFlash.console_session_id == console_session_id,
+            ConsoleFlash.kind == kind,
+            ConsoleFlash.expires_at > now,
+        )
+        .order_by(ConsoleFlash.created_at.desc())
+        .limit(1)
+    )
+    if found is None:
+        return None
+    # Deleted by id with the count checked: of two requests reading it at once, one shows it.
+    result = session.execute(
+        delete(ConsoleFlash)
+        .where(ConsoleFlash.id == found.id)
+        .execution_options(synchronize_session=False)
+    )
+    session.expunge(found)
+    return found if cast(CursorResult[Any], result).rowcount == 1 else None
+
+
+def purge_flashes(session: Session, *, before: datetime) -> None:
+    """Remove notices nobody read in time (a few per call, never waiting on a lock)."""
+    stale = (
+        select(ConsoleFlash.id)
+        .where(ConsoleFlash.expires_at <= before)
+        .limit(_PURGE_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(
+        delete(ConsoleFlash)
+        .where(ConsoleFlash.id.in_(stale))
+        .execution_options(synchronize_session=False)
+    )

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
 from sluice.audit import service as audit
+from sluice.core import crypto
 from sluice.core.checksums import valid_uscc
 from sluice.core.clock import Clock, local
 from sluice.core.errors import (
@@ -22,6 +26,7 @@ from sluice.core.errors import (
 )
 from sluice.core.i18n import MessageRef, add_messages
 from sluice.core.ids import new_secret, sm3_hex
+from sluice.core.paging import ListQuery, Page
 from sluice.core.permissions import ROLE_ORG_KIND, OrgKind, Permission, Role
 from sluice.core.principal import Principal, Via
 from sluice.core.settings import Settings
@@ -29,15 +34,16 @@ from sluice.identity import repository
 from sluice.identity.models import (
     AccessToken,
     ApiKey,
+    ConsoleFlash,
     ConsoleSession,
     LoginThrottle,
     Membership,
     Organization,
     User,
 )
-from sluice.identity.password_policy import WeakPassword, require_strong
+from sluice.identity.password_policy import WeakPassword, require_strong, weakness
 from sluice.identity.passwords import hash_password, needs_rehash, verify_password
-from sluice.identity.schemas import OrganizationCreate, UserCreate
+from sluice.identity.schemas import PASSWORD_MAX, OrganizationCreate, UserCreate
 
 API_KEY_PREFIX = "slk_"
 #: Longest username that can exist (the column); a longer one is counted under its digest.
@@ -47,6 +53,8 @@ _ADDRESS_MAX: Final = 64
 #: What is kept of an over-long username typed at the login form, for the audit log.
 _TYPED_USERNAME_MAX: Final = 300
 _DEFAULT_MIN_LENGTH: Final[int] = Settings.model_fields["password_min_length"].default
+#: How long a one-time notice waits for the page it was left for.
+FLASH_MINUTES: Final = 10
 
 
 class LoginThrottled(SluiceError):
@@ -102,6 +110,14 @@ add_messages(
             "The unified social credit code '{value}' is already registered to another "
             "organization.",
         ),
+        "identity.organization_code_taken": (
+            "机构代码“{code}”已被另一家机构使用。",
+            "The code '{code}' is already used by another organization.",
+        ),
+        "identity.organization_name_taken": (
+            "已有名为“{name}”的机构。",
+            "An organization named '{name}' already exists.",
+        ),
         "identity.organization_unknown": ("所选机构不存在。", "The organization does not exist."),
         "identity.role_needs_org": (
             "角色“{role}”须属于{kind}类机构。",
@@ -131,20 +147,88 @@ add_messages(
 )
 
 
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one field of a new organization or user, for its reader to fix.
+
+    ``conflict``: it clashes with data that exists (a taken username or code), which the API
+    answers with 409; anything else is 422.
+    """
+
+    field: str
+    key: str
+    params: Mapping[str, Any] = dc_field(default_factory=dict)
+    conflict: bool = False
+
+    @property
+    def type(self) -> str:
+        return self.key.rsplit(".", 1)[-1]
+
+
+def _first_per_field(problems: list[Problem]) -> list[Problem]:
+    seen: set[str] = set()
+    kept = []
+    for problem in problems:
+        if problem.field not in seen:
+            seen.add(problem.field)
+            kept.append(problem)
+    return kept
+
+
+def _refused(problems: list[Problem]) -> SluiceError:
+    """The API's answer to a form with problems: the first says what is wrong (as before),
+    and ``errors`` names every field with a problem, so nothing arrives in a second round."""
+    first = problems[0]
+    errors = [{"field": p.field, "type": p.type} for p in problems]
+    if first.conflict:
+        return Conflict(first.key, **first.params)
+    if first.field in ("password", "new_password") and len(problems) == 1:
+        return WeakPassword(first.key, errors=errors, **first.params)
+    return InvalidInput(first.key, errors=errors, **first.params)
+
+
+def _credit_code(value: str | None) -> str | None:
+    return value.strip().upper() if value and value.strip() else None
+
+
+def organization_problems(
+    session: Session, *, code: str, name: str, credit_code: str | None
+) -> list[Problem]:
+    """Every rule a new organization breaks beyond its schema: a credit code failing its
+    check digit or already registered, a code or a name (as stored, trimmed) already used.
+
+    Takes the values as typed, so a form whose other fields do not parse still learns of
+    these in the same round.
+    """
+    problems = []
+    credit = _credit_code(credit_code)
+    if credit and len(credit) == 18 and not valid_uscc([credit], check_org_code=True)[0]:
+        problems.append(Problem("credit_code", "identity.credit_code_invalid", {"value": credit}))
+    elif credit and repository.credit_code_taken(session, credit):
+        problems.append(
+            Problem("credit_code", "identity.credit_code_taken", {"value": credit}, True)
+        )
+    if code and repository.organization_code_taken(session, code):
+        problems.append(Problem("code", "identity.organization_code_taken", {"code": code}, True))
+    name = name.strip()
+    if name and repository.organization_name_taken(session, name):
+        problems.append(Problem("name", "identity.organization_name_taken", {"name": name}, True))
+    return problems
+
+
 def create_organization(
     session: Session, *, actor: Principal, clock: Clock, data: OrganizationCreate
 ) -> Organization:
     actor.require(Permission.IDENTITY_MANAGE)
-    credit_code = data.credit_code.strip().upper() if data.credit_code else None
-    if credit_code and not valid_uscc([credit_code], check_org_code=True)[0]:
-        raise InvalidInput("identity.credit_code_invalid", value=credit_code)
-    name = data.name.strip()
     # Checked on the values as stored: a name differing only by spaces, or a credit code
-    # already held, is a conflict here rather than a unique-constraint failure at commit.
-    if repository.organization_clash(session, code=data.code, name=name):
-        raise Conflict("identity.organization_exists", code=data.code, name=name)
-    if credit_code and repository.credit_code_taken(session, credit_code):
-        raise Conflict("identity.credit_code_taken", value=credit_code)
+    # already held, is refused here rather than by a unique constraint at commit.
+    problems = organization_problems(
+        session, code=data.code, name=data.name, credit_code=data.credit_code
+    )
+    if problems:
+        raise _refused(problems)
+    credit_code = _credit_code(data.credit_code)
+    name = data.name.strip()
     now = clock.now()
     organization = Organization(
         code=data.code,
@@ -186,6 +270,61 @@ def check_new_password(
     )
 
 
+def user_problems(
+    session: Session,
+    *,
+    username: str,
+    display_name: str = "",
+    password: str,
+    organization_id: uuid.UUID | None,
+    roles: list[Role],
+    settings: Settings | None = None,
+) -> list[Problem]:
+    """Every rule a new user breaks beyond its schema, at most one per field: a username
+    already taken, an organization that does not exist or does not fit the roles, a password
+    the policy refuses (``settings.password_min_length`` or its declared default).
+
+    Takes the values as typed (a role or organization that did not parse is left out), so
+    a form learns of all of these with its schema errors, in one round.
+    """
+    problems = []
+    if username and repository.username_taken(session, username):
+        problems.append(
+            Problem("username", "identity.username_taken", {"username": username}, True)
+        )
+    organization = None
+    if organization_id is not None:
+        organization = repository.organization(session, organization_id)
+        if organization is None:
+            problems.append(Problem("organization_id", "identity.organization_unknown"))
+    if organization is not None or organization_id is None:
+        problems.extend(_role_problems(organization, roles))
+    if password and len(password) <= PASSWORD_MAX:
+        found = weakness(
+            password,
+            username=username,
+            min_length=settings.password_min_length if settings else _DEFAULT_MIN_LENGTH,
+            other_inputs=(display_name,),
+        )
+        if found is not None:
+            problems.append(Problem("password", found.key, found.params))
+    return _first_per_field(problems)
+
+
+def _role_problems(organization: Organization | None, roles: list[Role]) -> list[Problem]:
+    for role in sorted(set(roles)):
+        kind = ROLE_ORG_KIND[role]
+        if kind is None and organization is not None:
+            return [Problem("roles", "identity.subject_no_org")]
+        if kind is not None and (organization is None or organization.kind != kind.value):
+            params = {
+                "role": MessageRef(f"role.{role.value}"),
+                "kind": MessageRef(f"org_kind.{kind.value}"),
+            }
+            return [Problem("roles", "identity.role_needs_org", params)]
+    return []
+
+
 def create_user(
     session: Session,
     *,
@@ -197,25 +336,19 @@ def create_user(
     """A new user; the password must pass the policy (``settings.password_min_length``, or
     its declared default when no settings are given)."""
     actor.require(Permission.IDENTITY_MANAGE)
-    if repository.user_by_username(session, data.username):
-        raise Conflict("identity.username_taken", username=data.username)
-    organization = None
-    if data.organization_id is not None:
-        organization = repository.organization(session, data.organization_id)
-        if organization is None:
-            raise InvalidInput("identity.organization_unknown")
-    for role in set(data.roles):
-        kind = ROLE_ORG_KIND[role]
-        if kind is None and organization is not None:
-            raise InvalidInput("identity.subject_no_org")
-        if kind is not None and (organization is None or organization.kind != kind.value):
-            raise InvalidInput(
-                "identity.role_needs_org",
-                role=MessageRef(f"role.{role.value}"),
-                kind=MessageRef(f"org_kind.{kind.value}"),
-            )
-    check_new_password(
-        data.password, username=data.username, display_name=data.display_name, settings=settings
+    problems = user_problems(
+        session,
+        username=data.username,
+        display_name=data.display_name,
+        password=data.password,
+        organization_id=data.organization_id,
+        roles=list(data.roles),
+        settings=settings,
+    )
+    if problems:
+        raise _refused(problems)
+    organization = (
+        repository.organization(session, data.organization_id) if data.organization_id else None
     )
     now = clock.now()
     user = User(
@@ -873,3 +1006,131 @@ def revoke_api_key(
             detail={"prefix": api_key.prefix},
         )
     return api_key
+
+
+# --- the console's lists and pickers -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """One line of the users list: the account, its organization, roles and lock."""
+
+    user: User
+    organization: Organization | None
+    roles: list[str]
+    locked: bool
+
+
+def organization_page(
+    session: Session, *, actor: Principal, query: ListQuery
+) -> Page[tuple[Organization, int]]:
+    """One page of organizations, each with its number of users, for the bureau."""
+    actor.require(Permission.IDENTITY_READ)
+    page = repository.organization_page(session, query)
+    counts = repository.users_per_organization(session, [o.id for o in page.items])
+    return Page([(o, counts.get(o.id, 0)) for o in page.items], page.total, page.query)
+
+
+def user_page(
+    session: Session, *, actor: Principal, query: ListQuery, now: datetime
+) -> Page[UserRow]:
+    """One page of users, each with its organization, roles and whether it is locked now."""
+    actor.require(Permission.IDENTITY_READ)
+    page = repository.user_page(session, query)
+    roles = repository.roles_of(session, [user.id for user in page.items])
+    locked = repository.locked_accounts(
+        session, accounts=[user.username for user in page.items], now=now
+    )
+    organizations = repository.organizations_by_id(
+        session, [u.organization_id for u in page.items if u.organization_id]
+    )
+    rows = [
+        UserRow(
+            user,
+            organizations.get(user.organization_id) if user.organization_id else None,
+            roles.get(user.id, []),
+            user.username in locked,
+        )
+        for user in page.items
+    ]
+    return Page(rows, page.total, page.query)
+
+
+def pick_organizations(
+    session: Session, *, actor: Principal, q: str, limit: int
+) -> tuple[int, list[Organization]]:
+    actor.require(Permission.IDENTITY_READ)
+    return repository.pick_organizations(session, q=q, limit=limit)
+
+
+def pick_users(
+    session: Session, *, actor: Principal, q: str, limit: int
+) -> tuple[int, list[tuple[User, Organization | None]]]:
+    actor.require(Permission.IDENTITY_READ)
+    return repository.pick_users(session, q=q, limit=limit)
+
+
+def get_organization(
+    session: Session, *, actor: Principal, organization_id: uuid.UUID
+) -> Organization | None:
+    actor.require(Permission.IDENTITY_READ)
+    return repository.organization(session, organization_id)
+
+
+# --- one-time notices (post/redirect/get) --------------------------------------------------
+
+
+def _flash_key(token: str) -> bytes:
+    """The notice key: derived from the session's cookie token, which only the browser
+    holds (the server keeps its digest), so a notice opens only in that session."""
+    return bytes.fromhex(sm3_hex(f"sluice-console-flash:{token}"))[: crypto.KEY_BYTES]
+
+
+def leave_flash(
+    session: Session,
+    *,
+    actor: Principal,
+    clock: Clock,
+    token: str,
+    kind: str,
+    payload: Mapping[str, Any],
+) -> bool:
+    """Leave ``payload`` for the next page of this console session to show once (the new
+    API key after the redirect that follows "create"). False when ``actor`` came in
+    without a console session (nothing to leave it in)."""
+    if actor.via != "session" or actor.credential_id is None or not token:
+        return False
+    now = clock.now()
+    repository.purge_flashes(session, before=now)
+    aad = f"{actor.credential_id}:{kind}".encode()
+    sealed = crypto.seal(_flash_key(token), json.dumps(dict(payload)).encode(), aad)
+    repository.add_flash(
+        session,
+        ConsoleFlash(
+            console_session_id=actor.credential_id,
+            kind=kind,
+            sealed=sealed,
+            created_at=now,
+            expires_at=now + timedelta(minutes=FLASH_MINUTES),
+        ),
+    )
+    return True
+
+
+def take_flash(
+    session: Session, *, actor: Principal, clock: Clock, token: str, kind: str
+) -> dict[str, Any] | None:
+    """The notice left for this session, once: reading it deletes it."""
+    if actor.via != "session" or actor.credential_id is None or not token:
+        return None
+    found = repository.take_flash(
+        session, console_session_id=actor.credential_id, kind=kind, now=clock.now()
+    )
+    if found is None:
+        return None
+    aad = f"{actor.credential_id}:{kind}".encode()
+    try:
+        payload = json.loads(crypto.unseal(_flash_key(token), found.sealed, aad))
+    except (crypto.DecryptionError, ValueError):
+        return None
+    return payload if isinstance(payload, dict) else None
