@@ -253,7 +253,7 @@ def test_a_clash_on_a_stored_value_is_a_conflict_not_a_server_error(
         details.append(response.json()["detail"])
     assert details == [
         "统一社会信用代码“91210800118000030G”已登记在另一家机构名下。",
-        "已存在代码为“bank3”或名称为“营口银行”的机构。",
+        "已有名为“营口银行”的机构。",  # the name clashed (as trimmed), not the new code
     ]
     codes = [
         o["code"] for o in client.get("/api/v1/organizations", headers=headers).json()["items"]

@@ -129,9 +129,12 @@ def test_bureau_creates_an_organization_and_bad_input_is_kept(
             "credit_code": "91210800118000030G",
             "csrf_token": csrf,
         },
+        follow_redirects=False,
     )
-    assert good.status_code == 200
-    assert "已创建机构“营口某科技有限公司”。" in good.text
+    assert good.status_code == 303  # post/redirect/get: a reload does not post again
+    shown = client.get(good.headers["location"])
+    assert "已创建机构“营口某科技有限公司”。" in shown.text
+    assert 'data-code="op1"' in shown.text
 
 
 def test_user_form_explains_each_field_in_english(
@@ -154,14 +157,22 @@ def test_buyer_creates_a_key_sees_it_once_and_revokes_it(
     client: TestClient, database: Database, clock: FixedClock
 ) -> None:
     csrf = console_login(client, make_account(database, clock, Role.BUYER))
-    created = client.post("/console/api-keys", data={"name": "征信核验", "csrf_token": csrf})
-    key = created.text.split("<pre><code>")[1].split("</code>")[0]
+    created = client.post(
+        "/console/api-keys", data={"name": "征信核验", "csrf_token": csrf}, follow_redirects=False
+    )
+    assert created.status_code == 303
+    shown = client.get(created.headers["location"])
+    key = shown.text.split("<pre><code>")[1].split("</code>")[0]
     assert key.startswith("slk_")
     again = client.get("/console/api-keys")
     assert key not in again.text and "征信核验" in again.text
     key_id = again.text.split('action="/console/api-keys/')[1].split("/revoke")[0]
-    revoked = client.post(f"/console/api-keys/{key_id}/revoke", data={"csrf_token": csrf})
-    assert "已吊销" in revoked.text
+    revoked = client.post(
+        f"/console/api-keys/{key_id}/revoke", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert revoked.status_code == 303
+    after = client.get(revoked.headers["location"]).text
+    assert "已吊销密钥“征信核验”" in after and "已吊销" in after
     assert client.get("/gateway/v1/whoami", headers={"X-API-Key": key}).status_code == 401
 
 
@@ -215,10 +226,14 @@ def test_every_role_changes_its_password_from_the_top_bar(
             "new_password_again": NEW_PASSWORD,
             "csrf_token": csrf,
         },
+        follow_redirects=False,
     )
-    assert changed.status_code == 200
-    assert "密码已修改。" in changed.text
-    assert NEW_PASSWORD not in changed.text and PASSWORD not in changed.text
+    assert changed.status_code == 303
+    assert changed.headers["location"] == "/console/account"
+    shown = client.get(changed.headers["location"])
+    assert "密码已修改。" in shown.text
+    assert NEW_PASSWORD not in shown.text and PASSWORD not in shown.text
+    assert "密码已修改。" not in client.get("/console/account").text  # said once
     assert _alive(client)  # this session stays
     assert not _alive(browser)  # the other device is logged out
     assert client.get("/api/v1/me", headers=token).status_code == 401
@@ -286,8 +301,14 @@ def test_bureau_deactivates_and_reactivates_users_from_the_users_page(
     page = client.get("/console/users").text
     assert f'action="/console/users/{account.user_id}/deactivate"' in page
     assert f'action="/console/users/{bureau.user_id}/deactivate"' not in page  # not oneself
-    done = client.post(f"/console/users/{account.user_id}/deactivate", data={"csrf_token": csrf})
-    assert done.status_code == 200
+    done = client.post(
+        f"/console/users/{account.user_id}/deactivate",
+        data={"csrf_token": csrf, "back": "/console/users?status=active"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == "/console/users?status=active"  # back to the same list
+    done = client.get("/console/users")
     assert f"已停用用户“{account.username}”" in done.text
     row = done.text.split(f'data-username="{account.username}"')[1].split("</tr>")[0]
     assert "已停用" in row and f"/console/users/{account.user_id}/reactivate" in row
@@ -337,6 +358,7 @@ def test_the_organization_form_ignores_fields_it_does_not_have(
             "submit": "保存",
             "csrf_token": csrf,
         },
+        follow_redirects=False,
     )
-    assert response.status_code == 200
-    assert "已创建机构“表单机构”。" in response.text
+    assert response.status_code == 303
+    assert "已创建机构“表单机构”。" in client.get(response.headers["location"]).text

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, Final
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from sluice.core.database import undo_keeping_refusal
-from sluice.core.errors import InvalidInput, SluiceError
-from sluice.core.i18n import add_messages, translate
+from sluice.core.errors import SluiceError
+from sluice.core.i18n import ZH, add_messages, translate
+from sluice.core.paging import ListQuery
 from sluice.core.permissions import OrgKind, Role
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
 from sluice.identity import repository, service
-from sluice.identity.schemas import PASSWORD_MAX, OrganizationCreate, PasswordChange, UserCreate
+from sluice.identity.models import User
+from sluice.identity.schemas import ApiKeyCreate, OrganizationCreate, PasswordChange, UserCreate
 from sluice.web.deps import (
     SESSION_COOKIE,
     AppClock,
@@ -27,7 +32,9 @@ from sluice.web.deps import (
     Public,
     Requires,
 )
-from sluice.web.forms import parse_form
+from sluice.web.forms import FORM, FormErrors, see_other
+from sluice.web.listing import ListSpec, link, render_list
+from sluice.web.picker import PickItem, PickResult, add_picker
 from sluice.web.templating import NavItem, add_nav, render
 
 router = APIRouter(tags=["console"])
@@ -68,6 +75,16 @@ add_messages(
         "orgs.name_en": ("英文名称", "English name"),
         "orgs.credit_code": ("统一社会信用代码", "Unified social credit code"),
         "orgs.created": ("已创建机构“{name}”。", "Organization '{name}' created."),
+        "orgs.users": ("用户数", "Users"),
+        "orgs.users_of": ("查看该机构的用户", "See this organization's users"),
+        "orgs.search": (
+            "机构名称、代码或统一社会信用代码",
+            "Name, code or unified social credit code",
+        ),
+        "orgs.empty": (
+            "还没有机构。点击“新增机构”登记第一家。",
+            "No organizations yet. Use New organization to add the first.",
+        ),
         "users.title": ("用户管理", "Users"),
         "users.new": ("新增用户", "New user"),
         "users.username": ("用户名", "Username"),
@@ -81,6 +98,16 @@ add_messages(
         "users.organization": ("所属机构", "Organization"),
         "users.roles": ("角色", "Roles"),
         "users.none": ("（个人，无机构）", "(a person, no organization)"),
+        "users.organization_hint": (
+            "输入机构名称或代码搜索并选择；信息主体以个人身份登录，不选机构。",
+            "Type an organization's name or code and choose it; a data subject acts as a "
+            "person and has none.",
+        ),
+        "users.search": ("用户名、姓名或机构名称", "Username, name or organization"),
+        "users.empty": (
+            "还没有用户。点击“新增用户”创建账户。",
+            "No users yet. Use New user to create an account.",
+        ),
         "users.locked": ("已锁定", "Locked"),
         "users.locked_hint": (
             "多次登录失败，已暂停从失败的网络地址登录；从其他地址仍可登录。",
@@ -143,10 +170,20 @@ add_messages(
         "keys.revoked": ("已吊销", "Revoked"),
         "keys.active": ("有效", "Active"),
         "keys.shown_once": (
-            "请立即复制并妥善保存此密钥，离开本页后将无法再次查看：",
-            "Copy and store this key now; it cannot be shown again once you leave this page:",
+            "请立即复制并妥善保存此密钥；离开或刷新本页后将无法再次查看：",
+            "Copy and store this key now; once you leave or reload this page it cannot be "
+            "shown again:",
         ),
         "keys.last_used": ("最近使用", "Last used"),
+        "keys.created_for": ("新密钥“{name}”", "New key '{name}'"),
+        "keys.revoked_notice": (
+            "已吊销密钥“{name}”，使用它的请求将被拒绝。",
+            "Key '{name}' revoked; requests using it are refused.",
+        ),
+        "keys.empty": (
+            "还没有密钥。填写用途说明并点击“创建密钥”。",
+            "No keys yet. Give a purpose and press Create key.",
+        ),
         "common.created_at": ("创建时间", "Created"),
         "common.status": ("状态", "Status"),
         "common.actions": ("操作", "Actions"),
@@ -258,10 +295,61 @@ async def logout(
     return response
 
 
+# --- one-time notices after a redirect -----------------------------------------------------
+
+
+def _token(request: Request) -> str:
+    return request.cookies.get(SESSION_COOKIE, "")
+
+
+def _notice(
+    request: Request,
+    actor: Principal,
+    session: Session,
+    clock: AppClock,
+    page: str,
+    key: str,
+    **params: str,
+) -> None:
+    """Leave "done" for the page the redirect leads to; shown there once."""
+    service.leave_flash(
+        session,
+        actor=actor,
+        clock=clock,
+        token=_token(request),
+        kind=f"notice:{page}",
+        payload={"key": key, "params": params},
+    )
+
+
+def _take_notice(
+    request: Request, actor: Principal, session: Session, clock: AppClock, page: str, locale: str
+) -> str | None:
+    found = service.take_flash(
+        session, actor=actor, clock=clock, token=_token(request), kind=f"notice:{page}"
+    )
+    if found is None or not isinstance(found.get("key"), str):
+        return None
+    params = found.get("params")
+    return translate(found["key"], locale, **(params if isinstance(params, dict) else {}))
+
+
+def _back(value: object, page: str) -> str:
+    """Where to return after an action on a list row: the same list, page and filters."""
+    if isinstance(value, str) and (value == page or value.startswith(page + "?")):
+        return value
+    return page
+
+
+# --- my account ----------------------------------------------------------------------------
+
+ACCOUNT: Final = "/console/account"
+
+
 def _account_page(
     request: Request,
     actor: Principal,
-    session: DbSession,
+    session: Session,
     settings: AppSettings,
     *,
     errors: dict[str, str] | None = None,
@@ -284,11 +372,17 @@ def _account_page(
     )
 
 
-@router.get("/console/account", response_class=HTMLResponse)
+@router.get(ACCOUNT, response_class=HTMLResponse)
 def account_page(
-    request: Request, actor: AccountOwner, session: DbSession, settings: AppSettings
+    request: Request,
+    actor: AccountOwner,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    locale: Locale,
 ) -> HTMLResponse:
-    return _account_page(request, actor, session, settings)
+    message = _take_notice(request, actor, session, clock, ACCOUNT, locale)
+    return _account_page(request, actor, session, settings, message=message)
 
 
 @router.post("/console/account/password", response_class=HTMLResponse)
@@ -300,17 +394,20 @@ async def change_password(
     settings: AppSettings,
     locale: Locale,
     address: ClientAddress,
-) -> HTMLResponse:
+) -> Response:
     form = await request.form()
     values = {
         "current_password": str(form.get("current_password", "")),
         "new_password": str(form.get("new_password", "")),
     }
-    data, errors = parse_form(PasswordChange, values, locale)
-    if data is not None and values["new_password"] != str(form.get("new_password_again", "")):
-        errors = {"new_password_again": translate("account.password_mismatch", locale)}
+    errors = FormErrors(locale)
+    data = errors.parse(PasswordChange, values)
+    if values["new_password"] != str(form.get("new_password_again", "")):
+        errors.add("new_password_again", "account.password_mismatch")
     if data is None or errors:
-        return _account_page(request, actor, session, settings, errors=errors, status_code=422)
+        return _account_page(
+            request, actor, session, settings, errors=errors.as_dict(), status_code=422
+        )
     try:
         service.change_password(
             session,
@@ -325,128 +422,227 @@ async def change_password(
         # Rendered, not raised: a wrong current password is counted like a failed login,
         # and that count is kept and committed with the request.
         undo_keeping_refusal(session, error)
+        errors.refusal(error)
         return _account_page(
-            request,
-            actor,
-            session,
-            settings,
-            errors=_field_errors(error, locale),
-            status_code=error.status,
+            request, actor, session, settings, errors=errors.as_dict(), status_code=error.status
         )
-    return _account_page(
-        request, actor, session, settings, message=translate("account.password_changed", locale)
-    )
+    _notice(request, actor, session, clock, ACCOUNT, "account.password_changed")
+    return see_other(ACCOUNT)
 
 
-def _field_errors(error: SluiceError, locale: str) -> dict[str, str]:
-    """A service refusal shown next to the field it names, or above the form."""
-    fields = [e.get("field") for e in error.errors] if isinstance(error, InvalidInput) else []
-    name = next((f for f in fields if isinstance(f, str) and f), "__all__")
-    return {name: error.detail(locale)}
+# --- organizations -------------------------------------------------------------------------
+
+ORGANIZATIONS_PAGE: Final = "/console/organizations"
+ORGANIZATIONS = ListSpec(
+    sorts=("name", "code", "kind", "created", "status", "users"),
+    filters=("kind", "status"),
+    default_sort="kind",
+)
+
+
+def _kind_options(locale: str) -> list[tuple[str, str]]:
+    return [(k.value, translate(f"org_kind.{k.value}", locale)) for k in OrgKind]
+
+
+def _status_options(locale: str) -> list[tuple[str, str]]:
+    return [
+        ("active", translate("common.active", locale)),
+        ("inactive", translate("users.inactive", locale)),
+    ]
 
 
 def _organizations_page(
     request: Request,
-    session: DbSession,
+    actor: Principal,
+    session: Session,
+    locale: str,
+    listing: ListQuery,
     *,
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     message: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    total, rows = repository.organizations(session, limit=500)
-    return render(
+    page = service.organization_page(session, actor=actor, query=listing)
+    context = {
+        "kinds": list(OrgKind),
+        "filters": [
+            ("kind", translate("orgs.kind", locale), _kind_options(locale)),
+            ("status", translate("common.status", locale), _status_options(locale)),
+        ],
+        "form": form or {},
+        "errors": errors or {},
+        "message": message,
+    }
+    if status_code != 200:
+        full = {"listing": page.query, "page_of_rows": page, "list_id": "list", **context}
+        return render(request, "identity/organizations.html", full, status_code=status_code)
+    return render_list(
         request,
         "identity/organizations.html",
-        {
-            "total": total,
-            "organizations": rows,
-            "kinds": list(OrgKind),
-            "form": form or {},
-            "errors": errors or {},
-            "message": message,
-        },
-        status_code=status_code,
+        context,
+        page=page,
+        rows_template="identity/_organization_rows.html",
     )
 
 
-@router.get("/console/organizations", response_class=HTMLResponse)
-def organizations_page(request: Request, _: IdentityReader, session: DbSession) -> HTMLResponse:
-    return _organizations_page(request, session)
+@router.get(ORGANIZATIONS_PAGE, response_class=HTMLResponse)
+def organizations_page(
+    request: Request,
+    actor: IdentityReader,
+    session: DbSession,
+    clock: AppClock,
+    locale: Locale,
+    listing: Annotated[ListQuery, Depends(ORGANIZATIONS)],
+) -> HTMLResponse:
+    message = _take_notice(request, actor, session, clock, ORGANIZATIONS_PAGE, locale)
+    return _organizations_page(request, actor, session, locale, listing, message=message)
 
 
-@router.post("/console/organizations", response_class=HTMLResponse)
+@router.post(ORGANIZATIONS_PAGE, response_class=HTMLResponse)
 async def create_organization(
     request: Request, actor: IdentityManager, session: DbSession, clock: AppClock, locale: Locale
-) -> HTMLResponse:
+) -> Response:
     form = await request.form()
     raw = {k: str(form.get(k, "")).strip() for k in OrganizationCreate.model_fields}
-    values = {k: v for k, v in raw.items() if v != ""}
-    data, errors = parse_form(OrganizationCreate, values, locale)
-    if data is None:
-        return _organizations_page(request, session, form=raw, errors=errors, status_code=422)
+    errors = FormErrors(locale)
+    data = errors.parse(OrganizationCreate, {k: v for k, v in raw.items() if v != ""})
+    # Uniqueness and the credit code's check digit in the same round as the fields.
+    errors.problems(
+        service.organization_problems(
+            session, code=raw["code"], name=raw["name"], credit_code=raw["credit_code"]
+        )
+    )
+    listing = ORGANIZATIONS(request)
+    if data is None or errors:
+        return _organizations_page(
+            request,
+            actor,
+            session,
+            locale,
+            listing,
+            form=raw,
+            errors=errors.as_dict(),
+            status_code=422,
+        )
     try:
         organization = service.create_organization(session, actor=actor, clock=clock, data=data)
     except SluiceError as error:
         undo_keeping_refusal(session, error)
+        errors.refusal(error)
         return _organizations_page(
             request,
+            actor,
             session,
+            locale,
+            listing,
             form=raw,
-            errors={"__all__": error.detail(locale)},
+            errors=errors.as_dict(),
             status_code=error.status,
         )
-    return _organizations_page(
-        request, session, message=translate("orgs.created", locale, name=organization.name)
+    _notice(
+        request, actor, session, clock, ORGANIZATIONS_PAGE, "orgs.created", name=organization.name
     )
+    return see_other(f"{ORGANIZATIONS_PAGE}?{urlencode({'q': organization.code})}")
+
+
+def _pick_organizations(session: Session, actor: Principal, q: str, limit: int) -> PickResult:
+    """Organizations as the organizations list shows them (the bureau sees all):
+    name · kind · code."""
+    total, found = service.pick_organizations(session, actor=actor, q=q, limit=limit)
+    return PickResult(
+        total,
+        [PickItem(str(o.id), o.name, f"{_kind_label(o.kind)} · {o.code}") for o in found],
+    )
+
+
+def _kind_label(kind: str) -> str:
+    # The picker's search function is not told the reader's language: the kind is shown in
+    # the platform's language, the one its names are written in.
+    return translate(f"org_kind.{kind}", ZH)
+
+
+# --- users ---------------------------------------------------------------------------------
+
+USERS_PAGE: Final = "/console/users"
+USERS = ListSpec(
+    sorts=("username", "name", "organization", "created", "status"),
+    filters=("role", "kind", "organization", "status"),
+    default_sort="username",
+)
 
 
 def _users_page(
     request: Request,
-    session: DbSession,
+    actor: Principal,
+    session: Session,
     clock: AppClock,
     settings: AppSettings,
+    locale: str,
+    listing: ListQuery,
     *,
     form: dict[str, object] | None = None,
     errors: dict[str, str] | None = None,
     message: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    total, users = repository.users(session, limit=500)
-    _, organizations = repository.organizations(session, limit=500)
-    names = {o.id: o.name for o in organizations}
-    roles = repository.roles_of(session, [u.id for u in users])
-    locked = repository.locked_accounts(
-        session, accounts=[u.username for u in users], now=clock.now()
-    )
-    return render(
-        request,
-        "identity/users.html",
-        {
-            "total": total,
-            "users": users,
-            "roles": roles,
-            "org_names": names,
-            "organizations": organizations,
-            "all_roles": list(Role),
-            "locked": locked,
-            "min_length": settings.password_min_length,
-            "form": form or {},
-            "errors": errors or {},
-            "message": message,
-        },
-        status_code=status_code,
+    page = service.user_page(session, actor=actor, query=listing, now=clock.now())
+    form = form or {}
+    chosen = None
+    picked = form.get("organization_id")
+    if isinstance(picked, uuid.UUID):
+        organization = service.get_organization(session, actor=actor, organization_id=picked)
+        if organization is not None:
+            detail = f"{organization.name} · {_kind_label(organization.kind)} · {organization.code}"
+            chosen = (str(organization.id), detail)
+    context = {
+        "filters": [
+            (
+                "role",
+                translate("users.roles", locale),
+                [(r.value, translate(f"role.{r.value}", locale)) for r in Role],
+            ),
+            ("kind", translate("orgs.kind", locale), _kind_options(locale)),
+            ("status", translate("common.status", locale), _status_options(locale)),
+        ],
+        "all_roles": list(Role),
+        "min_length": settings.password_min_length,
+        "form": form,
+        "chosen_organization": chosen,
+        "errors": errors or {},
+        "message": message,
+        "back": f"{USERS_PAGE}{link(page.query)}".rstrip("?"),
+    }
+    if status_code != 200:
+        full = {"listing": page.query, "page_of_rows": page, "list_id": "list", **context}
+        return render(request, "identity/users.html", full, status_code=status_code)
+    return render_list(
+        request, "identity/users.html", context, page=page, rows_template="identity/_user_rows.html"
     )
 
 
-@router.get("/console/users", response_class=HTMLResponse)
+@router.get(USERS_PAGE, response_class=HTMLResponse)
 def users_page(
-    request: Request, _: IdentityReader, session: DbSession, clock: AppClock, settings: AppSettings
+    request: Request,
+    actor: IdentityReader,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    locale: Locale,
+    listing: Annotated[ListQuery, Depends(USERS)],
 ) -> HTMLResponse:
-    return _users_page(request, session, clock, settings)
+    message = _take_notice(request, actor, session, clock, USERS_PAGE, locale)
+    return _users_page(request, actor, session, clock, settings, locale, listing, message=message)
 
 
-@router.post("/console/users", response_class=HTMLResponse)
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+@router.post(USERS_PAGE, response_class=HTMLResponse)
 async def create_user(
     request: Request,
     actor: IdentityManager,
@@ -454,57 +650,104 @@ async def create_user(
     clock: AppClock,
     settings: AppSettings,
     locale: Locale,
-) -> HTMLResponse:
+) -> Response:
     form = await request.form()
     raw: dict[str, object] = {
         "username": str(form.get("username", "")).strip(),
         "display_name": str(form.get("display_name", "")).strip(),
         "password": str(form.get("password", "")),
-        "organization_id": str(form.get("organization_id", "")) or None,
+        "organization_id": str(form.get("organization_id", "")).strip() or None,
         "roles": [str(r) for r in form.getlist("roles")],
     }
-    data, errors = parse_form(UserCreate, raw, locale)
-    if len(str(raw["password"])) <= PASSWORD_MAX:
-        # The password rules (the configured length among them), shown with the form's
-        # other mistakes rather than after them.
-        try:
-            service.check_new_password(
-                str(raw["password"]),
-                username=str(raw["username"]),
-                display_name=str(raw["display_name"]),
-                settings=settings,
-            )
-        except SluiceError as error:
-            errors = {**errors, "password": error.detail(locale)}
-    kept = {**raw, "password": ""}  # never echo a password back into the page
+    errors = FormErrors(locale)
+    data = errors.parse(UserCreate, raw)
+    # Every rule at once: a taken username, an organization that does not fit the roles and
+    # a weak password are shown with the fields' own mistakes, not after them.
+    organization_id = _uuid_or_none(str(raw["organization_id"] or ""))
+    roles = [Role(r) for r in form.getlist("roles") if r in set(Role)]
+    errors.problems(
+        service.user_problems(
+            session,
+            username=str(raw["username"]),
+            display_name=str(raw["display_name"]),
+            password=str(raw["password"]),
+            organization_id=organization_id,
+            roles=roles,
+            settings=settings,
+        )
+    )
+    # Never echo a password back into the page; keep the chosen organization.
+    kept = {**raw, "password": "", "organization_id": organization_id}
+    listing = USERS(request)
     if data is None or errors:
         return _users_page(
-            request, session, clock, settings, form=kept, errors=errors, status_code=422
+            request,
+            actor,
+            session,
+            clock,
+            settings,
+            locale,
+            listing,
+            form=kept,
+            errors=errors.as_dict(),
+            status_code=422,
         )
     try:
         user = service.create_user(session, actor=actor, clock=clock, data=data, settings=settings)
     except SluiceError as error:
         undo_keeping_refusal(session, error)
+        errors.refusal(error)
         return _users_page(
             request,
+            actor,
             session,
             clock,
             settings,
+            locale,
+            listing,
             form=kept,
-            errors=_field_errors(error, locale),
+            errors=errors.as_dict(),
             status_code=error.status,
         )
-    return _users_page(
-        request,
-        session,
-        clock,
-        settings,
-        message=translate("users.created", locale, username=user.username),
-    )
+    _notice(request, actor, session, clock, USERS_PAGE, "users.created", username=user.username)
+    return see_other(f"{USERS_PAGE}?{urlencode({'q': user.username})}")
+
+
+async def _user_action(
+    request: Request,
+    actor: Principal,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    locale: str,
+    *,
+    act: Callable[[], User],
+    done: str,
+) -> Response:
+    back = _back((await request.form()).get("back"), USERS_PAGE)
+    try:
+        user = act()
+    except SluiceError as error:
+        if error.status == 404:
+            raise
+        undo_keeping_refusal(session, error)
+        return _users_page(
+            request,
+            actor,
+            session,
+            clock,
+            settings,
+            locale,
+            USERS(request),
+            errors={FORM: error.detail(locale)},
+            status_code=error.status,
+        )
+    _notice(request, actor, session, clock, USERS_PAGE, done, username=user.username)
+    return see_other(back)
 
 
 @router.post("/console/users/{user_id}/deactivate", response_class=HTMLResponse)
-def deactivate_user(
+async def deactivate_user(
     request: Request,
     user_id: uuid.UUID,
     actor: IdentityManager,
@@ -512,25 +755,21 @@ def deactivate_user(
     clock: AppClock,
     settings: AppSettings,
     locale: Locale,
-) -> HTMLResponse:
-    try:
-        user = service.deactivate_user(session, actor=actor, clock=clock, user_id=user_id)
-    except SluiceError as error:
-        undo_keeping_refusal(session, error)
-        return _users_page(
-            request,
-            session,
-            clock,
-            settings,
-            errors={"__all__": error.detail(locale)},
-            status_code=error.status,
-        )
-    message = translate("users.deactivated", locale, username=user.username)
-    return _users_page(request, session, clock, settings, message=message)
+) -> Response:
+    return await _user_action(
+        request,
+        actor,
+        session,
+        clock,
+        settings,
+        locale,
+        act=lambda: service.deactivate_user(session, actor=actor, clock=clock, user_id=user_id),
+        done="users.deactivated",
+    )
 
 
 @router.post("/console/users/{user_id}/reactivate", response_class=HTMLResponse)
-def reactivate_user(
+async def reactivate_user(
     request: Request,
     user_id: uuid.UUID,
     actor: IdentityManager,
@@ -538,29 +777,55 @@ def reactivate_user(
     clock: AppClock,
     settings: AppSettings,
     locale: Locale,
-) -> HTMLResponse:
-    try:
-        user = service.reactivate_user(session, actor=actor, clock=clock, user_id=user_id)
-    except SluiceError as error:
-        undo_keeping_refusal(session, error)
-        return _users_page(
-            request,
-            session,
-            clock,
-            settings,
-            errors={"__all__": error.detail(locale)},
-            status_code=error.status,
-        )
-    message = translate("users.reactivated", locale, username=user.username)
-    return _users_page(request, session, clock, settings, message=message)
+) -> Response:
+    return await _user_action(
+        request,
+        actor,
+        session,
+        clock,
+        settings,
+        locale,
+        act=lambda: service.reactivate_user(session, actor=actor, clock=clock, user_id=user_id),
+        done="users.reactivated",
+    )
+
+
+def _pick_users(session: Session, actor: Principal, q: str, limit: int) -> PickResult:
+    """Users as the users list shows them (the bureau sees all):
+    name · username · organization."""
+    total, found = service.pick_users(session, actor=actor, q=q, limit=limit)
+    return PickResult(
+        total,
+        [
+            PickItem(
+                str(user.id),
+                user.display_name,
+                f"{user.username} · {organization.name if organization else '—'}",
+            )
+            for user, organization in found
+        ],
+    )
+
+
+add_picker("organizations", P.IDENTITY_READ, _pick_organizations)
+add_picker("users", P.IDENTITY_READ, _pick_users)
+
+
+# --- API keys ------------------------------------------------------------------------------
+
+API_KEYS_PAGE: Final = "/console/api-keys"
+#: The new key waits for the page after the redirect in the session, sealed; never in a URL.
+_NEW_KEY: Final = "api_key.created"
 
 
 def _keys_page(
     request: Request,
     actor: Principal,
-    session: DbSession,
+    session: Session,
     *,
-    new_key: str | None = None,
+    new_key: dict[str, Any] | None = None,
+    message: str | None = None,
+    form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
@@ -569,36 +834,57 @@ def _keys_page(
     return render(
         request,
         "identity/api_keys.html",
-        {"keys": keys, "new_key": new_key, "errors": errors or {}},
+        {
+            "keys": keys,
+            "new_key": new_key,
+            "message": message,
+            "form": form or {},
+            "errors": errors or {},
+        },
         status_code=status_code,
     )
 
 
-@router.get("/console/api-keys", response_class=HTMLResponse)
-def api_keys_page(request: Request, actor: KeyManager, session: DbSession) -> HTMLResponse:
-    return _keys_page(request, actor, session)
-
-
-@router.post("/console/api-keys", response_class=HTMLResponse)
-async def create_api_key(
+@router.get(API_KEYS_PAGE, response_class=HTMLResponse)
+def api_keys_page(
     request: Request, actor: KeyManager, session: DbSession, clock: AppClock, locale: Locale
 ) -> HTMLResponse:
-    name = str((await request.form()).get("name", "")).strip()
-    if not name:
+    new_key = service.take_flash(
+        session, actor=actor, clock=clock, token=_token(request), kind=_NEW_KEY
+    )
+    message = _take_notice(request, actor, session, clock, API_KEYS_PAGE, locale)
+    response = _keys_page(request, actor, session, new_key=new_key, message=message)
+    if new_key is not None:
+        # The one page that shows the key: kept out of caches and the back/forward cache.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post(API_KEYS_PAGE, response_class=HTMLResponse)
+async def create_api_key(
+    request: Request, actor: KeyManager, session: DbSession, clock: AppClock, locale: Locale
+) -> Response:
+    typed = {"name": str((await request.form()).get("name", "")).strip()}
+    errors = FormErrors(locale)
+    data = errors.parse(ApiKeyCreate, typed)
+    if data is None:
         return _keys_page(
-            request,
-            actor,
-            session,
-            errors={"name": translate("form.required", locale)},
-            status_code=422,
+            request, actor, session, form=typed, errors=errors.as_dict(), status_code=422
         )
-    _, key = service.create_api_key(session, actor=actor, clock=clock, name=name)
-    return _keys_page(request, actor, session, new_key=key)
+    api_key, key = service.create_api_key(session, actor=actor, clock=clock, name=data.name)
+    shown = {"key": key, "name": api_key.name}
+    if not service.leave_flash(
+        session, actor=actor, clock=clock, token=_token(request), kind=_NEW_KEY, payload=shown
+    ):
+        # No console session to keep it in (a script with a token): this answer is the once.
+        return _keys_page(request, actor, session, new_key=shown)
+    return see_other(API_KEYS_PAGE)
 
 
 @router.post("/console/api-keys/{key_id}/revoke", response_class=HTMLResponse)
 def revoke_api_key(
     request: Request, key_id: uuid.UUID, actor: KeyManager, session: DbSession, clock: AppClock
-) -> HTMLResponse:
-    service.revoke_api_key(session, actor=actor, clock=clock, key_id=key_id)
-    return _keys_page(request, actor, session)
+) -> Response:
+    api_key = service.revoke_api_key(session, actor=actor, clock=clock, key_id=key_id)
+    _notice(request, actor, session, clock, API_KEYS_PAGE, "keys.revoked_notice", name=api_key.name)
+    return see_other(API_KEYS_PAGE)
