@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final, get_args
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic_core.core_schema import ErrorType
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException
 
@@ -22,7 +23,7 @@ from sluice.core.errors import (
     PayloadTooLarge,
     SluiceError,
 )
-from sluice.core.i18n import add_messages, translate
+from sluice.core.i18n import add_messages, has_message, translate
 from sluice.web.deps import locale_of
 from sluice.web.headers import security_headers
 from sluice.web.templating import render
@@ -134,13 +135,24 @@ _VALIDATION_MESSAGES: dict[str, tuple[str, str]] = {
 }
 add_messages({f"validation.{kind}": texts for kind, texts in _VALIDATION_MESSAGES.items()})
 add_messages({"validation.other": ("内容无效。", "Not valid.")})
+#: pydantic's own error types: one we did not word above reads "not valid", never English.
+_PYDANTIC_TYPES: Final = frozenset(get_args(ErrorType))
 
 
 def _message(item: Mapping[str, Any], locale: str) -> str:
     kind = str(item.get("type", ""))
     context = {k: str(v) for k, v in (item.get("ctx") or {}).items()}
     if kind not in _VALIDATION_MESSAGES:
-        return translate("validation.other", locale)
+        # A module's own error type (PydanticCustomError) brings its words as ``form.<type>``.
+        for key in (f"validation.{kind}", f"form.{kind}"):
+            if has_message(key):
+                try:
+                    return translate(key, locale, **context)
+                except (KeyError, IndexError):
+                    break
+        if kind in _PYDANTIC_TYPES:
+            return translate("validation.other", locale)
+        return str(item.get("msg", "")) or translate("validation.other", locale)
     if kind in ("value_error", "assertion_error"):
         # Our own validators raise with a message; pydantic prefixes it with its own words.
         error = context.get("error") or str(item.get("msg", ""))
