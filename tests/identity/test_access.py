@@ -209,6 +209,7 @@ POST   /console/authorizations/{authorization_id}/terminate                     
 GET    /console/catalog/batches                                                     bureau
 POST   /console/catalog/batches                                                     bureau
 GET    /console/catalog/batches/{batch_id}                                          bureau
+GET    /console/catalog/batches/{batch_id}/candidates                               bureau
 POST   /console/catalog/batches/{batch_id}/entries                                  bureau
 POST   /console/catalog/batches/{batch_id}/{action}                                 bureau
 POST   /console/catalog/entries/{entry_id}/{transition}                             bureau

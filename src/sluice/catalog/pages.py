@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from sluice.approvals import service as approvals
 from sluice.approvals import states as approval_states
@@ -26,6 +27,7 @@ from sluice.catalog.schemas import (
     ResourceCreate,
     ResourceRead,
 )
+from sluice.catalog.states import BATCH, ENTRY
 from sluice.catalog.vocabulary import (
     CLASSIFICATIONS,
     DOMAINS,
@@ -40,12 +42,15 @@ from sluice.catalog.vocabulary import (
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import NotFound, SluiceError
 from sluice.core.i18n import add_messages, translate
+from sluice.core.paging import ListQuery
 from sluice.core.permissions import OrgKind
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, MaybePrincipal, Requires
-from sluice.web.forms import parse_form
+from sluice.web.forms import parse_form, see_other
+from sluice.web.listing import ListSpec, render_list
 from sluice.web.params import VersionNumber
+from sluice.web.picker import PickItem, PickResult, add_picker
 from sluice.web.templating import NavItem, add_nav, render
 
 router = APIRouter(tags=["catalog"])
@@ -122,6 +127,54 @@ add_messages(
         "resource.field_line": ("第 {line} 行：{problem}", "Line {line}: {problem}"),
         "resource.listed_in": ("已编入{batch}", "Listed in {batch}"),
         "resource.unlisted": ("未编入目录", "Not listed"),
+        "resource.listed": ("已编入目录", "Listed"),
+        "resource.no_data": ("尚无数据", "No data yet"),
+        "resource.filter.listed": ("是否编入目录", "In the catalog"),
+        "resource.filter.data": ("是否已汇聚数据", "Data on the platform"),
+        "resource.catalog": ("目录", "Catalog"),
+        "resource.updated_at": ("更新时间", "Updated"),
+        "resource.search": ("搜索资源名称、代码或摘要", "Search names, codes and descriptions"),
+        "resource.empty_provider": (
+            "本部门还没有登记数据资源。请在下方“登记数据资源”中登记第一项。",
+            "Your department has not registered a resource yet. Register the first one "
+            "below, under “Register a data resource”.",
+        ),
+        "resource.empty_bureau": (
+            "还没有数据资源。各数据提供部门登记后，资源会出现在这里。",
+            "No resources yet. They appear here once provider departments register them.",
+        ),
+        "batch.search": ("搜索批次名称", "Search batch titles"),
+        "batch.empty": (
+            "还没有目录批次。请在上方新建第一个批次。",
+            "No catalog batch yet. Create the first one above.",
+        ),
+        "batch.entries_empty": (
+            "本批次还没有条目。请点击“编入资源”挑选要编入的数据资源。",
+            "This batch has no entries yet. Choose “Add resources” to pick some.",
+        ),
+        "batch.entries_search": ("搜索条目名称或资源代码", "Search entry titles and codes"),
+        "batch.add_resources": ("编入资源", "Add resources"),
+        "batch.candidates_count": (
+            "有 {total} 项数据资源可编入本批次。",
+            "{total} resources can be added to this batch.",
+        ),
+        "batch.candidates_help": (
+            "勾选要编入本批次的数据资源（可先搜索或筛选），然后点击页面下方的按钮。"
+            "每页的勾选分别提交。不予开放的资源和已编入目录的资源不会出现在这里。",
+            "Tick the resources to add to this batch (search or filter first if you like), "
+            "then press the button below the list. Each page's ticks are sent on their own. "
+            "Resources that are not open, or already listed, do not appear here.",
+        ),
+        "batch.candidates_empty": (
+            "没有可编入的数据资源：全部资源都已编入目录或不予开放。",
+            "No resource can be added: every one is listed already or not open.",
+        ),
+        "batch.not_draft_anymore": (
+            "本批次已不在编制中，不能再编入资源。",
+            "This batch is no longer a draft; resources can no longer be added.",
+        ),
+        "batch.back": ("返回批次", "Back to the batch"),
+        "catalog.no_versions": ("还没有版本记录。", "No versions yet."),
         "batch.title": ("目录编制", "Catalog batches"),
         "batch.new": ("新建批次", "New batch"),
         "batch.name": ("批次名称（可留空）", "Title (optional)"),
@@ -238,6 +291,10 @@ def catalog_page(
     )
 
 
+#: An entry's version history grows with every change: paged, newest first.
+VERSIONS = ListSpec(sorts=("version",), default_sort="-version", size=20, searchable=False)
+
+
 @router.get("/catalog/{entry_id}", response_class=HTMLResponse)
 def entry_page(
     request: Request,
@@ -245,13 +302,17 @@ def entry_page(
     principal: MaybePrincipal,
     session: DbSession,
     locale: Locale,
+    listing: Annotated[ListQuery, Depends(VERSIONS)],
 ) -> HTMLResponse:
     entry = reads.public_entry(session, entry_id=entry_id, locale=locale)
-    versions = reads.entry_versions(session, entry_id=entry_id)
-    return render(
+    versions = reads.entry_versions_page(session, entry_id=entry_id, query=listing)
+    return render_list(
         request,
         "catalog/entry.html",
-        {"entry": entry, "versions": versions, "vocab": _vocab(locale)},
+        {"entry": entry},
+        page=versions,
+        list_id="versions",
+        rows_template="catalog/_version_rows.html",
     )
 
 
@@ -283,56 +344,111 @@ def parse_field_lines(text: str, locale: str) -> tuple[list[FieldSpecIn], list[s
     return fields, problems
 
 
+#: The resources list: 50 a page, the most recently changed first.
+RESOURCES = ListSpec(
+    sorts=tuple(repository.RESOURCE_SORTS),
+    filters=("provider", "grade", "listed", "data"),
+    default_sort="-updated",
+)
+
+
+def _resource_filters(
+    session: DbSession, actor: Principal, locale: str, *, providers: bool = True
+) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The resources list's filters; a provider, who sees only its own, gets no provider
+    filter (its options would name only itself)."""
+    yes_no = {
+        "listed": [("yes", "resource.listed"), ("no", "resource.unlisted")],
+        "data": [("yes", "catalog.has_data"), ("no", "resource.no_data")],
+    }
+    filters: list[tuple[str, str, list[tuple[str, str]]]] = []
+    if providers and actor.organization_kind is not OrgKind.PROVIDER:
+        options = [(o.code, o.name) for o in service.resource_providers(session, actor=actor)]
+        filters.append(("provider", translate("resource.provider", locale), options))
+    filters.append(
+        (
+            "grade",
+            translate("resource.grade", locale),
+            [(code, translate(f"vocab.grade.{code}", locale)) for code in GRADES],
+        )
+    )
+    for name, options in yes_no.items():
+        filters.append(
+            (
+                name,
+                translate(f"resource.filter.{name}", locale),
+                [(value, translate(key, locale)) for value, key in options],
+            )
+        )
+    return filters
+
+
 def _resources_page(
     request: Request,
     actor: Principal,
     session: DbSession,
     locale: str,
+    listing: ListQuery,
     *,
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
-    message: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    total, rows = service.list_resources(session, actor=actor, limit=500)
-    return render(
+    page = service.resource_page(session, actor=actor, query=listing)
+    can_register = actor.has(P.RESOURCES_MANAGE) and actor.organization_kind is OrgKind.PROVIDER
+    context = {
+        "filters": _resource_filters(session, actor, locale),
+        "vocab": _vocab(locale),
+        "form": form or {},
+        "errors": errors or {},
+        "can_register": can_register,
+        "batch_names": {
+            r.batch_number: batch_title(r.batch_number, locale)
+            for r in page.items
+            if r.batch_number is not None
+        },
+    }
+    if status_code != 200:
+        return render(
+            request,
+            "catalog/resources.html",
+            {"listing": page.query, "page_of_rows": page, "list_id": "list", **context},
+            status_code=status_code,
+        )
+    return render_list(
         request,
         "catalog/resources.html",
-        {
-            "total": total,
-            "resources": reads.resources_read(session, [r for r, _ in rows]),
-            "listed": {r.id: batch_title(n, locale) for r, n in rows if n is not None},
-            "vocab": _vocab(locale),
-            "form": form or {},
-            "errors": errors or {},
-            "message": message,
-            "can_register": actor.has(P.RESOURCES_MANAGE)
-            and actor.organization_kind is OrgKind.PROVIDER,
-        },
-        status_code=status_code,
+        context,
+        page=page,
+        rows_template="catalog/_resource_rows.html",
     )
 
 
 @router.get("/console/resources", response_class=HTMLResponse)
 def resources_page(
-    request: Request, actor: ResourceReader, session: DbSession, locale: Locale
+    request: Request,
+    actor: ResourceReader,
+    session: DbSession,
+    locale: Locale,
+    listing: Annotated[ListQuery, Depends(RESOURCES)],
 ) -> HTMLResponse:
-    return _resources_page(request, actor, session, locale)
+    return _resources_page(request, actor, session, locale, listing)
 
 
 @router.post("/console/resources", response_class=HTMLResponse)
 async def register_resource(
     request: Request, actor: ResourceManager, session: DbSession, clock: AppClock, locale: Locale
-) -> HTMLResponse:
+) -> Response:
     raw = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
     fields, problems = parse_field_lines(raw.get("fields", ""), locale)
     values: dict[str, Any] = {k: v.strip() for k, v in raw.items() if k != "fields" and v.strip()}
     data, errors = parse_form(ResourceCreate, {**values, "fields": fields}, locale)
     if problems:
         errors["fields"] = " ".join(problems)
+    first_page = RESOURCES(request)
     if data is None or problems:
         return _resources_page(
-            request, actor, session, locale, form=raw, errors=errors, status_code=422
+            request, actor, session, locale, first_page, form=raw, errors=errors, status_code=422
         )
     try:
         resource = service.register_resource(session, actor=actor, clock=clock, data=data)
@@ -343,17 +459,13 @@ async def register_resource(
             actor,
             session,
             locale,
+            first_page,
             form=raw,
             errors={"__all__": error.detail(locale)},
             status_code=error.status,
         )
-    return _resources_page(
-        request,
-        actor,
-        session,
-        locale,
-        message=translate("resource.registered", locale, name=resource.name),
-    )
+    # Post/redirect/get: reloading the resource's page registers nothing again.
+    return see_other(f"/console/resources/{resource.id}?done=registered")
 
 
 @router.get("/console/resources/{resource_id}", response_class=HTMLResponse)
@@ -363,6 +475,7 @@ def resource_page(
     actor: ResourceReader,
     session: DbSession,
     locale: Locale,
+    done: Annotated[str | None, Query(max_length=30)] = None,
 ) -> HTMLResponse:
     found = service.get_resource(session, actor=actor, resource_id=resource_id)
     resource = reads.resource_read(session, found)
@@ -372,9 +485,13 @@ def resource_page(
         "catalog/resource.html",
         {
             "resource": resource,
-            "vocab": _vocab(locale),
             "panels": panels,
             "own": resource.provider.id == actor.organization_id,
+            "message": (
+                translate("resource.registered", locale, name=resource.name)
+                if done == "registered"
+                else None
+            ),
         },
     )
 
@@ -396,31 +513,67 @@ async def record_consent(
 
 # --- the bureau's batches -----------------------------------------------------------------
 
+BATCHES = ListSpec(sorts=tuple(repository.BATCH_SORTS), filters=("status",), default_sort="-number")
+BATCH_ENTRIES = ListSpec(
+    sorts=tuple(repository.ENTRY_SORTS), filters=("status",), default_sort="title"
+)
+CANDIDATES = ListSpec(
+    sorts=tuple(repository.RESOURCE_SORTS),
+    filters=("provider", "grade", "data"),
+    default_sort="provider",
+)
+
+
+def _state_filter(machine: Any, locale: str) -> tuple[str, str, list[tuple[str, str]]]:
+    return (
+        "status",
+        translate("batch.status", locale),
+        [(code, translate(f"state.{machine.entity}.{code}", locale)) for code in machine.states],
+    )
+
 
 def _batches_page(
     request: Request,
     actor: Principal,
     session: DbSession,
+    locale: str,
+    listing: ListQuery,
     *,
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    return render(
+    page = service.batch_page(session, actor=actor, query=listing)
+    context = {
+        "form": form or {},
+        "errors": errors or {},
+        "filters": [_state_filter(BATCH, locale)],
+    }
+    if status_code != 200:
+        return render(
+            request,
+            "catalog/batches.html",
+            {"listing": page.query, "page_of_rows": page, "list_id": "list", **context},
+            status_code=status_code,
+        )
+    return render_list(
         request,
         "catalog/batches.html",
-        {
-            "batches": service.list_batches(session, actor=actor),
-            "form": form or {},
-            "errors": errors or {},
-        },
-        status_code=status_code,
+        context,
+        page=page,
+        rows_template="catalog/_batch_rows.html",
     )
 
 
 @router.get("/console/catalog/batches", response_class=HTMLResponse)
-def batches_page(request: Request, actor: Compiler, session: DbSession) -> HTMLResponse:
-    return _batches_page(request, actor, session)
+def batches_page(
+    request: Request,
+    actor: Compiler,
+    session: DbSession,
+    locale: Locale,
+    listing: Annotated[ListQuery, Depends(BATCHES)],
+) -> HTMLResponse:
+    return _batches_page(request, actor, session, locale, listing)
 
 
 @router.post("/console/catalog/batches", response_class=HTMLResponse)
@@ -430,7 +583,16 @@ async def create_batch(
     typed = {"title": str((await request.form()).get("title", "")).strip()}
     data, errors = parse_form(BatchCreate, {"title": typed["title"] or None}, locale)
     if data is None:
-        return _batches_page(request, actor, session, form=typed, errors=errors, status_code=422)
+        return _batches_page(
+            request,
+            actor,
+            session,
+            locale,
+            BATCHES(request),
+            form=typed,
+            errors=errors,
+            status_code=422,
+        )
     batch = service.create_batch(session, actor=actor, clock=clock, data=data)
     return RedirectResponse(f"/console/catalog/batches/{batch.id}", status_code=303)
 
@@ -441,42 +603,51 @@ def _batch_page(
     session: DbSession,
     batch_id: uuid.UUID,
     locale: str,
+    listing: ListQuery,
     *,
     error: str | None = None,
     notice: str | None = None,
     form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    batch = repository.batch(session, batch_id)
-    if batch is None:
-        raise NotFound("catalog.batch_unknown")
+    batch = service.get_batch(session, actor=actor, batch_id=batch_id)
     waiting = [
         r for r in approvals.pending_for(session, [batch.id]) if r.act == service.WITHDRAW_BATCH
     ]
-    entries = repository.entries_of_batch(session, batch.id)
-    providers = repository.organizations(session, {e.provider_id for e in entries})
-    candidates: list[Any] = []
+    entries = service.batch_entries(session, actor=actor, batch_id=batch.id, query=listing)
+    everything = ListQuery(size=1)
+    entry_total = entries.total
+    if listing.q or listing.filters:
+        entry_total = service.batch_entries(
+            session, actor=actor, batch_id=batch.id, query=everything
+        ).total
+    candidates = None
     if batch.status == "draft":
-        _, unlisted = service.list_resources(session, actor=actor, unlisted_only=True, limit=500)
-        candidates = reads.resources_read(
-            session, [r for r, _ in unlisted if r.open_level != "closed"]
+        candidates = service.batch_candidates(session, actor=actor, query=everything).total
+    context = {
+        "batch": batch,
+        "batch_name": batch_title(batch.number, locale),
+        "candidates": candidates,
+        "entry_total": entry_total,
+        "filters": [_state_filter(ENTRY, locale)],
+        "error": error,
+        "notice": notice,
+        "form": form or {},
+        "withdraw_pending": waiting[0] if waiting else None,
+    }
+    if status_code != 200:
+        return render(
+            request,
+            "catalog/batch.html",
+            {"listing": entries.query, "page_of_rows": entries, "list_id": "list", **context},
+            status_code=status_code,
         )
-    return render(
+    return render_list(
         request,
         "catalog/batch.html",
-        {
-            "batch": batch,
-            "batch_name": batch_title(batch.number, locale),
-            "entries": entries,
-            "providers": providers,
-            "candidates": candidates,
-            "vocab": _vocab(locale),
-            "error": error,
-            "notice": notice,
-            "form": form or {},
-            "withdraw_pending": waiting[0] if waiting else None,
-        },
-        status_code=status_code,
+        context,
+        page=entries,
+        rows_template="catalog/_entry_rows.html",
     )
 
 
@@ -487,10 +658,62 @@ def batch_page(
     actor: Compiler,
     session: DbSession,
     locale: Locale,
+    listing: Annotated[ListQuery, Depends(BATCH_ENTRIES)],
     done: Annotated[str | None, Query(max_length=30)] = None,
 ) -> HTMLResponse:
     notice = translate("batch.withdraw_requested", locale) if done == "withdraw" else None
-    return _batch_page(request, actor, session, batch_id, locale, notice=notice)
+    return _batch_page(request, actor, session, batch_id, locale, listing, notice=notice)
+
+
+def _candidates_page(
+    request: Request,
+    actor: Principal,
+    session: DbSession,
+    batch_id: uuid.UUID,
+    locale: str,
+    listing: ListQuery,
+    *,
+    error: str | None = None,
+    ticked: list[str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    batch = service.get_batch(session, actor=actor, batch_id=batch_id)
+    page = service.batch_candidates(session, actor=actor, query=listing)
+    filters = _resource_filters(session, actor, locale)
+    context = {
+        "batch": batch,
+        "filters": [f for f in filters if f[0] in CANDIDATES.filters],
+        "error": error,
+        "ticked": set(ticked or ()),
+        "batch_names": {},
+    }
+    if status_code != 200:
+        return render(
+            request,
+            "catalog/candidates.html",
+            {"listing": page.query, "page_of_rows": page, "list_id": "list", **context},
+            status_code=status_code,
+        )
+    return render_list(
+        request,
+        "catalog/candidates.html",
+        context,
+        page=page,
+        rows_template="catalog/_candidate_rows.html",
+    )
+
+
+@router.get("/console/catalog/batches/{batch_id}/candidates", response_class=HTMLResponse)
+def candidates_page(
+    request: Request,
+    batch_id: uuid.UUID,
+    actor: Compiler,
+    session: DbSession,
+    locale: Locale,
+    listing: Annotated[ListQuery, Depends(CANDIDATES)],
+) -> HTMLResponse:
+    """The resources that may still be listed, a page at a time, to tick and add."""
+    return _candidates_page(request, actor, session, batch_id, locale, listing)
 
 
 @router.post("/console/catalog/batches/{batch_id}/entries", response_class=HTMLResponse)
@@ -504,10 +727,18 @@ async def add_entries(
 ) -> Response:
     ticked = [str(v).strip() for v in (await request.form()).getlist("resource_ids")]
     data, _ = parse_form(BatchEntries, {"resource_ids": [v for v in ticked if v]}, locale)
+    listing = CANDIDATES(request)
     if data is None:
         key = "batch.choose_resources" if not any(ticked) else "batch.resources_invalid"
-        return _batch_page(
-            request, actor, session, batch_id, locale, error=translate(key, locale), status_code=422
+        return _candidates_page(
+            request,
+            actor,
+            session,
+            batch_id,
+            locale,
+            listing,
+            error=translate(key, locale),
+            status_code=422,
         )
     try:
         service.add_to_batch(
@@ -517,13 +748,15 @@ async def add_entries(
         if error.status == 404 and repository.batch(session, batch_id) is None:
             raise
         undo_keeping_refusal(session, error)
-        return _batch_page(
+        return _candidates_page(
             request,
             actor,
             session,
             batch_id,
             locale,
+            listing,
             error=error.detail(locale),
+            ticked=ticked,
             status_code=422 if error.status == 404 else error.status,
         )
     return RedirectResponse(f"/console/catalog/batches/{batch_id}", status_code=303)
@@ -568,6 +801,7 @@ async def change_batch(
                     session,
                     batch_id,
                     locale,
+                    BATCH_ENTRIES(request),
                     error=" ".join(problems),
                     form=typed,
                     status_code=422,
@@ -592,6 +826,7 @@ async def change_batch(
             session,
             batch_id,
             locale,
+            BATCH_ENTRIES(request),
             error=error.detail(locale),
             form=typed,
             status_code=error.status,
@@ -609,3 +844,26 @@ def change_entry(
         session, actor=actor, clock=clock, entry_id=entry_id, transition=transition
     )
     return RedirectResponse(f"/console/catalog/batches/{entry.batch_id}", status_code=303)
+
+
+# --- pickers ---------------------------------------------------------------------------------
+
+
+def _pick_resources(session: Session, actor: Principal, q: str, limit: int) -> PickResult:
+    """Resources as the resources list shows them to the actor: a provider its own."""
+    total, found = service.pick_resources(session, actor=actor, q=q, limit=limit)
+    return PickResult(
+        total, [PickItem(str(r.id), f"{r.provider.name} · {r.code} · {r.name}") for r in found]
+    )
+
+
+def _pick_entries(session: Session, actor: Principal, q: str, limit: int) -> PickResult:
+    """Published catalog entries: what anyone reads on the public catalog."""
+    total, found = service.pick_entries(session, q=q, limit=limit)
+    return PickResult(
+        total, [PickItem(str(e.id), f"{e.provider.name} · {e.code} · {e.title}") for e in found]
+    )
+
+
+add_picker("resources", P.RESOURCES_READ, _pick_resources)
+add_picker("entries", P.CONSOLE_VIEW, _pick_entries)

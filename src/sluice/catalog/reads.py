@@ -5,12 +5,13 @@ a draft does not exist outside the bureau's batch page)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from sluice.catalog import index, repository, search
-from sluice.catalog.models import CatalogEntry, DataResource, ResourceField
+from sluice.catalog.models import CatalogEntry, CatalogEntryVersion, DataResource, ResourceField
 from sluice.catalog.schemas import (
     BatchRef,
     CatalogPage,
@@ -21,9 +22,10 @@ from sluice.catalog.schemas import (
     ProviderRef,
     ResourceRead,
 )
-from sluice.catalog.vocabulary import batch_title
+from sluice.catalog.vocabulary import batch_title, vocabulary_label
 from sluice.core.errors import NotFound
 from sluice.core.i18n import translate
+from sluice.core.paging import ListQuery, Page
 from sluice.identity import repository as identity_repository
 from sluice.identity.models import Organization
 
@@ -55,14 +57,18 @@ def entries_read(
         items.append(
             EntryRead(
                 id=entry.id,
+                code=resource.code,
                 title=entry.title,
                 description=resource.description,
                 provider=_provider(providers[entry.provider_id]),
                 domain=entry.domain,
+                domain_label=vocabulary_label("domain", entry.domain, locale),
                 update_frequency=resource.update_frequency,
                 open_level=entry.open_level,
+                open_level_label=vocabulary_label("open_level", entry.open_level, locale),
                 classification=resource.classification,
                 grade=resource.grade,
+                grade_label=vocabulary_label("grade", resource.grade, locale),
                 batch=BatchRef(number=number, title=batch_title(number, locale)),
                 version=entry.version,
                 published_at=entry.published_at,
@@ -140,9 +146,24 @@ def entry_versions(session: Session, *, entry_id: uuid.UUID) -> list[EntryVersio
     change (the provider changed its resource; the bureau published or withdrew it), never
     the person."""
     entry = _public_entry(session, entry_id)
+    return _version_reads(session, entry, repository.versions(session, entry_id))
+
+
+def entry_versions_page(
+    session: Session, *, entry_id: uuid.UUID, query: ListQuery
+) -> Page[EntryVersionRead]:
+    """One page of an entry's public versions (see ``entry_versions``)."""
+    entry = _public_entry(session, entry_id)
+    page = repository.version_page(session, entry_id=entry.id, query=query)
+    return Page(_version_reads(session, entry, page.items), page.total, page.query)
+
+
+def _version_reads(
+    session: Session, entry: CatalogEntry, rows: Sequence[CatalogEntryVersion]
+) -> list[EntryVersionRead]:
     makers: dict[str, str | None] = {}
     versions = []
-    for v in repository.versions(session, entry_id):
+    for v in rows:
         maker = "updated" if v.change == "updated" else "bureau"
         if maker not in makers:
             makers[maker] = change_organization(session, entry, v.change)

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from sqlalchemy import ColumnElement, Table, delete, func, insert, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.sql.expression import case
 
 from sluice.catalog.models import (
     CatalogBatch,
@@ -30,6 +31,7 @@ from sluice.catalog.models import (
     DataResource,
     ResourceField,
 )
+from sluice.core.paging import ListQuery, Page, contains, paginate
 from sluice.core.permissions import OrgKind, Permission
 from sluice.core.principal import Principal
 from sluice.identity.models import Organization
@@ -313,6 +315,310 @@ def add_versions(session: Session, rows: list[dict[str, Any]]) -> None:
     connection = session.connection()
     for start in range(0, len(rows), 5000):
         connection.execute(insert(_VERSIONS), rows[start : start + 5000])
+
+
+# --- the console's lists and pickers ---------------------------------------------------------
+
+
+# ``core.paging`` types its columns as ``ColumnElement``; ORM attributes are fine at run time.
+Column = ColumnElement[Any] | QueryableAttribute[Any]
+
+
+def _contains(text: str, *columns: Column) -> ColumnElement[bool]:
+    return contains(text, *(cast(ColumnElement[Any], c) for c in columns))
+
+
+def _paginate(
+    session: Session,
+    statement: Any,
+    query: ListQuery,
+    *,
+    sorts: Mapping[str, Column],
+    default: str,
+    tiebreak: Column,
+) -> Page[Any]:
+    return paginate(
+        session,
+        statement,
+        query,
+        sorts=cast(Mapping[str, ColumnElement[Any]], sorts),
+        default=default,
+        tiebreak=cast(ColumnElement[Any], tiebreak),
+    )
+
+
+@dataclass(frozen=True)
+class ResourceRow:
+    """A row of the resources list: the resource, its provider and the number of the batch
+    listing it (None while unlisted)."""
+
+    resource: DataResource
+    provider: Organization
+    batch_number: int | None
+
+
+#: The resources list's sortable columns, by the name the address uses.
+RESOURCE_SORTS: Final = {
+    "title": DataResource.name,
+    "code": DataResource.code,
+    "provider": Organization.name,
+    "grade": DataResource.grade,
+    "updated": DataResource.updated_at,
+    "created": DataResource.created_at,
+}
+_YES_NO: Final = {"yes": True, "no": False}
+
+
+def resource_page(
+    session: Session, *, actor: Principal, query: ListQuery, candidates: bool = False
+) -> Page[ResourceRow]:
+    """One page of the resources the actor may see, filtered, searched and sorted.
+
+    Filters: ``provider`` (an organization code), ``grade``, ``listed`` (yes: in a catalog
+    batch) and ``data`` (yes: data on the platform); an unknown value filters nothing.
+    ``candidates`` keeps only what may still be listed: unlisted and not closed.
+    """
+    statement = (
+        select(DataResource)
+        .join(Organization, Organization.id == DataResource.provider_id)
+        .outerjoin(CatalogEntry, CatalogEntry.resource_id == DataResource.id)
+        .where(_visible(actor))
+    )
+    if candidates:
+        statement = statement.where(CatalogEntry.id.is_(None), DataResource.open_level != "closed")
+    if provider := query.filter("provider"):
+        statement = statement.where(Organization.code == provider)
+    if grade := query.filter("grade"):
+        statement = statement.where(DataResource.grade == grade)
+    listed = _YES_NO.get(query.filter("listed") or "")
+    if listed is not None:
+        statement = statement.where(
+            CatalogEntry.id.is_not(None) if listed else CatalogEntry.id.is_(None)
+        )
+    has_data = _YES_NO.get(query.filter("data") or "")
+    if has_data is not None:
+        statement = statement.where(DataResource.has_data.is_(has_data))
+    if query.q:
+        statement = statement.where(
+            _contains(query.q, DataResource.name, DataResource.code, DataResource.description)
+        )
+    page = _paginate(
+        session,
+        statement,
+        query,
+        sorts=RESOURCE_SORTS,
+        default="-updated",
+        tiebreak=DataResource.id,
+    )
+    # The page's providers and batch numbers: two small reads for at most one page.
+    resources: list[DataResource] = list(page.items)
+    providers = organizations(session, {r.provider_id for r in resources})
+    numbers = dict(
+        session.execute(
+            select(CatalogEntry.resource_id, CatalogBatch.number)
+            .join(CatalogBatch, CatalogBatch.id == CatalogEntry.batch_id)
+            .where(CatalogEntry.resource_id.in_([r.id for r in resources]))
+        ).all()
+    )
+    rows = [ResourceRow(r, providers[r.provider_id], numbers.get(r.id)) for r in resources]
+    return replace(page, items=rows)
+
+
+def resource_providers(session: Session, *, actor: Principal) -> list[Organization]:
+    """The organizations providing resources the actor may see, by code (a filter's options)."""
+    providing = select(DataResource.provider_id).where(_visible(actor)).distinct()
+    return list(
+        session.scalars(
+            select(Organization).where(Organization.id.in_(providing)).order_by(Organization.code)
+        )
+    )
+
+
+def _prefix(text: str, column: Column) -> ColumnElement[bool]:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"{escaped}%", escape="\\")
+
+
+def _relevance(text: str, title: Column, code: Column) -> Any:
+    """0 for a title or code that is the text itself, 1 for one that starts with it, else 2."""
+    lowered = text.lower()
+    return case(
+        (func.lower(title) == lowered, 0),
+        (func.lower(code) == lowered, 0),
+        (_prefix(text, title), 1),
+        (_prefix(text, code), 1),
+        else_=2,
+    )
+
+
+def pick_resources(
+    session: Session, *, actor: Principal, q: str, limit: int
+) -> tuple[int, list[ResourceName]]:
+    """The resources the actor may see whose title, code or provider holds ``q``: how many,
+    and the first ``limit`` (a title or code that is or starts with ``q`` first)."""
+    conditions: list[ColumnElement[bool]] = [_visible(actor)]
+    if q:
+        conditions.append(
+            _contains(q, DataResource.name, DataResource.code, Organization.name, Organization.code)
+        )
+    base = (
+        select(DataResource.id, DataResource.code, DataResource.name, Organization)
+        .join(Organization, Organization.id == DataResource.provider_id)
+        .where(*conditions)
+    )
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    order: list[Any] = [_relevance(q, DataResource.name, DataResource.code)] if q else []
+    rows = session.execute(
+        base.order_by(
+            *order, DataResource.has_data.desc(), Organization.code, DataResource.code
+        ).limit(limit)
+    )
+    return total, [ResourceName(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class EntryName:
+    """A published entry as a picker shows it: its id, title, resource code and provider."""
+
+    id: uuid.UUID
+    code: str
+    title: str
+    provider: Organization
+
+
+def pick_entries(session: Session, *, q: str, limit: int) -> tuple[int, list[EntryName]]:
+    """The published entries whose title, resource code or provider holds ``q``: how many,
+    and the first ``limit`` (a title or code that is or starts with ``q`` first, then those
+    with data on the platform)."""
+    conditions: list[ColumnElement[bool]] = [CatalogEntry.status == "published"]
+    if q:
+        conditions.append(
+            _contains(
+                q, CatalogEntry.title, DataResource.code, Organization.name, Organization.code
+            )
+        )
+    base = (
+        select(CatalogEntry.id, DataResource.code, CatalogEntry.title, Organization)
+        .join(DataResource, DataResource.id == CatalogEntry.resource_id)
+        .join(Organization, Organization.id == CatalogEntry.provider_id)
+        .where(*conditions)
+    )
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    order: list[Any] = [_relevance(q, CatalogEntry.title, DataResource.code)] if q else []
+    rows = session.execute(
+        base.order_by(
+            *order,
+            DataResource.has_data.desc(),
+            func.length(CatalogEntry.title),
+            Organization.code,
+            DataResource.code,
+        ).limit(limit)
+    )
+    return total, [EntryName(*row) for row in rows]
+
+
+#: The batches list's sortable columns.
+BATCH_SORTS: Final = {
+    "number": CatalogBatch.number,
+    "title": CatalogBatch.title,
+    "status": CatalogBatch.status,
+    "created": CatalogBatch.created_at,
+}
+
+
+def batch_page(session: Session, query: ListQuery) -> Page[tuple[CatalogBatch, int]]:
+    """One page of the batches, each with the number of entries it lists; ``status``
+    filters, the search text looks in titles."""
+    statement = select(CatalogBatch)
+    if status := query.filter("status"):
+        statement = statement.where(CatalogBatch.status == status)
+    if query.q:
+        statement = statement.where(_contains(query.q, CatalogBatch.title))
+    page = _paginate(
+        session,
+        statement,
+        query,
+        sorts=BATCH_SORTS,
+        default="-number",
+        tiebreak=CatalogBatch.id,
+    )
+    batches: list[CatalogBatch] = list(page.items)
+    counted = session.execute(
+        select(CatalogEntry.batch_id, func.count())
+        .where(CatalogEntry.batch_id.in_([b.id for b in batches]))
+        .group_by(CatalogEntry.batch_id)
+    )
+    counts = {batch_id: int(n) for batch_id, n in counted}
+    return replace(page, items=[(b, counts.get(b.id, 0)) for b in batches])
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """A row of a batch's entries: the entry, its resource's code and its provider."""
+
+    entry: CatalogEntry
+    code: str
+    provider: Organization
+
+
+#: A batch's entries list's sortable columns.
+ENTRY_SORTS: Final = {
+    "title": CatalogEntry.title,
+    "code": DataResource.code,
+    "provider": Organization.name,
+    "status": CatalogEntry.status,
+}
+
+
+def entry_page(session: Session, *, batch_id: uuid.UUID, query: ListQuery) -> Page[EntryRow]:
+    """One page of a batch's entries; ``status`` and ``provider`` (a code) filter, the
+    search text looks in titles and resource codes."""
+    statement = (
+        select(CatalogEntry)
+        .join(DataResource, DataResource.id == CatalogEntry.resource_id)
+        .join(Organization, Organization.id == CatalogEntry.provider_id)
+        .where(CatalogEntry.batch_id == batch_id)
+    )
+    if status := query.filter("status"):
+        statement = statement.where(CatalogEntry.status == status)
+    if provider := query.filter("provider"):
+        statement = statement.where(Organization.code == provider)
+    if query.q:
+        statement = statement.where(_contains(query.q, CatalogEntry.title, DataResource.code))
+    page = _paginate(
+        session,
+        statement,
+        query,
+        sorts=ENTRY_SORTS,
+        default="title",
+        tiebreak=CatalogEntry.id,
+    )
+    entries: list[CatalogEntry] = list(page.items)
+    providers = organizations(session, {e.provider_id for e in entries})
+    codes = dict(
+        session.execute(
+            select(DataResource.id, DataResource.code).where(
+                DataResource.id.in_([e.resource_id for e in entries])
+            )
+        ).all()
+    )
+    rows = [EntryRow(e, codes[e.resource_id], providers[e.provider_id]) for e in entries]
+    return replace(page, items=rows)
+
+
+def version_page(
+    session: Session, *, entry_id: uuid.UUID, query: ListQuery
+) -> Page[CatalogEntryVersion]:
+    """One page of an entry's versions, newest first unless asked otherwise."""
+    statement = select(CatalogEntryVersion).where(CatalogEntryVersion.entry_id == entry_id)
+    return _paginate(
+        session,
+        statement,
+        query,
+        sorts={"version": CatalogEntryVersion.version},
+        default="-version",
+        tiebreak=CatalogEntryVersion.id,
+    )
 
 
 # --- the search index's sources (catalog/index.py) -----------------------------------------

@@ -207,14 +207,19 @@ class BatchRef(BaseModel):
 
 class EntryRead(BaseModel):
     id: uuid.UUID
+    #: The resource's code: with the provider, what tells two entries of one title apart.
+    code: str
     title: str
     description: str
     provider: ProviderRef
     domain: str
+    domain_label: str
     update_frequency: str
     open_level: str
+    open_level_label: str
     classification: str
     grade: str
+    grade_label: str
     batch: BatchRef
     version: int
     published_at: datetime | None

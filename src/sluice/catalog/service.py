@@ -30,6 +30,7 @@ from sluice.catalog.vocabulary import batch_title
 from sluice.core.clock import Clock, FixedClock
 from sluice.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from sluice.core.i18n import MessageRef, add_messages
+from sluice.core.paging import ListQuery, Page
 from sluice.core.permissions import OrgKind, Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
@@ -183,6 +184,35 @@ def list_resources(
     )
 
 
+def resource_page(
+    session: Session, *, actor: Principal, query: ListQuery
+) -> Page[repository.ResourceRow]:
+    """One page of the resources the actor may see (a provider its own, the bureau's side
+    all), filtered, searched and sorted as ``query`` asks (``repository.resource_page``)."""
+    actor.require(Permission.RESOURCES_READ)
+    return repository.resource_page(session, actor=actor, query=query)
+
+
+def resource_providers(session: Session, *, actor: Principal) -> list[Organization]:
+    """The providers of the resources the actor may see (one, for a provider)."""
+    actor.require(Permission.RESOURCES_READ)
+    return repository.resource_providers(session, actor=actor)
+
+
+def pick_resources(
+    session: Session, *, actor: Principal, q: str, limit: int
+) -> tuple[int, list[repository.ResourceName]]:
+    """The first resources the actor may see matching ``q`` (title, code or provider)."""
+    actor.require(Permission.RESOURCES_READ)
+    return repository.pick_resources(session, actor=actor, q=q, limit=limit)
+
+
+def pick_entries(session: Session, *, q: str, limit: int) -> tuple[int, list[repository.EntryName]]:
+    """The first published catalog entries matching ``q`` (title, code or provider): what
+    anyone may read on the public catalog, so no permission beyond the console's."""
+    return repository.pick_entries(session, q=q, limit=limit)
+
+
 def get_resource(session: Session, *, actor: Principal, resource_id: uuid.UUID) -> DataResource:
     """A resource the actor may see; another provider's is the same 404 as none at all."""
     actor.require(Permission.RESOURCES_READ)
@@ -202,6 +232,11 @@ def owned_resource(
     if resource is None or not (actor.is_system or resource.provider_id == actor.organization_id):
         raise NotFound("catalog.resource_unknown")
     return resource
+
+
+def fields_of(session: Session, *, resource_id: uuid.UUID) -> list[ResourceField]:
+    """A resource's fields in order (for a resource the caller already may see)."""
+    return repository.fields_of(session, [resource_id]).get(resource_id, [])
 
 
 def resource_by_codes(session: Session, codes: str) -> DataResource | None:
@@ -305,6 +340,38 @@ def list_batches(session: Session, *, actor: Principal) -> list[tuple[CatalogBat
     """Every batch, newest first, with the number of entries it lists (the bureau's view)."""
     actor.require(Permission.CATALOG_COMPILE)
     return repository.batches(session)
+
+
+def batch_page(
+    session: Session, *, actor: Principal, query: ListQuery
+) -> Page[tuple[CatalogBatch, int]]:
+    """One page of the batches with their entry counts (the bureau's view)."""
+    actor.require(Permission.CATALOG_COMPILE)
+    return repository.batch_page(session, query)
+
+
+def get_batch(session: Session, *, actor: Principal, batch_id: uuid.UUID) -> CatalogBatch:
+    actor.require(Permission.CATALOG_COMPILE)
+    batch = repository.batch(session, batch_id)
+    if batch is None:
+        raise NotFound("catalog.batch_unknown")
+    return batch
+
+
+def batch_entries(
+    session: Session, *, actor: Principal, batch_id: uuid.UUID, query: ListQuery
+) -> Page[repository.EntryRow]:
+    """One page of a batch's entries, drafts included (the bureau's view)."""
+    batch = get_batch(session, actor=actor, batch_id=batch_id)
+    return repository.entry_page(session, batch_id=batch.id, query=query)
+
+
+def batch_candidates(
+    session: Session, *, actor: Principal, query: ListQuery
+) -> Page[repository.ResourceRow]:
+    """One page of the resources that may still be listed: unlisted and not closed."""
+    actor.require(Permission.CATALOG_COMPILE)
+    return repository.resource_page(session, actor=actor, query=query, candidates=True)
 
 
 def create_batch(

@@ -94,7 +94,19 @@ VOCABULARIES: Final = {
     "field_class": FIELD_CLASSES,
 }
 
-for _name, _values in VOCABULARIES.items():
+#: A field's rules as its declaration names them (``FieldSpecIn``): shown, not chosen.
+FIELD_RULES: Final[dict[str, tuple[str, str]]] = {
+    "required": ("必填", "Required"),
+    "unique": ("唯一", "Unique"),
+    "values": ("可选值", "Allowed values"),
+    "min": ("最小值", "Minimum"),
+    "max": ("最大值", "Maximum"),
+    "pattern": ("格式", "Pattern"),
+    "masking": ("脱敏方式", "Masking"),
+    "references": ("引用", "References"),
+}
+
+for _name, _values in {**VOCABULARIES, "field_rule": FIELD_RULES}.items():
     add_messages({f"vocab.{_name}.{code}": labels for code, labels in _values.items()})
 add_messages(
     {
@@ -106,6 +118,16 @@ add_messages(
         )
     }
 )
+
+
+def vocabulary_label(kind: str, code: str, locale: str) -> str:
+    """A code's label in a vocabulary (``("grade", "3")`` → 三级（敏感）); an unknown code
+    shows as itself (read leniently: older rows may hold codes since retired)."""
+    labels = VOCABULARIES.get(kind, {}).get(code)
+    if labels is None:
+        return code
+    return labels[1] if locale == "en" else labels[0]
+
 
 _DIGITS = "零一二三四五六七八九"
 
