@@ -126,8 +126,10 @@ def test_provider_uploads_and_reads_the_quality_report(
     counts = page.inner_text("[data-testid=report-counts]")
     assert "6" in counts and "4" in counts
     failures = page.inner_text("[data-testid=report-failures]")
-    assert "id_number" in failures and "mobile" in failures
+    assert "公民身份号码" in failures and "不是有效的手机号码" in failures
+    # Reasons read as words: the field's title and what was wrong, not field:rule codes.
     quarantine = page.inner_text("[data-testid=quarantine]")
-    assert "id_number:unique" in quarantine and "mobile:mobile" in quarantine
+    assert "公民身份号码：值重复" in quarantine and "手机号码：不是有效的手机号码" in quarantine
+    assert "id_number:unique" not in quarantine
     page.goto(f"{live_server}/console/resources/{resource_id}")
     assert "户籍人口.csv" in page.inner_text("[data-testid=runs]", timeout=5000)

@@ -247,6 +247,7 @@ POST   /console/quality/assess                                                  
 GET    /console/resources                                                           bureau,provider,registry
 POST   /console/resources                                                           provider
 GET    /console/resources/{resource_id}                                             bureau,provider,registry
+GET    /console/resources/{resource_id}/ingestions                                  bureau,provider
 POST   /console/resources/{resource_id}/sharing-consent                             provider
 POST   /console/resources/{resource_id}/upload                                      provider
 GET    /console/scoring                                                             panel

@@ -5,7 +5,7 @@ the provider's decision on an upload held for confirmation."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,14 +13,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sluice.catalog import service as catalog
 from sluice.catalog.pages import ResourcePanel, add_resource_panel
 from sluice.catalog.schemas import ResourceRead
+from sluice.catalog.vocabulary import FIELD_TYPES
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import SluiceError
-from sluice.core.i18n import add_messages
+from sluice.core.i18n import add_messages, translate
+from sluice.core.paging import ListQuery
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
-from sluice.ingestion import service, states
+from sluice.dataplane.readers import MALFORMED_ROW
+from sluice.ingestion import repository, service, states
 from sluice.ingestion.uploads import received
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
+from sluice.web.listing import ListSpec, render_list
 from sluice.web.templating import render
 
 router = APIRouter(tags=["console"])
@@ -45,6 +49,7 @@ add_messages(
             "the upload waits for your confirmation and the current version stays.",
         ),
         "ingest.file": ("文件", "File"),
+        "report.status": ("状态", "Status"),
         "ingest.runs": ("汇聚记录", "Ingestion runs"),
         "ingest.failed_title": ("上传未能入库", "The upload was not stored"),
         "ingest.decision_failed_title": ("操作未能完成", "The action was not completed"),
@@ -86,12 +91,32 @@ add_messages(
         "report.consistency": ("一致性", "Consistency"),
         "report.timeliness": ("及时性", "Timeliness"),
         "report.overall": ("综合得分", "Overall"),
-        "report.failures": ("规则校验未通过", "Rule failures"),
+        "report.failures": ("规则校验", "Rule checks"),
+        "report.failures_found": (
+            "以下规则未通过，不合格的行已进入隔离区：",
+            "These rules failed; the rows that failed went to the quarantine:",
+        ),
         "report.field": ("数据项", "Field"),
         "report.rule": ("规则", "Rule"),
         "report.count": ("行数", "Rows"),
         "report.samples": ("示例行号", "Sample rows"),
-        "report.none": ("全部通过。", "Everything passed."),
+        "report.none": ("全部规则校验通过。", "Every rule passed."),
+        "report.whole_row": ("整行", "Whole row"),
+        "report.link": ("质量报告", "Quality report"),
+        "ingest.all_runs": ("全部 {total} 次汇聚记录 ›", "All {total} ingestion runs ›"),
+        "ingest.current": (
+            "当前版本：v{version}（{rows} 行）",
+            "Current version: v{version} ({rows} rows)",
+        ),
+        "ingest.no_runs": (
+            "还没有上传过数据。",
+            "No data has been uploaded yet.",
+        ),
+        "ingest.no_runs_provider": (
+            "还没有上传过数据。请在上方选择文件上传。",
+            "No data has been uploaded yet. Choose a file above to upload.",
+        ),
+        "ingest.search": ("搜索文件名", "Search file names"),
         "report.quarantine": ("隔离区（前 50 行）", "Quarantine (first 50 rows)"),
         "report.row": ("行号", "Row"),
         "report.reasons": ("原因", "Reasons"),
@@ -156,16 +181,69 @@ add_messages(
 )
 
 
+#: What a quality report's rules are called: a type's own check is named after the type.
+RULES: Final[dict[str, tuple[str, str]]] = {
+    "required": ("必填项为空", "Required value missing"),
+    "unique": ("值重复", "Duplicate value"),
+    "range": ("超出取值范围", "Out of range"),
+    "enum": ("不在可选值内", "Not an allowed value"),
+    "pattern": ("格式不符合要求", "Does not match the pattern"),
+    "consistency": ("在关联数据中找不到", "Not found in the referenced data"),
+    MALFORMED_ROW: ("整行格式有误（如列数不符）", "Malformed row (e.g. wrong number of columns)"),
+    **{
+        code: (f"不是有效的{zh}", f"Not a valid {en[0].lower()}{en[1:]}")
+        for code, (zh, en) in FIELD_TYPES.items()
+    },
+}
+add_messages({f"vocab.quality_rule.{code}": labels for code, labels in RULES.items()})
+
+#: The newest uploads shown on a resource's page; the rest are a link away.
+PANEL_RUNS: Final = 10
+RUNS = ListSpec(
+    sorts=tuple(repository.RUN_SORTS), filters=("status",), default_sort="-started", size=50
+)
+
+
 def _uploads_panel(
     actor: Principal, session: DbSession, resource: ResourceRead
 ) -> ResourcePanel | None:
-    """The upload form (for the providing department) and the resource's uploads (for
-    whoever may see them: that department and the bureau's side)."""
-    runs = service.resource_runs(session, actor=actor, resource_id=resource.id)
-    return ResourcePanel("ingestion/_resource_panel.html", {"runs": runs})
+    """The upload form (for the providing department), the resource's newest uploads with
+    their quality reports and a link to all of them (for whoever may see them: that
+    department and the bureau's side)."""
+    runs = service.recent_runs(session, actor=actor, resource_id=resource.id, size=PANEL_RUNS)
+    waiting = service.waiting_hold(session, actor=actor, resource_id=resource.id)
+    return ResourcePanel(
+        "ingestion/_resource_panel.html",
+        {"runs": runs.items, "total": runs.total, "waiting": waiting},
+    )
 
 
 add_resource_panel(_uploads_panel)
+
+
+@router.get("/console/resources/{resource_id}/ingestions", response_class=HTMLResponse)
+def runs_page(
+    request: Request,
+    resource_id: uuid.UUID,
+    actor: QualityReader,
+    session: DbSession,
+    locale: Locale,
+    listing: Annotated[ListQuery, Depends(RUNS)],
+) -> HTMLResponse:
+    """Every upload of a resource, a page at a time, each with its quality report."""
+    page = service.run_page(session, actor=actor, resource_id=resource_id, query=listing)
+    resource = catalog.get_resource(session, actor=actor, resource_id=resource_id)
+    statuses = [(code, translate(f"report.status.{code}", locale)) for code in states.RUN.states]
+    return render_list(
+        request,
+        "ingestion/runs.html",
+        {
+            "resource": resource,
+            "filters": [("status", translate("report.status", locale), statuses)],
+        },
+        page=page,
+        rows_template="ingestion/_run_rows.html",
+    )
 
 
 @router.post("/console/resources/{resource_id}/upload", response_class=HTMLResponse)
@@ -228,12 +306,14 @@ def report(
         rows = service.quarantined_rows(
             session, actor=actor, clock=clock, settings=settings, run_id=run.id, limit=50
         )
+    fields = {f.name: f.title for f in catalog.fields_of(session, resource_id=resource.id)}
     return render(
         request,
         "ingestion/report.html",
         {
             "run": run,
             "resource": resource,
+            "field_titles": fields,
             "quarantine": rows,
             "hold": service.hold_preview(session, settings=settings, run=run),
             "can_decide": own and run.status == states.HELD,

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
+from sluice.core.paging import ListQuery, Page, contains, paginate
 from sluice.core.permissions import OrgKind
 from sluice.core.principal import Principal
 from sluice.ingestion import states
@@ -39,6 +41,52 @@ def runs(session: Session, *, actor: Principal, resource_id: uuid.UUID) -> list[
         .order_by(IngestionRun.started_at.desc())
     )
     return list(session.scalars(query))
+
+
+#: A resource's runs list's sortable columns.
+RUN_SORTS: Final = {
+    "started": IngestionRun.started_at,
+    "version": IngestionRun.version,
+    "status": IngestionRun.status,
+    "rows": IngestionRun.rows_total,
+}
+
+
+def run_page(
+    session: Session, *, actor: Principal, resource_id: uuid.UUID, query: ListQuery
+) -> Page[IngestionRun]:
+    """One page of a resource's runs the actor may see, newest first unless asked otherwise;
+    ``status`` filters, the search text looks in file names."""
+    statement = select(IngestionRun).where(IngestionRun.resource_id == resource_id, _visible(actor))
+    if status := query.filter("status"):
+        statement = statement.where(IngestionRun.status == status)
+    if query.q:
+        statement = statement.where(contains(query.q, IngestionRun.source_name.expression))
+    return paginate(
+        session,
+        statement,
+        query,
+        sorts={name: column.expression for name, column in RUN_SORTS.items()},
+        default="-started",
+        tiebreak=IngestionRun.id.expression,
+    )
+
+
+def waiting_hold(
+    session: Session, *, actor: Principal, resource_id: uuid.UUID
+) -> IngestionRun | None:
+    """The resource's newest held run still waiting for a decision, if the actor may see it."""
+    query = (
+        select(IngestionRun)
+        .where(
+            IngestionRun.resource_id == resource_id,
+            IngestionRun.status == states.HELD,
+            _visible(actor),
+        )
+        .order_by(IngestionRun.started_at.desc())
+        .limit(1)
+    )
+    return session.scalar(query)
 
 
 def current_version(session: Session, resource_id: uuid.UUID) -> DatasetVersion | None:

@@ -48,6 +48,7 @@ from sluice.core.clock import Clock
 from sluice.core.errors import InvalidInput, NotFound
 from sluice.core.i18n import add_messages
 from sluice.core.keystore import KeyStore
+from sluice.core.paging import ListQuery, Page
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
@@ -560,6 +561,37 @@ def resource_runs(
     if not actor.has(Permission.QUALITY_READ):
         return []
     return repository.runs(session, actor=actor, resource_id=resource_id)
+
+
+def run_page(
+    session: Session, *, actor: Principal, resource_id: uuid.UUID, query: ListQuery
+) -> Page[IngestionRun]:
+    """One page of a resource's runs, for whoever may see them; a resource the actor may
+    not see is 404."""
+    actor.require(Permission.QUALITY_READ)
+    if catalog_repository.visible_resource(session, actor=actor, resource_id=resource_id) is None:
+        raise NotFound("catalog.resource_unknown")
+    return repository.run_page(session, actor=actor, resource_id=resource_id, query=query)
+
+
+def recent_runs(
+    session: Session, *, actor: Principal, resource_id: uuid.UUID, size: int
+) -> Page[IngestionRun]:
+    """The newest runs of a resource (one the actor may see) and how many there are; none
+    without ``quality.read``, like ``resource_runs``."""
+    query = ListQuery(size=size, sort="started", descending=True)
+    if not actor.has(Permission.QUALITY_READ):
+        return Page([], 0, query)
+    return repository.run_page(session, actor=actor, resource_id=resource_id, query=query)
+
+
+def waiting_hold(
+    session: Session, *, actor: Principal, resource_id: uuid.UUID
+) -> IngestionRun | None:
+    """The resource's upload waiting for its provider's decision, if the actor may see it."""
+    if not actor.has(Permission.QUALITY_READ):
+        return None
+    return repository.waiting_hold(session, actor=actor, resource_id=resource_id)
 
 
 def quarantined_rows(
