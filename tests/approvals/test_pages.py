@@ -3,6 +3,7 @@ waits without buttons, a second person approves or rejects, refusals are explain
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 
@@ -187,3 +188,132 @@ def test_a_failed_check_on_the_console_is_a_request_until_a_second_person_approv
     assert approval is not None
     client.post(f"/console/approvals/{approval.group(1)}/approve", data={"csrf_token": csrf})
     assert _status(database, agreement) == "terminated"
+
+
+# --- the list pattern and post/redirect/get (issue 10) ---------------------------------------
+
+
+def _requests(database: Database, clock: FixedClock, statuses: list[str]) -> list[str]:
+    """Requests as they stand in the table, numbered in the order they were asked for."""
+    from datetime import timedelta
+
+    from sluice.approvals.models import ApprovalRequest
+
+    labels = []
+    now = clock.now()
+    with database.unit_of_work() as session:
+        for n, status in enumerate(statuses):
+            label = f"营数授〔2026〕{n + 1}号"
+            labels.append(label)
+            target = uuid.uuid4()
+            asked = now - timedelta(hours=len(statuses) - n)
+            session.add(
+                ApprovalRequest(
+                    act="authorization.terminate",
+                    target_type="authorization",
+                    target_id=target,
+                    target_label=label,
+                    target_link=f"/console/authorizations/{target}",
+                    grounds=f"理由{n + 1}",
+                    params={},
+                    status=status,
+                    requested_by="someone",
+                    requested_by_name="王建国",
+                    requested_at=asked,
+                    expires_at=now + timedelta(hours=24),
+                    decided_by=None if status == "pending" else "other",
+                    decided_by_name=None if status == "pending" else "李敏",
+                    decided_via=None if status == "pending" else "approver",
+                    decided_at=None if status == "pending" else asked + timedelta(minutes=5),
+                )
+            )
+    return labels
+
+
+def _labels(html: str) -> list[str]:
+    return re.findall(r"营数授〔2026〕\d+号", html)
+
+
+def test_the_approvals_list_pages_with_waiting_requests_first(
+    client: TestClient, database: Database, clock: FixedClock
+) -> None:
+    from sluice.core.permissions import Role
+    from tests.identity.factories import make_account
+
+    statuses = ["approved", "rejected"] * 11 + ["pending"] * 3  # 25, the newest three waiting
+    labels = _requests(database, clock, statuses)
+    console_login(client, make_account(database, clock, Role.BUREAU))
+    first = client.get("/console/approvals")
+    shown = _labels(first.text)
+    # The three waiting on top (newest first), then the decided ones, newest first.
+    assert shown[:3] == labels[24:21:-1]
+    assert shown[3:] == labels[21:4:-1]
+    assert "第 1–20 条，共 25 条" in _text(first.text)
+    second = client.get("/console/approvals?page=2")
+    assert _labels(second.text) == labels[4::-1]
+    assert "第 21–25 条，共 25 条" in _text(second.text)
+    for bad in ("0", "3", "x"):
+        assert client.get(f"/console/approvals?page={bad}").status_code == 404
+    rejected = client.get("/console/approvals?status=rejected")
+    assert "共 11 条" in _text(rejected.text)
+    assert 'data-action="approve"' not in rejected.text
+    assert rejected.text.count('<span class="tag">已驳回</span>') == 11
+    assert '<span class="tag">已批准并执行</span>' not in rejected.text
+    searched = client.get("/console/approvals", params={"q": "理由7"})
+    assert _labels(searched.text) == [labels[6]]
+    other_act = client.get("/console/approvals?act=catalog.batch.withdraw")
+    assert "没有符合条件的记录。" in _text(other_act.text)
+    only_waiting = client.get("/console/approvals?status=pending").text
+    assert _labels(only_waiting) == labels[24:21:-1]
+
+
+def test_approve_and_reject_redirect_back_to_the_list_as_it_was(
+    client: TestClient, database: Database, settings: Settings, world: World, agreement: uuid.UUID
+) -> None:
+    approval_id = _ask(client, world, agreement)
+    csrf = _login(client, world.colleague)
+    page = client.get("/console/approvals?status=pending&act=authorization.terminate")
+    back = html.unescape(page.text.split('name="back" value="')[1].split('"')[0])
+    assert back.startswith("/console/approvals?status=pending&act=authorization.terminate")
+    rejected = client.post(
+        f"/console/approvals/{approval_id}/reject",
+        data={"csrf_token": csrf, "note": "证据不足", "back": back},
+        follow_redirects=False,
+    )
+    assert rejected.status_code == 303
+    assert rejected.headers["location"] == f"{back}&done=rejected"
+    # A reload of the page it leads to posts nothing again: the request stays rejected.
+    again = client.get(rejected.headers["location"])
+    assert "已驳回，未做任何改动。" in _text(again.text)
+    assert "没有符合条件的记录。" in _text(again.text)  # none waits any more
+    assert _status(database, agreement) == "active"
+    # An address outside the list is not followed.
+    elsewhere = client.post(
+        f"/console/approvals/{approval_id}/approve",
+        data={"csrf_token": csrf, "back": "https://example.org/"},
+        follow_redirects=False,
+    )
+    assert elsewhere.status_code == 409  # decided already; nothing is carried out
+
+
+def test_an_impossible_meeting_date_is_said_precisely_next_to_its_field(
+    client: TestClient, database: Database, settings: Settings, world: World, agreement: uuid.UUID
+) -> None:
+    _ask(client, world, agreement)
+    csrf = _login(client, world.colleague)
+    refused = client.post(
+        "/console/decisions",
+        data={
+            "csrf_token": csrf,
+            "act": "authorization.terminate",
+            "target_id": str(agreement),
+            "meeting": "2026年第15次局务会",
+            "held_on": "2026-02-30",
+            "participants": "王建国\n李敏\n赵丽",
+            "outcome": "approved",
+        },
+    )
+    assert refused.status_code == 422
+    field = refused.text.split('name="held_on"')[1].split("</label>")[0]
+    assert "2026-02-30 不是有效的日期：2 月没有 30 日。" in field
+    assert _status(database, agreement) == "active"

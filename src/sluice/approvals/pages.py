@@ -9,30 +9,31 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any, Final
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from sluice.approvals import service
+from sluice.approvals import registry, service
 from sluice.approvals import states as st
 from sluice.approvals.schemas import RejectIn
 from sluice.core.clock import Clock, local
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import SluiceError
 from sluice.core.i18n import add_messages, translate
+from sluice.core.paging import ListQuery
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
-from sluice.web.forms import parse_form
+from sluice.web.forms import parse_form, see_other
+from sluice.web.listing import ListSpec, link, render_list
 from sluice.web.templating import NavItem, add_nav, render
 
 router = APIRouter(tags=["console"])
 Reader = Annotated[Principal, Depends(Requires(P.APPROVALS_READ))]
 Decider = Annotated[Principal, Depends(Requires(P.APPROVALS_DECIDE))]
 
-#: Decided requests shown under the pending ones.
-RECENT: Final = 50
 _DONE: Final = ("approved", "rejected", "decision")
 
 add_nav(NavItem("nav.approvals", "/console/approvals", P.APPROVALS_READ, order=72))
@@ -52,7 +53,16 @@ add_messages(
         ),
         "approvals_page.pending": ("待审批", "Awaiting approval"),
         "approvals_page.none_pending": ("没有待审批的申请。", "Nothing awaits approval."),
-        "approvals_page.recent": ("最近处理的申请", "Recently decided"),
+        "approvals_page.recent": ("已处理的申请", "Decided"),
+        "approvals_page.search": (
+            "对象、理由、申请人或审批人",
+            "Object, grounds, requester or second person",
+        ),
+        "approvals_page.empty": (
+            "没有审批申请。终止协议、强制退出等不可逆操作提出后会出现在这里。",
+            "No requests. Irreversible acts (terminating an agreement, forcing an exit) "
+            "appear here once someone asks for one.",
+        ),
         "approvals_page.act": ("操作", "Act"),
         "approvals_page.target": ("对象", "On"),
         "approvals_page.grounds": ("理由", "Grounds"),
@@ -94,6 +104,29 @@ add_messages(
 )
 
 
+APPROVALS_PAGE: Final = "/console/approvals"
+REQUESTS = ListSpec(
+    sorts=("requested", "expires", "decided"),
+    filters=("status", "act"),
+    default_sort="-requested",
+    size=20,
+)
+
+
+def _filters(locale: str) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    statuses = [
+        (state, translate(f"state.approval.{state}", locale))
+        for state in (st.PENDING, st.APPROVED, st.REJECTED, st.LAPSED)
+    ]
+    acts = [
+        (name, translate(f"approval_act.{name}", locale)) for name in sorted(registry.registered())
+    ]
+    return [
+        ("status", translate("approvals_page.status", locale), statuses),
+        ("act", translate("approvals_page.act", locale), acts),
+    ]
+
+
 def approvals_page(
     request: Request,
     session: Session,
@@ -102,39 +135,44 @@ def approvals_page(
     locale: str,
     hours: int,
     *,
+    listing: ListQuery | None = None,
     done: str | None = None,
     error: str | None = None,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    """The page; modules that record a decision on it show their refusals here too."""
+    """The page; modules that record a decision on it show their refusals here too.
+
+    One page of requests (waiting ones first, with their buttons), searchable and filtered
+    by status and act; a refusal re-renders it with the list as it was asked for.
+    """
     now = clock.now()
-    _, pending = service.list_requests(session, actor=actor, at=now, status=st.PENDING)
-    _, rows = service.list_requests(session, actor=actor, at=now, limit=RECENT + len(pending))
-    decided = [r for r in rows if r.status != st.PENDING][:RECENT]
+    query = listing if listing is not None else REQUESTS(request)
+    page = service.request_page(session, actor=actor, at=now, query=query)
     notice = translate(f"approvals_page.done.{done}", locale) if done in _DONE else None
-    return render(
-        request,
-        "approvals/list.html",
-        {
-            "pending": pending,
-            "decided": decided,
-            "own": {r.id for r in pending if service.is_own(actor, r)},
-            "hours": hours,
-            "notice": notice,
-            "error": error,
-            "errors": errors or {},
-            "form": form or {},
-            "today": local(now).date().isoformat(),
-            "outcomes": ("approved", "rejected", "deferred"),
-            "can_record": actor.has(P.PLANS_MANAGE),
-        },
-        status_code=status_code,
+    context = {
+        "filters": _filters(locale),
+        "own": {r.id for r in page.items if r.status == st.PENDING and service.is_own(actor, r)},
+        "hours": hours,
+        "notice": notice,
+        "error": error,
+        "errors": errors or {},
+        "form": form or {},
+        "today": local(now).date().isoformat(),
+        "outcomes": ("approved", "rejected", "deferred"),
+        "can_record": actor.has(P.PLANS_MANAGE),
+        "back": f"{APPROVALS_PAGE}{link(page.query, done=None)}".rstrip("?"),
+    }
+    if status_code != 200:
+        full = {"listing": page.query, "page_of_rows": page, "list_id": "list", **context}
+        return render(request, "approvals/list.html", full, status_code=status_code)
+    return render_list(
+        request, "approvals/list.html", context, page=page, rows_template="approvals/_rows.html"
     )
 
 
-@router.get("/console/approvals", response_class=HTMLResponse)
+@router.get(APPROVALS_PAGE, response_class=HTMLResponse)
 def approvals_list(
     request: Request,
     actor: Reader,
@@ -142,16 +180,35 @@ def approvals_list(
     clock: AppClock,
     settings: AppSettings,
     locale: Locale,
+    listing: Annotated[ListQuery, Depends(REQUESTS)],
     done: Annotated[str | None, Query(max_length=30)] = None,
 ) -> HTMLResponse:
     return approvals_page(
-        request, session, actor, clock, locale, settings.approval_hours, done=done
+        request,
+        session,
+        actor,
+        clock,
+        locale,
+        settings.approval_hours,
+        listing=listing,
+        done=done,
     )
 
 
-async def _note(request: Request) -> str:
-    value = (await request.form()).get("note", "")
-    return value.strip() if isinstance(value, str) else ""
+def _after(back: object, done: str) -> str:
+    """Back to the list as it was (its filters and page), saying what was done."""
+    target = APPROVALS_PAGE
+    if isinstance(back, str) and (back == target or back.startswith(target + "?")):
+        target = back
+    parts = urlsplit(target)
+    params = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("done", "page")]
+    return f"{parts.path}?{urlencode([*params, ('done', done)])}"
+
+
+async def _note(request: Request) -> tuple[str, object]:
+    form = await request.form()
+    value = form.get("note", "")
+    return (value.strip() if isinstance(value, str) else ""), form.get("back")
 
 
 @router.post("/console/approvals/{approval_id}/approve", response_class=HTMLResponse)
@@ -164,7 +221,8 @@ async def approve(
     settings: AppSettings,
     locale: Locale,
 ) -> Response:
-    note = (await _note(request))[:2000]
+    note, back = await _note(request)
+    note = note[:2000]
     try:
         service.approve(
             session,
@@ -188,7 +246,8 @@ async def approve(
             error=refused.detail(locale),
             status_code=refused.status,
         )
-    return RedirectResponse("/console/approvals?done=approved", status_code=303)
+    # The page of the list it was on may be gone (the request left "waiting"): page 1.
+    return see_other(_after(back, "approved"))
 
 
 @router.post("/console/approvals/{approval_id}/reject", response_class=HTMLResponse)
@@ -201,7 +260,8 @@ async def reject(
     settings: AppSettings,
     locale: Locale,
 ) -> Response:
-    typed = {"note": await _note(request)}
+    note, back = await _note(request)
+    typed = {"note": note}
     data, errors = parse_form(RejectIn, typed, locale)
     try:
         if data is None:
@@ -233,4 +293,4 @@ async def reject(
             error=refused.detail(locale),
             status_code=refused.status,
         )
-    return RedirectResponse("/console/approvals?done=rejected", status_code=303)
+    return see_other(_after(back, "rejected"))

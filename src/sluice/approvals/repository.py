@@ -5,12 +5,26 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, Final, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from sluice.approvals.models import ApprovalRequest
 from sluice.approvals.states import PENDING
+from sluice.core.paging import ListQuery, Page, contains, paginate
+
+
+def _c(column: Any) -> ColumnElement[Any]:
+    return cast(ColumnElement[Any], column)
+
+
+#: What the approvals list may be sorted by (within "waiting first").
+REQUEST_SORTS: Final[dict[str, ColumnElement[Any]]] = {
+    "requested": _c(ApprovalRequest.requested_at),
+    "expires": _c(ApprovalRequest.expires_at),
+    "decided": _c(ApprovalRequest.decided_at),
+}
 
 
 def request(
@@ -35,6 +49,39 @@ def requests(
         .offset(offset)
     )
     return total, list(session.scalars(query))
+
+
+def request_page(session: Session, query: ListQuery) -> Page[ApprovalRequest]:
+    """One page of requests: those still waiting first, then by the order asked for.
+
+    Search: the object, the grounds, the requester's or the second person's name. Filters:
+    ``status``, ``act`` (the registered act's name).
+    """
+    statement = select(ApprovalRequest)
+    if query.q:
+        statement = statement.where(
+            contains(
+                query.q,
+                _c(ApprovalRequest.target_label),
+                _c(ApprovalRequest.grounds),
+                _c(ApprovalRequest.requested_by_name),
+                _c(ApprovalRequest.decided_by_name),
+            )
+        )
+    if status := query.filter("status"):
+        statement = statement.where(ApprovalRequest.status == status)
+    if act := query.filter("act"):
+        statement = statement.where(ApprovalRequest.act == act)
+    # The page's own order comes after this one: what waits for a decision is always on top.
+    waiting_first = statement.order_by((ApprovalRequest.status != PENDING).asc())
+    return paginate(
+        session,
+        waiting_first,
+        query,
+        sorts=REQUEST_SORTS,
+        default="-requested",
+        tiebreak=_c(ApprovalRequest.id),
+    )
 
 
 def pending_for(session: Session, targets: Iterable[uuid.UUID]) -> list[ApprovalRequest]:

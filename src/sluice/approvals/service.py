@@ -29,6 +29,7 @@ from sluice.approvals.registry import Carry, DecisionRef
 from sluice.audit import service as audit
 from sluice.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from sluice.core.i18n import MessageRef, add_messages
+from sluice.core.paging import ListQuery, Page
 from sluice.core.permissions import OrgKind, Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
@@ -443,6 +444,15 @@ def list_requests(
     actor.require(Permission.APPROVALS_READ)
     lapse_due(session, at=at)
     return repository.requests(session, status=status, limit=limit, offset=offset)
+
+
+def request_page(
+    session: Session, *, actor: Principal, at: datetime, query: ListQuery
+) -> Page[ApprovalRequest]:
+    """One page of the approvals list (requests past their time lapse first)."""
+    actor.require(Permission.APPROVALS_READ)
+    lapse_due(session, at=at)
+    return repository.request_page(session, query)
 
 
 def pending_for(session: Session, targets: list[uuid.UUID]) -> list[ApprovalRequest]:
