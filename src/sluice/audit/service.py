@@ -1,23 +1,34 @@
 """``record``: the single entry point that writes to the audit log.
 
 It adds the event to the caller's session, so the change and its trace commit together
-or not at all. Actions are declared (with labels auditors can read) before they are used.
+or not at all. Actions are declared (with labels auditors can read) before they are used;
+what their details mean (key labels, coded values, target types) is declared with the
+``declare_detail_*`` functions re-exported here from ``details``, so a module needs one import.
+Below ``record``, the reads of the whole log for whoever holds ``audit.read``.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import String
 from sqlalchemy.orm import Session
 
 from sluice.audit import repository
+from sluice.audit.details import declare_detail_keys as declare_detail_keys
+from sluice.audit.details import declare_detail_labels as declare_detail_labels
+from sluice.audit.details import declare_detail_values as declare_detail_values
+from sluice.audit.details import declare_target_types as declare_target_types
 from sluice.audit.models import AuditEvent
-from sluice.core.i18n import add_messages
+from sluice.audit.repository import EventFilter as EventFilter
+from sluice.core.clock import local
+from sluice.core.i18n import LOCALES, add_messages, translate
 from sluice.core.ids import sm3_hex
+from sluice.core.paging import ListQuery, Page
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 
@@ -90,14 +101,201 @@ def _fit(value: str, column: str, details: dict[str, Any]) -> str:
     return f"{value[:head]}…{sm3_hex(value)[:_DIGEST_CHARS]}"
 
 
+# -- Reading the log (whoever holds audit.read) -------------------------------------------------
+
+#: The bureau exporting the log (or part of it) is itself on the log.
+EXPORTED = "audit.exported"
+declare_actions({EXPORTED: ("导出审计日志", "Audit log exported")})
+add_messages(
+    {
+        "audit.bad_date": (
+            "“{value}”不是有效的日期：请按 年-月-日 填写（如 2026-02-28），并确认该日存在。",
+            "“{value}” is not a valid date: use year-month-day (e.g. 2026-02-28) and check "
+            "the day exists.",
+        ),
+        "audit.date_out_of_range": (
+            "日期须在 {earliest} 至 {latest} 之间。",
+            "The date must be between {earliest} and {latest}.",
+        ),
+        "audit.dates_reversed": (
+            "开始日期晚于结束日期，请调换或更正。",
+            "The from date is after the to date; swap or correct them.",
+        ),
+    }
+)
+
+
 def events(
     session: Session,
     *,
     actor: Principal,
     action: str | None = None,
+    wanted: EventFilter | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[int, list[AuditEvent]]:
-    """The whole log, newest first, optionally of one action (whoever reads the audit log)."""
+    """The whole log, newest first, optionally filtered (whoever reads the audit log)."""
     actor.require(Permission.AUDIT_READ)
-    return repository.list_events(session, action=action, limit=limit, offset=offset)
+    if wanted is None:
+        wanted = EventFilter(action=action)
+    return repository.list_filtered(session, wanted, limit=limit, offset=offset)
+
+
+def day_bounds(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """Days people name (in the display zone, both included) as UTC bounds: at or after
+    the first day's midnight, before the midnight after the last day."""
+    zone = local(datetime(2000, 1, 1, tzinfo=UTC)).tzinfo
+    since = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC) if first else None
+    before = (
+        datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+        if last
+        else None
+    )
+    return since, before
+
+
+def event_page(
+    session: Session, *, actor: Principal, wanted: EventFilter, query: ListQuery
+) -> Page[AuditEvent]:
+    """One page of the filtered log in the reader's order."""
+    actor.require(Permission.AUDIT_READ)
+    return repository.page_of_events(session, wanted, query)
+
+
+def actions_labelled(text: str) -> tuple[str, ...]:
+    """Declared actions whose label (in either language) holds ``text``, ignoring case."""
+    needle = text.casefold()
+    if not needle:
+        return ()
+    return tuple(
+        sorted(
+            action
+            for action in _actions
+            if any(
+                needle in translate(f"audit.action.{action}", lang).casefold() for lang in LOCALES
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Names:
+    """Who the actors of some events are: users by id, organizations by id."""
+
+    users: Mapping[uuid.UUID, repository.Actor]
+    organizations: Mapping[uuid.UUID, repository.OrganizationName]
+
+
+def names_of(session: Session, *, actor: Principal, events: Iterable[AuditEvent]) -> Names:
+    """The names of these events' actors and their organizations, in two queries."""
+    actor.require(Permission.AUDIT_READ)
+    rows = list(events)
+    users = repository.actors(session, {e.actor_user_id for e in rows if e.actor_user_id})
+    organization_ids = {e.actor_organization_id for e in rows if e.actor_organization_id}
+    organization_ids |= {u.organization_id for u in users.values() if u.organization_id}
+    return Names(users, repository.organizations(session, organization_ids))
+
+
+@dataclass(frozen=True)
+class Export:
+    """What an export will hold: the matching events up to ``upto_id``, at most ``limit``."""
+
+    matched: int
+    rows: int
+    upto_id: int
+
+
+def start_export(
+    session: Session,
+    *,
+    actor: Principal,
+    wanted: EventFilter,
+    at: datetime,
+    limit: int,
+    filters: Mapping[str, str],
+) -> Export:
+    """Fix what an export holds (the log as it is now) and put the export on the log.
+
+    The event is written in the caller's transaction, before a single row is sent: whoever
+    starts an export is on record, whether or not the download completes.
+    """
+    actor.require(Permission.AUDIT_READ)
+    upto = repository.last_id(session)
+    matched = repository.count_events(session, replace(wanted, upto_id=upto))
+    export = Export(matched=matched, rows=min(matched, limit), upto_id=upto)
+    record(
+        session,
+        actor=actor,
+        action=EXPORTED,
+        target_type="audit_log",
+        target_id="audit_events",
+        at=at,
+        detail={
+            "format": "csv",
+            "filters": dict(filters),
+            "rows_matched": export.matched,
+            "rows_exported": export.rows,
+            "upto_id": export.upto_id,
+        },
+    )
+    return export
+
+
+def export_batch(
+    session: Session,
+    *,
+    actor: Principal,
+    wanted: EventFilter,
+    export: Export,
+    sort: str,
+    descending: bool,
+    after: AuditEvent | None,
+    size: int,
+) -> list[AuditEvent]:
+    """The next batch of an export begun with :func:`start_export` (one short query)."""
+    actor.require(Permission.AUDIT_READ)
+    return repository.events_after(
+        session,
+        replace(wanted, upto_id=export.upto_id),
+        sort=sort,
+        descending=descending,
+        after=after,
+        size=size,
+    )
+
+
+def count(session: Session, *, actor: Principal, wanted: EventFilter) -> int:
+    actor.require(Permission.AUDIT_READ)
+    return repository.count_events(session, wanted)
+
+
+def actor_named(session: Session, *, actor: Principal, username: str) -> repository.Actor | None:
+    """The console user with this username, if there is one (the actor filter's label)."""
+    actor.require(Permission.AUDIT_READ)
+    return repository.actor_by_username(session, username)
+
+
+def organization_coded(
+    session: Session, *, actor: Principal, code: str
+) -> repository.OrganizationName | None:
+    """The organization with this code (the organization filter's label)."""
+    actor.require(Permission.AUDIT_READ)
+    return repository.organization_by_code(session, code)
+
+
+def search_actors(
+    session: Session, *, actor: Principal, text: str, limit: int
+) -> tuple[int, list[tuple[repository.Actor, str | None]], list[str]]:
+    """Who may be picked as an actor: console users by username or name (with their
+    organization's name), then the names the platform itself acted under."""
+    actor.require(Permission.AUDIT_READ)
+    total, users = repository.search_users(session, text, limit)
+    systems = repository.search_system_actors(session, text, max(0, limit - len(users)))
+    return total + len(systems), list(users), systems
+
+
+def search_organizations(
+    session: Session, *, actor: Principal, text: str, limit: int
+) -> tuple[int, list[repository.OrganizationName]]:
+    actor.require(Permission.AUDIT_READ)
+    return repository.search_organizations(session, text, limit)
