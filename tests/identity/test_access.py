@@ -181,6 +181,7 @@ POST   /console/approvals/{approval_id}/approve                                 
 POST   /console/approvals/{approval_id}/reject                                      bureau
 GET    /console/audit                                                               bureau
 GET    /console/authorizations                                                      bureau,operator,registry
+GET    /console/audit.csv                                                           bureau
 POST   /console/authorizations                                                      bureau
 GET    /console/authorizations/entries                                              bureau
 GET    /console/authorizations/entries/chosen                                       bureau
