@@ -259,3 +259,43 @@ def test_a_clash_on_a_stored_value_is_a_conflict_not_a_server_error(
         o["code"] for o in client.get("/api/v1/organizations", headers=headers).json()["items"]
     ]
     assert "bank2" not in codes and "bank3" not in codes
+
+
+def test_a_taken_username_and_a_weak_password_are_refused_together(
+    client: TestClient, database: Database, clock: FixedClock
+) -> None:
+    """The API checks a new user like the console form does: every problem in one answer."""
+    headers = {
+        **bearer(client, make_account(database, clock, Role.BUREAU)),
+        "Accept-Language": "en",
+    }
+    taken = make_account(database, clock, Role.SUBJECT)
+    response = client.post(
+        "/api/v1/users",
+        json={
+            "username": taken.username,
+            "display_name": "x",
+            "password": "short-pw",
+            "roles": ["subject"],
+        },
+        headers=headers,
+    )
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "conflict"
+    assert body["detail"] == f"The username '{taken.username}' is already taken."
+    assert {e["field"]: e["message"] for e in body["errors"]} == {
+        "username": f"The username '{taken.username}' is already taken.",
+        "password": "A password needs at least 10 characters.",
+    }
+    weak = client.post(
+        "/api/v1/users",
+        json={
+            "username": "fresh",
+            "display_name": "x",
+            "password": "short-pw",
+            "roles": ["subject"],
+        },
+        headers=headers,
+    )
+    assert weak.status_code == 422 and weak.json()["code"] == "weak_password"

@@ -24,7 +24,7 @@ from sluice.core.errors import (
     NotFound,
     SluiceError,
 )
-from sluice.core.i18n import MessageRef, add_messages
+from sluice.core.i18n import MessageRef, add_messages, translate
 from sluice.core.ids import new_secret, sm3_hex
 from sluice.core.paging import ListQuery, Page
 from sluice.core.permissions import ROLE_ORG_KIND, OrgKind, Permission, Role
@@ -175,16 +175,50 @@ def _first_per_field(problems: list[Problem]) -> list[Problem]:
     return kept
 
 
+def _listed(problems: list[Problem], locale: str) -> list[dict[str, Any]]:
+    return [
+        {"field": p.field, "type": p.type, "message": translate(p.key, locale, **p.params)}
+        for p in problems
+    ]
+
+
+class FieldsClash(Conflict):
+    """A new user or organization clashing with one that exists (409); ``errors`` also
+    names every other problem of the same submission, so none arrives in a second round."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems[0].key, **problems[0].params)
+        self.problems = problems
+
+    def problem(self, locale: str, instance: str | None = None) -> dict[str, Any]:
+        return {**super().problem(locale, instance), "errors": _listed(self.problems, locale)}
+
+
+class FieldsInvalid(InvalidInput):
+    """A new user or organization breaking rules beyond its schema (422), every one named
+    in ``errors`` with its message; a weak password alone keeps its own code."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        only_password = all(p.field == "password" for p in problems)
+        super().__init__(
+            problems[0].key,
+            errors=[{"field": p.field, "type": p.type} for p in problems],
+            problem_code=WeakPassword.code if only_password else None,
+            **problems[0].params,
+        )
+        self.problems = problems
+
+    def problem(self, locale: str, instance: str | None = None) -> dict[str, Any]:
+        return {**super().problem(locale, instance), "errors": _listed(self.problems, locale)}
+
+
 def _refused(problems: list[Problem]) -> SluiceError:
-    """The API's answer to a form with problems: the first says what is wrong (as before),
-    and ``errors`` names every field with a problem, so nothing arrives in a second round."""
-    first = problems[0]
-    errors = [{"field": p.field, "type": p.type} for p in problems]
-    if first.conflict:
-        return Conflict(first.key, **first.params)
-    if first.field in ("password", "new_password") and len(problems) == 1:
-        return WeakPassword(first.key, errors=errors, **first.params)
-    return InvalidInput(first.key, errors=errors, **first.params)
+    """The API's answer to a submission with problems: the first says what is wrong (as
+    before), and ``errors`` lists them all, in the reader's language."""
+    if any(p.conflict for p in problems):
+        clashes = [p for p in problems if p.conflict]
+        return FieldsClash(clashes + [p for p in problems if not p.conflict])
+    return FieldsInvalid(problems)
 
 
 def _credit_code(value: str | None) -> str | None:
