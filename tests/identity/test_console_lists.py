@@ -126,9 +126,9 @@ def test_users_are_filtered_by_role_status_and_organization_and_searched(
     assert _usernames(client.get("/console/users", params={"q": name}).text) == [
         providers[0].username
     ]
-    assert _usernames(client.get(f"/console/users?organization={code}").text) == [
-        providers[0].username
-    ]
+    of_one = client.get(f"/console/users?organization={code}").text
+    assert _usernames(of_one) == [providers[0].username]
+    assert f"只显示机构代码为 {code} 的用户。" in _text(of_one)
     empty = client.get("/console/users?q=没有这个人")
     assert "没有符合条件的记录。请换一个关键词或清除筛选条件。" in _text(empty.text)
 

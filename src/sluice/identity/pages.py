@@ -104,6 +104,11 @@ add_messages(
             "person and has none.",
         ),
         "users.search": ("用户名、姓名或机构名称", "Username, name or organization"),
+        "users.of_organization": (
+            "只显示机构代码为 {code} 的用户。",
+            "Only the users of the organization with code {code}.",
+        ),
+        "users.all": ("显示全部用户", "Show all users"),
         "users.empty": (
             "还没有用户。点击“新增用户”创建账户。",
             "No users yet. Use New user to create an account.",
