@@ -353,6 +353,12 @@ declare_detail_labels(
         "filters.target_id": ("对象编号", "Target id"),
         "filters.outcome": ("结果", "Outcome"),
         "filters.q": ("搜索词", "Search text"),
+        "settings.domestic_jurisdictions": ("境内注册地", "Domestic jurisdictions"),
+        "settings.incident_years": ("安全事件追溯年限", "Incident look-back (years)"),
+        "settings.max_debt_ratio_percent": ("资产负债率上限（%）", "Highest debt ratio (%)"),
+        "settings.min_committed_funds_fen": ("最低承诺投入（分）", "Least committed funds (fen)"),
+        "settings.min_net_assets_fen": ("最低净资产（分）", "Least net assets (fen)"),
+        "settings.require_clean_audit": ("须标准无保留审计意见", "Clean audit opinion required"),
         "changes.from": ("原值", "From"),
         "changes.to": ("新值", "To"),
     }
