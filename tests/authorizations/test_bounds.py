@@ -48,7 +48,7 @@ def _date_refused(response: Any, field: str) -> None:
     body = _problem(response, 422, "invalid_input")
     [error] = [e for e in body["errors"] if e["field"] == field]
     assert error["type"] == "date_out_of_range"
-    assert FAR in error["message"] and "2099-12-31" in error["message"]
+    assert error["message"] == "日期须在 1900-01-01 至 2099-12-31 之间。"
 
 
 def test_dates_far_outside_any_plausible_range_are_refused_on_every_form(
@@ -119,7 +119,7 @@ def test_a_version_past_any_integer_column_is_a_clear_refusal_not_a_server_error
     assert _problem(missing, 404, "not_found")["detail"] == "该协议没有第 2 版。"
     console_login(client, world.bureau)
     page = client.get(f"/console/authorizations/{agreement}/document.pdf?version={HUGE}")
-    assert page.status_code == 422
+    assert page.status_code == 404  # a console address naming no version names nothing
     assert "text/html" in page.headers["content-type"]
     # Below the edge, the document itself never asks the database for such a version.
     with database.unit_of_work() as session:

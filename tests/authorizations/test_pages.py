@@ -15,12 +15,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from sluice.authorizations import agreement_pages, service, sweep
+from sluice.authorizations import states as st
 from sluice.authorizations.clauses import (
     DEFAULT_TEXT,
     AgreementClauses,
     ProductClause,
     RevenueClause,
 )
+from sluice.authorizations.models import Authorization
 from sluice.authorizations.schemas import AuthorizationCreate, DecisionIn, PlanIn
 from sluice.core.clock import Clock, FixedClock
 from sluice.core.database import Database
@@ -332,6 +334,164 @@ def test_an_operator_sees_only_its_own_and_another_operators_detail_is_not_found
     assert client.get("/console/authorizations/new").status_code == 403
 
 
+def _agreements(
+    database: Database, clock: FixedClock, world: World, count: int, *, other_every: int = 0
+) -> list[uuid.UUID]:
+    """``count`` agreements written straight to the table (the rules are tested elsewhere;
+    a list needs rows): numbered 1..count in drafting order, every ``other_every``-th held by
+    the other operator, every third one active with its term ending 30·k days after today."""
+    today = clock.now().date()
+    made = []
+    with database.unit_of_work() as session:
+        for n in range(1, count + 1):
+            other = bool(other_every) and n % other_every == 0
+            holder = world.other_operator if other else world.operator
+            assert holder.organization_id is not None
+            active = n % 3 == 0
+            agreement = Authorization(
+                number=f"营数授〔2026〕{n}号",
+                operator_id=holder.organization_id,
+                plan_id=world.plan_id,
+                mode="scenario",
+                scenario=f"测试场景{n}",
+                scenario_key=f"测试场景{n}",
+                purpose="列表测试",
+                status=st.ACTIVE if active else st.DRAFT,
+                term_years=3,
+                term_start=today - timedelta(days=1000) if active else None,
+                term_end=today + timedelta(days=30 * (n // 3)) if active else None,
+                version=1,
+                created_by="test",
+                created_at=clock.now() + timedelta(seconds=n),
+            )
+            session.add(agreement)
+            session.flush()
+            made.append(agreement.id)
+    return made
+
+
+def _numbers(html: str) -> list[int]:
+    """The agreement numbers in the list, in the order shown."""
+    return [int(n) for n in re.findall(r">营数授〔2026〕(\d+)号</a>", html)]
+
+
+def test_the_agreements_list_pages_through_every_row_in_number_order(
+    client: TestClient, database: Database, clock: FixedClock, world: World
+) -> None:
+    _agreements(database, clock, world, 60)
+    _login(client, world.bureau)
+    first = client.get("/console/authorizations")
+    assert first.status_code == 200
+    assert _numbers(first.text) == list(range(60, 10, -1))
+    assert "第 1–50 条，共 60 条" in _text(first.text)
+    assert re.search(r'href="\?[^"]*page=2" rel="next"', first.text)
+    second = client.get("/console/authorizations?page=2")
+    assert _numbers(second.text) == list(range(10, 0, -1))
+    assert "第 51–60 条，共 60 条" in _text(second.text)
+    ascending = client.get("/console/authorizations?sort=number&page=2")
+    assert _numbers(ascending.text) == list(range(51, 61))  # 10号 after 9号, not after 1号
+    for wrong in ("0", "3", "-1", "x"):
+        missing = client.get(f"/console/authorizations?page={wrong}")
+        assert missing.status_code == 404, wrong
+
+
+def test_the_agreements_list_filters_and_searches_exactly(
+    client: TestClient, database: Database, clock: FixedClock, world: World
+) -> None:
+    _agreements(database, clock, world, 24, other_every=4)
+    _login(client, world.bureau)
+    active = client.get("/console/authorizations?status=active").text
+    assert sorted(_numbers(active)) == [3, 6, 9, 12, 15, 18, 21, 24]
+    assert "第 1–8 条，共 8 条" in _text(active)
+    # Running agreements whose term ends within 90 days of today: n // 3 * 30 <= 90.
+    expiring = client.get("/console/authorizations?expiring=90").text
+    assert sorted(_numbers(expiring)) == [3, 6, 9]
+    other = world.other_operator.organization_id
+    held = client.get(f"/console/authorizations?operator={other}").text
+    assert sorted(_numbers(held)) == [4, 8, 12, 16, 20, 24]
+    assert sorted(_numbers(client.get("/console/authorizations?q=港航").text)) == [
+        4,
+        8,
+        12,
+        16,
+        20,
+        24,
+    ]
+    assert _numbers(client.get("/console/authorizations?q=测试场景17").text) == [17]
+    assert _numbers(client.get("/console/authorizations?q=〔2026〕21号").text) == [21]
+    both = client.get(f"/console/authorizations?status=active&operator={other}").text
+    assert sorted(_numbers(both)) == [12, 24]
+    nothing = client.get("/console/authorizations?q=航天器")
+    assert nothing.status_code == 200
+    assert "没有符合条件的记录。请换一个关键词或清除筛选条件。" in nothing.text
+    # The search box asks for the list alone.
+    fragment = client.get(
+        "/console/authorizations?status=active", headers={"HX-Request": "true", "HX-Target": "list"}
+    ).text
+    assert "<html" not in fragment and '<div id="list">' in fragment
+    assert sorted(_numbers(fragment)) == [3, 6, 9, 12, 15, 18, 21, 24]
+
+
+def test_the_agreements_list_shows_states_by_their_names(
+    client: TestClient, database: Database, clock: FixedClock, world: World
+) -> None:
+    _agreements(database, clock, world, 3)
+    _login(client, world.bureau)
+    html = client.get("/console/authorizations").text
+    cells = re.findall(r'<span class="tag" data-status="[a-z_]+">([^<]+)</span>', html)
+    assert cells == ["生效中", "草稿", "草稿"]
+    assert ">active<" not in html and ">draft<" not in html
+    assert re.search(r'<option value="active"\s*>生效中</option>', html)  # the filter too
+    client.cookies.set(LOCALE_COOKIE, "en")
+    english = client.get("/console/authorizations").text
+    assert re.findall(r'data-status="[a-z_]+">([^<]+)</span>', english) == [
+        "Active",
+        "Draft",
+        "Draft",
+    ]
+
+
+def test_an_empty_list_says_what_to_do_next(
+    client: TestClient, database: Database, clock: FixedClock, world: World
+) -> None:
+    _login(client, world.bureau)
+    bureau = _text(client.get("/console/authorizations").text)
+    assert "还没有授权运营协议。先在“实施方案”中编制并批准方案，再点“起草授权协议”。" in bureau
+    _login(client, world.operator)
+    operator = _text(client.get("/console/authorizations").text)
+    assert "贵单位还没有授权运营协议：资格审核通过并经遴选后，数据局起草的协议会出现在这里。" in (
+        operator
+    )
+
+
+def test_an_operator_lists_and_filters_only_its_own_agreements(
+    client: TestClient, database: Database, clock: FixedClock, world: World
+) -> None:
+    _agreements(database, clock, world, 12, other_every=4)
+    _login(client, world.operator)
+    html = client.get("/console/authorizations").text
+    assert sorted(_numbers(html)) == [1, 2, 3, 5, 6, 7, 9, 10, 11]
+    assert "辽宁港航数据科技有限公司" not in html
+    assert 'name="operator"' not in html  # no operator filter: it would name only itself
+    other = world.other_operator.organization_id
+    assert _numbers(client.get(f"/console/authorizations?operator={other}").text) == []
+    assert _numbers(client.get("/console/authorizations?q=港航").text) == []
+    assert _numbers(client.get("/console/authorizations?q=测试场景4").text) == []
+    with database.unit_of_work() as session:
+        options = service.operator_options(session, _operator_principal(world))
+    assert [name for _, name in options] == ["营口城市数据运营有限公司"]
+
+
+def _operator_principal(world: World) -> Principal:
+    return Principal(
+        username=world.operator.username,
+        via="session",
+        organization_id=world.operator.organization_id,
+        organization_kind=OrgKind.OPERATOR,
+        roles=frozenset({Role.OPERATOR}),
+    )
+
+
 # -- drafting --------------------------------------------------------------------------------
 
 
@@ -449,6 +609,188 @@ def test_form_problems_are_shown_at_their_fields(client: TestClient, world: Worl
     assert "请填写 0 到 100 之间的百分比，最多两位小数，如 12.50。" in text
     assert "请至少填写一项数据产品（名称、说明、审查方式）。" in text
     assert text.count("至少 1 个字符。") == 1  # the liability clause left empty
+
+
+def test_a_six_year_term_and_a_missing_scenario_come_back_in_one_answer(
+    client: TestClient, database: Database, clock: FixedClock, world: World
+) -> None:
+    with database.unit_of_work() as session:
+        unapproved = service.create_plan(
+            session,
+            actor=BUREAU,
+            at=clock.now(),
+            data=PlanIn(
+                title="尚未批准的方案", sections={k: "内容" for k, _, _ in service.PLAN_SECTIONS}
+            ),
+        ).id
+    csrf = _login(client, world.bureau)
+    response = client.post(
+        "/console/authorizations",
+        data=_draft_form(
+            csrf, world, term_years="6", scenario="", rights=[], plan_id=str(unapproved)
+        ),
+    )
+    assert response.status_code == 422
+    html = response.text
+
+    def at_field(name: str) -> str:
+        found = re.search(
+            rf'name="{name}".*?<span class="field-error"[^>]*>([^<]+)</span>', html, re.S
+        )
+        assert found is not None, name
+        return found.group(1)
+
+    assert at_field("scenario") == "至少 2 个字符。"
+    assert at_field("term_years") == "授权期限 6 年超过上限 5 年（国家规定最长 5 年）。"
+    assert at_field("plan_id") == "请选择经集体决策批准的实施方案。"
+    assert "至少授予一项权利。" in html
+    assert 'name="term_years" min="1" value="6"' in html  # what was typed is kept
+
+
+def test_the_one_scenario_rule_and_the_term_come_back_together(
+    client: TestClient, database: Database, clock: FixedClock, settings: Settings, world: World
+) -> None:
+    draft(database, clock, settings, world, scenario="港口物流调度")
+    csrf = _login(client, world.bureau)
+    several = client.post(
+        "/console/authorizations",
+        data=_draft_form(csrf, world, term_years="7", scenario="普惠金融、供应链金融"),
+    )
+    assert several.status_code == 422
+    text = _text(several.text)
+    assert (
+        "一场景一授权：一个授权只能对应一个应用场景（“普惠金融、供应链金融”看起来包含多个场景）。"
+        in (text)
+    )
+    assert "授权期限 7 年超过上限 5 年" in text
+    taken = client.post(
+        "/console/authorizations",
+        data=_draft_form(csrf, world, scenario="港口物流调度", entry_ids=[str(uuid.uuid4())]),
+    )
+    assert taken.status_code == 422
+    text = _text(taken.text)
+    assert "一场景一授权：场景“港口物流调度”已有授权 营数授〔2026〕1号（草稿）。" in text
+    assert "目录条目不存在" in text
+
+
+def test_every_entry_outside_the_domain_is_named_with_the_domain_in_words(
+    client: TestClient, world: World
+) -> None:
+    csrf = _login(client, world.bureau)
+    response = client.post(
+        "/console/authorizations",
+        data=_draft_form(
+            csrf, world, mode="domain", domain="industry:finance", government_share="120"
+        ),
+    )
+    assert response.status_code == 422
+    text = _text(response.text)
+    for title in ("企业登记信息", "社会保险参保信息"):  # both chosen entries, in one answer
+        assert f"“{title}”不属于授权领域“金融服务”。" in text
+    assert "industry:finance”" not in text
+    assert "请填写 0 到 100 之间的百分比，最多两位小数，如 12.50。" in text
+
+
+def test_an_impossible_date_is_named_precisely_with_the_other_problems(
+    client: TestClient, database: Database, clock: FixedClock, world: World
+) -> None:
+    with database.unit_of_work() as session:
+        plan = service.create_plan(
+            session,
+            actor=BUREAU,
+            at=clock.now(),
+            data=PlanIn(
+                title="待决策的方案", sections={k: "内容" for k, _, _ in service.PLAN_SECTIONS}
+            ),
+        )
+        plan_id = plan.id
+    csrf = _login(client, world.bureau)
+    minutes = {
+        "csrf_token": csrf,
+        "meeting": "2026年第15次局务会",
+        "held_on": "2026-02-30",
+        "participants": "王局长\n李副局长",
+        "outcome": "approved",
+    }
+    refused = client.post(f"/console/plans/{plan_id}/decision", data=minutes)
+    assert refused.status_code == 422
+    text = _text(refused.text)
+    assert "2026-02-30 不是有效的日期：2 月没有 30 日。" in text
+    assert "请填写至少 3 名不重复的参会人员，每行一人。" in text
+    assert "内容无效。" not in text
+    client.cookies.set(LOCALE_COOKIE, "en")
+    english = client.post(f"/console/plans/{plan_id}/decision", data=minutes)
+    assert "2026-02-30 is not a valid date: February has no day 30." in english.text
+    client.cookies.set(LOCALE_COOKIE, "zh-CN")
+    leap = client.post(
+        f"/console/plans/{plan_id}/decision",
+        data={**minutes, "held_on": "2027-02-29", "participants": PARTICIPANTS},
+    )
+    assert "2027-02-29 不是有效的日期：2027 年不是闰年，2 月没有 29 日。" in leap.text
+    accepted = client.post(
+        f"/console/plans/{plan_id}/decision",
+        data={**minutes, "held_on": "2026-11-25", "participants": PARTICIPANTS},
+        follow_redirects=False,
+    )
+    assert accepted.status_code == 303
+    assert accepted.headers["location"] == f"/console/plans?done=decided#plan-{plan_id}"
+
+
+def test_a_plan_missing_parts_and_a_title_comes_back_with_each_field_marked(
+    client: TestClient, world: World
+) -> None:
+    csrf = _login(client, world.bureau)
+    sections = {f"section_{key}": f"{zh}的内容" for key, zh, _ in service.PLAN_SECTIONS}
+    refused = client.post(
+        "/console/plans",
+        data={
+            **sections,
+            "csrf_token": csrf,
+            "title": "港",
+            "section_exit": "",
+            "section_term": "",
+        },
+    )
+    assert refused.status_code == 422
+    html = refused.text
+    assert "实施方案缺少必备内容：授权期限、退出机制。" in _text(html)
+    assert re.search(r'name="title"[^>]*>\s*<span class="field-error"[^>]*>至少 2 个字符。', html)
+    for key in ("term", "exit"):
+        assert re.search(
+            rf'name="section_{key}"[^>]*></textarea><span class="field-error"[^>]*>必填。', html
+        ), key
+    assert "授权运营的公共数据范围的内容" in html  # what was typed is kept
+
+
+def test_plans_are_listed_a_page_at_a_time(
+    client: TestClient, database: Database, clock: FixedClock, world: World
+) -> None:
+    with database.unit_of_work() as session:
+        for n in range(1, 26):
+            clock.advance(timedelta(minutes=1))
+            service.create_plan(
+                session,
+                actor=BUREAU,
+                at=clock.now(),
+                data=PlanIn(
+                    title=f"第{n}号方案", sections={k: "内容" for k, _, _ in service.PLAN_SECTIONS}
+                ),
+            )
+    _login(client, world.bureau)
+    first = client.get("/console/plans").text
+    titles = re.findall(r'data-plan="[0-9a-f-]{36}">\s*<h2>([^<]+?) <span', first)
+    assert titles[:3] == ["第25号方案", "第24号方案", "第23号方案"] and len(titles) == 20
+    assert "第 1–20 条，共 26 条" in _text(first)  # the 25 and the world's approved plan
+    second = client.get("/console/plans?page=2").text
+    titles = re.findall(r'data-plan="[0-9a-f-]{36}">\s*<h2>([^<]+?) <span', second)
+    assert titles == [f"第{n}号方案" for n in range(5, 0, -1)] + ["营口市公共数据授权运营实施方案"]
+    approved = client.get("/console/plans?status=approved").text
+    assert re.findall(r'data-plan="[0-9a-f-]{36}">\s*<h2>([^<]+?) <span', approved) == [
+        "营口市公共数据授权运营实施方案"
+    ]
+    assert ">已批准<" in approved and ">approved<" not in approved
+    assert client.get("/console/plans?page=0").status_code == 404
+    assert client.get("/console/plans?page=3").status_code == 404
 
 
 def test_percentages_become_basis_points() -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -42,11 +42,13 @@ from sluice.core.clock import Clock, local
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import SluiceError
 from sluice.core.i18n import MessageRef, add_messages, translate
+from sluice.core.paging import ListQuery
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale
 from sluice.web.forms import parse_form
+from sluice.web.listing import ListSpec, render_list
 from sluice.web.templating import NavItem, add_nav, render
 
 router = APIRouter(tags=["console"])
@@ -83,9 +85,26 @@ add_messages(
             "The authorizations your company holds.",
         ),
         "authz_page.new": ("起草授权协议", "Draft an authorization"),
-        "authz_page.none": ("没有符合条件的授权。", "No authorization matches."),
-        "authz_page.all_statuses": ("全部状态", "All statuses"),
-        "authz_page.filter": ("筛选", "Filter"),
+        "authz_page.empty_bureau": (
+            "还没有授权运营协议。先在“实施方案”中编制并批准方案，再点“起草授权协议”。",
+            "No agreement yet. Approve an implementation plan first, then choose “Draft an "
+            "authorization”.",
+        ),
+        "authz_page.empty_reader": (
+            "还没有授权运营协议。",
+            "No agreement yet.",
+        ),
+        "authz_page.empty_operator": (
+            "贵单位还没有授权运营协议：资格审核通过并经遴选后，数据局起草的协议会出现在这里。",
+            "Your company holds no agreement yet: once qualified and selected, the agreement "
+            "the bureau drafts appears here.",
+        ),
+        "authz_page.search_list": (
+            "搜索协议编号、应用场景或运营机构",
+            "Search by number, scenario or operator",
+        ),
+        "authz_page.expiring": ("到期", "Ending"),
+        "authz_page.within_days": ("{days} 天内到期", "Within {days} days"),
         "authz_page.number": ("协议编号", "Number"),
         "authz_page.operator": ("运营机构", "Operator"),
         "authz_page.scenario": ("应用场景", "Scenario"),
@@ -97,6 +116,10 @@ add_messages(
         "authz_page.no_plans": (
             "还没有经集体决策批准的实施方案，请先在“实施方案”中编制并批准。",
             "No implementation plan has been approved yet; draft and approve one first.",
+        ),
+        "authz_page.plan_not_approved": (
+            "请选择经集体决策批准的实施方案。",
+            "Choose an implementation plan approved by a collective decision.",
         ),
         "authz_page.choose_operator": ("请选择运营机构", "Choose an operator"),
         "authz_page.not_qualified": ("未通过资格审核", "not qualified"),
@@ -526,25 +549,63 @@ def _detail_context(
 # -- list -----------------------------------------------------------------------------------
 
 
+#: The agreements list: 50 a page, the newest number first.
+AGREEMENTS = ListSpec(
+    sorts=tuple(repository.AUTHORIZATION_SORTS),
+    filters=("status", "operator", "expiring"),
+    default_sort="-number",
+)
+
+
+def _list_filters(
+    session: Session, actor: Principal, locale: str
+) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Status and "expiring within"; the bureau also filters by operator (an operator, who
+    sees only its own agreements, gets no operator filter: it would name only itself)."""
+    filters: list[tuple[str, str, list[tuple[str, str]]]] = [
+        (
+            "status",
+            translate("common.status", locale),
+            [(s, translate(f"state.authorization.{s}", locale)) for s in st.AUTHORIZATION.states],
+        )
+    ]
+    if repository.sees_all(actor):
+        options = [(str(i), name) for i, name in service.operator_options(session, actor)]
+        filters.append(("operator", translate("authz_page.operator", locale), options))
+    filters.append(
+        (
+            "expiring",
+            translate("authz_page.expiring", locale),
+            [
+                (str(days), translate("authz_page.within_days", locale, days=days))
+                for days in (30, 90)
+            ],
+        )
+    )
+    return filters
+
+
 @router.get("/console/authorizations", response_class=HTMLResponse)
 def authorizations_page(
     request: Request,
     actor: Reader,
     session: DbSession,
-    status: Annotated[str | None, Query(max_length=20)] = None,
+    clock: AppClock,
+    locale: Locale,
+    listing: Annotated[ListQuery, Depends(AGREEMENTS)],
 ) -> HTMLResponse:
-    chosen = status if status in st.AUTHORIZATION.states else None
-    rows = service.authorizations(session, actor, status=chosen)
-    return render(
+    today = local(clock.now()).date()
+    page = service.authorization_page(session, actor, listing, today=today)
+    return render_list(
         request,
         "authorizations/list.html",
         {
-            "rows": rows,
-            "names": parties.names(session, {a.operator_id for a in rows}),
-            "statuses": st.AUTHORIZATION.states,
-            "status": chosen or "",
+            "filters": _list_filters(session, actor, locale),
             "sees_all": repository.sees_all(actor),
+            "can_draft": actor.has(P.AUTHORIZATIONS_MANAGE),
         },
+        page=page,
+        rows_template="authorizations/_rows.html",
     )
 
 
@@ -629,8 +690,10 @@ def _placeholder_clauses() -> AgreementClauses:
     )
 
 
-def draft_from(typed: Mapping[str, Any], locale: str) -> AuthorizationCreate:
-    """The new-draft form as the API's schema, or every problem at once."""
+def _parsed_draft(
+    typed: Mapping[str, Any], locale: str
+) -> tuple[AuthorizationCreate | None, dict[str, str]]:
+    """The new-draft form as the API's schema, and every problem the schema finds."""
     clauses, errors = _clauses(typed, locale)
     optional = {
         k: typed.get(k, "")
@@ -652,9 +715,61 @@ def draft_from(typed: Mapping[str, Any], locale: str) -> AuthorizationCreate:
     if "entry_ids" in problems:
         problems["entry_ids"] = translate("authz_page.entries_required", locale)
     errors.update(problems)
-    if data is None or errors:
-        raise forms.FormInvalid(errors)
-    return data
+    return data, errors
+
+
+def _one(text: object) -> uuid.UUID | None:
+    found = forms.uuids([text]) if isinstance(text, str) else []
+    return found[0] if found else None
+
+
+def _business_problems(
+    session: Session,
+    actor: Principal,
+    settings: Settings,
+    typed: Mapping[str, Any],
+    errors: Mapping[str, str],
+    locale: str,
+) -> dict[str, str]:
+    """The drafting rules the form breaks (term, plan, operator, scenario, scope …), checked
+    on every field that parsed, whatever else is wrong: all of them come back at once."""
+
+    def parsed(name: str) -> bool:
+        return name not in errors
+
+    term = str(typed.get("term_years", "")).strip()
+    scenario = str(typed.get("scenario", "")).strip()
+    mode = str(typed.get("mode", ""))
+    products = [str(p["name"]).strip() for p in typed.get("products", []) if p.get("name")]
+    problems = service.check_draft(
+        session,
+        actor=actor,
+        settings=settings,
+        operator_id=_one(typed.get("operator_id")) if parsed("operator_id") else None,
+        plan_id=_one(typed.get("plan_id")) if parsed("plan_id") else None,
+        selection_round_id=_one(typed.get("selection_round_id"))
+        if parsed("selection_round_id")
+        else None,
+        mode=mode if parsed("mode") and mode in MODES else None,
+        domain=str(typed.get("domain", "")).strip() or None,
+        scenario=scenario if parsed("scenario") else None,
+        term_years=int(term) if parsed("term_years") and term.isdigit() else None,
+        rights=list(typed.get("rights", [])) if parsed("rights") else None,
+        entry_ids=forms.uuids(list(typed.get("entry_ids", []))) if parsed("entry_ids") else None,
+        product_names=products if parsed("products") and products else None,
+    )
+    found: dict[str, list[str]] = {}
+    plan_id = _one(typed.get("plan_id"))
+    if parsed("plan_id") and plan_id is not None:
+        approved = {p.id for p in service.approved_plans(session, actor)}
+        if plan_id not in approved:
+            key = "authz_page.plan_not_approved" if approved else "authz_page.no_plans"
+            found["plan_id"] = [translate(key, locale)]
+    for problem in problems:
+        if problem.field == "plan_id" and "plan_id" in found:
+            continue
+        found.setdefault(problem.field, []).append(problem.error.detail(locale))
+    return {name: " ".join(messages) for name, messages in found.items()}
 
 
 def _draft_page(
@@ -669,7 +784,6 @@ def _draft_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    plans = [p for p in service.plans(session, actor) if p.status == st.PLAN_APPROVED]
     return render(
         request,
         "authorizations/new.html",
@@ -678,7 +792,7 @@ def _draft_page(
             "errors": errors or {},
             "error": error,
             "operators": parties.operator_choices(session),
-            "plans": plans,
+            "plans": service.approved_plans(session, actor),
             "rounds": parties.round_choices(session),
             "modes": MODES,
             "domains": DOMAINS,
@@ -715,22 +829,15 @@ async def create_authorization(
     locale: Locale,
 ) -> Response:
     typed = _typed_draft(await request.form())
+    data, errors = _parsed_draft(typed, locale)
+    errors = {**_business_problems(session, actor, settings, typed, errors, locale), **errors}
+    if data is None or errors:
+        return _draft_page(
+            request, session, actor, settings, locale, form=typed, errors=errors, status_code=422
+        )
     try:
-        data = draft_from(typed, locale)
         created = service.create_authorization(
             session, actor=actor, settings=settings, at=clock.now(), data=data
-        )
-    except forms.FormInvalid as invalid:
-        session.rollback()
-        return _draft_page(
-            request,
-            session,
-            actor,
-            settings,
-            locale,
-            form=typed,
-            errors=invalid.errors,
-            status_code=422,
         )
     except SluiceError as refused:
         undo_keeping_refusal(session, refused)

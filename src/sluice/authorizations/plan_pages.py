@@ -10,22 +10,26 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from sluice.approvals import pages as approvals_pages
 from sluice.authorizations import repository, service
 from sluice.authorizations import shared_pages as forms
+from sluice.authorizations import states as st
 from sluice.authorizations.schemas import MatterDecisionIn, PlanIn
 from sluice.authorizations.shared_pages import Planner
 from sluice.core.clock import Clock, local
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import SluiceError
-from sluice.core.i18n import add_messages, translate
+from sluice.core.i18n import MessageList, add_messages, translate
+from sluice.core.paging import ListQuery
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale
+from sluice.web.forms import parse_form
+from sluice.web.listing import ListSpec, render_list
 from sluice.web.templating import NavItem, add_nav, render
 
 router = APIRouter(tags=["console"])
@@ -43,7 +47,13 @@ add_messages(
         "plans_page.new": ("编制实施方案", "Draft a plan"),
         "plans_page.plan_title": ("方案名称", "Title"),
         "plans_page.create": ("保存方案", "Save the plan"),
-        "plans_page.none": ("还没有实施方案。", "No plans yet."),
+        "plans_page.none": (
+            "还没有实施方案。请在下方“编制实施方案”中填写十项内容并保存，再记录集体决策。",
+            "No plans yet. Draft one below with its ten parts, then record the collective "
+            "decision on it.",
+        ),
+        "plans_page.search": ("搜索方案名称", "Search plan titles"),
+        "plans_page.sort": ("排序：", "Sort:"),
         "plans_page.sections": ("方案内容", "Contents"),
         "plans_page.created": ("编制", "Drafted"),
         "plans_page.done.created": ("实施方案已保存。", "The plan has been saved."),
@@ -55,38 +65,68 @@ add_messages(
 # -- implementation plans ---------------------------------------------------------------------
 
 
+#: The plans list: 20 a page (each plan is a card with its decisions), newest first.
+PLANS = ListSpec(
+    sorts=tuple(repository.PLAN_SORTS), filters=("status",), default_sort="-created", size=20
+)
+
+
 def _plans_page(
     request: Request,
     session: Session,
     actor: Principal,
     clock: Clock,
     locale: str,
+    listing: ListQuery,
     *,
     done: str | None = None,
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     error: str | None = None,
+    focus: uuid.UUID | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    plans = service.plans(session, actor)
+    """The plans page; ``focus``: a plan whose form came back with problems, shown even when
+    it is not on the page of the list."""
+    page = service.plan_page(session, actor, listing)
+    shown = [*page.items]
+    if focus is not None and all(p.id != focus for p in shown):
+        focused = repository.plan_for(session, actor, focus)
+        shown = [focused, *shown] if focused is not None else shown
     notice = None
     if done in ("created", "decided"):
         notice = translate(f"plans_page.done.{done}", locale)
-    return render(
+    context = {
+        "decisions": service.plan_decisions(session, shown),
+        "focused": shown[0] if len(shown) > len(page.items) else None,
+        "sections": service.PLAN_SECTIONS,
+        "filters": [
+            (
+                "status",
+                translate("common.status", locale),
+                [(s, translate(f"state.implementation_plan.{s}", locale)) for s in st.PLAN.states],
+            )
+        ],
+        "notice": notice,
+        "form": form or {},
+        "errors": errors or {},
+        "error": error,
+        "today": local(clock.now()).date().isoformat(),
+        "outcomes": ("approved", "rejected", "deferred"),
+    }
+    if status_code != 200:
+        return render(
+            request,
+            "authorizations/plans.html",
+            {"listing": page.query, "page_of_rows": page, "list_id": "list", **context},
+            status_code=status_code,
+        )
+    return render_list(
         request,
         "authorizations/plans.html",
-        {
-            "plans": plans,
-            "decisions": {p.id: repository.decisions_about(session, p.id) for p in plans},
-            "sections": service.PLAN_SECTIONS,
-            "notice": notice,
-            "form": form or {},
-            "errors": errors or {},
-            "error": error,
-            "today": local(clock.now()).date().isoformat(),
-            "outcomes": ("approved", "rejected", "deferred"),
-        },
-        status_code=status_code,
+        context,
+        page=page,
+        rows_template="authorizations/_plan_rows.html",
     )
 
 
@@ -97,9 +137,15 @@ def plans_page(
     session: DbSession,
     clock: AppClock,
     locale: Locale,
+    listing: Annotated[ListQuery, Depends(PLANS)],
     done: Annotated[str | None, Query(max_length=30)] = None,
 ) -> HTMLResponse:
-    return _plans_page(request, session, actor, clock, locale, done=done)
+    return _plans_page(request, session, actor, clock, locale, listing, done=done)
+
+
+def _first_page() -> ListQuery:
+    """The list under a form posted back with its problems: page one, in the usual order."""
+    return ListQuery(size=PLANS.size, sort=PLANS.default_sort.removeprefix("-"), descending=True)
 
 
 @router.post("/console/plans", response_class=HTMLResponse)
@@ -112,43 +158,36 @@ async def create_plan(
 ) -> Response:
     form = await request.form()
     typed = forms.plain(form)
-    try:
-        data: PlanIn = forms.parsed(
-            PlanIn,
-            {
-                "title": typed.get("title", ""),
-                "sections": {
-                    key: typed.get(f"section_{key}", "") for key, _, _ in service.PLAN_SECTIONS
-                },
-            },
-            locale,
-        )
-        plan = service.create_plan(session, actor=actor, at=clock.now(), data=data)
-    except forms.FormInvalid as invalid:
-        session.rollback()
-        return _plans_page(
-            request,
-            session,
-            actor,
-            clock,
-            locale,
-            form={**typed, "action": "create"},
-            errors=invalid.errors,
-            status_code=422,
-        )
-    except SluiceError as refused:
-        undo_keeping_refusal(session, refused)
-        return _plans_page(
-            request,
-            session,
-            actor,
-            clock,
-            locale,
-            form={**typed, "action": "create"},
-            error=refused.detail(locale),
-            status_code=refused.status,
-        )
-    return RedirectResponse(f"/console/plans?done=created#plan-{plan.id}", status_code=303)
+    sections = {key: typed.get(f"section_{key}", "") for key, _, _ in service.PLAN_SECTIONS}
+    data, errors = parse_form(
+        PlanIn, {"title": typed.get("title", ""), "sections": sections}, locale
+    )
+    missing = service.missing_plan_sections(sections)
+    for key in missing:
+        errors[f"section_{key}"] = translate("form.required", locale)
+    if missing:
+        names = MessageList([f"plan_section.{key}" for key in missing])
+        errors["__all__"] = translate("authz.plan_sections_missing", locale, missing=names)
+    if data is not None and not errors:
+        try:
+            plan = service.create_plan(session, actor=actor, at=clock.now(), data=data)
+        except SluiceError as refused:
+            undo_keeping_refusal(session, refused)
+            errors = {"__all__": refused.detail(locale)}
+        else:
+            return RedirectResponse(f"/console/plans?done=created#plan-{plan.id}", status_code=303)
+    return _plans_page(
+        request,
+        session,
+        actor,
+        clock,
+        locale,
+        _first_page(),
+        form={**typed, "action": "create"},
+        errors=errors,
+        error=errors.get("__all__"),
+        status_code=422,
+    )
 
 
 @router.post("/console/plans/{plan_id}/decision", response_class=HTMLResponse)
@@ -173,8 +212,10 @@ async def decide_plan(
             actor,
             clock,
             locale,
+            _first_page(),
             form=typed,
             errors=invalid.errors,
+            focus=plan_id,
             status_code=422,
         )
     except SluiceError as refused:
@@ -187,8 +228,10 @@ async def decide_plan(
             actor,
             clock,
             locale,
+            _first_page(),
             form=typed,
             error=refused.detail(locale),
+            focus=plan_id,
             status_code=refused.status,
         )
     return RedirectResponse(f"/console/plans?done=decided#plan-{plan_id}", status_code=303)

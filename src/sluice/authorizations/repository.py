@@ -12,11 +12,13 @@ work (the sweep, endings, a carried-out approval) and the guard's decision.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Final, cast
 
 from sqlalchemy import ColumnElement, false, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from sluice.authorizations import states as st
 from sluice.authorizations.models import (
@@ -33,8 +35,10 @@ from sluice.authorizations.models import (
     ImplementationPlan,
     RectificationOrder,
 )
+from sluice.core.paging import ListQuery, Page, contains, paginate
 from sluice.core.permissions import OrgKind
 from sluice.core.principal import Principal
+from sluice.identity.models import Organization
 
 
 def sees_all(actor: Principal) -> bool:
@@ -61,6 +65,110 @@ def authorizations(
     if status:
         query = query.where(Authorization.status == status)
     return list(session.scalars(query.order_by(Authorization.created_at.desc())))
+
+
+def _column(attribute: QueryableAttribute[Any]) -> ColumnElement[Any]:
+    """``core.paging`` takes columns; a mapped attribute is one at run time."""
+    return cast(ColumnElement[Any], attribute)
+
+
+#: What the agreements list sorts by. Numbers are issued in the order agreements are drafted
+#: (``numbering``), so the number sorts by that order: as text, 10号 would come before 2号.
+AUTHORIZATION_SORTS: Final[Mapping[str, ColumnElement[Any]]] = {
+    "number": _column(Authorization.created_at),
+    "term_end": _column(Authorization.term_end),
+    "status": _column(Authorization.status),
+    "operator": _column(Organization.name),
+}
+#: States in which an agreement's term can still run out (a renewed one has its successor).
+RUNNING: Final = (st.ACTIVE, st.EXPIRING, st.SUSPENDED)
+#: The longest look-ahead the "expiring within" filter takes, in days.
+MAX_EXPIRY_DAYS: Final = 3660
+
+
+@dataclass(frozen=True)
+class AuthorizationRow:
+    authorization: Authorization
+    operator: str
+
+
+def _uuid_or_none(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+def authorization_page(
+    session: Session, actor: Principal, query: ListQuery, *, today: date
+) -> Page[AuthorizationRow]:
+    """One page of the agreements ``actor`` sees, with their operators' names.
+
+    Filters: ``status``; ``operator`` (an organization id); ``expiring`` (days: running
+    agreements whose term ends from ``today`` to that many days on). ``q`` searches the
+    number, the scenario and the operator's name.
+    """
+    statement = (
+        select(Authorization)
+        .join(Organization, Organization.id == Authorization.operator_id)
+        .where(seen_by(actor))
+    )
+    if status := query.filter("status"):
+        statement = statement.where(Authorization.status == status)
+    if operator := query.filter("operator"):
+        chosen = _uuid_or_none(operator)
+        statement = statement.where(
+            Authorization.operator_id == chosen if chosen is not None else false()
+        )
+    if days := query.filter("expiring"):
+        within = int(days) if days.isdigit() and int(days) <= MAX_EXPIRY_DAYS else None
+        statement = statement.where(
+            Authorization.status.in_(RUNNING),
+            Authorization.term_end >= today,
+            Authorization.term_end <= today + timedelta(days=within)
+            if within is not None
+            else false(),
+        )
+    if query.q:
+        statement = statement.where(
+            contains(
+                query.q,
+                _column(Authorization.number),
+                _column(Authorization.scenario),
+                _column(Organization.name),
+            )
+        )
+    page = paginate(
+        session,
+        statement,
+        query,
+        sorts=AUTHORIZATION_SORTS,
+        default="-number",
+        tiebreak=_column(Authorization.id),
+    )
+    names = _names(session, {a.operator_id for a in page.items})
+    rows = [AuthorizationRow(a, names.get(a.operator_id, "—")) for a in page.items]
+    return Page(rows, page.total, page.query)
+
+
+def _names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    query = select(Organization.id, Organization.name).where(Organization.id.in_(ids))
+    return {row.id: row.name for row in session.execute(query)}
+
+
+def operators_seen(session: Session, actor: Principal) -> list[tuple[uuid.UUID, str]]:
+    """The operators holding agreements ``actor`` sees, by name: the list's filter options
+    (an operator's own company at most)."""
+    query = (
+        select(Organization.id, Organization.name)
+        .join(Authorization, Authorization.operator_id == Organization.id)
+        .where(seen_by(actor))
+        .distinct()
+        .order_by(Organization.name, Organization.id)
+    )
+    return [(row[0], row[1]) for row in session.execute(query)]
 
 
 def authorization_for(
@@ -174,6 +282,42 @@ def plans_for(session: Session, actor: Principal) -> list[ImplementationPlan]:
     return list(session.scalars(query))
 
 
+PLAN_SORTS: Final[Mapping[str, ColumnElement[Any]]] = {
+    "created": _column(ImplementationPlan.created_at),
+    "title": _column(ImplementationPlan.title),
+    "status": _column(ImplementationPlan.status),
+}
+
+
+def plan_page(session: Session, actor: Principal, query: ListQuery) -> Page[ImplementationPlan]:
+    """One page of the plans ``actor`` sees; ``status`` filters, ``q`` searches the title."""
+    statement = select(ImplementationPlan).where(true() if sees_all(actor) else false())
+    if status := query.filter("status"):
+        statement = statement.where(ImplementationPlan.status == status)
+    if query.q:
+        statement = statement.where(contains(query.q, _column(ImplementationPlan.title)))
+    return paginate(
+        session,
+        statement,
+        query,
+        sorts=PLAN_SORTS,
+        default="-created",
+        tiebreak=_column(ImplementationPlan.id),
+    )
+
+
+def approved_plans(session: Session, actor: Principal) -> list[ImplementationPlan]:
+    """The plans an agreement may be drafted under, newest first (few: one a programme)."""
+    if not sees_all(actor):
+        return []
+    query = (
+        select(ImplementationPlan)
+        .where(ImplementationPlan.status == st.PLAN_APPROVED)
+        .order_by(ImplementationPlan.created_at.desc(), ImplementationPlan.id)
+    )
+    return list(session.scalars(query))
+
+
 def plan_for(session: Session, actor: Principal, plan_id: uuid.UUID) -> ImplementationPlan | None:
     return plan(session, plan_id) if sees_all(actor) else None
 
@@ -264,6 +408,20 @@ def decision(session: Session, decision_id: uuid.UUID | None) -> CollectiveDecis
 def decisions_about(session: Session, subject_id: uuid.UUID) -> list[CollectiveDecision]:
     query = select(CollectiveDecision).where(CollectiveDecision.subject_id == subject_id)
     return list(session.scalars(query.order_by(CollectiveDecision.recorded_at)))
+
+
+def decisions_about_each(
+    session: Session, subject_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[CollectiveDecision]]:
+    """The decisions on each of several subjects (one page of plans), in one query."""
+    wanted = list(subject_ids)
+    found: dict[uuid.UUID, list[CollectiveDecision]] = {i: [] for i in wanted}
+    if not wanted:
+        return found
+    query = select(CollectiveDecision).where(CollectiveDecision.subject_id.in_(wanted))
+    for decision in session.scalars(query.order_by(CollectiveDecision.recorded_at)):
+        found[decision.subject_id].append(decision)
+    return found
 
 
 def plan(session: Session, plan_id: uuid.UUID) -> ImplementationPlan | None:

@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -60,8 +62,9 @@ from sluice.catalog import repository as catalog
 from sluice.catalog.schemas import CatalogPage, EntryRead
 from sluice.core.canonical import canonical_digest
 from sluice.core.clock import local
-from sluice.core.errors import Conflict, InvalidInput, NotFound
-from sluice.core.i18n import MessageList, MessageRef, add_messages
+from sluice.core.errors import Conflict, InvalidInput, NotFound, SluiceError
+from sluice.core.i18n import MessageList, MessageRef, add_messages, has_message
+from sluice.core.paging import ListQuery, Page
 from sluice.core.permissions import OrgKind, Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
@@ -257,6 +260,8 @@ add_messages(
     }
 )
 
+T = TypeVar("T")
+
 _SCENARIO_LIST = re.compile(r"[、,，;；/|]|\s和\s")
 
 
@@ -286,6 +291,21 @@ def authorizations(
     return repository.authorizations(session, actor, status=status)
 
 
+def authorization_page(
+    session: Session, actor: Principal, query: ListQuery, *, today: date
+) -> Page[repository.AuthorizationRow]:
+    """One page of the agreements the actor may see (``repository.authorization_page``)."""
+    actor.require(Permission.AUTHORIZATIONS_READ)
+    return repository.authorization_page(session, actor, query, today=today)
+
+
+def operator_options(session: Session, actor: Principal) -> list[tuple[uuid.UUID, str]]:
+    """The operators the actor may filter the agreements list by: those holding agreements
+    the actor sees (an operator: only itself)."""
+    actor.require(Permission.AUTHORIZATIONS_READ)
+    return repository.operators_seen(session, actor)
+
+
 def _managed(session: Session, actor: Principal, authorization_id: uuid.UUID) -> Authorization:
     actor.require(Permission.AUTHORIZATIONS_MANAGE)
     return seen(session, actor, authorization_id)
@@ -295,6 +315,23 @@ def plans(session: Session, actor: Principal) -> list[ImplementationPlan]:
     """The implementation plans the actor may see, newest first (the drafting form and the
     plans page each require their own permission)."""
     return repository.plans_for(session, actor)
+
+
+def plan_page(session: Session, actor: Principal, query: ListQuery) -> Page[ImplementationPlan]:
+    """One page of the implementation plans, for those who draft them."""
+    actor.require(Permission.PLANS_MANAGE)
+    return repository.plan_page(session, actor, query)
+
+
+def approved_plans(session: Session, actor: Principal) -> list[ImplementationPlan]:
+    """The plans an agreement may be drafted under: approved by a collective decision."""
+    return repository.approved_plans(session, actor)
+
+
+def plan_decisions(
+    session: Session, plans: list[ImplementationPlan]
+) -> dict[uuid.UUID, list[CollectiveDecision]]:
+    return repository.decisions_about_each(session, [p.id for p in plans])
 
 
 def in_force_on(authorization: Authorization, day: date) -> bool:
@@ -352,14 +389,20 @@ def record_decision(
     return decision
 
 
+def missing_plan_sections(sections: dict[str, str]) -> list[str]:
+    """The required parts of a plan left empty, in the plan's order."""
+    return [key for key, _, _ in PLAN_SECTIONS if not (sections.get(key) or "").strip()]
+
+
 def create_plan(
     session: Session, *, actor: Principal, at: datetime, data: PlanIn
 ) -> ImplementationPlan:
     actor.require(Permission.PLANS_MANAGE)
     sections = {key: (data.sections.get(key) or "").strip() for key, _, _ in PLAN_SECTIONS}
-    missing = [f"plan_section.{key}" for key, text in sections.items() if not text]
+    missing = missing_plan_sections(sections)
     if missing:
-        raise InvalidInput("authz.plan_sections_missing", missing=MessageList(missing))
+        keys = [f"plan_section.{key}" for key in missing]
+        raise InvalidInput("authz.plan_sections_missing", missing=MessageList(keys))
     plan = ImplementationPlan(
         title=data.title,
         sections=sections,
@@ -474,12 +517,7 @@ def _check_scenario(
     return key
 
 
-def _check_operator(
-    session: Session,
-    operator_id: uuid.UUID,
-    selection_round_id: uuid.UUID | None,
-    scenario: str,
-) -> Organization:
+def _check_operator(session: Session, operator_id: uuid.UUID) -> Organization:
     org = parties.organization(session, operator_id)
     if org is None or org.kind != OrgKind.OPERATOR.value:
         raise InvalidInput("authz.operator_unknown")
@@ -487,20 +525,26 @@ def _check_operator(
         raise InvalidInput(
             "authz.operator_not_qualified", problem_code="operator_not_qualified", name=org.name
         )
-    if selection_round_id is not None:
-        selected = selection.published_selection(session, selection_round_id)
-        if selected is None or selected.organization_id != org.id:
-            raise InvalidInput("authz.operator_not_selected", name=org.name)
-        if _scenario_key(selected.scenario) != _scenario_key(scenario):
-            raise InvalidInput(
-                "authz.round_other_scenario",
-                problem_code="round_other_scenario",
-                round=selected.title,
-                scenario=selected.scenario,
-            )
-        for used in repository.using_round(session, selection_round_id):
-            raise Conflict("authz.round_used", problem_code="round_used", number=used.number)
     return org
+
+
+def _check_round(
+    session: Session, operator: Organization, selection_round_id: uuid.UUID, scenario: str | None
+) -> None:
+    """The consultation chose this operator, for this scenario, and founded nothing yet
+    (``scenario`` None: not known yet, that part is not checked)."""
+    selected = selection.published_selection(session, selection_round_id)
+    if selected is None or selected.organization_id != operator.id:
+        raise InvalidInput("authz.operator_not_selected", name=operator.name)
+    if scenario is not None and _scenario_key(selected.scenario) != _scenario_key(scenario):
+        raise InvalidInput(
+            "authz.round_other_scenario",
+            problem_code="round_other_scenario",
+            round=selected.title,
+            scenario=selected.scenario,
+        )
+    for used in repository.using_round(session, selection_round_id):
+        raise Conflict("authz.round_used", problem_code="round_used", number=used.number)
 
 
 def _product_key(name: str) -> str:
@@ -528,40 +572,58 @@ def _check_products_new(session: Session, operator: Organization, names: list[st
             )
 
 
-def _scope_items(
-    session: Session, entry_ids: list[uuid.UUID], *, mode: str, domain: str | None
-) -> list[dict[str, Any]]:
-    """Validate catalog entries for authorization and describe them for the agreement."""
+def _domain_label(domain: str | None) -> MessageRef | str:
+    key = f"vocab.domain.{domain}"
+    return MessageRef(key) if domain and has_message(key) else (domain or "—")
+
+
+def _scope_problems(
+    session: Session, entry_ids: list[uuid.UUID], *, mode: str | None, domain: str | None
+) -> tuple[list[dict[str, Any]], list[SluiceError]]:
+    """Catalog entries described for the agreement, and every reason one of them cannot be
+    authorized (an entry may have several)."""
     entries = {e.id: e for e in catalog.entries_by_ids(session, list(dict.fromkeys(entry_ids)))}
-    for entry_id in entry_ids:
-        if entry_id not in entries:
-            raise InvalidInput("authz.entry_unknown", entry=str(entry_id))
+    problems: list[SluiceError] = [
+        InvalidInput("authz.entry_unknown", entry=str(entry_id))
+        for entry_id in dict.fromkeys(entry_ids)
+        if entry_id not in entries
+    ]
     resources = catalog.resources_by_ids(session, [e.resource_id for e in entries.values()])
     providers = catalog.organizations(session, {e.provider_id for e in entries.values()})
     items = []
     for entry in entries.values():
         resource = resources[entry.resource_id]
         if resource.open_level == "closed":
-            raise InvalidInput(
-                "authz.resource_closed", problem_code="resource_closed", title=resource.name
+            problems.append(
+                InvalidInput(
+                    "authz.resource_closed", problem_code="resource_closed", title=resource.name
+                )
             )
         if entry.status != "published":
-            raise InvalidInput(
-                "authz.entry_not_published", problem_code="entry_not_published", title=entry.title
+            problems.append(
+                InvalidInput(
+                    "authz.entry_not_published",
+                    problem_code="entry_not_published",
+                    title=entry.title,
+                )
             )
         if resource.origin == "shared" and resource.sharing_consent_at is None:
-            raise InvalidInput(
-                "authz.sharing_consent_required",
-                problem_code="sharing_consent_required",
-                title=resource.name,
-                source=resource.shared_from or "—",
+            problems.append(
+                InvalidInput(
+                    "authz.sharing_consent_required",
+                    problem_code="sharing_consent_required",
+                    title=resource.name,
+                    source=resource.shared_from or "—",
+                )
             )
         if mode == "domain" and resource.domain != domain:
-            raise InvalidInput(
-                "authz.outside_domain",
-                problem_code="outside_domain",
-                title=resource.name,
-                domain=domain,
+            problems.append(
+                InvalidInput(
+                    "authz.outside_domain",
+                    problem_code="outside_domain",
+                    title=resource.name,
+                    domain=_domain_label(domain),
+                )
             )
         provider = providers[entry.provider_id]
         items.append(
@@ -576,7 +638,144 @@ def _scope_items(
                 "origin": resource.origin,
             }
         )
-    return sorted(items, key=lambda item: item["code"])
+    return sorted(items, key=lambda item: item["code"]), problems
+
+
+def _scope_items(
+    session: Session, entry_ids: list[uuid.UUID], *, mode: str, domain: str | None
+) -> list[dict[str, Any]]:
+    """Validate catalog entries for authorization and describe them for the agreement."""
+    items, problems = _scope_problems(session, entry_ids, mode=mode, domain=domain)
+    if problems:
+        raise problems[0]
+    return items
+
+
+@dataclass(frozen=True)
+class DraftProblem:
+    """A rule a new draft breaks, and the field of the drafting form it is about (a
+    ``sluice.web.forms.Problem``: its message key and parameters are the refusal's)."""
+
+    field: str
+    error: SluiceError
+
+    @property
+    def key(self) -> str:
+        return self.error.message_key
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.error.params
+
+
+@dataclass
+class _Draft:
+    """A draft checked in one pass: every problem, and what the checks worked out."""
+
+    problems: list[DraftProblem] = field(default_factory=list)
+    plan: ImplementationPlan | None = None
+    operator: Organization | None = None
+    years: int | None = None
+    rights: list[str] | None = None
+    scenario_key: str | None = None
+    scope: list[dict[str, Any]] | None = None
+
+    def attempt(self, name: str, check: Callable[[], T]) -> T | None:
+        try:
+            return check()
+        except SluiceError as error:
+            self.problems.append(DraftProblem(name, error))
+            return None
+
+
+def _plan_named(session: Session, plan_id: uuid.UUID) -> ImplementationPlan:
+    plan = repository.plan(session, plan_id)
+    if plan is None:
+        raise NotFound("authz.plan_not_found")
+    return plan
+
+
+def _checked_draft(
+    session: Session,
+    settings: Settings,
+    *,
+    operator_id: uuid.UUID | None,
+    plan_id: uuid.UUID | None,
+    selection_round_id: uuid.UUID | None,
+    mode: str | None,
+    domain: str | None,
+    scenario: str | None,
+    term_years: int | None,
+    rights: list[str] | None,
+    entry_ids: list[uuid.UUID] | None,
+    product_names: list[str] | None,
+) -> _Draft:
+    draft = _Draft()
+    if plan_id is not None:
+        draft.plan = draft.attempt("plan_id", lambda: _plan_named(session, plan_id))
+    if operator_id is not None:
+        draft.operator = draft.attempt("operator_id", lambda: _check_operator(session, operator_id))
+    operator = draft.operator
+    if operator is not None and selection_round_id is not None:
+        draft.attempt(
+            "selection_round_id",
+            lambda: _check_round(session, operator, selection_round_id, scenario),
+        )
+    domain_known = mode != "domain" or bool(domain)
+    if not domain_known:
+        draft.problems.append(DraftProblem("domain", InvalidInput("authz.domain_required")))
+    draft.years = draft.attempt("term_years", lambda: _check_term(settings, term_years))
+    if rights is not None:
+        draft.rights = draft.attempt("rights", lambda: _check_rights(rights))
+    if scenario is not None:
+        draft.scenario_key = draft.attempt(
+            "scenario", lambda: _check_scenario(session, settings, scenario, ignore=set())
+        )
+    if entry_ids is not None:
+        draft.scope, problems = _scope_problems(
+            session, entry_ids, mode=mode if domain_known else None, domain=domain
+        )
+        draft.problems.extend(DraftProblem("entry_ids", p) for p in problems)
+    if operator is not None and product_names is not None:
+        draft.attempt("products", lambda: _check_products_new(session, operator, product_names))
+    return draft
+
+
+def check_draft(
+    session: Session,
+    *,
+    actor: Principal,
+    settings: Settings,
+    operator_id: uuid.UUID | None = None,
+    plan_id: uuid.UUID | None = None,
+    selection_round_id: uuid.UUID | None = None,
+    mode: str | None = None,
+    domain: str | None = None,
+    scenario: str | None = None,
+    term_years: int | None = None,
+    rights: list[str] | None = None,
+    entry_ids: list[uuid.UUID] | None = None,
+    product_names: list[str] | None = None,
+) -> list[DraftProblem]:
+    """Every rule a new draft breaks, each with its field, found in one pass, so a form can
+    show them all at once. A value not given (it did not even parse) skips the rules that
+    need it; ``term_years`` None is the default term. ``create_authorization`` refuses on
+    the first of the same problems."""
+    actor.require(Permission.AUTHORIZATIONS_MANAGE)
+    return _checked_draft(
+        session,
+        settings,
+        operator_id=operator_id,
+        plan_id=plan_id,
+        selection_round_id=selection_round_id,
+        mode=mode,
+        domain=domain,
+        scenario=scenario,
+        term_years=term_years,
+        rights=rights,
+        entry_ids=entry_ids,
+        product_names=product_names,
+    ).problems
 
 
 def entries_shown(session: Session, ids: list[uuid.UUID], locale: str) -> list[EntryRead]:
@@ -693,17 +892,33 @@ def create_authorization(
     data: AuthorizationCreate,
 ) -> Authorization:
     actor.require(Permission.AUTHORIZATIONS_MANAGE)
-    plan = repository.plan(session, data.plan_id)
-    if plan is None:
-        raise NotFound("authz.plan_not_found")
-    operator = _check_operator(session, data.operator_id, data.selection_round_id, data.scenario)
-    if data.mode == "domain" and not data.domain:
-        raise InvalidInput("authz.domain_required")
-    years = _check_term(settings, data.term_years)
-    rights = _check_rights(data.rights)
-    scenario_key = _check_scenario(session, settings, data.scenario, ignore=set())
-    scope = _scope_items(session, data.entry_ids, mode=data.mode, domain=data.domain)
-    _check_products_new(session, operator, [p.name for p in data.clauses.products])
+    draft = _checked_draft(
+        session,
+        settings,
+        operator_id=data.operator_id,
+        plan_id=data.plan_id,
+        selection_round_id=data.selection_round_id,
+        mode=data.mode,
+        domain=data.domain,
+        scenario=data.scenario,
+        term_years=data.term_years,
+        rights=data.rights,
+        entry_ids=data.entry_ids,
+        product_names=[p.name for p in data.clauses.products],
+    )
+    if draft.problems:
+        raise draft.problems[0].error
+    plan, operator, years, rights = draft.plan, draft.operator, draft.years, draft.rights
+    scenario_key, scope = draft.scenario_key, draft.scope
+    if (
+        plan is None
+        or operator is None
+        or years is None
+        or rights is None
+        or scenario_key is None
+        or scope is None
+    ):  # pragma: no cover - every check ran on a complete draft and found nothing
+        raise InvalidInput()
     authorization = Authorization(
         number=_next_number(session, at),
         operator_id=operator.id,
