@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
+from sluice.core.i18n import translate
 from sluice.core.permissions import Role
 from sluice.core.settings import Settings
 from tests.identity.factories import Account, bearer, make_account
@@ -264,7 +265,9 @@ def test_roles_without_the_permission_get_403(
     body = _problem(
         client.request(method, path, headers=headers, json={}), 403, "permission_denied"
     )
-    assert permission in body["detail"]
+    # The refusal names the permission in words, never by its code.
+    assert f"“{translate(f'permission.{permission}', 'zh-CN')}”" in body["detail"]
+    assert permission not in body["detail"]
 
 
 def test_evidence_uploaded_through_the_api_is_kept_under_its_sm3(

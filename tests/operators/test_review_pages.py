@@ -71,17 +71,20 @@ def test_the_bureau_sees_the_path_to_a_hong_kong_intermediary(
     assert row, page.text
     path = re.search(r'<ol class="chain" data-testid="path">(.*?)</ol>', row.group(0), re.S)
     assert path
-    nodes = re.findall(r'<li class="node[^"]*">([^<]+)</li>', path.group(1))
+    nodes = [
+        re.sub(r"<[^>]+>", "", node)
+        for node in re.findall(r'<li class="node[^"]*">(.*?)</li>', path.group(1))
+    ]
     assert nodes == [
         built.application.company_name,
         "营口市国有资本投资运营有限公司",
-        "港桥投资有限公司 (HK)",
+        "港桥投资有限公司 · 中国香港 (HK)",  # the place by its name, not only its code
     ]
     assert re.findall(r'<li class="edge">([^<]+)</li>', path.group(1)) == [
         "股东，持股 100.00%",
         "股东，持股 20.00%",
     ]
-    assert '<li class="node foreign">港桥投资有限公司 (HK)</li>' in path.group(1)
+    assert '<li class="node foreign">港桥投资有限公司 <span class="jurisdiction">' in path.group(1)
     assert re.search(r'<tr data-entity="港桥投资有限公司" class="foreign on-path">', page.text)
     assert "境外成分：港桥投资有限公司（中国香港 (HK)），位于第 2 层。" in page.text
 

@@ -126,6 +126,19 @@ add_messages(
 )
 
 
+def _code_problem(values: dict[str, Any], locale: str) -> dict[str, str]:
+    """A credit code that is not one, found with the form's other problems (the services
+    check it again before saving, with the rules that need the database)."""
+    code = values.get("credit_code")
+    if not isinstance(code, str) or not code:
+        return {}
+    try:
+        dossier.valid_credit_code(code)
+    except InvalidInput as error:
+        return {"credit_code": error.detail(locale)}
+    return {}
+
+
 @router.get(MINE, response_class=HTMLResponse)
 def my_applications_page(
     request: Request,
@@ -155,7 +168,7 @@ async def start_application(
     submitted = await request.form()
     values, errors = forms.values(submitted, locale)
     data, parse_errors = parse_form(ApplicationCreate, values, locale)
-    errors |= forms.form_errors(parse_errors)
+    errors |= forms.form_errors(parse_errors) | _code_problem(values, locale)
     if data is not None and not errors:
         try:
             application = applications.create_application(
@@ -275,7 +288,7 @@ async def save_section(
     submitted = await request.form()
     values, errors = forms.values(submitted, locale)
     data, parse_errors = parse_form(schema, values, locale)
-    errors |= forms.form_errors(parse_errors)
+    errors |= forms.form_errors(parse_errors) | _code_problem(values, locale)
     if data is not None and not errors:
         try:
             action(session, actor=actor, clock=clock, application_id=application_id, data=data)

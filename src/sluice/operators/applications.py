@@ -22,6 +22,7 @@ from sluice.audit.models import AuditEvent
 from sluice.core.clock import Clock
 from sluice.core.errors import Conflict, PermissionDenied
 from sluice.core.i18n import add_messages, translate
+from sluice.core.paging import ListQuery, Page
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.identity import repository as identity_repository
@@ -203,6 +204,14 @@ def list_applications(
     return repository.visible_applications(
         session, actor=actor, status=status, limit=limit, offset=offset
     )
+
+
+def review_page(
+    session: Session, *, actor: Principal, query: ListQuery
+) -> Page[OperatorApplication]:
+    """One page of the applications the bureau reviews (never a draft: see ``repository``)."""
+    actor.require(Permission.OPERATORS_READ)
+    return repository.application_page(session, actor=actor, query=query)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 """Every query of operator applications, scoped to the acting principal in one place.
 
 Who sees which application is decided once, in ``_visible``, and every read by id
-(``visible_application``) and every list (``visible_applications``) goes through it: an
-applicant sees its own organization's, drafts included; the bureau (``operators.read``)
-sees every application once submitted, never a draft (a draft, also one being revised
-after it was returned, is the applicant's alone until it is submitted again); the platform
-itself sees all. An application one may not see is simply not found. Rows that belong to an
-application are only ever fetched through it.
+(``visible_application``) and every list (``visible_applications``, ``application_page``)
+goes through it: an applicant sees its own organization's, drafts included; the bureau
+(``operators.read``) sees every application once submitted, never a draft (a draft, also
+one being revised after it was returned, is the applicant's alone until it is submitted
+again); the platform itself sees all. An application one may not see is simply not found.
+Rows that belong to an application are only ever fetched through it.
 
 The unscoped reads by organization (``open_application``, ``latest_qualified`` and the
 graph lookups) answer for the platform: whether an organization may start another
@@ -16,11 +16,13 @@ application, and what ``qualified`` tells other modules.
 from __future__ import annotations
 
 import uuid
-from typing import TypeVar
+from collections.abc import Mapping
+from typing import Any, Final, TypeVar, cast
 
 from sqlalchemy import ColumnElement, delete, false, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
+from sluice.core.paging import ListQuery, Page, contains, paginate
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.operators.models import (
@@ -114,6 +116,47 @@ def visible_applications(
         .offset(offset)
     )
     return total, list(session.scalars(query))
+
+
+def _column(attribute: QueryableAttribute[Any]) -> ColumnElement[Any]:
+    """``core.paging`` takes columns; a mapped attribute is one at run time."""
+    return cast(ColumnElement[Any], attribute)
+
+
+#: The review list's sortable columns, by the name the address uses.
+APPLICATION_SORTS: Final[Mapping[str, ColumnElement[Any]]] = {
+    "submitted": _column(OperatorApplication.submitted_at),
+    "company": _column(OperatorApplication.company_name),
+    "status": _column(OperatorApplication.status),
+    "updated": _column(OperatorApplication.updated_at),
+}
+
+
+def application_page(
+    session: Session, *, actor: Principal, query: ListQuery
+) -> Page[OperatorApplication]:
+    """One page of the applications the actor may see; ``status`` filters, ``q`` searches
+    the company's name and credit code."""
+    statement = select(OperatorApplication).where(_visible(actor))
+    if status := query.filter("status"):
+        statement = statement.where(OperatorApplication.status == status)
+    if query.q:
+        statement = statement.where(
+            contains(
+                query.q,
+                _column(OperatorApplication.company_name),
+                _column(OperatorApplication.company_name_en),
+                _column(OperatorApplication.credit_code),
+            )
+        )
+    return paginate(
+        session,
+        statement,
+        query,
+        sorts=APPLICATION_SORTS,
+        default="-submitted",
+        tiebreak=_column(OperatorApplication.id),
+    )
 
 
 def open_application(session: Session, organization_id: uuid.UUID) -> OperatorApplication | None:

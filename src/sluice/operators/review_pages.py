@@ -18,10 +18,11 @@ from sluice.core.clock import Clock
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import InvalidInput, PermissionDenied, SluiceError
 from sluice.core.i18n import add_messages, translate
+from sluice.core.paging import ListQuery
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.operators import applications, checklist, dossier, forms, render, review
+from sluice.operators import applications, checklist, dossier, forms, render, repository, review
 from sluice.operators.schemas import (
     ApplicationStatus,
     ChecklistItemCreate,
@@ -29,10 +30,10 @@ from sluice.operators.schemas import (
     Decision,
     Judgment,
 )
-from sluice.operators.states import APPLICATION
+from sluice.operators.states import APPLICATION, DRAFT
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
 from sluice.web.forms import parse_form
-from sluice.web.params import PageNumber
+from sluice.web.listing import ListSpec, render_list
 from sluice.web.templating import NavItem, add_nav
 from sluice.web.templating import render as render_page
 
@@ -41,7 +42,6 @@ Reader = Annotated[Principal, Depends(Requires(P.OPERATORS_READ))]
 Reviewer = Annotated[Principal, Depends(Requires(P.OPERATORS_REVIEW))]
 
 REVIEW = "/console/operators"
-PAGE_SIZE = 50
 
 add_nav(
     NavItem("nav.operator_review", REVIEW, P.OPERATORS_READ, order=55),
@@ -60,8 +60,15 @@ add_messages(
         "ops.judge_note": ("判定意见（不符合时必填）", "Note (required when not met)"),
         "ops.decision": ("审核决定", "Decision"),
         "ops.review_title": ("运营机构资格审核", "Operator qualification review"),
-        "ops.all_statuses": ("全部状态", "All statuses"),
-        "ops.filter": ("筛选", "Filter"),
+        "ops.review_search": (
+            "搜索单位名称或统一社会信用代码",
+            "Search by company name or credit code",
+        ),
+        "ops.review_empty": (
+            "还没有提交的资格申请。运营机构在“运营机构资格申请”中提交后，申请会出现在这里等待审核。",
+            "No application has been submitted yet. When an operator submits one under "
+            "“Operator application”, it appears here for review.",
+        ),
         "ops.rerun": ("重新运行自动检查", "Run the checks again"),
         "ops.rerun_done": ("已重新运行自动检查。", "The checks ran again."),
         "ops.judged": ("已保存判定。", "Judgment saved."),
@@ -97,29 +104,36 @@ add_messages(
 )
 
 
+#: The review list: 50 a page, the latest submission first.
+APPLICATIONS = ListSpec(
+    sorts=tuple(repository.APPLICATION_SORTS), filters=("status",), default_sort="-submitted"
+)
+
+
 @router.get(REVIEW, response_class=HTMLResponse)
 def review_list_page(
     request: Request,
     actor: Reader,
     session: DbSession,
-    status: str | None = None,
-    page: PageNumber = 1,
+    locale: Locale,
+    listing: Annotated[ListQuery, Depends(APPLICATIONS)],
 ) -> HTMLResponse:
-    chosen = status if status in set(ApplicationStatus) else None
-    total, found = applications.list_applications(
-        session, actor=actor, status=chosen, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
-    )
-    return render_page(
+    page = applications.review_page(session, actor=actor, query=listing)
+    # The bureau never sees a draft: it is not offered as a filter.
+    statuses = [s.value for s in ApplicationStatus if s.value != DRAFT]
+    filters = [
+        (
+            "status",
+            translate("common.status", locale),
+            [(s, translate(f"state.operator_application.{s}", locale)) for s in statuses],
+        )
+    ]
+    return render_list(
         request,
         "operators/review_list.html",
-        {
-            "applications": found,
-            "total": total,
-            "statuses": list(ApplicationStatus),
-            "status": chosen or "",
-            "page": page,
-            "pages": max(1, -(-total // PAGE_SIZE)),
-        },
+        {"filters": filters},
+        page=page,
+        rows_template="operators/_review_rows.html",
     )
 
 

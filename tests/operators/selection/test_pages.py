@@ -117,13 +117,22 @@ def test_the_ranking_page_shows_exact_scores_a_chart_and_keeps_the_reason(
     chosen = client.post(
         f"/console/selections/{round_id}/select",
         data={"csrf_token": csrf, "organization_id": str(world.gamma), "reason": reason},
+        follow_redirects=False,
     )
-    assert chosen.status_code == 200  # after the redirect
-    assert reason in chosen.text
-    assert "非排名第一，已说明理由" in chosen.text
-    published = client.post(f"/console/selections/{round_id}/publish", data={"csrf_token": csrf})
-    assert "已完成：公布磋商结果。" in published.text
-    assert f'href="/portal/selections/{round_id}"' in published.text
+    assert chosen.status_code == 303  # a reload does not post again
+    assert chosen.headers["location"] == f"/console/selections/{round_id}?done=select"
+    page = client.get(chosen.headers["location"]).text
+    assert reason in page
+    assert "非排名第一，已说明理由" in page
+    published = client.post(
+        f"/console/selections/{round_id}/publish",
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert published.status_code == 303
+    page = client.get(published.headers["location"]).text
+    assert "已完成：公布磋商结果。" in page
+    assert f'href="/portal/selections/{round_id}"' in page
     client.cookies.clear()
     public = client.get(f"/portal/selections/{round_id}").text
     assert '<strong data-testid="selected-operator">丙信息技术有限公司</strong>' in public
@@ -189,11 +198,14 @@ def test_a_panel_member_scores_through_the_sheet(
     saved = client.post(
         f"/console/scoring/{round_id}",
         data={"csrf_token": csrf, field: "88", f"score:{world.beta}:{criteria[1].id}": ""},
+        follow_redirects=False,
     )
-    assert saved.status_code == 200
-    assert "已保存。" in saved.text
-    assert f'name="{field}" value="88"' in saved.text
-    assert "尚有 3 项未评分。" in saved.text
+    assert saved.status_code == 303
+    assert saved.headers["location"] == f"/console/scoring/{round_id}?saved=1"
+    sheet = client.get(saved.headers["location"]).text
+    assert "已保存。" in sheet
+    assert f'name="{field}" value="88"' in sheet
+    assert "尚有 3 项未评分。" in sheet
 
 
 def test_a_panel_member_not_on_the_round_is_refused_its_sheet(

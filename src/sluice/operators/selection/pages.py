@@ -15,16 +15,19 @@ from sluice.core.clock import Clock
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import InvalidInput, NotFound, SluiceError
 from sluice.core.i18n import MessageRef, add_messages, translate
+from sluice.core.paging import ListQuery
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.operators.selection import api as reads
 from sluice.operators.selection import service
 from sluice.operators.selection.ranking import two_decimals
+from sluice.operators.selection.repository import ROUND_SORTS
 from sluice.operators.selection.schemas import CriterionIn, RoundCreate, ScoreIn
 from sluice.operators.selection.states import PREPARING, ROUND, SCORING
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, MaybePrincipal, Requires
 from sluice.web.forms import parse_form
+from sluice.web.listing import ListSpec, render_list
 from sluice.web.templating import NavItem, add_nav, render
 
 router = APIRouter(tags=["console"])
@@ -51,7 +54,16 @@ add_messages(
             "publishes the result; choosing anyone but the top-ranked needs a written reason.",
         ),
         "selection.new": ("新建磋商", "New consultation"),
-        "selection.none": ("还没有竞争性磋商。", "No consultations yet."),
+        "selection.none": (
+            "还没有竞争性磋商。在下方“新建磋商”中填写磋商公告和评分因素即可开始。",
+            "No consultations yet. Start one below under “New consultation” with its "
+            "announcement and criteria.",
+        ),
+        "selection.search": ("搜索磋商名称或场景", "Search titles and scenarios"),
+        "selection.form_problems": (
+            "表单有需要修改的地方，见各项下方的提示。",
+            "Some fields need attention; see the notes under them.",
+        ),
         "selection.round_title": ("磋商名称", "Title"),
         "selection.scenario": ("授权场景", "Scenario"),
         "selection.description": ("磋商公告内容", "Announcement"),
@@ -134,8 +146,9 @@ add_messages(
             "You sit on the panels below. You may revise your scores until scoring closes.",
         ),
         "selection.assigned_none": (
-            "您当前没有需要评分的磋商。",
-            "No consultation awaits your scores.",
+            "您当前没有需要评分的磋商。数据局将您指定为评审专家后，磋商会出现在这里。",
+            "No consultation awaits your scores. When the bureau names you to a panel, the "
+            "round appears here.",
         ),
         "selection.sheet": ("评分表", "Score sheet"),
         "selection.sheet_lead": (
@@ -211,34 +224,65 @@ def parse_criteria(text: str, locale: str) -> tuple[list[CriterionIn], list[str]
     return items, problems
 
 
+#: The bureau's rounds, and a panel member's: 50 a page, the latest announcement first.
+ROUNDS = ListSpec(sorts=tuple(ROUND_SORTS), filters=("status",), default_sort="-announced")
+
+
+def _status_filter(locale: str) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    return [
+        (
+            "status",
+            translate("selection.status", locale),
+            [(s, translate(f"state.selection_round.{s}", locale)) for s in ROUND.states],
+        )
+    ]
+
+
 def _list_page(
     request: Request,
     actor: Principal,
     session: Session,
+    locale: str,
+    listing: ListQuery,
     *,
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    rounds = service.list_rounds(session, actor=actor)
-    return render(
+    page = service.round_page(session, actor=actor, query=listing)
+    context = {
+        "selected": service.organization_names(
+            session, [r.selected_organization_id for r in page.items if r.selected_organization_id]
+        ),
+        "filters": _status_filter(locale),
+        "form": form or {"criteria": DEFAULT_CRITERIA},
+        "errors": errors or {},
+    }
+    if status_code != 200:
+        return render(
+            request,
+            "operators/selections.html",
+            {"listing": page.query, "page_of_rows": page, "list_id": "list", **context},
+            status_code=status_code,
+        )
+    return render_list(
         request,
         "operators/selections.html",
-        {
-            "rounds": rounds,
-            "selected": {
-                r.id: service.organization_name(session, r.selected_organization_id) for r in rounds
-            },
-            "form": form or {"criteria": DEFAULT_CRITERIA},
-            "errors": errors or {},
-        },
-        status_code=status_code,
+        context,
+        page=page,
+        rows_template="operators/_selection_rows.html",
     )
 
 
 @router.get("/console/selections", response_class=HTMLResponse)
-def selections_page(request: Request, actor: Manager, session: DbSession) -> HTMLResponse:
-    return _list_page(request, actor, session)
+def selections_page(
+    request: Request,
+    actor: Manager,
+    session: DbSession,
+    locale: Locale,
+    listing: Annotated[ListQuery, Depends(ROUNDS)],
+) -> HTMLResponse:
+    return _list_page(request, actor, session, locale, listing)
 
 
 @router.post("/console/selections", response_class=HTMLResponse)
@@ -254,15 +298,23 @@ async def create_round(
     data, errors = parse_form(RoundCreate, values, locale)
     if problems:
         errors["criteria"] = " ".join(problems)
-    if data is None or problems:
-        return _list_page(request, actor, session, form=raw, errors=errors, status_code=422)
-    try:
-        created = service.create_round(session, actor=actor, clock=clock, data=data)
-    except InvalidInput as error:
-        undo_keeping_refusal(session, error)
-        errors = {"criteria": error.detail(locale)}
-        return _list_page(request, actor, session, form=raw, errors=errors, status_code=422)
-    return RedirectResponse(f"/console/selections/{created.id}", status_code=303)
+    else:
+        try:  # the weights with the other fields, not on a second submit
+            service.check_criteria(items)
+        except InvalidInput as error:
+            errors["criteria"] = error.detail(locale)
+    if data is not None and not errors:
+        try:
+            created = service.create_round(session, actor=actor, clock=clock, data=data)
+        except InvalidInput as error:
+            undo_keeping_refusal(session, error)
+            errors = {"criteria": error.detail(locale)}
+        else:
+            return RedirectResponse(f"/console/selections/{created.id}", status_code=303)
+    first = ListQuery(size=ROUNDS.size, sort="announced", descending=True)
+    return _list_page(
+        request, actor, session, locale, first, form=raw, errors=errors, status_code=422
+    )
 
 
 def _detail_page(
@@ -560,11 +612,21 @@ async def change_round(
 
 
 @router.get("/console/scoring", response_class=HTMLResponse)
-def assigned_page(request: Request, actor: Scorer, session: DbSession) -> HTMLResponse:
-    rounds = service.my_rounds(session, actor=actor)
-    sheets = {r.id: service.my_sheet(session, actor=actor, round_id=r.id) for r in rounds}
-    return render(
-        request, "operators/selection_assigned.html", {"rounds": rounds, "sheets": sheets}
+def assigned_page(
+    request: Request,
+    actor: Scorer,
+    session: DbSession,
+    locale: Locale,
+    listing: Annotated[ListQuery, Depends(ROUNDS)],
+) -> HTMLResponse:
+    page = service.my_round_page(session, actor=actor, query=listing)
+    sheets = {r.id: service.my_sheet(session, actor=actor, round_id=r.id) for r in page.items}
+    return render_list(
+        request,
+        "operators/selection_assigned.html",
+        {"sheets": sheets, "filters": _status_filter(locale)},
+        page=page,
+        rows_template="operators/_assigned_rows.html",
     )
 
 

@@ -3,9 +3,10 @@
 Who sees which round is decided once, in ``_visible``: the bureau (``selection.manage``)
 and the platform see every round; anyone else, the public included (``actor=None``), only
 published results. Every read of a round by id (``visible_round``) and every list
-(``visible_rounds``) goes through it. A panel member reaches a round through their seat on
-its panel (``seat``, ``seated_rounds``); of a round they do not sit on they learn only that
-it exists (``round_exists``). Rows that belong to a round are only fetched through it.
+(``visible_rounds``, ``round_page``) goes through it. A panel member reaches a round through
+their seat on its panel (``seat``, ``seated_rounds``, ``seated_round_page``); of a round they
+do not sit on they learn only that it exists (``round_exists``). Rows that belong to a round
+are only fetched through it.
 
 Organizations, users and role memberships are read here only to name candidates and panel
 members and to offer the panel users the bureau may name; the identity module stays their
@@ -15,11 +16,14 @@ owner.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, Final, cast
 
-from sqlalchemy import ColumnElement, delete, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, delete, false, func, select, true
+from sqlalchemy.orm import QueryableAttribute, Session
 
+from sluice.core.paging import ListQuery, Page, contains, paginate
 from sluice.core.permissions import OrgKind, Permission, Role
 from sluice.core.principal import Principal
 from sluice.identity.models import Membership, Organization, User
@@ -95,6 +99,71 @@ def visible_rounds(
     if status:
         query = query.where(SelectionRound.status == status)
     return list(session.scalars(query))
+
+
+def _column(attribute: QueryableAttribute[Any]) -> ColumnElement[Any]:
+    """``core.paging`` takes columns; a mapped attribute is one at run time."""
+    return cast(ColumnElement[Any], attribute)
+
+
+#: The rounds lists' sortable columns, by the name the address uses.
+ROUND_SORTS: Final[Mapping[str, ColumnElement[Any]]] = {
+    "announced": _column(SelectionRound.announced_on),
+    "title": _column(SelectionRound.title),
+    "status": _column(SelectionRound.status),
+    "created": _column(SelectionRound.created_at),
+}
+
+
+def _filtered(statement: Select[SelectionRound], query: ListQuery) -> Select[SelectionRound]:
+    if status := query.filter("status"):
+        statement = statement.where(SelectionRound.status == status)
+    if query.q:
+        statement = statement.where(
+            contains(query.q, _column(SelectionRound.title), _column(SelectionRound.scenario))
+        )
+    return statement
+
+
+def round_page(session: Session, actor: Principal | None, query: ListQuery) -> Page[SelectionRound]:
+    """One page of the rounds the actor sees; ``status`` filters, ``q`` searches the title and
+    the scenario."""
+    statement = _filtered(select(SelectionRound).where(_visible(actor)), query)
+    return paginate(
+        session,
+        statement,
+        query,
+        sorts=ROUND_SORTS,
+        default="-announced",
+        tiebreak=_column(SelectionRound.id),
+    )
+
+
+def seated_round_page(session: Session, actor: Principal, query: ListQuery) -> Page[SelectionRound]:
+    """One page of the rounds on whose panel the actor sits."""
+    seated = (
+        select(SelectionRound)
+        .join(SelectionPanelMember, SelectionPanelMember.round_id == SelectionRound.id)
+        .where(
+            SelectionPanelMember.user_id == actor.user_id if actor.user_id is not None else false()
+        )
+    )
+    return paginate(
+        session,
+        _filtered(seated, query),
+        query,
+        sorts=ROUND_SORTS,
+        default="-announced",
+        tiebreak=_column(SelectionRound.id),
+    )
+
+
+def organization_names(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    query = select(Organization.id, Organization.name).where(Organization.id.in_(wanted))
+    return {row.id: row.name for row in session.execute(query)}
 
 
 def seat(

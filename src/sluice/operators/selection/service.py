@@ -37,6 +37,7 @@ from sluice.audit import service as audit
 from sluice.core.clock import Clock, local
 from sluice.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from sluice.core.i18n import ZH, MessageList, add_messages
+from sluice.core.paging import ListQuery, Page
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
@@ -275,6 +276,23 @@ def list_rounds(
     return repository.visible_rounds(session, actor, status=status)
 
 
+def round_page(session: Session, *, actor: Principal, query: ListQuery) -> Page[SelectionRound]:
+    """One page of the rounds, for the bureau."""
+    actor.require(Permission.SELECTION_MANAGE)
+    return repository.round_page(session, actor, query)
+
+
+def my_round_page(session: Session, *, actor: Principal, query: ListQuery) -> Page[SelectionRound]:
+    """One page of the rounds the acting panel member sits on."""
+    actor.require(Permission.SELECTION_SCORE)
+    return repository.seated_round_page(session, actor, query)
+
+
+def organization_names(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Names of organizations (the operators rounds selected), in one read."""
+    return repository.organization_names(session, ids)
+
+
 def criteria(session: Session, round_id: uuid.UUID) -> list[SelectionCriterion]:
     return repository.criteria(session, round_id)
 
@@ -436,7 +454,9 @@ def my_sheet(session: Session, *, actor: Principal, round_id: uuid.UUID) -> Scor
 # --- the bureau prepares ------------------------------------------------------------------
 
 
-def _check_criteria(items: Sequence[CriterionIn]) -> None:
+def check_criteria(items: Sequence[CriterionIn]) -> None:
+    """Refuse criteria a round cannot take (none, a name twice, weights not totalling 100):
+    a form checks them with its other fields, the services before saving."""
     if not items:
         raise CriteriaWeightsInvalid(
             "selection.criteria_required", errors=[{"field": "criteria", "type": "required"}]
@@ -482,7 +502,7 @@ def create_round(
 ) -> SelectionRound:
     actor.require(Permission.SELECTION_MANAGE)
     if data.criteria is not None:
-        _check_criteria(data.criteria)
+        check_criteria(data.criteria)
     now = clock.now()
     round_ = SelectionRound(
         title=data.title,
@@ -544,7 +564,7 @@ def set_criteria(
     round_ = _managed(session, actor=actor, round_id=round_id)
     if round_.status != DRAFT:
         raise Conflict("selection.criteria_fixed")
-    _check_criteria(items)
+    check_criteria(items)
     rows = _write_criteria(session, round_, items)
     _record_criteria(session, actor, round_, rows, clock.now())
     return rows
@@ -696,7 +716,7 @@ def open_round(
     round_ = _managed(session, actor=actor, round_id=round_id)
     ROUND.require(round_, "open")
     crits = repository.criteria(session, round_.id)
-    _check_criteria([CriterionIn(name=c.name, weight=c.weight) for c in crits])
+    check_criteria([CriterionIn(name=c.name, weight=c.weight) for c in crits])
     now = clock.now()
     ROUND.fire(round_, "open", session=session, actor=actor, at=now)
     round_.opened_at = now
