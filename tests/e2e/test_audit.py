@@ -4,6 +4,7 @@ without reloading the page. Saves the screenshot docs/guide.md shows."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -14,7 +15,6 @@ from sluice.core.database import Database
 from sluice.core.permissions import OrgKind, Role
 from sluice.core.principal import Principal
 from tests.audit.factories import make_person, record
-from tests.identity.factories import make_account
 
 pytestmark = pytest.mark.browser
 
@@ -104,8 +104,19 @@ def _rows(page: Any) -> int:
 def test_the_audit_log_fits_1366_and_filters_as_one_types(
     page: Any, live_server: str, live_database: Database, live_clock: FixedClock
 ) -> None:
+    # One fixed moment, so the screenshot only changes when the page does.
+    live_clock.advance(datetime(2026, 11, 26, 2, 0, tzinfo=UTC) - live_clock.now())
     _world(live_database, live_clock)
-    bureau = make_account(live_database, live_clock, Role.BUREAU, username="auditor_e2e")
+    bureau = make_person(
+        live_database,
+        live_clock,
+        username="auditor_e2e",
+        display_name="王建国",
+        role=Role.BUREAU,
+        kind=OrgKind.BUREAU,
+        code="sjj-e2e",
+        organization="营口市数据局",
+    ).account
     page.set_viewport_size({"width": 1366, "height": 900})
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
