@@ -163,6 +163,7 @@ POST   /api/v1/tickets/{ticket_id}/acknowledge                                  
 POST   /api/v1/tickets/{ticket_id}/close                                            bureau,operator,provider
 POST   /api/v1/tickets/{ticket_id}/fix                                              provider
 POST   /api/v1/tickets/{ticket_id}/reject                                           provider
+POST   /api/v1/tickets/{ticket_id}/supervise                                        bureau
 GET    /api/v1/users                                                                bureau
 POST   /api/v1/users                                                                bureau
 POST   /api/v1/users/{user_id}/deactivate                                           bureau
@@ -272,6 +273,7 @@ POST   /console/tickets/{ticket_id}/acknowledge                                 
 POST   /console/tickets/{ticket_id}/close                                           bureau,operator,provider
 POST   /console/tickets/{ticket_id}/fix                                             provider
 POST   /console/tickets/{ticket_id}/reject                                          provider
+POST   /console/tickets/{ticket_id}/supervise                                       bureau
 GET    /console/users                                                               bureau
 POST   /console/users                                                               bureau
 POST   /console/users/{user_id}/deactivate                                          bureau

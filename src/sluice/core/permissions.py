@@ -61,6 +61,7 @@ class Permission(StrEnum):
     TICKETS_FILE = "tickets.file"
     TICKETS_ANSWER = "tickets.answer"
     TICKETS_CLOSE = "tickets.close"
+    TICKETS_SUPERVISE = "tickets.supervise"
     RESOURCES_MANAGE = "catalog.resources.manage"
     RESOURCES_READ = "catalog.resources.read"
     CATALOG_COMPILE = "catalog.compile"
@@ -134,6 +135,9 @@ PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
         frozenset({Role.BUREAU, Role.OPERATOR, Role.PROVIDER}),
         "关闭纠错工单（提交方或数据局）",
         "Close correction tickets (filer or bureau)",
+    ),
+    Permission.TICKETS_SUPERVISE: PermissionSpec(
+        frozenset({Role.BUREAU}), "督办逾期纠错工单", "Chase overdue correction tickets"
     ),
     Permission.RESOURCES_MANAGE: PermissionSpec(
         frozenset({Role.PROVIDER}), "登记本部门数据资源", "Register own department's resources"

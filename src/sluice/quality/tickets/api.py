@@ -23,6 +23,7 @@ from sluice.quality.tickets.schemas import (
     TicketRead,
     TicketResolution,
     TicketStatus,
+    TicketUrgingRead,
 )
 from sluice.web.deps import AppClock, AppSettings, DbSession, Requires
 from sluice.web.params import Limit, Offset
@@ -33,6 +34,7 @@ TicketReader = Annotated[Principal, Depends(Requires(P.TICKETS_READ))]
 TicketFiler = Annotated[Principal, Depends(Requires(P.TICKETS_FILE))]
 TicketAnswerer = Annotated[Principal, Depends(Requires(P.TICKETS_ANSWER))]
 TicketCloser = Annotated[Principal, Depends(Requires(P.TICKETS_CLOSE))]
+Supervisor = Annotated[Principal, Depends(Requires(P.TICKETS_SUPERVISE))]
 
 
 def ticket_read(view: TicketView, *, today: date) -> TicketRead:
@@ -62,6 +64,7 @@ def ticket_read(view: TicketView, *, today: date) -> TicketRead:
         outcome=t.outcome,
         resolution=t.resolution,
         answered_late=t.answered_late,
+        urgings=view.urgings,
     )
 
 
@@ -70,9 +73,22 @@ def _detail(
 ) -> TicketDetail:
     view = service.get(session, actor=actor, ticket_id=ticket_id)
     events = service.history(session, actor=actor, ticket_id=ticket_id)
+    today = service.today(clock)
+    urgings = service.urgings(session, actor=actor, ticket_id=ticket_id)
     return TicketDetail(
-        **ticket_read(view, today=service.today(clock)).model_dump(),
+        **ticket_read(view, today=today).model_dump(),
         actions=service.allowed_actions(actor, view.ticket),
+        can_supervise=service.can_supervise(actor, view.ticket, today=today, urgings=urgings),
+        urging_history=[
+            TicketUrgingRead(
+                at=u.urged_at,
+                by=u.urged_by_name,
+                by_username=u.urged_by_username,
+                working_days_overdue=u.working_days_overdue,
+                note=u.note,
+            )
+            for u in urgings
+        ],
         history=[
             TicketEvent(at=e.occurred_at, action=e.action, actor=e.actor_username, detail=e.detail)
             for e in events
@@ -173,4 +189,19 @@ def close_ticket(
 ) -> TicketDetail:
     note = body.note if body else None
     service.close(session, actor=actor, clock=clock, ticket_id=ticket_id, note=note)
+    return _detail(session, actor=actor, clock=clock, ticket_id=ticket_id)
+
+
+@router.post("/{ticket_id}/supervise")
+def supervise_ticket(
+    ticket_id: uuid.UUID,
+    actor: Supervisor,
+    session: DbSession,
+    clock: AppClock,
+    body: TicketNote | None = None,
+) -> TicketDetail:
+    """督办: the bureau chases the provider on a ticket past its due date and unanswered
+    (409 on one not overdue, answered, or already chased today)."""
+    note = body.note if body else None
+    service.supervise(session, actor=actor, clock=clock, ticket_id=ticket_id, note=note)
     return _detail(session, actor=actor, clock=clock, ticket_id=ticket_id)

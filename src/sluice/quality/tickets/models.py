@@ -48,3 +48,24 @@ class CorrectionTicket(UUIDPrimaryKey, Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     #: Set when answered: whether the answer came after ``due_date``.
     answered_late: Mapped[bool | None]
+
+
+class TicketUrging(UUIDPrimaryKey, Base):
+    """督办: the bureau chasing the provider on a ticket left unanswered past its due date.
+
+    Each urging is kept (a ticket may be chased again on a later day); the ticket's page and
+    the list show them to the provider and the filer, and each is in the audit log.
+    """
+
+    __tablename__ = "ticket_urgings"
+
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("correction_tickets.id"), index=True)
+    urged_at: Mapped[datetime]
+    urged_by_user: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    urged_by_org: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organizations.id"))
+    urged_by_username: Mapped[str] = mapped_column(String(150))
+    #: The person's name as shown at the time (the username for the platform itself).
+    urged_by_name: Mapped[str] = mapped_column(String(200))
+    #: Working days past the due date on the day of the urging.
+    working_days_overdue: Mapped[int]
+    note: Mapped[str | None] = mapped_column(Text)

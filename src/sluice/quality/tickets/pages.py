@@ -1,24 +1,32 @@
-"""Console pages of correction tickets: the list (overdue ones flagged), filing, the detail."""
+"""Console pages of correction tickets: the list (paged, sorted, filtered, searched; overdue
+and chased ones flagged), filing (a search-as-you-type picker of the resources one may
+name), the detail with its actions, and 督办 for the bureau."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import InvalidInput, SluiceError
 from sluice.core.i18n import MessageRef, add_messages, translate
+from sluice.core.paging import ListQuery
 from sluice.core.permissions import Permission as P
+from sluice.core.permissions import Role
 from sluice.core.principal import Principal
 from sluice.quality.tickets import service
+from sluice.quality.tickets.repository import TICKET_SORTS, YES_NO
 from sluice.quality.tickets.schemas import TargetLevel, TicketCreate, TicketStatus
 from sluice.quality.tickets.states import TICKET
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
 from sluice.web.forms import parse_form
-from sluice.web.params import PageNumber
+from sluice.web.listing import ListSpec, render_list
+from sluice.web.picker import PickItem, PickResult, add_picker
 from sluice.web.templating import NavItem, add_nav, render
 
 router = APIRouter(tags=["console"])
@@ -26,8 +34,14 @@ TicketReader = Annotated[Principal, Depends(Requires(P.TICKETS_READ))]
 TicketFiler = Annotated[Principal, Depends(Requires(P.TICKETS_FILE))]
 TicketAnswerer = Annotated[Principal, Depends(Requires(P.TICKETS_ANSWER))]
 TicketCloser = Annotated[Principal, Depends(Requires(P.TICKETS_CLOSE))]
+Supervisor = Annotated[Principal, Depends(Requires(P.TICKETS_SUPERVISE))]
 
-PAGE_SIZE = 50
+#: The tickets list: 50 a page, the most recently filed first.
+TICKETS = ListSpec(
+    sorts=TICKET_SORTS,
+    filters=("status", "provider", "overdue", "urged"),
+    default_sort="-filed",
+)
 
 add_nav(NavItem("nav.tickets", "/console/tickets", P.TICKETS_READ, order=40))
 add_messages(
@@ -67,10 +81,52 @@ add_messages(
         "tickets.overdue_days": ("已逾期 {days} 个工作日", "{days} working day(s) overdue"),
         "tickets.answered_late": ("逾期答复", "Answered late"),
         "tickets.answered_on_time": ("按期答复", "Answered on time"),
-        "tickets.all_statuses": ("全部状态", "All statuses"),
-        "tickets.only_overdue": ("仅看逾期", "Overdue only"),
-        "tickets.filter": ("筛选", "Filter"),
-        "tickets.none": ("没有符合条件的工单。", "No tickets match."),
+        "tickets.filter.overdue": ("是否逾期", "Overdue"),
+        "tickets.filter.urged": ("督办", "Chased"),
+        "tickets.overdue_yes": ("已逾期", "Overdue"),
+        "tickets.overdue_no": ("未逾期", "Not overdue"),
+        "tickets.urged_yes": ("已督办", "Chased"),
+        "tickets.urged_no": ("未督办", "Not chased"),
+        "tickets.search": (
+            "搜索数据资源、编号或问题描述",
+            "Search resources, numbers or descriptions",
+        ),
+        "tickets.empty_filer": (
+            "还没有纠错工单。发现数据有误时，点击“提交纠错工单”。",
+            "No correction tickets yet. Found an error in the data? Click 'File a correction "
+            "ticket'.",
+        ),
+        "tickets.empty_provider": (
+            "还没有针对本部门数据的纠错工单。",
+            "No correction ticket has been filed on your department's data.",
+        ),
+        "tickets.urged_tag": ("督办", "Chased"),
+        "tickets.urged_times": ("督办 ×{n}", "Chased ×{n}"),
+        "tickets.supervise": ("督办", "Chase"),
+        "tickets.supervise_title": ("督办", "Chase the provider"),
+        "tickets.supervise_lead": (
+            "此工单已逾期 {days} 个工作日仍未答复。督办将记录在工单和审计日志中，"
+            "提供部门在工单列表和本页可以看到。",
+            "This ticket is {days} working day(s) overdue and still unanswered. Chasing is "
+            "recorded on the ticket and in the audit log; the provider sees it in its list "
+            "and on this page.",
+        ),
+        "tickets.supervise_note": ("督办意见（可选）", "Note to the provider (optional)"),
+        "tickets.supervised": ("已督办。", "Chased."),
+        "tickets.urgings": ("督办记录", "Chasing"),
+        "tickets.urging_row": (
+            "{at}　{by} 督办（当时已逾期 {days} 个工作日）",
+            "{at}: chased by {by} ({days} working day(s) overdue then)",
+        ),
+        "tickets.urged_notice": (
+            "数据局已督办此工单 {n} 次，最近一次：{at}（{by}）。请尽快答复。",
+            "The bureau has chased this ticket {n} time(s), last on {at} ({by}). Please answer "
+            "it soon.",
+        ),
+        "tickets.urged_notice_other": (
+            "数据局已督办此工单 {n} 次，最近一次：{at}（{by}）。",
+            "The bureau has chased this ticket {n} time(s), last on {at} ({by}).",
+        ),
         "tickets.resolution": ("答复意见", "Answer"),
         "tickets.resolution_fix": ("更正说明（改了什么）", "What was corrected"),
         "tickets.resolution_reject": ("不予更正的理由", "Why it will not be corrected"),
@@ -87,7 +143,10 @@ add_messages(
             "Ticket filed; the answer is due by {due}.",
         ),
         "tickets.done": ("已完成：{action}。", "Done: {action}."),
-        "tickets.choose_resource": ("请选择数据资源", "Choose a data resource"),
+        "tickets.resource_hint": (
+            "输入数据资源名称、编码或提供部门搜索，然后点击选择。",
+            "Type a resource's name, code or provider, then click one to choose it.",
+        ),
         "tickets.outcome": ("处理结果", "Outcome"),
         "tickets.back": ("返回工单列表", "Back to the tickets"),
         "tickets.resolution_required": (
@@ -98,8 +157,54 @@ add_messages(
 )
 
 
-def _overdue_flag(value: str | None) -> bool | None:
-    return {"1": True, "true": True, "0": False, "false": False}.get((value or "").lower())
+def _list_query(listing: ListQuery) -> ListQuery:
+    """``overdue=1`` (the workbench's link) and ``overdue=yes`` are one filter: keep one
+    spelling, so the filter shows as chosen either way."""
+    filters = dict(listing.filters)
+    for name in ("overdue", "urged"):
+        value = YES_NO.get(filters.get(name, "").lower())
+        if value is None:
+            filters.pop(name, None)
+        else:
+            filters[name] = "yes" if value else "no"
+    return replace(listing, filters=filters)
+
+
+def _filters(
+    session: Session, actor: Principal, locale: str
+) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    def _(key: str) -> str:
+        return translate(key, locale)
+
+    filters = [
+        (
+            "status",
+            _("common.status"),
+            [(s.value, _(f"state.correction_ticket.{s.value}")) for s in TicketStatus],
+        )
+    ]
+    # The bureau sees every provider's tickets; a provider or an operator sees few enough
+    # (its own data, what it filed) that the other filters do.
+    if Role.BUREAU in actor.roles:
+        options = [
+            (p.code, p.name.label(locale)) for p in service.ticket_providers(session, actor=actor)
+        ]
+        filters.append(("provider", _("tickets.provider"), options))
+    filters.append(
+        (
+            "overdue",
+            _("tickets.filter.overdue"),
+            [("yes", _("tickets.overdue_yes")), ("no", _("tickets.overdue_no"))],
+        )
+    )
+    filters.append(
+        (
+            "urged",
+            _("tickets.filter.urged"),
+            [("yes", _("tickets.urged_yes")), ("no", _("tickets.urged_no"))],
+        )
+    )
+    return filters
 
 
 @router.get("/console/tickets", response_class=HTMLResponse)
@@ -109,21 +214,10 @@ def tickets_page(
     session: DbSession,
     clock: AppClock,
     settings: AppSettings,
-    status: str | None = None,
-    overdue: str | None = None,
-    page: PageNumber = 1,
+    locale: Locale,
+    listing: Annotated[ListQuery, Depends(TICKETS)],
 ) -> HTMLResponse:
-    chosen = status if status in set(TicketStatus) else None
-    only_overdue = _overdue_flag(overdue)
-    total, views = service.list_tickets(
-        session,
-        actor=actor,
-        clock=clock,
-        status=chosen,
-        overdue=only_overdue,
-        limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE,
-    )
+    page = service.ticket_page(session, actor=actor, clock=clock, query=_list_query(listing))
     today = service.today(clock)
     rows = [
         {
@@ -131,22 +225,50 @@ def tickets_page(
             "overdue": service.is_overdue(v.ticket, today=today),
             "late_days": service.working_days_overdue(v.ticket, today=today),
         }
-        for v in views
+        for v in page.items
     ]
-    return render(
+    return render_list(
         request,
         "quality/tickets.html",
         {
-            "total": total,
             "rows": rows,
-            "statuses": list(TicketStatus),
-            "status": chosen or "",
-            "only_overdue": only_overdue is True,
-            "page": page,
-            "pages": max(1, -(-total // PAGE_SIZE)),
+            "filters": _filters(session, actor, locale),
             "days": settings.ticket_answer_working_days,
+            "can_file": actor.has(P.TICKETS_FILE),
+            "empty_hint": "tickets.empty_provider"
+            if Role.PROVIDER in actor.roles
+            else "tickets.empty_filer",
         },
+        page=page,
+        rows_template="quality/_ticket_rows.html",
     )
+
+
+# --- filing -----------------------------------------------------------------------------------
+
+
+def _pick_resources(session: Session, actor: Principal, q: str, limit: int) -> PickResult:
+    """The resources a ticket may be filed on by this caller, as filing decides it."""
+    total, found = service.pick_resources(session, actor=actor, q=q, limit=limit)
+    return PickResult(
+        total, [PickItem(str(r.id), f"{r.provider.name} · {r.code} · {r.name}") for r in found]
+    )
+
+
+add_picker("ticket_resources", P.TICKETS_FILE, _pick_resources)
+
+
+def _chosen(session: Session, actor: Principal, raw: str) -> tuple[str, str] | None:
+    """The picker's chosen value and its text, for a form shown again."""
+    resource_id = _uuid_or_none(raw)
+    found = (
+        service.chosen_resource(session, actor=actor, resource_id=resource_id)
+        if resource_id is not None
+        else None
+    )
+    if found is None:
+        return None
+    return str(found.id), f"{found.provider.name} · {found.code} · {found.name}"
 
 
 def _form_page(
@@ -163,7 +285,7 @@ def _form_page(
         request,
         "quality/tickets_new.html",
         {
-            "resources": service.resource_choices(session, actor=actor),
+            "chosen": _chosen(session, actor, form.get("resource_id", "")),
             "levels": list(TargetLevel),
             "form": form,
             "errors": errors or {},
@@ -185,9 +307,38 @@ def new_ticket_page(
     return _form_page(request, actor, session, settings, form=form)
 
 
-def _field_errors(error: SluiceError, locale: str) -> dict[str, str]:
-    fields = [e.get("field") for e in getattr(error, "errors", []) if e.get("field")]
-    return {str(fields[0]) if fields else "__all__": error.detail(locale)}
+def _uuid_or_none(raw: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return None
+
+
+def _level_or_none(raw: str) -> TargetLevel | None:
+    try:
+        return TargetLevel(raw)
+    except ValueError:
+        return None
+
+
+def _form_errors(
+    session: Session, actor: Principal, raw: dict[str, str], locale: str
+) -> tuple[TicketCreate | None, dict[str, str]]:
+    """Everything wrong with the form at once: what is missing or malformed (the schema),
+    then the rules of filing on what could be read (``service.ticket_problems``)."""
+    data, errors = parse_form(TicketCreate, {k: v for k, v in raw.items() if v}, locale)
+    problems = service.ticket_problems(
+        session,
+        actor=actor,
+        resource_id=_uuid_or_none(raw["resource_id"]),
+        target_level=_level_or_none(raw["target_level"]),
+        field_name=raw["field_name"] or None,
+        row_ref=raw["row_ref"] or None,
+    )
+    for problem in problems:
+        field = str(problem.errors[0]["field"]) if problem.errors else "__all__"
+        errors.setdefault(field, problem.detail(locale))
+    return (data if not errors else None), errors
 
 
 @router.post("/console/tickets", response_class=HTMLResponse)
@@ -202,7 +353,7 @@ async def file_ticket(
     submitted = await request.form()
     fields = ("resource_id", "target_level", "field_name", "row_ref", "description")
     raw = {k: str(submitted.get(k, "")).strip() for k in fields}
-    data, errors = parse_form(TicketCreate, {k: v for k, v in raw.items() if v}, locale)
+    data, errors = _form_errors(session, actor, raw, locale)
     if data is None:
         return _form_page(
             request, actor, session, settings, form=raw, errors=errors, status_code=422
@@ -211,7 +362,9 @@ async def file_ticket(
         ticket = service.file_ticket(
             session, actor=actor, clock=clock, settings=settings, data=data
         )
-    except InvalidInput as error:
+    except SluiceError as error:
+        if error.status in (403, 404):
+            raise
         undo_keeping_refusal(session, error)
         return _form_page(
             request,
@@ -219,10 +372,13 @@ async def file_ticket(
             session,
             settings,
             form=raw,
-            errors=_field_errors(error, locale),
+            errors={"__all__": error.detail(locale)},
             status_code=error.status,
         )
     return RedirectResponse(f"/console/tickets/{ticket.id}?filed=1", status_code=303)
+
+
+# --- one ticket -------------------------------------------------------------------------------
 
 
 def _detail_page(
@@ -240,10 +396,13 @@ def _detail_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     view = service.get(session, actor=actor, ticket_id=ticket_id)
+    urgings = service.urgings(session, actor=actor, ticket_id=ticket_id)
     today = service.today(clock)
     message = None
     if filed:
         message = translate("tickets.filed", locale, due=view.ticket.due_date.isoformat())
+    elif done == "supervise":
+        message = translate("tickets.supervised", locale)
     elif done in {t.name for t in TICKET.transitions}:
         action = MessageRef(f"transition.{TICKET.entity}.{done}")
         message = translate("tickets.done", locale, action=action)
@@ -256,6 +415,11 @@ def _detail_page(
             "overdue": service.is_overdue(view.ticket, today=today),
             "late_days": service.working_days_overdue(view.ticket, today=today),
             "actions": service.allowed_actions(actor, view.ticket),
+            "can_supervise": service.can_supervise(
+                actor, view.ticket, today=today, urgings=urgings
+            ),
+            "urgings": urgings,
+            "is_provider": actor.organization_id == view.ticket.provider_id,
             "history": service.history(session, actor=actor, ticket_id=ticket_id),
             "lifecycle": TICKET.table(locale),
             "message": message,
@@ -292,7 +456,9 @@ def _fire(
 ) -> None:
     if name in ("fix", "reject") and len(text) < 2:
         raise InvalidInput("tickets.resolution_required")
-    if name == "acknowledge":
+    if name == "supervise":
+        service.supervise(session, actor=actor, clock=clock, ticket_id=ticket_id, note=text or None)
+    elif name == "acknowledge":
         service.acknowledge(
             session, actor=actor, clock=clock, ticket_id=ticket_id, note=text or None
         )
@@ -380,3 +546,15 @@ async def close_ticket(
     locale: Locale,
 ) -> Response:
     return await _act(request, actor, session, clock, locale, ticket_id, "close")
+
+
+@router.post("/console/tickets/{ticket_id}/supervise", response_class=HTMLResponse)
+async def supervise_ticket(
+    request: Request,
+    ticket_id: uuid.UUID,
+    actor: Supervisor,
+    session: DbSession,
+    clock: AppClock,
+    locale: Locale,
+) -> Response:
+    return await _act(request, actor, session, clock, locale, ticket_id, "supervise")

@@ -92,6 +92,17 @@ class TicketRead(BaseModel):
     outcome: str | None
     resolution: str | None
     answered_late: bool | None
+    urgings: int = Field(default=0, description="How many times the bureau chased it (督办).")
+
+
+class TicketUrgingRead(BaseModel):
+    """督办: the bureau chased the provider on the ticket while it was overdue."""
+
+    at: datetime
+    by: str = Field(description="The bureau person's name.")
+    by_username: str
+    working_days_overdue: int = Field(description="Working days past due_date that day.")
+    note: str | None
 
 
 class TicketEvent(BaseModel):
@@ -103,4 +114,8 @@ class TicketEvent(BaseModel):
 
 class TicketDetail(TicketRead):
     actions: list[str] = Field(description="Transitions the caller may fire now.")
+    can_supervise: bool = Field(
+        default=False, description="Whether the caller may chase it now (the bureau, overdue)."
+    )
+    urging_history: list[TicketUrgingRead] = Field(default_factory=list)
     history: list[TicketEvent]

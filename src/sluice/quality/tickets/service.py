@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -28,16 +28,24 @@ from sluice.audit import service as audit
 from sluice.audit.lifecycles import Transition
 from sluice.audit.models import AuditEvent
 from sluice.catalog import repository as catalog
-from sluice.core.clock import Clock, local
-from sluice.core.errors import InvalidInput, NotFound, PermissionDenied
-from sluice.core.i18n import add_messages
+from sluice.catalog.models import DataResource
+from sluice.catalog.repository import ResourceName
+from sluice.core.clock import Clock, display, local
+from sluice.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from sluice.core.i18n import MessageRef, add_messages
+from sluice.core.paging import ListQuery, Page
 from sluice.core.permissions import Permission, Role
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.core.workdays import add_working_days, covered, working_days_between
+from sluice.identity import repository as identity_repository
 from sluice.quality.tickets import repository
-from sluice.quality.tickets.models import CorrectionTicket
-from sluice.quality.tickets.repository import Named, ProviderTicketCounts, TicketView
+from sluice.quality.tickets.models import CorrectionTicket, TicketUrging
+from sluice.quality.tickets.repository import (
+    ProviderName,
+    ProviderTicketCounts,
+    TicketView,
+)
 from sluice.quality.tickets.schemas import TargetLevel, TicketCreate
 from sluice.quality.tickets.states import (
     AWAITING_ANSWER,
@@ -48,11 +56,17 @@ from sluice.quality.tickets.states import (
 )
 
 FILED = "correction_ticket.filed"
+URGED = "correction_ticket.urged"
 
 #: Per-provider ticket numbers for the provider scores.
 TicketStats = ProviderTicketCounts
 
-audit.declare_actions({FILED: ("提交纠错工单", "Correction ticket filed")})
+audit.declare_actions(
+    {
+        FILED: ("提交纠错工单", "Correction ticket filed"),
+        URGED: ("督办逾期纠错工单", "Overdue correction ticket chased"),
+    }
+)
 add_messages(
     {
         "tickets.not_found": (
@@ -93,6 +107,21 @@ add_messages(
             "字段级工单不填写行定位；指向某一行的某个字段请选择“行”。",
             "A ticket on a field takes no row reference; for one field of one row choose 'row'.",
         ),
+        "problem.ticket_not_overdue": ("工单未逾期", "Ticket not overdue"),
+        "problem.ticket_urged_today": ("今天已督办", "Already chased today"),
+        "tickets.urge_not_overdue": (
+            "此工单尚未逾期（答复期限为 {due} 当日），逾期后才能督办。",
+            "This ticket is not overdue (the answer is due by the end of {due}); it can be "
+            "chased once it is.",
+        ),
+        "tickets.urge_answered": (
+            "此工单已答复（{status}），无需督办。",
+            "This ticket has been answered ({status}); there is nothing to chase.",
+        ),
+        "tickets.urge_again_today": (
+            "此工单今天已督办过（{at}，{by}），请勿重复督办。",
+            "This ticket was already chased today ({at}, by {by}).",
+        ),
         "tickets.field_unknown": (
             "数据资源“{resource}”没有字段“{field}”。",
             "The data resource '{resource}' has no field '{field}'.",
@@ -121,31 +150,77 @@ def _invalid(key: str, on: str, **params: Any) -> InvalidInput:
     return InvalidInput(key, errors=[{"field": on, "type": key.rsplit(".", 1)[-1]}], **params)
 
 
+def ticket_problems(
+    session: Session,
+    *,
+    actor: Principal,
+    resource_id: uuid.UUID | None,
+    target_level: TargetLevel | None,
+    field_name: str | None,
+    row_ref: str | None,
+) -> list[InvalidInput]:
+    """Every reason the ticket may not be filed as asked, each naming its field, so a form
+    shows them all at once. A part the filer left out or could not give (None) is not
+    judged here: the form's own check says it is missing."""
+    actor.require(Permission.TICKETS_FILE)
+    return _check(session, actor, resource_id, target_level, field_name, row_ref)[1]
+
+
+def _check(
+    session: Session,
+    actor: Principal,
+    resource_id: uuid.UUID | None,
+    target_level: TargetLevel | None,
+    field_name: str | None,
+    row_ref: str | None,
+) -> tuple[DataResource | None, list[InvalidInput]]:
+    problems = []
+    resource = None
+    if resource_id is not None:
+        resource = catalog.nameable_resource(session, actor=actor, resource_id=resource_id)
+        if resource is None:
+            problems.append(_invalid("tickets.resource_unknown", "resource_id"))
+        elif actor.organization_id is not None and actor.organization_id == resource.provider_id:
+            problems.append(_invalid("tickets.own_data", "resource_id"))
+            resource = None
+    if target_level is TargetLevel.DATASET and (field_name or row_ref):
+        problems.append(_invalid("tickets.dataset_no_target", "target_level"))
+    if target_level is TargetLevel.FIELD:
+        if not field_name:
+            problems.append(_invalid("tickets.field_required", "field_name"))
+        if row_ref:
+            problems.append(_invalid("tickets.field_no_row", "row_ref"))
+    if target_level is TargetLevel.ROW and not row_ref:
+        problems.append(_invalid("tickets.row_required", "row_ref"))
+    if field_name and resource is not None:
+        known = [f.name for f in catalog.fields_of(session, [resource.id]).get(resource.id, [])]
+        # A resource registered without its fields yet cannot be checked; accept the name.
+        if known and field_name not in known:
+            problems.append(
+                _invalid(
+                    "tickets.field_unknown", "field_name", resource=resource.name, field=field_name
+                )
+            )
+    return resource, problems
+
+
+def _all_of(problems: list[InvalidInput]) -> InvalidInput:
+    """One refusal that says the first problem and lists every one (API ``errors``)."""
+    first = problems[0]
+    return InvalidInput(
+        first.message_key, errors=[e for p in problems for e in p.errors], **first.params
+    )
+
+
 def file_ticket(
     session: Session, *, actor: Principal, clock: Clock, settings: Settings, data: TicketCreate
 ) -> CorrectionTicket:
     actor.require(Permission.TICKETS_FILE)
-    resource = catalog.nameable_resource(session, actor=actor, resource_id=data.resource_id)
-    if resource is None:
-        raise _invalid("tickets.resource_unknown", "resource_id")
-    if actor.organization_id is not None and actor.organization_id == resource.provider_id:
-        raise _invalid("tickets.own_data", "resource_id")
-    if data.target_level is TargetLevel.DATASET and (data.field_name or data.row_ref):
-        raise _invalid("tickets.dataset_no_target", "target_level")
-    if data.target_level is TargetLevel.FIELD:
-        if not data.field_name:
-            raise _invalid("tickets.field_required", "field_name")
-        if data.row_ref:
-            raise _invalid("tickets.field_no_row", "row_ref")
-    if data.target_level is TargetLevel.ROW and not data.row_ref:
-        raise _invalid("tickets.row_required", "row_ref")
-    if data.field_name:
-        known = [f.name for f in catalog.fields_of(session, [resource.id]).get(resource.id, [])]
-        # A resource registered without its fields yet cannot be checked; accept the name.
-        if known and data.field_name not in known:
-            raise _invalid(
-                "tickets.field_unknown", "field_name", resource=resource.name, field=data.field_name
-            )
+    resource, problems = _check(
+        session, actor, data.resource_id, data.target_level, data.field_name, data.row_ref
+    )
+    if problems or resource is None:
+        raise _all_of(problems)
     now = clock.now()
     filed_on = local(now).date()
     working_days = settings.ticket_answer_working_days
@@ -346,27 +421,42 @@ def history(session: Session, *, actor: Principal, ticket_id: uuid.UUID) -> list
     return audit_repository.events_of(session, target_type=TICKET.entity, target_id=str(ticket_id))
 
 
-@dataclass(frozen=True)
-class ResourceChoice:
-    """A resource the filing form offers."""
-
-    id: uuid.UUID
-    code: str
-    name: str
-    provider_id: uuid.UUID
-    provider: Named
-
-
-def resource_choices(session: Session, *, actor: Principal) -> list[ResourceChoice]:
-    """The resources the actor may file on (the catalog decides which it may name), less
-    its own department's, which it corrects directly."""
+def pick_resources(
+    session: Session, *, actor: Principal, q: str, limit: int
+) -> tuple[int, list[ResourceName]]:
+    """The first resources the actor may file a ticket on whose title, code or provider
+    holds ``q``, and how many there are: exactly those ``file_ticket`` accepts (what the
+    catalog lets the actor name, less its own department's data)."""
     actor.require(Permission.TICKETS_FILE)
-    return [
-        ResourceChoice(
-            r.id, r.code, r.name, r.provider.id, Named(r.provider.name, r.provider.name_en)
-        )
-        for r in catalog.nameable_resources(session, actor=actor)
-    ]
+    return repository.pick_resources(session, actor=actor, q=q, limit=limit)
+
+
+def chosen_resource(
+    session: Session, *, actor: Principal, resource_id: uuid.UUID
+) -> ResourceName | None:
+    """A resource the actor may name, as the picker shows it (a form filled in again)."""
+    actor.require(Permission.TICKETS_FILE)
+    resource = catalog.nameable_resource(session, actor=actor, resource_id=resource_id)
+    if resource is None:
+        return None
+    provider = identity_repository.organization(session, resource.provider_id)
+    if provider is None:
+        return None
+    return ResourceName(resource.id, resource.code, resource.name, provider)
+
+
+def ticket_page(
+    session: Session, *, actor: Principal, clock: Clock, query: ListQuery
+) -> Page[TicketView]:
+    """One page of the tickets the actor may see (``repository.ticket_page``)."""
+    actor.require(Permission.TICKETS_READ)
+    return repository.ticket_page(session, actor=actor, today=today(clock), query=query)
+
+
+def ticket_providers(session: Session, *, actor: Principal) -> list[ProviderName]:
+    """The providers of the tickets the actor may see (the list's filter)."""
+    actor.require(Permission.TICKETS_READ)
+    return repository.ticket_providers(session, actor=actor)
 
 
 def list_tickets(
@@ -408,3 +498,102 @@ def overdue_counts_by_provider(session: Session, *, today: date) -> dict[uuid.UU
 def ticket_stats_by_provider(session: Session, *, today: date) -> dict[uuid.UUID, TicketStats]:
     """Per provider: tickets filed, awaiting, overdue, answered, answered late, fixed, rejected."""
     return repository.counts_by_provider(session, today=today)
+
+
+# --- 督办: the bureau chases a provider on an overdue ticket ---------------------------------
+
+
+def can_supervise(
+    actor: Principal,
+    ticket: CorrectionTicket,
+    *,
+    today: date,
+    urgings: Sequence[TicketUrging] = (),
+) -> bool:
+    """Whether 督办 is offered: the bureau, on a ticket overdue today and not yet chased
+    today (``urgings``: the ticket's, as ``urgings`` gives them)."""
+    return (
+        actor.has(Permission.TICKETS_SUPERVISE)
+        and is_overdue(ticket, today=today)
+        and not _urged_on(urgings, today)
+    )
+
+
+def _urged_on(urgings: Sequence[TicketUrging], day: date) -> list[TicketUrging]:
+    return [u for u in urgings if local(u.urged_at).date() == day]
+
+
+def supervise(
+    session: Session,
+    *,
+    actor: Principal,
+    clock: Clock,
+    ticket_id: uuid.UUID,
+    note: str | None = None,
+) -> TicketUrging:
+    """督办: the bureau records that it chased the provider on a ticket past its due date
+    and still unanswered. The ticket keeps its state; the urging is kept with the ticket
+    (its page and the list show it to the provider) and in the audit log.
+
+    Refused (409) on a ticket not yet overdue or already answered, and a second time on the
+    same day (a reload or a double click must not chase twice).
+    """
+    actor.require(Permission.TICKETS_SUPERVISE)
+    ticket = repository.ticket(session, actor=actor, ticket_id=ticket_id, for_update=True)
+    if ticket is None:
+        raise NotFound("tickets.not_found")
+    now = clock.now()
+    on = local(now).date()
+    if ticket.status not in AWAITING_ANSWER:
+        raise Conflict(
+            "tickets.urge_answered",
+            problem_code="ticket_not_overdue",
+            status=MessageRef(f"state.{TICKET.entity}.{ticket.status}"),
+        )
+    if not is_overdue(ticket, today=on):
+        raise Conflict(
+            "tickets.urge_not_overdue",
+            problem_code="ticket_not_overdue",
+            due=ticket.due_date.isoformat(),
+        )
+    earlier = _urged_on(repository.urgings_of(session, ticket.id), on)
+    if earlier:
+        raise Conflict(
+            "tickets.urge_again_today",
+            problem_code="ticket_urged_today",
+            at=display(earlier[-1].urged_at),
+            by=earlier[-1].urged_by_name,
+        )
+    late = working_days_overdue(ticket, today=on)
+    urging = TicketUrging(
+        ticket_id=ticket.id,
+        urged_at=now,
+        urged_by_user=actor.user_id,
+        urged_by_org=actor.organization_id,
+        urged_by_username=actor.username,
+        urged_by_name=actor.display_name or actor.username,
+        working_days_overdue=late,
+        note=note,
+    )
+    repository.add_urging(session, urging)
+    audit.record(
+        session,
+        actor=actor,
+        action=URGED,
+        target_type=TICKET.entity,
+        target_id=ticket.id,
+        at=now,
+        detail={
+            "provider_id": str(ticket.provider_id),
+            "due_date": ticket.due_date.isoformat(),
+            "working_days_overdue": late,
+            **({"note": note} if note else {}),
+        },
+    )
+    return urging
+
+
+def urgings(session: Session, *, actor: Principal, ticket_id: uuid.UUID) -> list[TicketUrging]:
+    """The ticket's urgings, oldest first (after the same visibility check as ``get``)."""
+    get(session, actor=actor, ticket_id=ticket_id)
+    return repository.urgings_of(session, ticket_id)
