@@ -246,6 +246,7 @@ POST   /console/plans                                                           
 POST   /console/plans/{plan_id}/decision                                            bureau
 GET    /console/quality                                                             bureau,provider
 POST   /console/quality/assess                                                      bureau
+GET    /console/quality/providers/{code}                                            bureau,provider
 GET    /console/resources                                                           bureau,provider,registry
 POST   /console/resources                                                           provider
 GET    /console/resources/{resource_id}                                             bureau,provider,registry

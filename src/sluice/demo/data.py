@@ -2,16 +2,18 @@
 
 Each of the twelve source datasets is ingested into its catalog resource through the same
 service a provider's upload uses (residents first: enterprises are checked against them);
-a few correction tickets are filed, one of them left past its deadline; and one quality
-assessment is run so the scoreboard has something to show.
+a few correction tickets are filed, one of them left past its deadline; a quality
+assessment is run, and the six monthly assessments before it are recorded so the
+scoreboard's trend has a line to draw (``seed_quality_history``).
 """
 
 from __future__ import annotations
 
+import random
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final
 
 from sluice.catalog import repository as catalog_repository
 from sluice.catalog import service as catalog
@@ -23,13 +25,19 @@ from sluice.core.settings import Settings
 from sluice.demo.city import DemoSources
 from sluice.identity import repository as identity_repository
 from sluice.ingestion import service as ingestion
+from sluice.quality import repository as quality_repository
 from sluice.quality import service as quality
+from sluice.quality.models import ProviderAssessment
 from sluice.quality.tickets import repository as tickets_repository
 from sluice.quality.tickets import service as tickets_service
 from sluice.quality.tickets.schemas import TargetLevel, TicketCreate
 
 #: Ingest order: referenced datasets before the ones checked against them.
 FIRST = ("residents", "enterprises")
+#: Monthly assessments recorded before the demo's first real one.
+HISTORY_MONTHS: Final = 6
+#: How much each part of a resource's score was lower per month back (before noise).
+_DRIFT: Final = {"completeness": 1.0, "accuracy": 1.3, "consistency": 0.6}
 
 
 def _resource_id(session: Any, provider_code: str, code: str) -> uuid.UUID | None:
@@ -184,4 +192,56 @@ def seed_quality(database: Database, *, settings: Settings, clock: Clock) -> Non
                 description="该户 2026 年 9 月用水量为 0 但金额非零，请核对。",
             ),
         )
-        quality.assess(session, actor=bureau, clock=clock)
+        current = quality.assess(session, actor=bureau, clock=clock)
+        seed_quality_history(session, current=current, months=HISTORY_MONTHS)
+
+
+def _months_before(at: datetime, months: int) -> datetime:
+    """The same day and time ``months`` calendar months earlier (the 28th at most)."""
+    year, month = divmod(at.year * 12 + at.month - 1 - months, 12)
+    return at.replace(year=year, month=month + 1, day=min(at.day, 28))
+
+
+def _clamp(value: float) -> float:
+    return round(min(100.0, max(0.0, value)), 2)
+
+
+def seed_quality_history(
+    session: Any, *, current: list[ProviderAssessment], months: int = HISTORY_MONTHS
+) -> list[ProviderAssessment]:
+    """Record the monthly assessments the city would have made before ``current``.
+
+    The demo's data all arrives on one day, so there is nothing real to score in earlier
+    months. Each earlier month is therefore ``current``'s resources of each provider with
+    the data somewhat worse the further back (a provider improves at its own pace, a
+    seeded rate between 0.5 and 2.5 points a month), a repeatable wobble per provider and
+    month, now and then an upload that came late (timeliness), and no overdue tickets (the
+    demo's tickets are recent). Each month is scored by the platform's own rule
+    (``quality.service.provider_assessment``). Returns the assessments added.
+    """
+    added = []
+    for now in current:
+        pace = random.Random(f"pace:{now.provider_id}").uniform(0.5, 2.5)
+        resources = list(now.detail.get("resources", []))
+        for back in range(1, months + 1):
+            wobble = random.Random(f"month:{now.provider_id}:{back}")
+            earlier = []
+            for item in resources:
+                parts = {
+                    part: _clamp(float(item[part]) - pace * scale * back + wobble.gauss(0, 0.8))
+                    for part, scale in _DRIFT.items()
+                }
+                late = wobble.random() < 0.25
+                parts["timeliness"] = (
+                    _clamp(100.0 - wobble.uniform(15, 60)) if late else float(item["timeliness"])
+                )
+                earlier.append({**item, **parts})
+            assessment = quality.provider_assessment(
+                provider_id=now.provider_id,
+                resources=earlier,
+                overdue_tickets=0,
+                at=_months_before(now.assessed_at, back),
+            )
+            quality_repository.add(session, assessment)
+            added.append(assessment)
+    return added

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from sluice.core.clock import FixedClock
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
 from sluice.quality import service
@@ -25,5 +26,10 @@ def scores(actor: QualityReader, session: DbSession) -> dict[str, Any]:
 @router.post("/assessments", status_code=201)
 def assess(actor: Assessor, session: DbSession, clock: AppClock) -> dict[str, Any]:
     """Run an assessment now (the scheduled job is `sluice quality assess`)."""
-    done = service.assess(session, actor=actor, clock=clock)
-    return {"providers": len(done), "assessed_at": clock.now().isoformat()}
+    at = clock.now()
+    done = service.assess(session, actor=actor, clock=FixedClock(at))
+    return {
+        "providers": len(done),
+        "datasets": sum(len(a.detail.get("resources", [])) for a in done),
+        "assessed_at": at.isoformat(),
+    }

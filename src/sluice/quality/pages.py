@@ -1,22 +1,31 @@
-"""The provider quality scoreboard (R4.3): scores, their parts, overdue tickets, the trend."""
+"""The provider quality scoreboard (R4.3): scores, their parts, overdue tickets, the trend;
+one provider's page; 立即评估 with a confirmation of what it scored."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any, Final
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sluice.core.i18n import add_messages
+from sluice.core.clock import FixedClock, display
+from sluice.core.errors import NotFound
+from sluice.core.i18n import add_messages, translate
+from sluice.core.permissions import OrgKind, Role
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
 from sluice.quality import service
-from sluice.web.deps import AppClock, DbSession, Requires
+from sluice.web.deps import AppClock, DbSession, Locale, Requires
 from sluice.web.templating import NavItem, add_nav, render
 
 router = APIRouter(tags=["console"])
 QualityReader = Annotated[Principal, Depends(Requires(P.QUALITY_READ))]
 Assessor = Annotated[Principal, Depends(Requires(P.QUALITY_ASSESS))]
+
+#: Lines the trend shows at first: the best and the worst few; the legend adds the rest.
+TREND_SHOWN: Final = 3
 
 add_nav(NavItem("nav.quality", "/console/quality", P.QUALITY_READ, order=40))
 add_messages(
@@ -31,6 +40,10 @@ add_messages(
             "past its deadline (at most 30).",
         ),
         "quality.assess": ("立即评估", "Assess now"),
+        "quality.assessed": (
+            "已完成评估（{at}）：{providers} 个部门，{datasets} 个数据集。",
+            "Assessment done ({at}): {providers} providers, {datasets} datasets.",
+        ),
         "quality.none": (
             "尚无评估结果。数据局可点击“立即评估”，或运行 sluice quality assess。",
             "No assessment yet. The bureau can click 'Assess now' or run sluice quality assess.",
@@ -39,18 +52,175 @@ add_messages(
         "quality.score": ("评分", "Score"),
         "quality.overdue": ("逾期工单", "Overdue tickets"),
         "quality.trend": ("评分趋势", "Score trend"),
+        "quality.trend_note": (
+            "图中先显示评分最高和最低的各 {n} 个部门；点击图例中的部门名称可显示或隐藏其他部门。",
+            "The chart first shows the {n} best and the {n} worst providers; click a name in "
+            "the legend to show or hide any other.",
+        ),
         "quality.assessed_at": ("评估时间", "Assessed"),
+        "quality.assessed_on": ("评估时间：{at}", "Assessed: {at}"),
+        "quality.back": ("返回质量评分", "Back to the scores"),
+        "quality.provider_title": ("{provider}：数据质量", "{provider}: data quality"),
+        "quality.never": (
+            "尚未评估该部门的数据质量（部门上传数据后，每次评估的得分会显示在这里）。",
+            "This provider has not been assessed yet (after it uploads data, each "
+            "assessment's score shows here).",
+        ),
+        "quality.resources": ("各数据资源得分（最近一次评估）", "Resources (latest assessment)"),
+        "quality.resources_hidden": (
+            "各数据资源的得分仅该部门和数据局可见。",
+            "The scores of each resource are shown to the provider and the bureau only.",
+        ),
+        "quality.no_resources": (
+            "该部门尚无已入库的数据资源；评分只计逾期工单。",
+            "The provider has no data on the platform yet; only overdue tickets count.",
+        ),
+        "quality.history": ("历次评估", "Assessments"),
+        "quality.deduction": ("逾期工单扣分", "Overdue deduction"),
+        "quality.tickets_link": ("查看该部门的纠错工单", "See this provider's tickets"),
+        "quality.resource": ("数据资源", "Resource"),
     }
 )
 
 
+def _labelled(board: list[dict[str, Any]], locale: str) -> list[dict[str, Any]]:
+    """Each line with ``label``: the provider's name in the reader's language."""
+    english = locale == "en"
+    return [
+        {**p, "label": p["provider_en"] if english and p.get("provider_en") else p["provider"]}
+        for p in board
+    ]
+
+
+def _bar_chart(board: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every provider's current score, best at the top."""
+    shown = list(reversed(board))
+    return {
+        "grid": {"left": 200, "right": 50, "top": 10, "bottom": 20},
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "xAxis": {"type": "value", "min": 0, "max": 100},
+        "yAxis": {"type": "category", "data": [p["label"] for p in shown]},
+        "series": [
+            {
+                "type": "bar",
+                "data": [p["score"] for p in shown],
+                "label": {"show": True, "position": "right"},
+            }
+        ],
+    }
+
+
+def trend_chart(
+    board: list[dict[str, Any]], *, title: str, shown: int = TREND_SHOWN
+) -> dict[str, Any]:
+    """Each provider's scores over time, one line each, every point drawn (``label``:
+    the name the legend shows).
+
+    Many lines in one chart are unreadable, so it opens on the ``shown`` best and
+    ``shown`` worst providers (``board`` is sorted best first); the legend scrolls through
+    all of them and a click shows or hides any line.
+    """
+    days = sorted({point["at"] for p in board for point in p["trend"]})
+    first = {p["label"] for p in board[:shown]} | {p["label"] for p in board[-shown:]}
+    series = []
+    for p in board:
+        scores = {point["at"]: point["score"] for point in p["trend"]}
+        series.append(
+            {
+                "name": p["label"],
+                "type": "line",
+                "connectNulls": True,
+                "showSymbol": True,
+                "data": [scores.get(day) for day in days],
+            }
+        )
+    return {
+        "title": {"text": title, "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "axis"},
+        "legend": {
+            "type": "scroll",
+            "bottom": 0,
+            "selected": {p["label"]: p["label"] in first for p in board},
+        },
+        "grid": {"left": 40, "right": 20, "top": 40, "bottom": 60},
+        "xAxis": {"type": "category", "data": days},
+        "yAxis": {"type": "value", "min": 0, "max": 100},
+        "series": series,
+    }
+
+
+def _moment(raw: str | None) -> datetime | None:
+    """The ``assessed`` query parameter: the moment of the run just made."""
+    if raw is None:
+        return None
+    try:
+        at = datetime.fromisoformat(raw)
+    except ValueError:
+        raise NotFound() from None
+    if at.tzinfo is None:
+        raise NotFound()
+    return at
+
+
 @router.get("/console/quality", response_class=HTMLResponse)
-def scoreboard(request: Request, actor: QualityReader, session: DbSession) -> HTMLResponse:
-    board = service.scoreboard(session, actor=actor)
-    return render(request, "quality/scores.html", {"board": board})
+def scoreboard(
+    request: Request,
+    actor: QualityReader,
+    session: DbSession,
+    locale: Locale,
+    assessed: str | None = None,
+) -> HTMLResponse:
+    board = _labelled(service.scoreboard(session, actor=actor)["providers"], locale)
+    message = None
+    if (at := _moment(assessed)) is not None:
+        done = service.assessment_summary(session, actor=actor, at=at)
+        message = translate(
+            "quality.assessed",
+            locale,
+            at=display(at),
+            providers=done.providers,
+            datasets=done.datasets,
+        )
+    return render(
+        request,
+        "quality/scores.html",
+        {
+            "board": board,
+            "message": message,
+            "bar_chart": _bar_chart(board),
+            "trend_chart": trend_chart(board, title=translate("quality.trend", locale)),
+            "trend_shown": TREND_SHOWN,
+        },
+    )
 
 
 @router.post("/console/quality/assess")
 def assess(actor: Assessor, session: DbSession, clock: AppClock) -> Response:
-    service.assess(session, actor=actor, clock=clock)
-    return RedirectResponse("/console/quality", status_code=303)
+    """Assess, then show the board with what the run scored (post/redirect/get)."""
+    at = clock.now()
+    service.assess(session, actor=actor, clock=FixedClock(at))
+    query = urlencode({"assessed": at.isoformat()})
+    return RedirectResponse(f"/console/quality?{query}", status_code=303)
+
+
+@router.get("/console/quality/providers/{code}", response_class=HTMLResponse)
+def provider_page(
+    request: Request, code: str, actor: QualityReader, session: DbSession, locale: Locale
+) -> HTMLResponse:
+    [line] = _labelled([service.provider_scores(session, actor=actor, code=code)], locale)
+    own = actor.organization_id is not None and str(actor.organization_id) == line["provider_id"]
+    chart = trend_chart([line], title=translate("quality.trend", locale), shown=1)
+    return render(
+        request,
+        "quality/provider.html",
+        {
+            "p": line,
+            "name": line["provider_en"]
+            if locale == "en" and line["provider_en"]
+            else line["provider"],
+            # Another provider's resources are not shown (the service leaves them out).
+            "hidden": actor.organization_kind is OrgKind.PROVIDER and not own,
+            "can_see_tickets": actor.has(P.TICKETS_READ) and Role.BUREAU in actor.roles,
+            "trend_chart": chart if line["trend"] else None,
+        },
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,4 +20,11 @@ def assessments(session: Session) -> list[ProviderAssessment]:
     the service's to cut."""
     return list(
         session.scalars(select(ProviderAssessment).order_by(ProviderAssessment.assessed_at))
+    )
+
+
+def assessments_at(session: Session, at: datetime) -> list[ProviderAssessment]:
+    """The assessments one run wrote (every provider's carries the run's moment)."""
+    return list(
+        session.scalars(select(ProviderAssessment).where(ProviderAssessment.assessed_at == at))
     )
