@@ -206,7 +206,7 @@ def test_the_bureau_sees_reviews_overdue_tickets_with_chase_and_what_awaits_its_
         "逾期工单": "1",
         "生效中协议": "1",
         "已发布目录": "6",
-        "数据提供部门": "3",
+        "数据源": "3",
         "部门平均质量分": "72.5",
     }
     assert page.panels["workbench.quality"].note == (
@@ -368,7 +368,7 @@ def test_finance_registry_and_subject_see_what_they_can_and_what_is_coming(
     yours = subject.panels["workbench.subject"]
     assert yours.lead.startswith("查看谁使用了您的个人数据、授予或撤回授权同意的功能尚未上线。")
     assert yours.note.startswith("现在您可以在公开目录中查看")
-    assert subject.figures == {"已发布目录": "6", "数据提供部门": "3"}
+    assert subject.figures == {"已发布目录": "6", "数据源": "3"}
 
 
 # -- no empty cards --------------------------------------------------------------------------

@@ -46,7 +46,7 @@ add_messages(
             "No batch waits to be published and every registered resource is listed.",
         ),
         "workbench.catalog.published": ("已发布目录", "Published entries"),
-        "workbench.catalog.providers": ("数据提供部门", "Providers"),
+        "workbench.catalog.providers": ("数据源", "Data sources"),
         "workbench.resources": ("本部门数据资源", "Your resources"),
         "workbench.resources.no_data": (
             "待上传：{n} 项数据资源还没有数据",

@@ -42,6 +42,10 @@ def set_display_zone(name: str) -> None:
     _display_zone = ZoneInfo(name)
 
 
+def display_zone() -> ZoneInfo:
+    return _display_zone
+
+
 def local(at: datetime) -> datetime:
     """Storage is UTC; people in the city read their own zone's time (Asia/Shanghai)."""
     if at.tzinfo is None:  # SQLite hands back naive values; they were stored as UTC
