@@ -13,12 +13,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from sluice.core.errors import NotFound
 from sluice.core.i18n import add_messages
 
 T = TypeVar("T")
+#: A column of a table or a mapped attribute (``Model.title``), as lists name them.
+Column = ColumnElement[Any] | InstrumentedAttribute[Any]
 
 DEFAULT_PAGE_SIZE: Final = 50
 MAX_PAGE_SIZE: Final = 200
@@ -94,9 +96,9 @@ def paginate(
     statement: Select[Any],
     query: ListQuery,
     *,
-    sorts: Mapping[str, ColumnElement[Any]],
+    sorts: Mapping[str, Column],
     default: str,
-    tiebreak: ColumnElement[Any],
+    tiebreak: Column,
     scalars: bool = True,
 ) -> Page[Any]:
     """Count the filtered statement, then read the one page asked for, in a stable order.
@@ -116,7 +118,7 @@ def paginate(
         column.desc().nulls_last() if descending else column.asc().nulls_last(), tiebreak
     )
     rows = session.execute(ordered.offset(query.offset).limit(query.size))
-    items = list(rows.scalars() if scalars else rows.tuples())
+    items = list(rows.scalars() if scalars else rows.all())
     return Page(items, total, replace(query, sort=name, descending=descending))
 
 
@@ -126,7 +128,7 @@ def page_of(items: Sequence[T], query: ListQuery) -> Page[T]:
     return Page(items[query.offset : query.offset + query.size], len(items), query)
 
 
-def contains(text: str, *columns: ColumnElement[Any]) -> ColumnElement[bool]:
+def contains(text: str, *columns: Column) -> ColumnElement[bool]:
     """Any column holds the text, ignoring case; ``%`` and ``_`` are taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return or_(*(column.ilike(f"%{escaped}%", escape="\\") for column in columns))

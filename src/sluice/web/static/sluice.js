@@ -13,26 +13,6 @@
   }
 
   var charts = {
-    // Provider scoreboard: current scores and each provider's trend.
-    "score-chart": function (el) {
-      var board = JSON.parse(el.dataset.board);
-      var reversed = board.slice().reverse();
-      bars(el, {left: 200, right: 40, top: 10, bottom: 20},
-        reversed.map(function (p) { return p.provider; }),
-        reversed.map(function (p) { return p.score; }),
-        {show: true, position: "right"});
-      var trend = document.getElementById("trend-chart");
-      if (!trend) return;
-      window.echarts.init(trend).setOption({
-        title: {text: trend.dataset.title, textStyle: {fontSize: 14}},
-        tooltip: {trigger: "axis"}, grid: {left: 40, right: 20, top: 40, bottom: 30},
-        xAxis: {type: "category"}, yAxis: {type: "value", min: 0, max: 100},
-        series: board.map(function (p) {
-          return {name: p.provider, type: "line",
-            data: p.trend.map(function (t) { return [t.at, t.score]; })};
-        })
-      });
-    },
     // Competitive consultation: candidates' weighted totals.
     "ranking-chart": function (el) {
       var rows = JSON.parse(el.dataset.ranking).slice().reverse();
