@@ -74,7 +74,11 @@ def test_disclosures_list_agreements_in_force_and_not_drafts(
     table = page.text.split('data-testid="disclosed-agreements"')[1].split("</table>")[0]
     assert "普惠金融" in table and "生效" in table
     assert "智慧停车" not in table  # a draft is not disclosed
-    assert "为银行提供小微企业信用评估服务" not in page.text  # nor the agreement's purpose text
+    # N7: party, content, scope and term; the scope lists the two entries in the agreement.
+    assert "为银行提供小微企业信用评估服务" in table
+    assert "2 项目录条目" in table and "企业登记信息1" in table and "企业登记信息2" in table
+    assert "企业登记信息3" not in table
+    assert "小微企业信用画像" not in page.text  # products under review stay inside
 
 
 def test_pages_name_an_icon_that_exists(client: TestClient) -> None:

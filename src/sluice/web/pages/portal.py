@@ -53,17 +53,19 @@ add_messages(
         "portal.disclosures_open": ("查看公开信息", "See the disclosures"),
         "disclosure.title": ("信息公开", "Disclosures"),
         "disclosure.lead": (
-            "依照授权运营实施方案，公开授权运营机构、应用场景、授权期限和运营状态，接受社会监督。"
-            "协议全文、数据范围和签名仅在平台内供当事方查阅。",
-            "Under the implementation plan, the operators, scenarios, terms and status of "
-            "authorized operation are public for social supervision. Agreement texts, data "
-            "scope and signatures stay inside the platform for the parties.",
+            "依照授权运营实施方案，公开每项授权的运营机构、授权内容、授权范围、期限和状态，接受社会监督。"
+            "协议条款、产品审查材料和签名仅在平台内供当事方查阅。",
+            "Under the implementation plan, the operator, content, scope, term and status of "
+            "each authorization are public for social supervision. Clauses, product review "
+            "material and signatures stay inside the platform for the parties.",
         ),
         "disclosure.agreements": ("授权运营情况", "Authorized operation"),
         "disclosure.number": ("协议编号", "Agreement"),
         "disclosure.operator": ("运营机构", "Operator"),
         "disclosure.scenario": ("应用场景", "Scenario"),
         "disclosure.term": ("授权期限", "Term"),
+        "disclosure.scope": ("授权范围", "Scope"),
+        "disclosure.scope_count": ("{count} 项目录条目", "{count} catalog entries"),
         "disclosure.status": ("状态", "Status"),
         "disclosure.none": ("目前没有已生效的授权。", "No authorization is in force yet."),
         "disclosure.selections": ("运营机构遴选结果", "Operator selection results"),
