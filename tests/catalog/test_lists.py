@@ -467,3 +467,27 @@ def test_an_entrys_version_history_is_paged(
     second = client.get(f"/catalog/{entry_id}?page=2").text
     assert re.findall(r"<tr><td>v(\d+)</td>", second) == ["5", "4", "3", "2", "1"]
     assert client.get(f"/catalog/{entry_id}?page=3").status_code == 404
+
+
+def test_a_picker_reads_an_abbreviation_as_catalog_search_does(
+    client: TestClient, database: Database, clock: FixedClock
+) -> None:
+    provider = make_account(database, clock, Role.PROVIDER)
+    assert provider.organization_id is not None
+    with database.unit_of_work() as session:
+        actor = provider_principal(provider.organization_id)
+        for code, name in (
+            ("cards", "社保卡申领信息"),
+            ("payments", "社会保险缴费记录"),
+            ("pensions", "企业职工社会保险待遇"),
+            ("roads", "道路信息"),
+        ):
+            data = resource_data(code, name)
+            service.register_resource(session, actor=actor, clock=clock, data=data)
+    found = client.get("/console/pick/resources?q=社保", headers=bearer(client, provider)).text
+    # The word as typed first, then a title that starts with its long form, then the rest.
+    assert [label.rsplit(" · ", 2)[1] for _, label in _picks(found)] == [
+        "cards",
+        "payments",
+        "pensions",
+    ]

@@ -19,10 +19,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import ColumnElement, Table, delete, func, insert, select, true
+from sqlalchemy import ColumnElement, Table, delete, func, insert, or_, select, true
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.expression import case
 
+from sluice.catalog import search
 from sluice.catalog.models import (
     CatalogBatch,
     CatalogEntry,
@@ -439,15 +440,25 @@ def _prefix(text: str, column: Column) -> ColumnElement[bool]:
     return column.ilike(f"{escaped}%", escape="\\")
 
 
+def _picked(text: str, *columns: Column) -> ColumnElement[bool]:
+    """Any column holds the text, or the text with a synonym in another form (社保 reads
+    as 社会保险 too, as catalog search reads it)."""
+    return or_(*(_contains(t, *columns) for t in (text, *sorted(search.variants(text)))))
+
+
 def _relevance(text: str, title: Column, code: Column) -> Any:
-    """0 for a title or code that is the text itself, 1 for one that starts with it, else 2."""
+    """How well a title and code answer a picker's text, best first: 0 the text itself,
+    1 starts with it, 2 is or starts with a synonym's form of it, 3 holds it, else 4."""
     lowered = text.lower()
+    forms = sorted(search.variants(text))
     return case(
         (func.lower(title) == lowered, 0),
         (func.lower(code) == lowered, 0),
         (_prefix(text, title), 1),
         (_prefix(text, code), 1),
-        else_=2,
+        *((_prefix(form, title), 2) for form in forms),
+        (_contains(text, title), 3),
+        else_=4,
     )
 
 
@@ -459,7 +470,7 @@ def pick_resources(
     conditions: list[ColumnElement[bool]] = [_visible(actor)]
     if q:
         conditions.append(
-            _contains(q, DataResource.name, DataResource.code, Organization.name, Organization.code)
+            _picked(q, DataResource.name, DataResource.code, Organization.name, Organization.code)
         )
     base = (
         select(DataResource.id, DataResource.code, DataResource.name, Organization)
@@ -493,9 +504,7 @@ def pick_entries(session: Session, *, q: str, limit: int) -> tuple[int, list[Ent
     conditions: list[ColumnElement[bool]] = [CatalogEntry.status == "published"]
     if q:
         conditions.append(
-            _contains(
-                q, CatalogEntry.title, DataResource.code, Organization.name, Organization.code
-            )
+            _picked(q, CatalogEntry.title, DataResource.code, Organization.name, Organization.code)
         )
     base = (
         select(CatalogEntry.id, DataResource.code, CatalogEntry.title, Organization)
