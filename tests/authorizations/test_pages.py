@@ -793,6 +793,20 @@ def test_plans_are_listed_a_page_at_a_time(
     assert client.get("/console/plans?page=3").status_code == 404
 
 
+def test_a_version_change_names_modes_domains_and_rights_in_words() -> None:
+    def line(field: str, before: object, after: object, locale: str = "zh-CN") -> str:
+        change = {"kind": "changed", "field": field, "before": before, "after": after}
+        return agreement_pages._change_line(change, locale)
+
+    assert line("mode", "scenario", "domain") == "授权模式：依场景授权 → 分领域授权"
+    assert line("domain", None, "industry:finance") == "领域：— → 金融服务"
+    assert line("rights", ["processing"], ["processing", "product_operation"], "en") == (
+        "Rights: Right to process and use the data → Right to process and use the data, "
+        "Right to operate data products"
+    )
+    assert line("scenario", "普惠金融", "供应链金融") == "场景：普惠金融 → 供应链金融"
+
+
 def test_percentages_become_basis_points() -> None:
     assert agreement_pages.basis_points("12.5") == 1250
     assert agreement_pages.basis_points("12.50%") == 1250

@@ -431,6 +431,10 @@ def _offers(
     }
 
 
+#: Fields of a version whose values are codes, and where their labels are.
+_CODED: Final = {"mode": "mode", "domain": "vocab.domain", "rights": "right"}
+
+
 def _change_line(change: Mapping[str, Any], locale: str) -> str:
     if change["kind"] == "added":
         return translate("authz_page.change_added", locale, item=change["after"])
@@ -445,7 +449,12 @@ def _change_line(change: Mapping[str, Any], locale: str) -> str:
     def shown(value: Any) -> str:
         if value is None:
             return "—"
-        text = value if isinstance(value, str) else str(value)
+        if field in _CODED and isinstance(value, str | list):
+            codes = value if isinstance(value, list) else [value]
+            separator = ", " if locale == "en" else "、"
+            text = separator.join(translate(f"{_CODED[field]}.{code}", locale) for code in codes)
+        else:
+            text = value if isinstance(value, str) else str(value)
         return text if len(text) <= 80 else text[:80] + "…"
 
     return translate(
