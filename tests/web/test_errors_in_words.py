@@ -31,16 +31,14 @@ def test_api_validation_messages_are_translated_and_english_on_request(
         "act": "必须填写。",
         "target_id": "必须填写。",
         "meeting": "至少 2 个字符。",
-        "held_on": "不是有效的日期，请按 年-月-日 填写（如 2026-02-28），并确认该日存在。",
+        "held_on": "2026-02-30 不是有效的日期：2 月没有 30 日。",
         "participants": "至少 3 项。",
         "outcome": "只能是：'approved', 'rejected' or 'deferred'。",
     }
     english = client.post(
         "/api/v1/decisions", json=decision, headers={**headers, "Accept-Language": "en"}
     )
-    assert _errors(english)["held_on"] == (
-        "Not a valid date; use year-month-day (e.g. 2026-02-28) and check the day exists."
-    )
+    assert _errors(english)["held_on"] == "2026-02-30 is not a valid date: February has no day 30."
     malformed = client.get("/api/v1/tickets/not-an-id", headers=headers)
     assert _errors(malformed) == {"path.ticket_id": "不是有效的编号。"}
     assert "Input should be" not in malformed.text

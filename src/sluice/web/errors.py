@@ -25,6 +25,7 @@ from sluice.core.errors import (
 )
 from sluice.core.i18n import add_messages, has_message, translate
 from sluice.web.deps import locale_of
+from sluice.web.forms import date_message
 from sluice.web.headers import security_headers
 from sluice.web.templating import render
 
@@ -142,6 +143,9 @@ _PYDANTIC_TYPES: Final = frozenset(get_args(ErrorType))
 def _message(item: Mapping[str, Any], locale: str) -> str:
     kind = str(item.get("type", ""))
     context = {k: str(v) for k, v in (item.get("ctx") or {}).items()}
+    typed = item.get("input")
+    if kind in ("date_parsing", "date_from_datetime_parsing") and isinstance(typed, str):
+        return date_message(typed, locale)  # the exact reason: "2 月没有 30 日"
     if kind not in _VALIDATION_MESSAGES:
         # A module's own error type (PydanticCustomError) brings its words as ``form.<type>``.
         for key in (f"validation.{kind}", f"form.{kind}"):

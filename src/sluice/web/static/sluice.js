@@ -76,6 +76,20 @@
     box.classList.remove("invalid");
   });
 
+  // List toolbars (_list.html): filters left at 全部 stay out of the address.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var source = event.detail.elt;
+    if (!source || !source.matches || !source.matches("form.list-toolbar")) return;
+    var params = event.detail.parameters;
+    var names = params instanceof FormData ? Array.from(params.keys()) : Object.keys(params);
+    names.forEach(function (name) {
+      var value = params instanceof FormData ? params.get(name) : params[name];
+      if (value === "") {
+        if (params instanceof FormData) params.delete(name); else delete params[name];
+      }
+    });
+  });
+
   // <form data-confirm="…">: ask before an action that cannot be taken back.
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
