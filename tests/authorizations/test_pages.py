@@ -807,6 +807,44 @@ def test_a_version_change_names_modes_domains_and_rights_in_words() -> None:
     assert line("scenario", "普惠金融", "供应链金融") == "场景：普惠金融 → 供应链金融"
 
 
+def test_a_refused_decision_on_a_plan_past_the_first_page_is_shown_with_its_problems(
+    client: TestClient, database: Database, clock: FixedClock, world: World
+) -> None:
+    sections = {k: "内容" for k, _, _ in service.PLAN_SECTIONS}
+    with database.unit_of_work() as session:
+        oldest = service.create_plan(
+            session,
+            actor=BUREAU,
+            at=clock.now(),
+            data=PlanIn(title="最早的方案", sections=sections),
+        ).id
+        for n in range(1, 22):
+            clock.advance(timedelta(minutes=1))
+            service.create_plan(
+                session,
+                actor=BUREAU,
+                at=clock.now(),
+                data=PlanIn(title=f"第{n}号方案", sections=sections),
+            )
+    csrf = _login(client, world.bureau)
+    assert "最早的方案" not in client.get("/console/plans").text  # on page 2
+    refused = client.post(
+        f"/console/plans/{oldest}/decision",
+        data={
+            "csrf_token": csrf,
+            "meeting": "2026年第16次局务会",
+            "held_on": "2026-04-31",
+            "participants": PARTICIPANTS,
+            "outcome": "approved",
+        },
+    )
+    assert refused.status_code == 422
+    card = re.search(rf'data-plan="{oldest}">.*?</section>', refused.text, re.S)
+    assert card is not None
+    assert "2026-04-31 不是有效的日期：4 月没有 31 日。" in card.group(0)
+    assert 'value="2026年第16次局务会"' in card.group(0)  # what was typed is kept
+
+
 def test_percentages_become_basis_points() -> None:
     assert agreement_pages.basis_points("12.5") == 1250
     assert agreement_pages.basis_points("12.50%") == 1250
