@@ -12,9 +12,9 @@ from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.errors import NotFound
 from sluice.core.paging import ListQuery, PageNotFound, check_page, page_of
-from sluice.core.permissions import Role
+from sluice.core.permissions import OrgKind, Role
 from sluice.web.listing import ListSpec, link, sort_link
-from tests.identity.factories import console_login, make_account
+from tests.identity.factories import console_login, make_account, make_org
 
 SPEC = ListSpec(sorts=("title", "created"), filters=("status",), default_sort="-created")
 
@@ -62,3 +62,22 @@ def test_a_filter_without_a_dropdown_survives_a_new_search(
     page = client.get("/console/users?organization=sjj")
     toolbar = page.text.split('data-testid="list-toolbar"')[1].split("</form>")[0]
     assert '<input type="hidden" name="organization" value="sjj">' in toolbar
+
+
+def test_a_picker_answers_in_the_readers_language_and_only_to_who_may_pick(
+    client: TestClient, database: Database, clock: FixedClock
+) -> None:
+    with database.unit_of_work() as session:
+        make_org(session, clock, OrgKind.PROVIDER, code="water-co")
+    bureau = make_account(database, clock, Role.BUREAU)
+    console_login(client, bureau)
+    chinese = client.get("/console/pick/organizations?q=water-co")
+    assert "数据提供部门 · water-co" in chinese.text
+    client.cookies.set("sluice_locale", "en")
+    english = client.get("/console/pick/organizations?q=water-co")
+    assert "Data provider · water-co" in english.text and "找到" not in english.text
+    assert client.get("/console/pick/no-such-kind?q=x").status_code == 404
+    client.cookies.clear()
+    console_login(client, make_account(database, clock, Role.PROVIDER))
+    # A provider may not read organizations: the picker does not exist for it.
+    assert client.get("/console/pick/organizations?q=water-co").status_code == 404

@@ -471,7 +471,9 @@ def _csv_lines(
 # -- Pickers for the actor and organization filters -------------------------------------------
 
 
-def _pick_actors(session: Session, principal: Principal, q: str, limit: int) -> PickResult:
+def _pick_actors(
+    session: Session, principal: Principal, q: str, limit: int, locale: str
+) -> PickResult:
     """Console users (the bureau reads everyone's events) and the names the platform itself
     acted under (``demo``, ``sweep``…), by username or name."""
     total, users, systems = service.search_actors(session, actor=principal, text=q, limit=limit)
@@ -479,17 +481,18 @@ def _pick_actors(session: Session, principal: Principal, q: str, limit: int) -> 
         PickItem(user.username, user.display_name, " · ".join(filter(None, [user.username, org])))
         for user, org in users
     ]
-    # A picker's source is not told the reader's language; both names say "the platform".
-    items += [PickItem(name, name, translate("audit.pick.system", ZH)) for name in systems]
+    items += [PickItem(name, name, translate("audit.pick.system", locale)) for name in systems]
     return PickResult(total, items)
 
 
-def _pick_organizations(session: Session, principal: Principal, q: str, limit: int) -> PickResult:
+def _pick_organizations(
+    session: Session, principal: Principal, q: str, limit: int, locale: str
+) -> PickResult:
     total, found = service.search_organizations(session, actor=principal, text=q, limit=limit)
     return PickResult(
         total,
         [
-            PickItem(o.code, o.name, f"{o.code} · {translate(f'org_kind.{o.kind}', ZH)}")
+            PickItem(o.code, o.name, f"{o.code} · {translate(f'org_kind.{o.kind}', locale)}")
             for o in found
         ],
     )

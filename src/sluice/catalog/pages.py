@@ -849,7 +849,9 @@ def change_entry(
 # --- pickers ---------------------------------------------------------------------------------
 
 
-def _pick_resources(session: Session, actor: Principal, q: str, limit: int) -> PickResult:
+def _pick_resources(
+    session: Session, actor: Principal, q: str, limit: int, locale: str
+) -> PickResult:
     """Resources as the resources list shows them to the actor: a provider its own."""
     total, found = service.pick_resources(session, actor=actor, q=q, limit=limit)
     return PickResult(
@@ -857,7 +859,9 @@ def _pick_resources(session: Session, actor: Principal, q: str, limit: int) -> P
     )
 
 
-def _pick_entries(session: Session, actor: Principal, q: str, limit: int) -> PickResult:
+def _pick_entries(
+    session: Session, actor: Principal, q: str, limit: int, locale: str
+) -> PickResult:
     """Published catalog entries: what anyone reads on the public catalog."""
     total, found = service.pick_entries(session, q=q, limit=limit)
     return PickResult(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import SluiceError
-from sluice.core.i18n import ZH, add_messages, translate
+from sluice.core.i18n import add_messages, translate
 from sluice.core.paging import ListQuery
 from sluice.core.permissions import OrgKind, Role
 from sluice.core.permissions import Permission as P
@@ -551,20 +551,20 @@ async def create_organization(
     return see_other(f"{ORGANIZATIONS_PAGE}?{urlencode({'q': organization.code})}")
 
 
-def _pick_organizations(session: Session, actor: Principal, q: str, limit: int) -> PickResult:
+def _pick_organizations(
+    session: Session, actor: Principal, q: str, limit: int, locale: str
+) -> PickResult:
     """Organizations as the organizations list shows them (the bureau sees all):
     name · kind · code."""
     total, found = service.pick_organizations(session, actor=actor, q=q, limit=limit)
     return PickResult(
         total,
-        [PickItem(str(o.id), o.name, f"{_kind_label(o.kind)} · {o.code}") for o in found],
+        [PickItem(str(o.id), o.name, f"{_kind_label(o.kind, locale)} · {o.code}") for o in found],
     )
 
 
-def _kind_label(kind: str) -> str:
-    # The picker's search function is not told the reader's language: the kind is shown in
-    # the platform's language, the one its names are written in.
-    return translate(f"org_kind.{kind}", ZH)
+def _kind_label(kind: str, locale: str) -> str:
+    return translate(f"org_kind.{kind}", locale)
 
 
 # --- users ---------------------------------------------------------------------------------
@@ -598,7 +598,8 @@ def _users_page(
     if isinstance(picked, uuid.UUID):
         organization = service.get_organization(session, actor=actor, organization_id=picked)
         if organization is not None:
-            detail = f"{organization.name} · {_kind_label(organization.kind)} · {organization.code}"
+            kind = _kind_label(organization.kind, locale)
+            detail = f"{organization.name} · {kind} · {organization.code}"
             chosen = (str(organization.id), detail)
     context = {
         "filters": [
@@ -795,7 +796,7 @@ async def reactivate_user(
     )
 
 
-def _pick_users(session: Session, actor: Principal, q: str, limit: int) -> PickResult:
+def _pick_users(session: Session, actor: Principal, q: str, limit: int, locale: str) -> PickResult:
     """Users as the users list shows them (the bureau sees all):
     name · username · organization."""
     total, found = service.pick_users(session, actor=actor, q=q, limit=limit)

@@ -35,7 +35,8 @@ class PickResult:
     items: Sequence[PickItem]
 
 
-PickSearch = Callable[[Session, Principal, str, int], PickResult]
+#: ``search(session, principal, text, limit, locale)``: the first matches, in the reader's words.
+PickSearch = Callable[[Session, Principal, str, int, str], PickResult]
 
 
 @dataclass(frozen=True)

@@ -247,7 +247,9 @@ def tickets_page(
 # --- filing -----------------------------------------------------------------------------------
 
 
-def _pick_resources(session: Session, actor: Principal, q: str, limit: int) -> PickResult:
+def _pick_resources(
+    session: Session, actor: Principal, q: str, limit: int, locale: str
+) -> PickResult:
     """The resources a ticket may be filed on by this caller, as filing decides it."""
     total, found = service.pick_resources(session, actor=actor, q=q, limit=limit)
     return PickResult(

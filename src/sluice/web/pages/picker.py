@@ -12,7 +12,7 @@ from sluice.core.paging import MAX_QUERY_LENGTH
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.web import picker
-from sluice.web.deps import DbSession, Requires
+from sluice.web.deps import DbSession, Requires, locale_of
 from sluice.web.templating import render
 
 router = APIRouter(tags=["console"])
@@ -31,5 +31,5 @@ def pick(
     # A kind this caller may not pick from does not exist for it.
     if found is None or not principal.has(found.permission):
         raise NotFound()
-    result = found.search(session, principal, q.strip(), picker.PICK_LIMIT)
+    result = found.search(session, principal, q.strip(), picker.PICK_LIMIT, locale_of(request))
     return render(request, "_pick_results.html", {"result": result, "q": q.strip()})
