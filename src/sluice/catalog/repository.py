@@ -121,22 +121,6 @@ class ResourceName:
     provider: Organization
 
 
-def nameable_resources(
-    session: Session, *, actor: Principal, limit: int = 2000
-) -> list[ResourceName]:
-    """The resources the actor may name, less its own organization's, by provider and code."""
-    query = (
-        select(DataResource.id, DataResource.code, DataResource.name, Organization)
-        .join(Organization, Organization.id == DataResource.provider_id)
-        .where(*_nameable(actor))
-        .order_by(Organization.code, DataResource.code)
-        .limit(limit)
-    )
-    if actor.organization_id is not None:
-        query = query.where(DataResource.provider_id != actor.organization_id)
-    return [ResourceName(*row) for row in session.execute(query)]
-
-
 def resource_by_code(session: Session, *, provider_id: uuid.UUID, code: str) -> DataResource | None:
     query = select(DataResource).where(
         DataResource.provider_id == provider_id, DataResource.code == code
@@ -463,11 +447,19 @@ def _relevance(text: str, title: Column, code: Column) -> Any:
 
 
 def pick_resources(
-    session: Session, *, actor: Principal, q: str, limit: int
+    session: Session, *, actor: Principal, q: str, limit: int, to_name: bool = False
 ) -> tuple[int, list[ResourceName]]:
     """The resources the actor may see whose title, code or provider holds ``q``: how many,
-    and the first ``limit`` (a title or code that is or starts with ``q`` first)."""
+    and the first ``limit`` (a title or code that is or starts with ``q`` first).
+
+    ``to_name``: instead, those the actor may name (``_nameable``: file a ticket on), less
+    its own organization's, which it corrects directly.
+    """
     conditions: list[ColumnElement[bool]] = [_visible(actor)]
+    if to_name:
+        conditions = list(_nameable(actor))
+        if actor.organization_id is not None:
+            conditions.append(DataResource.provider_id != actor.organization_id)
     if q:
         conditions.append(
             _picked(q, DataResource.name, DataResource.code, Organization.name, Organization.code)

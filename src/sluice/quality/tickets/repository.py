@@ -34,9 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from sluice.catalog import repository as catalog
 from sluice.catalog.models import DataResource
-from sluice.catalog.repository import ResourceName
 from sluice.core.paging import ListQuery, Page, contains, paginate
 from sluice.core.permissions import Role
 from sluice.core.principal import Principal
@@ -360,58 +358,3 @@ def urgings_of(session: Session, ticket_id: uuid.UUID) -> list[TicketUrging]:
 
 
 # --- what a ticket may be filed on ------------------------------------------------------------
-
-
-def _relevance(text: str) -> ColumnElement[int]:
-    """0 for a title or code that is the text itself, 1 for one that starts with it, else 2."""
-    lowered = text.lower()
-    escaped = lowered.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return case(
-        (func.lower(DataResource.name) == lowered, 0),
-        (func.lower(DataResource.code) == lowered, 0),
-        (func.lower(DataResource.name).like(f"{escaped}%", escape="\\"), 1),
-        (func.lower(DataResource.code).like(f"{escaped}%", escape="\\"), 1),
-        else_=2,
-    )
-
-
-def pick_resources(
-    session: Session, *, actor: Principal, q: str, limit: int
-) -> tuple[int, list[ResourceName]]:
-    """The resources the actor may file a ticket on whose title, code or provider holds
-    ``q``: how many, and the first ``limit`` (a title or code that is or starts with ``q``
-    first, then those with data on the platform).
-
-    The same rule as filing (``service.file_ticket``): what the catalog lets the actor name
-    (``catalog.repository._nameable``), less its own department's data, which it corrects
-    directly.
-    """
-    # The catalog's own rule of what the actor may name, the one ``nameable_resource``
-    # applies when the ticket is filed, not a copy of it. The catalog has no search of what
-    # one may name yet; once it has one, ask it instead.
-    conditions = list(catalog._nameable(actor))
-    if actor.organization_id is not None:
-        conditions.append(DataResource.provider_id != actor.organization_id)
-    if q:
-        conditions.append(
-            contains(
-                q,
-                DataResource.name.expression,
-                DataResource.code.expression,
-                Organization.name.expression,
-                Organization.code.expression,
-            )
-        )
-    base = (
-        select(DataResource.id, DataResource.code, DataResource.name, Organization)
-        .join(Organization, Organization.id == DataResource.provider_id)
-        .where(*conditions)
-    )
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    order: list[Any] = [_relevance(q)] if q else []
-    rows = session.execute(
-        base.order_by(
-            *order, DataResource.has_data.desc(), Organization.code, DataResource.code
-        ).limit(limit)
-    )
-    return total, [ResourceName(*row) for row in rows]

@@ -428,7 +428,7 @@ def pick_resources(
     holds ``q``, and how many there are: exactly those ``file_ticket`` accepts (what the
     catalog lets the actor name, less its own department's data)."""
     actor.require(Permission.TICKETS_FILE)
-    return repository.pick_resources(session, actor=actor, q=q, limit=limit)
+    return catalog.pick_resources(session, actor=actor, q=q, limit=limit, to_name=True)
 
 
 def chosen_resource(
