@@ -26,6 +26,7 @@ from sluice.core.database import Database
 from sluice.core.permissions import Role
 from sluice.core.settings import Settings
 from sluice.dataplane import derived
+from sluice.identity import signing
 from tests.authorizations import layout
 from tests.authorizations.factories import (
     World,
@@ -379,3 +380,30 @@ def test_the_public_check_of_an_unknown_number_is_a_404_page(
     assert page.status_code == 404
     assert page.headers["content-type"].startswith("text/html")
     assert "核验通过" not in page.text
+
+
+def test_after_the_bureau_rotates_its_key_the_console_still_calls_the_certificate_genuine(
+    client: TestClient,
+    database: Database,
+    clock: FixedClock,
+    settings: Settings,
+    world: World,
+    ended: Ended,
+) -> None:
+    assert world.bureau.organization_id is not None
+    with database.unit_of_work() as session:
+        old = signing.current_key(session, world.bureau.organization_id)
+        assert old is not None
+        old.retired_at = clock.now()
+        session.flush()
+        new = signing.ensure_key(
+            session, organization_id=world.bureau.organization_id, settings=settings, at=clock.now()
+        )
+        assert new.public_key_hex != old.public_key_hex
+    console_login(client, world.bureau)
+    detail = client.get(f"/console/authorizations/{ended.authorization_id}").text
+    assert 'data-testid="certificate-valid"' in detail
+    assert 'data-testid="certificate-invalid"' not in detail
+    # The scope table names the grade by its label, as the catalog does.
+    scope = detail.split('<table data-testid="scope">')[1].split("</table>")[0]
+    assert "<td>三级（敏感）</td>" in scope and "<td>3</td>" not in scope

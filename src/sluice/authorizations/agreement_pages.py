@@ -542,8 +542,10 @@ def _detail_context(
         "rectifications": orders,
         "certificate": certificate,
         "bureau_key": bureau_key,
-        "certificate_valid": destruction.verify(certificate, bureau_key)
-        if certificate and bureau_key
+        # The key the certificate names, if it is the bureau's own (a retired one too), as
+        # the API and the public verification page check it.
+        "certificate_valid": destruction.verify_issued(session, certificate)
+        if certificate
         else False,
         "lifecycle": st.AUTHORIZATION.table(locale),
         "today": today.isoformat(),
