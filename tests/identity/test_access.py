@@ -181,8 +181,8 @@ GET    /console/approvals                                                       
 POST   /console/approvals/{approval_id}/approve                                     bureau
 POST   /console/approvals/{approval_id}/reject                                      bureau
 GET    /console/audit                                                               bureau
-GET    /console/authorizations                                                      bureau,operator,registry
 GET    /console/audit.csv                                                           bureau
+GET    /console/authorizations                                                      bureau,operator,registry
 POST   /console/authorizations                                                      bureau
 GET    /console/authorizations/entries                                              bureau
 GET    /console/authorizations/entries/chosen                                       bureau
