@@ -330,7 +330,7 @@ def test_a_role_that_does_not_fit_the_organization_is_said_with_the_other_mistak
     roles = _text(response.text.split("<legend>")[1].split("</fieldset>")[0])
     assert "The role 'Operator' must belong to an organization of kind 'Operator'." in roles
     # The chosen organization stays chosen, named so it can be told apart.
-    assert "营口市公安局 · 数据提供部门 · gaj" in _text(response.text)
+    assert "营口市公安局 · Data provider · gaj" in _text(response.text)
     assert f'name="organization_id" value="{provider_id}"' in response.text
 
 
