@@ -219,7 +219,13 @@ def test_an_invalid_credit_code_is_refused_with_its_code(
     body = _problem(response, 422, "invalid_credit_code")
     assert body["title"] == "统一社会信用代码无效"
     assert body["detail"] == f"统一社会信用代码 {wrong} 无效：校验码不正确。"
-    assert body["errors"] == [{"field": "credit_code", "type": "checksum"}]
+    assert body["errors"] == [
+        {
+            "field": "credit_code",
+            "type": "checksum",
+            "message": f"统一社会信用代码 {wrong} 无效：校验码不正确。",
+        }
+    ]
     english = client.post(MINE, json={"credit_code": "ABC"}, headers={**applicant, **EN})
     assert _problem(english, 422, "invalid_credit_code")["detail"] == (
         "The unified social credit code ABC is not valid: it must have 18 characters."
@@ -354,3 +360,52 @@ def test_the_bureau_keeps_the_checklist(
     keys = [i["item_key"] for i in application["checklist"]]
     assert "premises" not in keys
     assert keys[-1] == "local_service"
+
+
+def test_a_refusal_names_every_broken_rule_of_the_request_with_its_message(
+    client: TestClient, database: Database, clock: FixedClock
+) -> None:
+    applicant = bearer(client, make_account(database, clock, Role.OPERATOR))
+    created = _ok(
+        client.post(MINE, json={"credit_code": new_credit_code()}, headers=applicant), 201
+    )
+    url = f"{MINE}/{created['id']}"
+    statements = {
+        "fiscal_year": 2027,  # the clock reads 2026-11-26
+        "total_assets_fen": 40_000_000_000,
+        "total_liabilities_fen": 10_000_000_000,
+        "net_assets_fen": 20_000_000_000,
+        "revenue_fen": 8_000_000_000,
+        "net_profit_fen": 500_000_000,
+        "committed_funds_fen": 1_000_000_000,
+        "audit_opinion": "unqualified",
+    }
+    body = _problem(
+        client.put(f"{url}/financials", json=statements, headers=applicant), 422, "invalid_input"
+    )
+    assert body["detail"] == "日期不能晚于今天。"
+    assert body["errors"] == [
+        {"field": "fiscal_year", "type": "date_in_future", "message": "日期不能晚于今天。"},
+        {
+            "field": "net_assets_fen",
+            "type": "net_assets_mismatch",
+            "message": "净资产应等于资产总额减负债总额（300,000,000.00 元）。",
+        },
+    ]
+    company = created["company_name"]
+    wrong = new_credit_code()[:-1] + "I"
+    clash = client.post(
+        f"{url}/entities",
+        json={"kind": "company", "name": company, "jurisdiction": "CN", "credit_code": wrong},
+        headers={**applicant, **EN},
+    )
+    body = _problem(clash, 409, "conflict")
+    assert [(e["field"], e["type"]) for e in body["errors"]] == [
+        ("name", "entity_name_taken"),
+        ("credit_code", "format"),
+    ]
+    assert body["errors"][0]["message"] == (
+        f"The ownership graph already has an entity named '{company}'."
+    )
+    assert body["errors"][1]["message"].startswith(f"The unified social credit code {wrong}")
+    assert _ok(client.get(url, headers=applicant))["financials"] == []

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html import unescape
 
 from fastapi.testclient import TestClient
 
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
+from sluice.core.i18n import LOCALE_COOKIE
 from sluice.core.permissions import Role
 from sluice.core.settings import Settings
 from sluice.operators import dossier
@@ -217,3 +219,98 @@ def test_the_applicant_sees_why_it_qualifies_through_a_subsidiary(
     ]
     assert '<li class="edge down">控股子公司，持股 60.00%</li>' in through.group(0)
     assert 'data-entity="云港数据服务有限公司"' in page
+
+
+def _field_errors(html: str) -> dict[str, str]:
+    """Each message the page shows under a field, by the field's name."""
+    found = re.findall(r'<span class="field-error" data-testid="error-(\w+)">([^<]+)</span>', html)
+    return {name: unescape(text) for name, text in found}
+
+
+def test_the_company_section_names_a_bad_field_and_every_broken_rule_in_one_response(
+    client: TestClient, database: Database, clock: FixedClock, settings: Settings
+) -> None:
+    account = make_account(database, clock, Role.OPERATOR)
+    built = built_for(database, clock, settings, account)
+    csrf = fresh_login(client, account)
+    url = f"/console/operator-application/{built.application.id}"
+    response = client.post(
+        f"{url}/save/company",
+        data={
+            "csrf_token": csrf,
+            "company_name": "营口市国资委",  # already an entity of the ownership graph
+            "credit_code": built.application.credit_code,
+            "established_on": "2027-03-01",  # the clock reads 2026-11-26
+            "registered_capital_yuan": "五千万",
+        },
+    )
+    assert response.status_code == 422
+    assert _field_errors(response.text) == {
+        "company_name": "股权结构中已有名为“营口市国资委”的主体。",
+        "established_on": "日期不能晚于今天。",
+        "registered_capital_yuan": "请输入金额，最多两位小数。",
+    }
+    assert "表单有需要修改的地方，见各项下方的提示。" in response.text
+    assert 'value="2027-03-01"' in response.text  # what was typed is kept
+    kept = client.get(f"{url}?step=company").text
+    heading = re.search(r"<h1>([^<]+) <span", kept)
+    assert heading is not None and heading.group(1) == built.application.company_name
+
+
+def test_a_financial_statement_with_a_bad_amount_a_future_year_and_wrong_net_assets(
+    client: TestClient, database: Database, clock: FixedClock, settings: Settings
+) -> None:
+    account = make_account(database, clock, Role.OPERATOR)
+    built = built_for(database, clock, settings, account)
+    csrf = fresh_login(client, account)
+    url = f"/console/operator-application/{built.application.id}"
+    response = client.post(
+        f"{url}/save/financials",
+        data={
+            "csrf_token": csrf,
+            "fiscal_year": "2027",
+            "total_assets_yuan": "50,000,000",
+            "total_liabilities_yuan": "20,000,000",
+            "net_assets_yuan": "25,000,000",
+            "revenue_yuan": "一千万",
+            "net_profit_yuan": "100",
+            "committed_funds_yuan": "6000000",
+            "audit_opinion": "unqualified",
+        },
+    )
+    assert response.status_code == 422
+    assert _field_errors(response.text) == {
+        "fiscal_year": "日期不能晚于今天。",
+        "net_assets_yuan": "净资产应等于资产总额减负债总额（30,000,000.00 元）。",
+        "revenue_yuan": "请输入金额，最多两位小数。",
+    }
+
+
+def test_a_link_already_declared_whose_share_would_pass_100_percent_names_both(
+    client: TestClient, database: Database, clock: FixedClock, settings: Settings
+) -> None:
+    account = make_account(database, clock, Role.OPERATOR)
+    built = built_for(database, clock, settings, account)
+    csrf = fresh_login(client, account)
+    client.cookies.set(LOCALE_COOKIE, "en")
+    url = f"/console/operator-application/{built.application.id}"
+    english = client.post(
+        f"{url}/save/link",
+        data={
+            "csrf_token": csrf,
+            # Already declared holding 100 % of the applicant.
+            "holder_id": str(built.entities["营口市国有资本投资运营有限公司"]),
+            "relation": "shareholder",
+            "held_id": str(built.applicant_entity),
+            "share_percent": "10",
+        },
+    )
+    assert english.status_code == 422
+    assert _field_errors(english.text) == {
+        "relation": "This link already exists.",
+        "share_percent": (
+            f"The declared shareholders of '{built.application.company_name}' would hold "
+            "110.00 %, more than 100 %."
+        ),
+    }
+    assert 'value="10"' in english.text

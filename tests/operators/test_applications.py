@@ -10,7 +10,6 @@ from sluice.core.clock import FixedClock
 from sluice.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from sluice.core.settings import Settings
 from sluice.operators import applications, dossier, repository, review
-from sluice.operators.dossier import InvalidCreditCode
 from sluice.operators.schemas import (
     ApplicationCreate,
     ApplicationUpdate,
@@ -51,7 +50,7 @@ def test_an_invalid_credit_code_is_refused_with_what_is_wrong(
         session, actor=actor, clock=clock, data=ApplicationCreate()
     )
     wrong = application.credit_code[:-1] + ("0" if application.credit_code[-1] != "0" else "1")
-    with pytest.raises(InvalidCreditCode) as refused:
+    with pytest.raises(InvalidInput) as refused:
         applications.update_application(
             session,
             actor=actor,
@@ -66,7 +65,7 @@ def test_an_invalid_credit_code_is_refused_with_what_is_wrong(
         f"The unified social credit code {wrong} is not valid: its check character is wrong."
     )
     assert refused.value.errors == [{"field": "credit_code", "type": "checksum"}]
-    with pytest.raises(InvalidCreditCode) as short:
+    with pytest.raises(InvalidInput) as short:
         applications.update_application(
             session,
             actor=actor,

@@ -8,8 +8,8 @@ revised and submitted again.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,6 +24,7 @@ from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.operators import applications, dossier, forms, render, review
+from sluice.operators.guards import Problem, SectionClash, SectionInvalid
 from sluice.operators.schemas import (
     ApplicationCreate,
     ApplicationUpdate,
@@ -37,11 +38,12 @@ from sluice.operators.schemas import (
 )
 from sluice.operators.states import DRAFT, OPEN
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
-from sluice.web.forms import parse_form
+from sluice.web.forms import FormErrors, parse_form, see_other
 from sluice.web.templating import NavItem, add_nav
 from sluice.web.templating import render as render_page
 
 router = APIRouter(tags=["console"])
+M = TypeVar("M", bound=BaseModel)
 Applicant = Annotated[Principal, Depends(Requires(P.OPERATORS_APPLY))]
 
 MINE = "/console/operator-application"
@@ -126,17 +128,35 @@ add_messages(
 )
 
 
-def _code_problem(values: dict[str, Any], locale: str) -> dict[str, str]:
-    """A credit code that is not one, found with the form's other problems (the services
-    check it again before saving, with the rules that need the database)."""
-    code = values.get("credit_code")
-    if not isinstance(code, str) or not code:
-        return {}
-    try:
-        dossier.valid_credit_code(code)
-    except InvalidInput as error:
-        return {"credit_code": error.detail(locale)}
-    return {}
+def _checked(
+    errors: FormErrors,
+    schema: type[M],
+    submitted: Mapping[str, Any],
+    rules: Callable[[Mapping[str, Any]], list[Problem]],
+) -> M | None:
+    """One section's form as its schema, with every problem in one round: amounts and
+    shares that are not numbers, the schema's errors, and the section's rules checked on
+    every field that parsed (``rules`` takes those values and gives the service's problems).
+    A field keeps its first message: what to fix first."""
+    values, typed = forms.values(submitted, errors.locale)
+    errors.merge(typed)
+    data, schema_errors = parse_form(schema, values, errors.locale)
+    errors.merge(forms.form_errors(schema_errors))
+    errors.problems(forms.on_form(rules(forms.parsed(schema, values))), replace=False)
+    return data
+
+
+def _refused(errors: FormErrors, error: SluiceError) -> None:
+    """A service's refusal on the form: each problem it names next to its field."""
+    if isinstance(error, SectionInvalid | SectionClash):
+        errors.problems(forms.on_form(error.problems))
+    else:
+        errors.refusal(error)
+
+
+def _typed(submitted: Mapping[str, Any]) -> dict[str, str]:
+    """What was typed, to show the form again."""
+    return {k: str(v) for k, v in submitted.items() if k != "csrf_token"}
 
 
 @router.get(MINE, response_class=HTMLResponse)
@@ -166,9 +186,15 @@ async def start_application(
     request: Request, actor: Applicant, session: DbSession, clock: AppClock, locale: Locale
 ) -> Response:
     submitted = await request.form()
-    values, errors = forms.values(submitted, locale)
-    data, parse_errors = parse_form(ApplicationCreate, values, locale)
-    errors |= forms.form_errors(parse_errors) | _code_problem(values, locale)
+    errors = FormErrors(locale)
+    data = _checked(
+        errors,
+        ApplicationCreate,
+        submitted,
+        lambda values: applications.start_problems(
+            session, actor=actor, clock=clock, values=values
+        ),
+    )
     if data is not None and not errors:
         try:
             application = applications.create_application(
@@ -178,9 +204,9 @@ async def start_application(
             if error.status == 404:
                 raise
             undo_keeping_refusal(session, error)
-            errors = forms.refusal_errors(error, locale)
+            _refused(errors, error)
         else:
-            return RedirectResponse(f"{MINE}/{application.id}?step=company", status_code=303)
+            return see_other(f"{MINE}/{application.id}?step=company")
     organization = applications.own_organization(session, actor=actor)
     return render_page(
         request,
@@ -189,8 +215,8 @@ async def start_application(
             "applications": applications.own_applications(session, actor=actor),
             "open_one": None,
             "organization": organization,
-            "errors": errors,
-            "form": {k: str(v) for k, v in submitted.items()},
+            "errors": errors.as_dict(),
+            "form": _typed(submitted),
         },
         status_code=422,
     )
@@ -286,21 +312,29 @@ async def save_section(
         raise NotFound("error.page_not_found")
     schema, action, step = _SECTIONS[section]
     submitted = await request.form()
-    values, errors = forms.values(submitted, locale)
-    data, parse_errors = parse_form(schema, values, locale)
-    errors |= forms.form_errors(parse_errors) | _code_problem(values, locale)
-    if data is not None and not errors:
-        try:
+    errors = FormErrors(locale)
+    try:
+        data = _checked(
+            errors,
+            schema,
+            submitted,
+            lambda values: dossier.problems(
+                session,
+                actor=actor,
+                clock=clock,
+                application_id=application_id,
+                section=section,
+                values=values,
+            ),
+        )
+        if data is not None and not errors:
             action(session, actor=actor, clock=clock, application_id=application_id, data=data)
-        except SluiceError as error:
-            if error.status in (403, 404) and not isinstance(error, InvalidInput):
-                raise
-            undo_keeping_refusal(session, error)
-            errors = forms.refusal_errors(error, locale)
-        else:
-            return RedirectResponse(
-                f"{MINE}/{application_id}?step={step}&done=saved", status_code=303
-            )
+            return see_other(f"{MINE}/{application_id}?step={step}&done=saved")
+    except SluiceError as error:
+        if error.status in (403, 404) and not isinstance(error, InvalidInput):
+            raise
+        undo_keeping_refusal(session, error)
+        _refused(errors, error)
     return _application_page(
         request,
         actor,
@@ -310,9 +344,9 @@ async def save_section(
         locale,
         application_id,
         step=step,
-        errors=errors,
+        errors=errors.as_dict(),
         errors_for=section,
-        form={k: str(v) for k, v in submitted.items() if k != "csrf_token"},
+        form=_typed(submitted),
         status_code=422,
     )
 

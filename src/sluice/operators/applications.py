@@ -27,8 +27,8 @@ from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.identity import repository as identity_repository
 from sluice.identity.models import Organization
-from sluice.operators import checklist, dossier, guards, repository
-from sluice.operators.guards import ENTITY
+from sluice.operators import checklist, checks, dossier, guards, repository
+from sluice.operators.guards import ENTITY, Problem
 from sluice.operators.models import (
     OperatorApplication,
     OperatorChecklistAnswer,
@@ -89,14 +89,12 @@ def create_application(
         raise PermissionDenied("operators.no_organization")
     if repository.open_application(session, organization.id) is not None:
         raise Conflict("operators.open_application_exists")
-    raw_code = data.credit_code or organization.credit_code
-    if not raw_code:
-        raise guards.invalid("operators.credit_code.required", "credit_code")
-    code = dossier.valid_credit_code(raw_code)
-    if organization.credit_code and code != organization.credit_code:
-        raise guards.invalid(
-            "operators.credit_code.not_own", "credit_code", registered=organization.credit_code
+    guards.refuse(
+        dossier.company_problems(
+            organization=organization, values=data.model_dump(), on=dossier.today(clock)
         )
+    )
+    code = checks.compact_credit_code(data.credit_code or organization.credit_code or "")
     checklist.ensure_default_items(session, clock=clock)
     now = clock.now()
     name = data.company_name or organization.name
@@ -152,19 +150,11 @@ def update_application(
 ) -> OperatorApplication:
     application = guards.draft(session, actor, application_id)
     changes = data.model_dump(exclude_none=True)
+    dossier.refuse_problems(session, application, clock, "company", changes)
     if "credit_code" in changes:
-        code = dossier.valid_credit_code(changes["credit_code"])
-        organization = identity_repository.organization(session, application.organization_id)
-        if organization and organization.credit_code and code != organization.credit_code:
-            raise guards.invalid(
-                "operators.credit_code.not_own", "credit_code", registered=organization.credit_code
-            )
-        changes["credit_code"] = code
+        changes["credit_code"] = checks.compact_credit_code(changes["credit_code"])
     applicant = repository.applicant_entity(session, application.id)
     if "company_name" in changes and changes["company_name"] != application.company_name:
-        clash = repository.entity_named(session, application.id, changes["company_name"])
-        if clash is not None:
-            raise Conflict("operators.entity_name_taken", name=changes["company_name"])
         applicant.name = changes["company_name"]
     if "credit_code" in changes:
         applicant.credit_code = changes["credit_code"]
@@ -311,6 +301,18 @@ def own_organization(session: Session, *, actor: Principal) -> Organization | No
     if actor.organization_id is None:
         return None
     return identity_repository.organization(session, actor.organization_id)
+
+
+def start_problems(
+    session: Session, *, actor: Principal, clock: Clock, values: dossier.Values
+) -> list[Problem]:
+    """Every rule the start form's company details break (credit code, establishment date),
+    found with the form's other problems; ``create_application`` refuses the same ones."""
+    return dossier.company_problems(
+        organization=own_organization(session, actor=actor),
+        values=values,
+        on=dossier.today(clock),
+    )
 
 
 def own_applications(session: Session, *, actor: Principal) -> list[OperatorApplication]:

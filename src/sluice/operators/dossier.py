@@ -11,22 +11,24 @@ back as ``checks.Dossier``; ``graph`` as the ownership graph.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Final
 
 from sqlalchemy.orm import Session
 
 from sluice.audit import service as audit
 from sluice.core.clock import Clock, local
-from sluice.core.errors import Conflict, InvalidInput, NotFound
+from sluice.core.errors import Conflict, NotFound
 from sluice.core.i18n import MessageRef, add_messages
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.identity import repository as identity_repository
+from sluice.identity.models import Organization
 from sluice.operators import checklist, checks, evidence, guards, repository
-from sluice.operators.guards import ENTITY
+from sluice.operators.guards import ENTITY, Problem
 from sluice.operators.models import (
     OperatorApplication,
     OperatorChecklistAnswer,
@@ -84,8 +86,8 @@ audit.declare_actions(
 )
 
 
-class InvalidCreditCode(InvalidInput):
-    code = "invalid_credit_code"
+#: The refusal's code when a credit code is not one (its own title, "统一社会信用代码无效").
+INVALID_CREDIT_CODE: Final = "invalid_credit_code"
 
 
 add_messages(
@@ -159,20 +161,6 @@ def today(clock: Clock) -> date:
     return local(clock.now()).date()
 
 
-def valid_credit_code(value: str, *, field: str = "credit_code") -> str:
-    """The compact form of a valid code; an invalid one is refused with what is wrong."""
-    code = checks.compact_credit_code(value)
-    problem = checks.credit_code_problem(code)
-    if problem is not None:
-        raise InvalidCreditCode(
-            "operators.credit_code.invalid",
-            code=code,
-            reason=MessageRef(problem),
-            errors=[{"field": field, "type": problem.rsplit(".", 1)[-1]}],
-        )
-    return code
-
-
 def mask_id_number(value: str) -> str:
     """``210802199001011234`` -> ``210802********1234``; shorter numbers keep less."""
     value = value.strip().upper()
@@ -183,6 +171,269 @@ def mask_id_number(value: str) -> str:
     else:
         first, last = 0, 0
     return value[:first] + "*" * (len(value) - first - last) + value[len(value) - last :]
+
+
+# --- the rules of each form section ------------------------------------------------------
+#
+# Every rule a section's values break beyond their schema, found in one pass: the page shows
+# them with the schema's own errors next to their fields, the service refuses with all of
+# them (``guards.refuse``). ``values`` holds the fields that parsed, as the schema takes them
+# (a date as a date, an id as a UUID); a field that did not parse is absent and the rules
+# that need it wait for it.
+
+#: The values of one section that parsed, by the schema's field names.
+Values = Mapping[str, Any]
+
+
+def credit_code_problems(value: str | None, *, on: str = "credit_code") -> list[Problem]:
+    """A typed credit code that is not one, with what is wrong (length, format, check)."""
+    if not value:
+        return []
+    code = checks.compact_credit_code(value)
+    reason = checks.credit_code_problem(code)
+    if reason is None:
+        return []
+    return [
+        guards.problem(
+            "operators.credit_code.invalid",
+            on,
+            kind=reason.rsplit(".", 1)[-1],
+            problem_code=INVALID_CREDIT_CODE,
+            code=code,
+            reason=MessageRef(reason),
+        )
+    ]
+
+
+def _own_code_problems(value: str, organization: Organization | None) -> list[Problem]:
+    """A valid credit code that is not the applicant organization's own."""
+    found = credit_code_problems(value)
+    registered = organization.credit_code if organization else None
+    if found or not registered or checks.compact_credit_code(value) == registered:
+        return found
+    return [guards.problem("operators.credit_code.not_own", "credit_code", registered=registered)]
+
+
+def _not_after(values: Values, name: str, on: date) -> list[Problem]:
+    day = values.get(name)
+    if isinstance(day, date) and day > on:
+        return [guards.problem("operators.date_in_future", name)]
+    return []
+
+
+def company_problems(
+    *, organization: Organization | None, values: Values, on: date
+) -> list[Problem]:
+    """A new application's company details: a credit code (typed, or the organization's
+    registered one) that is valid and the organization's own; an establishment date not
+    after today."""
+    problems = []
+    raw_code = values.get("credit_code") or (organization.credit_code if organization else None)
+    if not raw_code:
+        problems.append(guards.problem("operators.credit_code.required", "credit_code"))
+    else:
+        problems.extend(_own_code_problems(raw_code, organization))
+    problems.extend(_not_after(values, "established_on", on))
+    return guards.first_per_field(problems)
+
+
+def _company_change_problems(
+    session: Session, application: OperatorApplication, values: Values, on: date
+) -> list[Problem]:
+    """Changed company details: the credit code as for a new one, a new name not already
+    an entity of the graph."""
+    problems = []
+    if code := values.get("credit_code"):
+        organization = identity_repository.organization(session, application.organization_id)
+        problems.extend(_own_code_problems(code, organization))
+    name = values.get("company_name")
+    renamed = isinstance(name, str) and name != application.company_name
+    if renamed and repository.entity_named(session, application.id, str(name)) is not None:
+        problems.append(guards.clash("operators.entity_name_taken", "company_name", name=name))
+    problems.extend(_not_after(values, "established_on", on))
+    return problems
+
+
+def _principal_problems(
+    session: Session, application: OperatorApplication, values: Values, on: date
+) -> list[Problem]:
+    return []  # a principal person's schema is all its rules
+
+
+def _entity_code_problems(kind: NodeKind | None, credit_code: str | None) -> list[Problem]:
+    if not credit_code:
+        return []
+    if kind is NodeKind.PERSON:
+        return [guards.problem("operators.credit_code.not_for_person", "credit_code")]
+    return credit_code_problems(credit_code)
+
+
+def _entity_problems(
+    session: Session, application: OperatorApplication, values: Values, on: date
+) -> list[Problem]:
+    """A new entity: a name the graph does not have yet; a credit code only for an
+    organization, and a valid one."""
+    problems = []
+    name = values.get("name")
+    if name and repository.entity_named(session, application.id, name) is not None:
+        problems.append(guards.clash("operators.entity_name_taken", "name", name=name))
+    problems.extend(_entity_code_problems(values.get("kind"), values.get("credit_code")))
+    return problems
+
+
+def _named_entity(
+    session: Session, application: OperatorApplication, values: Values, name: str
+) -> tuple[OperatorEntity | None, list[Problem]]:
+    """The entity of this application whose id ``name`` holds (None if none was given)."""
+    entity_id = values.get(name)
+    if not isinstance(entity_id, uuid.UUID):
+        return None, []
+    found = repository.child(
+        session, OperatorEntity, application_id=application.id, child_id=entity_id
+    )
+    if found is None:
+        return None, [guards.problem("operators.child_not_found", name)]
+    return found, []
+
+
+def _link_problems(
+    session: Session, application: OperatorApplication, values: Values, on: date
+) -> list[Problem]:
+    """A new link: two different entities, no natural person held, a share for a
+    shareholding only that keeps the held entity's shareholders at 100 % at most, and not a
+    link already declared."""
+    holder, problems = _named_entity(session, application, values, "holder_id")
+    held, held_problems = _named_entity(session, application, values, "held_id")
+    problems.extend(held_problems)
+    relation = values.get("relation")
+    share = values.get("share_bp")
+    if holder is not None and held is not None and holder.id == held.id:
+        problems.append(guards.problem("operators.link_same_entity", "held_id"))
+    if (
+        held is not None
+        and isinstance(relation, Relation)
+        and relation is not Relation.AFFILIATE
+        and held.kind == NodeKind.PERSON.value
+    ):
+        problems.append(guards.problem("operators.person_not_held", "held_id"))
+    if relation is Relation.SHAREHOLDER:
+        if share is None:
+            problems.append(guards.problem("operators.share_required", "share_bp"))
+        elif held is not None:
+            total = repository.declared_shares(session, held.id) + share
+            if total > 10000:
+                problems.append(
+                    guards.problem(
+                        "operators.shares_exceed",
+                        "share_bp",
+                        name=held.name,
+                        total=checks.percent_bp(total),
+                    )
+                )
+    elif relation is not None and share is not None:
+        problems.append(guards.problem("operators.share_only_shareholder", "share_bp"))
+    if holder is not None and held is not None and isinstance(relation, Relation):
+        existing = repository.link_between(
+            session, holder_id=holder.id, held_id=held.id, relation=relation.value
+        )
+        if existing is not None:
+            problems.append(guards.clash("operators.link_exists", "relation"))
+    return problems
+
+
+def _credit_record_problems(
+    session: Session, application: OperatorApplication, values: Values, on: date
+) -> list[Problem]:
+    """A credit record: listed and removed (if it was) by today, removed after listed."""
+    _, problems = _named_entity(session, application, values, "entity_id")
+    problems.extend(_not_after(values, "listed_on", on))
+    problems.extend(_not_after(values, "removed_on", on))
+    listed, removed = values.get("listed_on"), values.get("removed_on")
+    if isinstance(listed, date) and isinstance(removed, date) and removed < listed:
+        problems.append(guards.problem("operators.removed_before_listed", "removed_on"))
+    return problems
+
+
+def _penalty_problems(
+    session: Session, application: OperatorApplication, values: Values, on: date
+) -> list[Problem]:
+    _, problems = _named_entity(session, application, values, "entity_id")
+    return problems + _not_after(values, "decided_on", on)
+
+
+def _incident_problems(
+    session: Session, application: OperatorApplication, values: Values, on: date
+) -> list[Problem]:
+    _, problems = _named_entity(session, application, values, "entity_id")
+    return problems + _not_after(values, "occurred_on", on)
+
+
+def _financials_problems(
+    session: Session, application: OperatorApplication, values: Values, on: date
+) -> list[Problem]:
+    """Statements of a year that has begun, whose net assets are assets less liabilities."""
+    _, problems = _named_entity(session, application, values, "entity_id")
+    year = values.get("fiscal_year")
+    if isinstance(year, int) and year > on.year:
+        problems.append(guards.problem("operators.date_in_future", "fiscal_year"))
+    assets = values.get("total_assets_fen")
+    liabilities = values.get("total_liabilities_fen")
+    net = values.get("net_assets_fen")
+    if isinstance(assets, int) and isinstance(liabilities, int) and isinstance(net, int):
+        expected = assets - liabilities
+        if net != expected:
+            problems.append(
+                guards.problem(
+                    "operators.net_assets_mismatch",
+                    "net_assets_fen",
+                    expected=checks.yuan(expected),
+                )
+            )
+    return problems
+
+
+SectionRules = Callable[[Session, OperatorApplication, Values, date], list[Problem]]
+
+#: Each form section of a draft and its rules, by the name the console's forms use.
+SECTION_RULES: Final[Mapping[str, SectionRules]] = {
+    "company": _company_change_problems,
+    "principal": _principal_problems,
+    "entity": _entity_problems,
+    "link": _link_problems,
+    "credit-record": _credit_record_problems,
+    "penalty": _penalty_problems,
+    "incident": _incident_problems,
+    "financials": _financials_problems,
+}
+
+
+def _checked(
+    session: Session, application: OperatorApplication, clock: Clock, section: str, values: Values
+) -> list[Problem]:
+    rules = SECTION_RULES[section]
+    return guards.first_per_field(rules(session, application, values, today(clock)))
+
+
+def problems(
+    session: Session,
+    *,
+    actor: Principal,
+    clock: Clock,
+    application_id: uuid.UUID,
+    section: str,
+    values: Values,
+) -> list[Problem]:
+    """Every rule the values typed in one section of the actor's draft break beyond their
+    schema, at most one a field; the section's service refuses the same ones."""
+    application = guards.draft(session, actor, application_id)
+    return _checked(session, application, clock, section, values)
+
+
+def refuse_problems(
+    session: Session, application: OperatorApplication, clock: Clock, section: str, values: Values
+) -> None:
+    """Refuse ``values`` for ``section`` with every rule they break (the services' check)."""
+    guards.refuse(_checked(session, application, clock, section, values))
 
 
 # --- principal persons --------------------------------------------------------------------
@@ -260,13 +511,8 @@ def add_entity(
     data: EntityCreate,
 ) -> OperatorEntity:
     application = guards.draft(session, actor, application_id)
-    if repository.entity_named(session, application.id, data.name) is not None:
-        raise Conflict("operators.entity_name_taken", name=data.name)
-    code = None
-    if data.credit_code:
-        if data.kind is NodeKind.PERSON:
-            raise guards.invalid("operators.credit_code.not_for_person", "credit_code")
-        code = valid_credit_code(data.credit_code)
+    refuse_problems(session, application, clock, "entity", data.model_dump())
+    code = checks.compact_credit_code(data.credit_code) if data.credit_code else None
     now = guards.touch(application, clock)
     entity = OperatorEntity(
         application_id=application.id,
@@ -321,14 +567,15 @@ def update_entity(
     changes = data.model_dump(exclude_none=True)
     if entity.is_applicant and set(changes) - {"note"}:
         raise Conflict("operators.applicant_entity_fixed")
+    kind = NodeKind(changes.get("kind", entity.kind))
+    problems = []
     renamed = "name" in changes and changes["name"] != entity.name
     if renamed and repository.entity_named(session, application.id, changes["name"]):
-        raise Conflict("operators.entity_name_taken", name=changes["name"])
-    kind = NodeKind(changes.get("kind", entity.kind))
+        problems.append(guards.clash("operators.entity_name_taken", "name", name=changes["name"]))
+    problems.extend(_entity_code_problems(kind, changes.get("credit_code")))
+    guards.refuse(problems)
     if "credit_code" in changes:
-        if kind is NodeKind.PERSON:
-            raise guards.invalid("operators.credit_code.not_for_person", "credit_code")
-        changes["credit_code"] = valid_credit_code(changes["credit_code"])
+        changes["credit_code"] = checks.compact_credit_code(changes["credit_code"])
     if "kind" in changes:
         changes["kind"] = kind.value
     for name, value in changes.items():
@@ -379,28 +626,7 @@ def add_link(
     application = guards.draft(session, actor, application_id)
     holder = _entity(session, application, data.holder_id)
     held = _entity(session, application, data.held_id)
-    if holder.id == held.id:
-        raise guards.invalid("operators.link_same_entity", "held_id")
-    if data.relation is not Relation.AFFILIATE and held.kind == NodeKind.PERSON.value:
-        raise guards.invalid("operators.person_not_held", "held_id")
-    if data.relation is Relation.SHAREHOLDER:
-        if data.share_bp is None:
-            raise guards.invalid("operators.share_required", "share_bp")
-        total = repository.declared_shares(session, held.id) + data.share_bp
-        if total > 10000:
-            raise guards.invalid(
-                "operators.shares_exceed",
-                "share_bp",
-                name=held.name,
-                total=checks.percent_bp(total),
-            )
-    elif data.share_bp is not None:
-        raise guards.invalid("operators.share_only_shareholder", "share_bp")
-    existing = repository.link_between(
-        session, holder_id=holder.id, held_id=held.id, relation=data.relation.value
-    )
-    if existing is not None:
-        raise Conflict("operators.link_exists")
+    refuse_problems(session, application, clock, "link", data.model_dump())
     now = guards.touch(application, clock)
     link = OperatorLink(
         application_id=application.id,
@@ -470,11 +696,6 @@ def _subject(
     return entity
 
 
-def _not_after(day: date, on: date, field: str) -> None:
-    if day > on:
-        raise guards.invalid("operators.date_in_future", field)
-
-
 def _added(
     session: Session,
     *,
@@ -506,12 +727,8 @@ def add_credit_record(
     data: CreditRecordCreate,
 ) -> OperatorCreditRecord:
     application = guards.draft(session, actor, application_id)
+    refuse_problems(session, application, clock, "credit-record", data.model_dump())
     entity = _subject(session, application, data.entity_id)
-    _not_after(data.listed_on, today(clock), "listed_on")
-    if data.removed_on is not None:
-        _not_after(data.removed_on, today(clock), "removed_on")
-        if data.removed_on < data.listed_on:
-            raise guards.invalid("operators.removed_before_listed", "removed_on")
     now = guards.touch(application, clock)
     record = OperatorCreditRecord(
         application_id=application.id,
@@ -544,8 +761,8 @@ def add_penalty(
     data: PenaltyCreate,
 ) -> OperatorPenalty:
     application = guards.draft(session, actor, application_id)
+    refuse_problems(session, application, clock, "penalty", data.model_dump())
     entity = _subject(session, application, data.entity_id)
-    _not_after(data.decided_on, today(clock), "decided_on")
     now = guards.touch(application, clock)
     record = OperatorPenalty(
         application_id=application.id,
@@ -579,8 +796,8 @@ def add_incident(
     data: IncidentCreate,
 ) -> OperatorIncident:
     application = guards.draft(session, actor, application_id)
+    refuse_problems(session, application, clock, "incident", data.model_dump())
     entity = _subject(session, application, data.entity_id)
-    _not_after(data.occurred_on, today(clock), "occurred_on")
     now = guards.touch(application, clock)
     record = OperatorIncident(
         application_id=application.id,
@@ -612,14 +829,8 @@ def save_financials(
 ) -> OperatorFinancials:
     """One entity's statements for one fiscal year; saving the same year again replaces them."""
     application = guards.draft(session, actor, application_id)
+    refuse_problems(session, application, clock, "financials", data.model_dump())
     entity = _subject(session, application, data.entity_id)
-    if data.fiscal_year > today(clock).year:
-        raise guards.invalid("operators.date_in_future", "fiscal_year")
-    expected = data.total_assets_fen - data.total_liabilities_fen
-    if data.net_assets_fen != expected:
-        raise guards.invalid(
-            "operators.net_assets_mismatch", "net_assets_fen", expected=checks.yuan(expected)
-        )
     now = guards.touch(application, clock)
     statement = repository.financials_for(
         session, entity_id=entity.id, fiscal_year=data.fiscal_year

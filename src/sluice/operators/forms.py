@@ -1,15 +1,18 @@
-"""Form fields of the qualification pages as the schemas take them, and refusals back on the
+"""Form fields of the qualification pages as the schemas take them, and problems back on the
 fields the forms used: amounts are typed in yuan and kept in fen, shares typed in percent
 and kept in basis points."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sluice.core.errors import SluiceError
+from pydantic import BaseModel, ValidationError
+
 from sluice.core.i18n import add_messages, translate
+from sluice.operators.guards import Problem
 
 add_messages(
     {
@@ -43,7 +46,8 @@ def _basis_points(text: str) -> int | None:
 
 
 def values(submitted: Mapping[str, Any], locale: str) -> tuple[dict[str, Any], dict[str, str]]:
-    """Form fields as the schemas take them: blanks dropped, yuan to fen, percent to bp."""
+    """Form fields as the schemas take them: blanks dropped, yuan to fen, percent to bp (an
+    amount or a percentage that is not one is left out, its message in the errors)."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name, raw in submitted.items():
@@ -54,33 +58,52 @@ def values(submitted: Mapping[str, Any], locale: str) -> tuple[dict[str, Any], d
             fen = _fen(text)
             if fen is None:
                 errors[name] = translate("ops.amount_invalid", locale)
-            values[name.removesuffix("_yuan") + "_fen"] = fen
+            else:
+                values[name.removesuffix("_yuan") + "_fen"] = fen
         elif name == "share_percent":
             bp = _basis_points(text)
             if bp is None:
                 errors[name] = translate("ops.percent_invalid", locale)
-            values["share_bp"] = bp
+            else:
+                values["share_bp"] = bp
         else:
             values[name] = text
     return values, errors
 
 
+def form_name(name: str) -> str:
+    """A schema field's name as the form calls it."""
+    if name.endswith("_fen"):
+        return name.removesuffix("_fen") + "_yuan"
+    if name == "share_bp":
+        return "share_percent"
+    return name
+
+
 def form_errors(errors: dict[str, str]) -> dict[str, str]:
     """Schema field names back to the names the form used."""
-    renamed = {}
-    for name, message in errors.items():
-        if name.endswith("_fen"):
-            name = name.removesuffix("_fen") + "_yuan"
-        elif name == "share_bp":
-            name = "share_percent"
-        renamed[name] = message
-    return renamed
+    return {form_name(name): message for name, message in errors.items()}
 
 
-def refusal_errors(error: SluiceError, locale: str) -> dict[str, str]:
-    fields = [e.get("field") for e in getattr(error, "errors", []) if e.get("field")]
-    field = str(fields[0]) if fields else "__all__"
-    return form_errors({field: error.detail(locale)}) | {"__all__": error.detail(locale)}
+def parsed(schema: type[BaseModel], values: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields that parse on their own, as ``schema`` takes them (its validators
+    included), so a section's rules check them while another field is still wrong."""
+    found: dict[str, Any] = {}
+    validator = schema.__pydantic_validator__
+    for name, value in values.items():
+        if name not in schema.model_fields:
+            continue
+        try:
+            model = validator.validate_assignment(schema.model_construct(), name, value)
+        except ValidationError:
+            continue
+        found[name] = getattr(model, name)
+    return found
+
+
+def on_form(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems on the fields the form used."""
+    return [dataclasses.replace(p, field=form_name(p.field)) for p in problems]
 
 
 def checkbox_values(submitted: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, bool]:
