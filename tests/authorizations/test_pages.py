@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from sluice.authorizations import agreement_pages, service, sweep
+from sluice.authorizations import agreement_pages, parties, service, sweep
 from sluice.authorizations import states as st
 from sluice.authorizations.clauses import (
     DEFAULT_TEXT,
@@ -495,11 +495,10 @@ def _operator_principal(world: World) -> Principal:
 # -- drafting --------------------------------------------------------------------------------
 
 
-def test_the_draft_form_offers_qualified_operators_approved_plans_and_default_clauses(
+def test_the_draft_form_offers_an_operator_picker_approved_plans_and_default_clauses(
     client: TestClient, database: Database, clock: FixedClock, settings: Settings, world: World
 ) -> None:
     with database.unit_of_work() as session:
-        unqualified = make_org(session, clock, OrgKind.OPERATOR)
         service.create_plan(
             session,
             actor=BUREAU,
@@ -513,14 +512,76 @@ def test_the_draft_form_offers_qualified_operators_approved_plans_and_default_cl
     page = client.get("/console/authorizations/new")
     assert page.status_code == 200
     html = page.text
-    assert f'<option value="{world.operator.organization_id}">营口城市数据运营有限公司' in html
-    assert re.search(rf'<option value="{unqualified}" disabled>[^<]*（未通过资格审核）', html)
+    # Operators are searched, not listed: no dropdown that stops at a thousand.
+    assert 'data-testid="picker-operator_id"' in html
+    assert 'hx-get="/console/pick/operators"' in html
+    assert 'name="operator_id" value=""' in html
+    assert "营口城市数据运营有限公司" not in html
     assert "营口市公共数据授权运营实施方案" in html
     assert "尚未批准的方案" not in html
     assert 'name="term_years" min="1" value="3"' in html
     assert DEFAULT_TEXT["platform"] in html
     assert html.count('name="product_name"') == 3
     assert 'name="csrf_token"' in html
+
+
+def _picked(client: TestClient, q: str) -> list[tuple[str, str]]:
+    """What the operator picker offers for ``q``: (value, name · credit code)."""
+    found = client.get("/console/pick/operators", params={"q": q})
+    assert found.status_code == 200
+    return re.findall(r'data-pick="([^"]+)" data-pick-label="([^"]+)"', found.text)
+
+
+def test_the_operator_picker_finds_qualified_operators_by_credit_code_and_no_other(
+    client: TestClient, database: Database, clock: FixedClock, settings: Settings, world: World
+) -> None:
+    with database.unit_of_work() as session:
+        # Same words in the name, a credit code, an application made: but not qualified.
+        applicant = operator_company(session, clock, "营口城市数据运营分公司")
+        complete_application(session, clock, settings, applicant)
+        assert applicant.organization_id and world.operator.organization_id
+        pending = parties.organization(session, applicant.organization_id)
+        mine = parties.organization(session, world.operator.organization_id)
+        assert pending is not None and mine is not None
+        code, pending_code = mine.credit_code, pending.credit_code
+    assert code and pending_code
+    _login(client, world.bureau)
+    expected = (str(world.operator.organization_id), f"营口城市数据运营有限公司 · {code}")
+    assert _picked(client, code) == [expected]
+    assert _picked(client, code[-8:].lower()) == [expected]  # part of it, any case
+    assert _picked(client, "营口城市数据") == [expected]
+    assert _picked(client, pending_code) == []
+    assert _picked(client, "分公司") == []
+    everyone = _picked(client, "")
+    assert {label.split(" · ")[0] for _, label in everyone} == {
+        "营口城市数据运营有限公司",
+        "辽宁港航数据科技有限公司",
+    }
+    # Who may not draft an agreement may not search the operators either.
+    _login(client, world.operator)
+    assert client.get("/console/pick/operators", params={"q": code}).status_code == 404
+
+
+def test_the_picked_operator_drafts_and_a_refused_draft_keeps_it_chosen(
+    client: TestClient, world: World
+) -> None:
+    csrf = _login(client, world.bureau)
+    [(value, label)] = _picked(client, "港航")
+    assert value == str(world.other_operator.organization_id)
+    refused = client.post(
+        "/console/authorizations", data=_draft_form(csrf, world, operator_id=value, scenario="")
+    )
+    assert refused.status_code == 422
+    chosen = re.search(r'data-testid="pick-chosen-operator_id">([^<]+)</div>', refused.text)
+    assert chosen is not None and chosen.group(1) == f"已选：{label}"
+    assert f'name="operator_id" value="{value}"' in refused.text
+    created = client.post(
+        "/console/authorizations",
+        data=_draft_form(csrf, world, operator_id=value),
+        follow_redirects=False,
+    )
+    assert created.status_code == 303, _text(created.text)
+    assert "辽宁港航数据科技有限公司" in _text(client.get(created.headers["location"]).text)
 
 
 def test_the_catalog_search_adds_entries_to_the_chosen_list_without_duplicates(

@@ -163,7 +163,9 @@ def test_the_bureau_drafts_with_the_catalog_search(
         ],
     )
     _log_in(page, live_server, bureau, "/console/authorizations/new")
-    page.select_option("select[name=operator_id]", str(operator.organization_id))
+    page.fill("[data-testid=pick-search-operator_id]", "城市数据")
+    page.click(f"[data-pick='{operator.organization_id}']")
+    assert "营口城市数据运营有限公司" in page.inner_text("[data-testid=pick-chosen-operator_id]")
     page.select_option("select[name=plan_id]", label="营口市公共数据授权运营实施方案")
     page.fill("input[name=scenario]", "企业融资信用评估")
     page.fill("textarea[name=purpose]", "为金融机构提供企业信用评估服务")

@@ -49,6 +49,7 @@ from sluice.core.settings import Settings
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale
 from sluice.web.forms import parse_form
 from sluice.web.listing import ListSpec, render_list
+from sluice.web.picker import PickItem, PickResult, add_picker
 from sluice.web.templating import NavItem, add_nav, render
 
 router = APIRouter(tags=["console"])
@@ -121,8 +122,6 @@ add_messages(
             "请选择经集体决策批准的实施方案。",
             "Choose an implementation plan approved by a collective decision.",
         ),
-        "authz_page.choose_operator": ("请选择运营机构", "Choose an operator"),
-        "authz_page.not_qualified": ("未通过资格审核", "not qualified"),
         "authz_page.operator_help": (
             "只有通过资格审核的运营机构可以选择。",
             "Only operators that passed the qualification review can be chosen.",
@@ -783,6 +782,29 @@ def _business_problems(
     return {name: " ".join(messages) for name, messages in found.items()}
 
 
+def _operator_text(choice: parties.OperatorChoice) -> str:
+    return f"{choice.name} · {choice.credit_code or '—'}"
+
+
+def _chosen_operator(session: Session, typed: object) -> tuple[str, str] | None:
+    """The operator the form names, as the picker shows it chosen."""
+    operator_id = _one(typed)
+    choice = parties.operator_choice(session, operator_id) if operator_id else None
+    return (str(choice.id), _operator_text(choice)) if choice else None
+
+
+def _pick_operators(
+    session: Session, actor: Principal, q: str, limit: int, locale: str
+) -> PickResult:
+    """The operators a draft may name, as the drafting checks accept them: qualified (and
+    active), by name or credit code; shown as name · credit code."""
+    total, found = parties.pick_operators(session, actor=actor, q=q, limit=limit)
+    return PickResult(total, [PickItem(str(o.id), o.name, o.credit_code or "—") for o in found])
+
+
+add_picker("operators", P.AUTHORIZATIONS_MANAGE, _pick_operators)
+
+
 def _draft_page(
     request: Request,
     session: Session,
@@ -802,7 +824,7 @@ def _draft_page(
             "form": form,
             "errors": errors or {},
             "error": error,
-            "operators": parties.operator_choices(session),
+            "chosen_operator": _chosen_operator(session, form.get("operator_id")),
             "plans": service.approved_plans(session, actor),
             "rounds": parties.round_choices(session),
             "modes": MODES,

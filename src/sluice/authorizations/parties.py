@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from sluice.core.errors import Conflict
 from sluice.core.i18n import add_messages
-from sluice.core.permissions import OrgKind
+from sluice.core.permissions import OrgKind, Permission
+from sluice.core.principal import Principal
 from sluice.identity import repository as identity
 from sluice.identity import signing
 from sluice.identity.models import Organization
@@ -37,7 +38,6 @@ class OperatorChoice:
     id: uuid.UUID
     name: str
     credit_code: str | None
-    qualified: bool
 
 
 @dataclass(frozen=True)
@@ -80,14 +80,26 @@ def names(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
     return found
 
 
-def operator_choices(session: Session) -> list[OperatorChoice]:
-    """Active operators for the drafting form, qualified or not (the form says which)."""
-    _, orgs = identity.organizations(session, kind=OrgKind.OPERATOR.value, limit=1000)
-    return [
-        OperatorChoice(o.id, o.name, o.credit_code, qualified.is_qualified(session, o.id))
-        for o in sorted(orgs, key=lambda o: o.name)
-        if o.active
-    ]
+def pick_operators(
+    session: Session, *, actor: Principal, q: str, limit: int
+) -> tuple[int, list[OperatorChoice]]:
+    """The operators a draft may name: qualified ones (as ``service`` checks), active, whose
+    name or credit code holds ``q``; how many there are and the first ``limit`` by name."""
+    actor.require(Permission.AUTHORIZATIONS_MANAGE)
+    total, found = qualified.search(session, q=q, limit=limit)
+    return total, [OperatorChoice(org.id, org.name, code) for org, code in found]
+
+
+def operator_choice(session: Session, operator_id: uuid.UUID) -> OperatorChoice | None:
+    """The operator a form names, to show it as chosen (qualified or not: the form's
+    checks say what is wrong with it)."""
+    org = identity.organization(session, operator_id)
+    if org is None or org.kind != OrgKind.OPERATOR.value:
+        return None
+    application = qualified.qualified_application(session, org.id)
+    return OperatorChoice(
+        org.id, org.name, org.credit_code or (application.credit_code if application else None)
+    )
 
 
 def round_choices(session: Session) -> list[RoundChoice]:

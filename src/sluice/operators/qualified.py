@@ -10,6 +10,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from sluice.identity import repository as identity_repository
+from sluice.identity.models import Organization
 from sluice.operators import repository
 from sluice.operators.models import OperatorApplication
 
@@ -19,6 +20,14 @@ def qualified_application(
 ) -> OperatorApplication | None:
     """The organization's latest qualified application, if any (selection, authorization)."""
     return repository.latest_qualified(session, organization_id)
+
+
+def search(
+    session: Session, *, q: str, limit: int
+) -> tuple[int, list[tuple[Organization, str | None]]]:
+    """Qualified operators (active) whose name or credit code holds ``q``, by name, each
+    with its credit code: how many there are and the first ``limit``."""
+    return repository.qualified_operators(session, q=q, limit=limit)
 
 
 def is_qualified(session: Session, organization_id: uuid.UUID) -> bool:

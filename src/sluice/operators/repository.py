@@ -23,8 +23,9 @@ from sqlalchemy import ColumnElement, delete, false, func, or_, select, true
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from sluice.core.paging import ListQuery, Page, contains, paginate
-from sluice.core.permissions import Permission
+from sluice.core.permissions import OrgKind, Permission
 from sluice.core.principal import Principal
+from sluice.identity.models import Organization
 from sluice.operators.models import (
     OperatorApplication,
     OperatorChecklistAnswer,
@@ -349,6 +350,47 @@ def applications_naming(session: Session, credit_code: str) -> list[uuid.UUID]:
         .distinct()
     )
     return list(session.scalars(query))
+
+
+def qualified_operators(
+    session: Session, *, q: str, limit: int
+) -> tuple[int, list[tuple[Organization, str | None]]]:
+    """Active operator organizations holding a qualified application, whose name holds
+    ``q`` or whose credit code (registered, or the qualified application's) holds it; each
+    with the credit code to show. By name; ``limit`` of them and how many there are."""
+    qualified = select(OperatorApplication.id).where(
+        OperatorApplication.organization_id == Organization.id,
+        OperatorApplication.status == QUALIFIED,
+    )
+    statement = select(Organization).where(
+        Organization.kind == OrgKind.OPERATOR.value,
+        Organization.active.is_(True),
+        qualified.exists(),
+    )
+    if q:
+        statement = statement.where(
+            or_(
+                contains(q, Organization.name, Organization.name_en, Organization.credit_code),
+                qualified.where(contains(q, OperatorApplication.credit_code)).exists(),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    qualified_code = (
+        select(OperatorApplication.credit_code)
+        .where(
+            OperatorApplication.organization_id == Organization.id,
+            OperatorApplication.status == QUALIFIED,
+        )
+        .order_by(OperatorApplication.decided_at.desc(), OperatorApplication.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        statement.add_columns(func.coalesce(Organization.credit_code, qualified_code))
+        .order_by(Organization.name, Organization.id)
+        .limit(limit)
+    )
+    return total, [(row[0], row[1]) for row in rows]
 
 
 def qualified_with_code(session: Session, credit_code: str) -> list[uuid.UUID]:
