@@ -15,10 +15,10 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Final, cast
+from typing import Final
 
 from sqlalchemy import ColumnElement, false, func, select, true
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.orm import Session
 
 from sluice.authorizations import states as st
 from sluice.authorizations.models import (
@@ -35,7 +35,7 @@ from sluice.authorizations.models import (
     ImplementationPlan,
     RectificationOrder,
 )
-from sluice.core.paging import ListQuery, Page, contains, paginate
+from sluice.core.paging import Column, ListQuery, Page, contains, paginate
 from sluice.core.permissions import OrgKind
 from sluice.core.principal import Principal
 from sluice.identity.models import Organization
@@ -67,18 +67,13 @@ def authorizations(
     return list(session.scalars(query.order_by(Authorization.created_at.desc())))
 
 
-def _column(attribute: QueryableAttribute[Any]) -> ColumnElement[Any]:
-    """``core.paging`` takes columns; a mapped attribute is one at run time."""
-    return cast(ColumnElement[Any], attribute)
-
-
 #: What the agreements list sorts by. Numbers are issued in the order agreements are drafted
 #: (``numbering``), so the number sorts by that order: as text, 10号 would come before 2号.
-AUTHORIZATION_SORTS: Final[Mapping[str, ColumnElement[Any]]] = {
-    "number": _column(Authorization.created_at),
-    "term_end": _column(Authorization.term_end),
-    "status": _column(Authorization.status),
-    "operator": _column(Organization.name),
+AUTHORIZATION_SORTS: Final[Mapping[str, Column]] = {
+    "number": Authorization.created_at,
+    "term_end": Authorization.term_end,
+    "status": Authorization.status,
+    "operator": Organization.name,
 }
 #: States in which an agreement's term can still run out (a renewed one has its successor).
 RUNNING: Final = (st.ACTIVE, st.EXPIRING, st.SUSPENDED)
@@ -133,9 +128,9 @@ def authorization_page(
         statement = statement.where(
             contains(
                 query.q,
-                _column(Authorization.number),
-                _column(Authorization.scenario),
-                _column(Organization.name),
+                Authorization.number,
+                Authorization.scenario,
+                Organization.name,
             )
         )
     page = paginate(
@@ -144,7 +139,7 @@ def authorization_page(
         query,
         sorts=AUTHORIZATION_SORTS,
         default="-number",
-        tiebreak=_column(Authorization.id),
+        tiebreak=Authorization.id,
     )
     names = _names(session, {a.operator_id for a in page.items})
     rows = [AuthorizationRow(a, names.get(a.operator_id, "—")) for a in page.items]
@@ -282,10 +277,10 @@ def plans_for(session: Session, actor: Principal) -> list[ImplementationPlan]:
     return list(session.scalars(query))
 
 
-PLAN_SORTS: Final[Mapping[str, ColumnElement[Any]]] = {
-    "created": _column(ImplementationPlan.created_at),
-    "title": _column(ImplementationPlan.title),
-    "status": _column(ImplementationPlan.status),
+PLAN_SORTS: Final[Mapping[str, Column]] = {
+    "created": ImplementationPlan.created_at,
+    "title": ImplementationPlan.title,
+    "status": ImplementationPlan.status,
 }
 
 
@@ -295,14 +290,14 @@ def plan_page(session: Session, actor: Principal, query: ListQuery) -> Page[Impl
     if status := query.filter("status"):
         statement = statement.where(ImplementationPlan.status == status)
     if query.q:
-        statement = statement.where(contains(query.q, _column(ImplementationPlan.title)))
+        statement = statement.where(contains(query.q, ImplementationPlan.title))
     return paginate(
         session,
         statement,
         query,
         sorts=PLAN_SORTS,
         default="-created",
-        tiebreak=_column(ImplementationPlan.id),
+        tiebreak=ImplementationPlan.id,
     )
 
 

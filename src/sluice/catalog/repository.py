@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final, cast
 
 from sqlalchemy import ColumnElement, Table, delete, func, insert, or_, select, true
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import case
 
 from sluice.catalog import search
@@ -32,7 +32,7 @@ from sluice.catalog.models import (
     DataResource,
     ResourceField,
 )
-from sluice.core.paging import ListQuery, Page, contains, paginate
+from sluice.core.paging import Column, ListQuery, Page, contains, paginate
 from sluice.core.permissions import OrgKind, Permission
 from sluice.core.principal import Principal
 from sluice.identity.models import Organization
@@ -305,33 +305,6 @@ def add_versions(session: Session, rows: list[dict[str, Any]]) -> None:
 # --- the console's lists and pickers ---------------------------------------------------------
 
 
-# ``core.paging`` types its columns as ``ColumnElement``; ORM attributes are fine at run time.
-Column = ColumnElement[Any] | QueryableAttribute[Any]
-
-
-def _contains(text: str, *columns: Column) -> ColumnElement[bool]:
-    return contains(text, *(cast(ColumnElement[Any], c) for c in columns))
-
-
-def _paginate(
-    session: Session,
-    statement: Any,
-    query: ListQuery,
-    *,
-    sorts: Mapping[str, Column],
-    default: str,
-    tiebreak: Column,
-) -> Page[Any]:
-    return paginate(
-        session,
-        statement,
-        query,
-        sorts=cast(Mapping[str, ColumnElement[Any]], sorts),
-        default=default,
-        tiebreak=cast(ColumnElement[Any], tiebreak),
-    )
-
-
 @dataclass(frozen=True)
 class ResourceRow:
     """A row of the resources list: the resource, its provider and the number of the batch
@@ -385,9 +358,9 @@ def resource_page(
         statement = statement.where(DataResource.has_data.is_(has_data))
     if query.q:
         statement = statement.where(
-            _contains(query.q, DataResource.name, DataResource.code, DataResource.description)
+            contains(query.q, DataResource.name, DataResource.code, DataResource.description)
         )
-    page = _paginate(
+    page = paginate(
         session,
         statement,
         query,
@@ -427,7 +400,7 @@ def _prefix(text: str, column: Column) -> ColumnElement[bool]:
 def _picked(text: str, *columns: Column) -> ColumnElement[bool]:
     """Any column holds the text, or the text with a synonym in another form (社保 reads
     as 社会保险 too, as catalog search reads it)."""
-    return or_(*(_contains(t, *columns) for t in (text, *sorted(search.variants(text)))))
+    return or_(*(contains(t, *columns) for t in (text, *sorted(search.variants(text)))))
 
 
 def _relevance(text: str, title: Column, code: Column) -> Any:
@@ -441,7 +414,7 @@ def _relevance(text: str, title: Column, code: Column) -> Any:
         (_prefix(text, title), 1),
         (_prefix(text, code), 1),
         *((_prefix(form, title), 2) for form in forms),
-        (_contains(text, title), 3),
+        (contains(text, title), 3),
         else_=4,
     )
 
@@ -534,8 +507,8 @@ def batch_page(session: Session, query: ListQuery) -> Page[tuple[CatalogBatch, i
     if status := query.filter("status"):
         statement = statement.where(CatalogBatch.status == status)
     if query.q:
-        statement = statement.where(_contains(query.q, CatalogBatch.title))
-    page = _paginate(
+        statement = statement.where(contains(query.q, CatalogBatch.title))
+    page = paginate(
         session,
         statement,
         query,
@@ -585,8 +558,8 @@ def entry_page(session: Session, *, batch_id: uuid.UUID, query: ListQuery) -> Pa
     if provider := query.filter("provider"):
         statement = statement.where(Organization.code == provider)
     if query.q:
-        statement = statement.where(_contains(query.q, CatalogEntry.title, DataResource.code))
-    page = _paginate(
+        statement = statement.where(contains(query.q, CatalogEntry.title, DataResource.code))
+    page = paginate(
         session,
         statement,
         query,
@@ -612,7 +585,7 @@ def version_page(
 ) -> Page[CatalogEntryVersion]:
     """One page of an entry's versions, newest first unless asked otherwise."""
     statement = select(CatalogEntryVersion).where(CatalogEntryVersion.entry_id == entry_id)
-    return _paginate(
+    return paginate(
         session,
         statement,
         query,

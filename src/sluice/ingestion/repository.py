@@ -61,14 +61,14 @@ def run_page(
     if status := query.filter("status"):
         statement = statement.where(IngestionRun.status == status)
     if query.q:
-        statement = statement.where(contains(query.q, IngestionRun.source_name.expression))
+        statement = statement.where(contains(query.q, IngestionRun.source_name))
     return paginate(
         session,
         statement,
         query,
-        sorts={name: column.expression for name, column in RUN_SORTS.items()},
+        sorts=RUN_SORTS,
         default="-started",
-        tiebreak=IngestionRun.id.expression,
+        tiebreak=IngestionRun.id,
     )
 
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any, Final, TypeVar, cast
+from typing import Final, TypeVar
 
 from sqlalchemy import ColumnElement, delete, false, func, or_, select, true
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.orm import Session
 
-from sluice.core.paging import ListQuery, Page, contains, paginate
+from sluice.core.paging import Column, ListQuery, Page, contains, paginate
 from sluice.core.permissions import OrgKind, Permission
 from sluice.core.principal import Principal
 from sluice.identity.models import Organization
@@ -119,17 +119,12 @@ def visible_applications(
     return total, list(session.scalars(query))
 
 
-def _column(attribute: QueryableAttribute[Any]) -> ColumnElement[Any]:
-    """``core.paging`` takes columns; a mapped attribute is one at run time."""
-    return cast(ColumnElement[Any], attribute)
-
-
 #: The review list's sortable columns, by the name the address uses.
-APPLICATION_SORTS: Final[Mapping[str, ColumnElement[Any]]] = {
-    "submitted": _column(OperatorApplication.submitted_at),
-    "company": _column(OperatorApplication.company_name),
-    "status": _column(OperatorApplication.status),
-    "updated": _column(OperatorApplication.updated_at),
+APPLICATION_SORTS: Final[Mapping[str, Column]] = {
+    "submitted": OperatorApplication.submitted_at,
+    "company": OperatorApplication.company_name,
+    "status": OperatorApplication.status,
+    "updated": OperatorApplication.updated_at,
 }
 
 
@@ -145,9 +140,9 @@ def application_page(
         statement = statement.where(
             contains(
                 query.q,
-                _column(OperatorApplication.company_name),
-                _column(OperatorApplication.company_name_en),
-                _column(OperatorApplication.credit_code),
+                OperatorApplication.company_name,
+                OperatorApplication.company_name_en,
+                OperatorApplication.credit_code,
             )
         )
     return paginate(
@@ -156,7 +151,7 @@ def application_page(
         query,
         sorts=APPLICATION_SORTS,
         default="-submitted",
-        tiebreak=_column(OperatorApplication.id),
+        tiebreak=OperatorApplication.id,
     )
 
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, cast
+from typing import Final
 
 from sqlalchemy import ColumnElement, Select, delete, false, func, select, true
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.orm import Session
 
-from sluice.core.paging import ListQuery, Page, contains, paginate
+from sluice.core.paging import Column, ListQuery, Page, contains, paginate
 from sluice.core.permissions import OrgKind, Permission, Role
 from sluice.core.principal import Principal
 from sluice.identity.models import Membership, Organization, User
@@ -101,17 +101,12 @@ def visible_rounds(
     return list(session.scalars(query))
 
 
-def _column(attribute: QueryableAttribute[Any]) -> ColumnElement[Any]:
-    """``core.paging`` takes columns; a mapped attribute is one at run time."""
-    return cast(ColumnElement[Any], attribute)
-
-
 #: The rounds lists' sortable columns, by the name the address uses.
-ROUND_SORTS: Final[Mapping[str, ColumnElement[Any]]] = {
-    "announced": _column(SelectionRound.announced_on),
-    "title": _column(SelectionRound.title),
-    "status": _column(SelectionRound.status),
-    "created": _column(SelectionRound.created_at),
+ROUND_SORTS: Final[Mapping[str, Column]] = {
+    "announced": SelectionRound.announced_on,
+    "title": SelectionRound.title,
+    "status": SelectionRound.status,
+    "created": SelectionRound.created_at,
 }
 
 
@@ -120,7 +115,7 @@ def _filtered(statement: Select[SelectionRound], query: ListQuery) -> Select[Sel
         statement = statement.where(SelectionRound.status == status)
     if query.q:
         statement = statement.where(
-            contains(query.q, _column(SelectionRound.title), _column(SelectionRound.scenario))
+            contains(query.q, SelectionRound.title, SelectionRound.scenario)
         )
     return statement
 
@@ -135,7 +130,7 @@ def round_page(session: Session, actor: Principal | None, query: ListQuery) -> P
         query,
         sorts=ROUND_SORTS,
         default="-announced",
-        tiebreak=_column(SelectionRound.id),
+        tiebreak=SelectionRound.id,
     )
 
 
@@ -154,7 +149,7 @@ def seated_round_page(session: Session, actor: Principal, query: ListQuery) -> P
         query,
         sorts=ROUND_SORTS,
         default="-announced",
-        tiebreak=_column(SelectionRound.id),
+        tiebreak=SelectionRound.id,
     )
 
 
