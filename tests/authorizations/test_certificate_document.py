@@ -112,6 +112,7 @@ def _certificate_page(client: TestClient, world: World, ended: Ended) -> str:
 # --- the printable certificate -----------------------------------------------------------
 
 
+@pytest.mark.rendering
 def test_the_certificate_lists_every_destroyed_file_with_its_sm3_and_the_crypto_shredded_key(
     client: TestClient, world: World, ended: Ended
 ) -> None:
@@ -134,6 +135,7 @@ def test_the_certificate_lists_every_destroyed_file_with_its_sm3_and_the_crypto_
     assert f"密钥 authorization-{ended.authorization_id} 已销毁（密码学擦除）。" in text
 
 
+@pytest.mark.rendering
 def test_the_printed_steps_verify_the_certificate_with_tools_that_are_not_the_platforms(
     client: TestClient, database: Database, world: World, ended: Ended, settings: Settings
 ) -> None:
@@ -167,6 +169,7 @@ def test_the_printed_steps_verify_the_certificate_with_tools_that_are_not_the_pl
         assert name in canonical
 
 
+@pytest.mark.rendering
 def test_the_qr_code_carries_the_public_check_address_and_is_a_link_to_it(
     client: TestClient, world: World, ended: Ended, settings: Settings
 ) -> None:
@@ -202,6 +205,7 @@ def _modules(svg: str) -> set[tuple[int, int]]:
     return dark
 
 
+@pytest.mark.rendering
 def test_the_pdf_links_its_qr_code_to_the_public_check_and_shows_the_signature(
     client: TestClient, world: World, ended: Ended, settings: Settings, database: Database
 ) -> None:
@@ -229,6 +233,7 @@ def test_the_pdf_links_its_qr_code_to_the_public_check_and_shows_the_signature(
     assert ended.number in flat
 
 
+@pytest.mark.rendering
 def test_nothing_on_the_printed_certificate_crosses_the_margins_or_the_signature_box(
     client: TestClient, world: World, ended: Ended
 ) -> None:
@@ -250,6 +255,7 @@ def test_nothing_on_the_printed_certificate_crosses_the_margins_or_the_signature
                 assert layout.content_span(cell).holds(text.span), text.text
 
 
+@pytest.mark.rendering
 def test_the_console_shows_where_to_open_print_and_check_the_certificate(
     client: TestClient, world: World, ended: Ended
 ) -> None:
@@ -264,6 +270,7 @@ def test_the_console_shows_where_to_open_print_and_check_the_certificate(
     assert _visible(links).strip().split(" · ") == ["打印版证明（网页）", "证明 PDF", "公开核验页"]
 
 
+@pytest.mark.rendering
 def test_without_chinese_fonts_the_certificate_pdf_explains_and_links_to_the_html(
     client: TestClient, world: World, ended: Ended, monkeypatch: pytest.MonkeyPatch
 ) -> None:
