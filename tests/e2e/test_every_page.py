@@ -176,14 +176,13 @@ def _walk(page: Any, city: City, username: str) -> Walk:
     return walk
 
 
+#: One login per role (``bureau2`` and ``operator2`` hold the same roles and see the same pages).
 ROLES: Final = (
     "bureau",
-    "bureau2",
     "registry",
     "finance",
     "provider",
     "operator",
-    "operator2",
     "buyer",
     "panel",
     "subject",
