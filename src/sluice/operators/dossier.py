@@ -473,6 +473,23 @@ def add_principal(
     return principal
 
 
+def _remove(
+    session: Session,
+    actor: Principal,
+    clock: Clock,
+    application: OperatorApplication,
+    row: object,
+    action: str,
+    detail: dict[str, str],
+) -> None:
+    """Delete one part of a draft application and record who removed what."""
+    session.delete(row)
+    now = guards.touch(application, clock)
+    guards.record(
+        session, actor=actor, at=now, action=action, target_id=application.id, detail=detail
+    )
+
+
 def remove_principal(
     session: Session,
     *,
@@ -487,15 +504,14 @@ def remove_principal(
     )
     if principal is None:
         raise NotFound("operators.child_not_found")
-    session.delete(principal)
-    now = guards.touch(application, clock)
-    guards.record(
+    _remove(
         session,
-        actor=actor,
-        at=now,
-        action="principal_removed",
-        target_id=application.id,
-        detail={"principal_id": str(principal_id), "name": principal.name},
+        actor,
+        clock,
+        application,
+        principal,
+        "principal_removed",
+        {"principal_id": str(principal_id), "name": principal.name},
     )
 
 
@@ -608,15 +624,14 @@ def remove_entity(
     if in_use:
         raise Conflict("operators.entity_in_use", name=entity.name, count=in_use)
     repository.delete_links_of(session, entity.id)
-    session.delete(entity)
-    now = guards.touch(application, clock)
-    guards.record(
+    _remove(
         session,
-        actor=actor,
-        at=now,
-        action="entity_removed",
-        target_id=application.id,
-        detail={"entity_id": str(entity_id), "name": entity.name},
+        actor,
+        clock,
+        application,
+        entity,
+        "entity_removed",
+        {"entity_id": str(entity_id), "name": entity.name},
     )
 
 
@@ -667,15 +682,14 @@ def remove_link(
     link = repository.child(session, OperatorLink, application_id=application.id, child_id=link_id)
     if link is None:
         raise NotFound("operators.child_not_found")
-    session.delete(link)
-    now = guards.touch(application, clock)
-    guards.record(
+    _remove(
         session,
-        actor=actor,
-        at=now,
-        action="link_removed",
-        target_id=application.id,
-        detail={"link_id": str(link_id), "relation": link.relation},
+        actor,
+        clock,
+        application,
+        link,
+        "link_removed",
+        {"link_id": str(link_id), "relation": link.relation},
     )
 
 
@@ -875,15 +889,14 @@ def remove_record(
     )
     if record is None:
         raise NotFound("operators.child_not_found")
-    session.delete(record)
-    now = guards.touch(application, clock)
-    guards.record(
+    _remove(
         session,
-        actor=actor,
-        at=now,
-        action="record_removed",
-        target_id=application.id,
-        detail={"kind": kind, "record_id": str(record_id)},
+        actor,
+        clock,
+        application,
+        record,
+        "record_removed",
+        {"kind": kind, "record_id": str(record_id)},
     )
 
 
