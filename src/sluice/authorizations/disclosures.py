@@ -11,13 +11,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from sluice.authorizations import states
-from sluice.authorizations.models import Authorization, AuthorizationScope
-from sluice.catalog.models import CatalogEntry
-from sluice.identity.models import Organization
+from sluice.authorizations import repository, states
 
 #: Agreements the public sees: in force, suspended, or ended (never drafts or ones in review).
 DISCLOSED: frozenset[str] = states.IN_FORCE | states.ENDED | {states.SUSPENDED}
@@ -38,14 +34,8 @@ class DisclosedAgreement:
 
 
 def disclosed_agreements(session: Session, *, limit: int = 200) -> list[DisclosedAgreement]:
-    rows = session.execute(
-        select(Authorization, Organization.name)
-        .join(Organization, Organization.id == Authorization.operator_id)
-        .where(Authorization.status.in_(DISCLOSED))
-        .order_by(Authorization.term_start.desc().nulls_last(), Authorization.number)
-        .limit(limit)
-    ).all()
-    scope = _scope(session, [a.id for a, _ in rows])
+    rows = repository.disclosed(session, DISCLOSED, limit=limit)
+    scope = repository.scope_titles(session, [a.id for a, _ in rows])
     return [
         DisclosedAgreement(
             a.id,
@@ -61,18 +51,3 @@ def disclosed_agreements(session: Session, *, limit: int = 200) -> list[Disclose
         )
         for a, name in rows
     ]
-
-
-def _scope(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
-    provider = aliased(Organization)
-    rows = session.execute(
-        select(AuthorizationScope.authorization_id, provider.name, CatalogEntry.title)
-        .join(CatalogEntry, CatalogEntry.id == AuthorizationScope.entry_id)
-        .join(provider, provider.id == CatalogEntry.provider_id)
-        .where(AuthorizationScope.authorization_id.in_(ids))
-        .order_by(CatalogEntry.title)
-    ).all()
-    found: dict[uuid.UUID, list[str]] = {}
-    for authorization_id, provider_name, title in rows:
-        found.setdefault(authorization_id, []).append(f"{provider_name} · {title}")
-    return found

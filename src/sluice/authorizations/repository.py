@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Final
 
 from sqlalchemy import ColumnElement, false, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from sluice.authorizations import states as st
 from sluice.authorizations.models import (
@@ -35,6 +35,7 @@ from sluice.authorizations.models import (
     ImplementationPlan,
     RectificationOrder,
 )
+from sluice.catalog.models import CatalogEntry
 from sluice.core.paging import Column, ListQuery, Page, contains, paginate
 from sluice.core.permissions import OrgKind
 from sluice.core.principal import Principal
@@ -524,3 +525,33 @@ def certificates(session: Session) -> list[DestructionCertificate]:
     return list(
         session.scalars(select(DestructionCertificate).order_by(DestructionCertificate.issued_at))
     )
+
+
+def disclosed(
+    session: Session, statuses: Iterable[str], *, limit: int
+) -> list[tuple[Authorization, str]]:
+    """Agreements in these states with their operator's name, latest term first."""
+    rows = session.execute(
+        select(Authorization, Organization.name)
+        .join(Organization, Organization.id == Authorization.operator_id)
+        .where(Authorization.status.in_(list(statuses)))
+        .order_by(Authorization.term_start.desc().nulls_last(), Authorization.number)
+        .limit(limit)
+    )
+    return [(authorization, name) for authorization, name in rows]
+
+
+def scope_titles(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """Each agreement's scope as "provider · entry title", in title order."""
+    provider = aliased(Organization)
+    rows = session.execute(
+        select(AuthorizationScope.authorization_id, provider.name, CatalogEntry.title)
+        .join(CatalogEntry, CatalogEntry.id == AuthorizationScope.entry_id)
+        .join(provider, provider.id == CatalogEntry.provider_id)
+        .where(AuthorizationScope.authorization_id.in_(ids))
+        .order_by(CatalogEntry.title)
+    ).all()
+    found: dict[uuid.UUID, list[str]] = {}
+    for authorization_id, provider_name, title in rows:
+        found.setdefault(authorization_id, []).append(f"{provider_name} · {title}")
+    return found

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sluice.catalog.models import CatalogEntry
+from sluice.catalog import repository
 from sluice.core.permissions import OrgKind
 from sluice.identity import repository as identity_repository
 
@@ -33,12 +32,5 @@ def publisher(session: Session, code: str) -> Publisher | None:
     org = identity_repository.organization_by_code(session, code)
     if org is None or not org.active or org.kind not in _PUBLISHING_KINDS:
         return None
-    published = (CatalogEntry.provider_id == org.id) & (CatalogEntry.status == "published")
-    domains = session.execute(
-        select(CatalogEntry.domain, func.count())
-        .where(published)
-        .group_by(CatalogEntry.domain)
-        .order_by(func.count().desc(), CatalogEntry.domain)
-    ).all()
-    counted = [(str(domain), int(n)) for domain, n in domains]
+    counted = repository.published_domains(session, org.id)
     return Publisher(org.code, org.name, org.name_en, org.kind, sum(n for _, n in counted), counted)
