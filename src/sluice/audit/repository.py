@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Select, String, Uuid, and_, column, func, 
 from sqlalchemy.orm import Session
 
 from sluice.audit.models import AuditEvent
-from sluice.core.paging import ListQuery, Page, contains, paginate
+from sluice.core.paging import ListQuery, Page, contains, paginate, starts_with
 
 #: identity's tables, the columns the log reads to name actors (see the module docstring).
 USERS = table(
@@ -104,8 +104,7 @@ def _conditions(session: Session, wanted: EventFilter) -> list[ColumnElement[boo
     if wanted.target_type:
         found.append(AuditEvent.target_type == wanted.target_type)
     if wanted.target_id:
-        escaped = wanted.target_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        found.append(AuditEvent.target_id.like(f"{escaped}%", escape="\\"))
+        found.append(starts_with(wanted.target_id, AuditEvent.target_id, ignore_case=False))
     if wanted.outcome:
         found.append(AuditEvent.outcome == wanted.outcome)
     if wanted.since is not None:

@@ -32,7 +32,7 @@ from sluice.catalog.models import (
     DataResource,
     ResourceField,
 )
-from sluice.core.paging import Column, ListQuery, Page, contains, paginate
+from sluice.core.paging import Column, ListQuery, Page, contains, paginate, starts_with
 from sluice.core.permissions import OrgKind, Permission
 from sluice.core.principal import Principal
 from sluice.identity.models import Organization
@@ -393,8 +393,7 @@ def resource_providers(session: Session, *, actor: Principal) -> list[Organizati
 
 
 def _prefix(text: str, column: Column) -> ColumnElement[bool]:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.ilike(f"{escaped}%", escape="\\")
+    return starts_with(text, column)
 
 
 def _picked(text: str, *columns: Column) -> ColumnElement[bool]:

@@ -128,7 +128,20 @@ def page_of(items: Sequence[T], query: ListQuery) -> Page[T]:
     return Page(items[query.offset : query.offset + query.size], len(items), query)
 
 
+def _literal(text: str) -> str:
+    """The text as a LIKE pattern that matches only itself (``%`` and ``_`` escaped)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def contains(text: str, *columns: Column) -> ColumnElement[bool]:
     """Any column holds the text, ignoring case; ``%`` and ``_`` are taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = _literal(text)
     return or_(*(column.ilike(f"%{escaped}%", escape="\\") for column in columns))
+
+
+def starts_with(text: str, column: Column, *, ignore_case: bool = True) -> ColumnElement[bool]:
+    """The column starts with the text; ``%`` and ``_`` are taken literally."""
+    pattern = f"{_literal(text)}%"
+    if ignore_case:
+        return column.ilike(pattern, escape="\\")
+    return column.like(pattern, escape="\\")
