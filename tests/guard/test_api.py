@@ -87,6 +87,7 @@ def test_after_termination_every_request_under_the_authorization_is_refused(
             select(AuditEvent).where(
                 AuditEvent.action == "guard.decision", AuditEvent.outcome == "refused"
             )
+            .order_by(AuditEvent.id)
         ).all()
         assert [e.detail["reason"] for e in refused] == [
             "out_of_scope",
