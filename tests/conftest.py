@@ -3,7 +3,6 @@ the migrations. Set SLUICE_STRICT_TESTS=1 (CI does) and nothing may be skipped."
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -25,21 +24,7 @@ from sluice.core.migrate import upgrade
 from sluice.core.settings import Settings
 from sluice.identity import passwords
 from sluice.web.app import create_app
-
-STRICT = os.environ.get("SLUICE_STRICT_TESTS") == "1"
-PG_URL = os.environ.get(
-    "SLUICE_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-#: Skips for missing infrastructure carry this prefix, so the summary can name them even when
-#: they happened in pytest-xdist workers (the controller sees only their reports).
-MISSING = "missing infrastructure: "
-
-
-def skip_or_fail(reason: str) -> None:
-    """Missing infrastructure skips loudly on a laptop and fails under the strict flag."""
-    if STRICT:
-        pytest.fail(f"strict mode: {reason}", pytrace=False)
-    pytest.skip(MISSING + reason)
+from tests.infrastructure import MISSING, PG_URL, skip_or_fail
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -196,3 +181,7 @@ def app(settings: Settings, database: Database, clock: FixedClock) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://127.0.0.1") as test_client:
         yield test_client
+
+
+# The shared demo city (its module imports nothing from here, so no import circle).
+from tests.demo_city import demo, demo_postgresql, demo_sqlite  # noqa: E402, F401

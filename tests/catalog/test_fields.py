@@ -21,8 +21,8 @@ from sluice.core.database import Database
 from sluice.core.migrate import upgrade
 from sluice.core.permissions import Role
 from sluice.dataplane.schema import IDENTIFIER_TYPES, FieldSpec, SchemaError
-from tests.conftest import PG_URL, skip_or_fail
 from tests.identity.factories import bearer, console_login, make_account
+from tests.infrastructure import PG_URL, skip_or_fail
 
 PERSONAL = ("id_number", "uscc", "mobile", "plate", "address", "person_name")
 

@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
-from sluice.cli import app as cli
+from sluice.core.clock import SystemClock
 from sluice.core.database import Database
-from sluice.core.settings import Settings, get_settings
 from sluice.identity.signing import verify
-
-runner = CliRunner()
+from sluice.web.app import create_app
+from tests.demo_city import DemoCity
 
 
 @pytest.fixture
-def demo(
-    monkeypatch: pytest.MonkeyPatch, settings: Settings, database: Database
-) -> Iterator[dict[str, object]]:
-    monkeypatch.setenv("SLUICE_HOME", str(settings.home))
-    monkeypatch.setenv("SLUICE_DATABASE_URL", database.url)
-    get_settings.cache_clear()
-    result = runner.invoke(cli, ["demo", "--no-serve", "--scale", "0.01"])
-    assert result.exit_code == 0, result.output
-    yield json.loads(settings.credentials_path.read_text())
-    get_settings.cache_clear()
+def client(demo: DemoCity) -> Iterator[TestClient]:
+    database = Database(demo.url)
+    with TestClient(create_app(demo.settings, database=database, clock=SystemClock())) as client:
+        yield client
+    database.dispose()
 
 
 def _login(client: TestClient, document: dict[str, object], username: str) -> dict[str, str]:
@@ -41,11 +33,12 @@ def _login(client: TestClient, document: dict[str, object], username: str) -> di
 
 
 def test_two_agreements_in_force_and_one_ended_with_its_certificate(
-    demo: dict[str, object], client: TestClient
+    demo: DemoCity, client: TestClient
 ) -> None:
-    ids = demo["authorizations"]
+    credentials = demo.credentials
+    ids = credentials["authorizations"]
     assert isinstance(ids, dict) and set(ids) == {"普惠金融", "就业服务", "智慧停车"}
-    bureau = _login(client, demo, "bureau")
+    bureau = _login(client, credentials, "bureau")
     rows = {r["scenario"]: r for r in client.get("/api/v1/authorizations", headers=bureau).json()}
     assert {s: r["status"] for s, r in rows.items()} == {
         "普惠金融": "active",
@@ -57,12 +50,12 @@ def test_two_agreements_in_force_and_one_ended_with_its_certificate(
 
     finance = client.get(
         f"/api/v1/authorized-data/{ids['普惠金融']}/resources",
-        headers=_login(client, demo, "operator"),
+        headers=_login(client, credentials, "operator"),
     )
     assert finance.status_code == 200, finance.text
     assert len(finance.json()["resources"]) == 6
 
-    haigang = _login(client, demo, "operator2")
+    haigang = _login(client, credentials, "operator2")
     ended = client.get(f"/api/v1/authorized-data/{ids['智慧停车']}/resources", headers=haigang)
     assert ended.status_code == 403
     assert ended.json()["code"] == "authorization_inactive"

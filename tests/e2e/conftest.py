@@ -18,7 +18,7 @@ from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.settings import Settings
 from sluice.web.app import create_app
-from tests.conftest import skip_or_fail
+from tests.infrastructure import skip_or_fail
 
 CHROMIUM = "/usr/bin/chromium"
 

@@ -9,7 +9,6 @@ fetched rather than opened and must answer too. Built once on a small demo city.
 
 from __future__ import annotations
 
-import json
 import re
 import socket
 import threading
@@ -21,14 +20,12 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import uvicorn
-from typer.testing import CliRunner
 
-from sluice.cli import app as cli
 from sluice.core.clock import SystemClock
 from sluice.core.database import Database
 from sluice.core.i18n import _catalog
-from sluice.core.settings import Settings, get_settings
 from sluice.web.app import create_app
+from tests.demo_city import DemoCity
 
 pytestmark = pytest.mark.browser
 
@@ -78,22 +75,12 @@ class City:
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
-    home = tmp_path_factory.mktemp("walk") / "var"
-    url = f"sqlite:///{home.parent / 'walk.db'}"
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SLUICE_HOME", str(home))
-        env.setenv("SLUICE_DATABASE_URL", url)
-        get_settings.cache_clear()
-        try:
-            result = CliRunner().invoke(cli, ["demo", "--no-serve", "--scale", "0.01"])
-        finally:
-            get_settings.cache_clear()
-    assert result.exit_code == 0, result.output
-    credentials = json.loads((home / "demo-credentials.json").read_text())
-    accounts = {a["username"]: a["password"] for a in credentials["accounts"]}
+def city(demo_sqlite: DemoCity) -> Iterator[City]:
+    # The walk only reads (and signs in), so it shares the suite's demo city.
+    accounts = demo_sqlite.passwords
+    url = demo_sqlite.url
+    settings = demo_sqlite.settings
     database = Database(url)
-    settings = Settings(home=home, database_url=url)
     app = create_app(settings, database=database, clock=SystemClock())
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -26,15 +26,14 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from sqlalchemy import create_engine, select, text
-from typer.testing import CliRunner
 
-from sluice.cli import app as cli
 from sluice.core.clock import SystemClock
 from sluice.core.database import Database
-from sluice.core.settings import Settings, get_settings
+from sluice.core.settings import Settings
 from sluice.identity import service as identity
 from sluice.identity.models import User
-from tests.conftest import PG_URL, skip_or_fail
+from tests.demo_city import DemoCity, copy_city, run_demo
+from tests.infrastructure import PG_URL, skip_or_fail
 
 EXAMPLES = {GenerationMode.POSITIVE: 3, GenerationMode.NEGATIVE: 2}
 ROLES = ("anonymous", "bureau", "provider", "operator", "buyer")
@@ -66,16 +65,8 @@ class World:
     ids: dict[str, list[str]]
 
 
-def _build(home: Path, url: str) -> World:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SLUICE_HOME", str(home))
-        env.setenv("SLUICE_DATABASE_URL", url)
-        get_settings.cache_clear()
-        try:
-            result = CliRunner().invoke(cli, ["demo", "--no-serve", "--scale", "0.01"])
-        finally:
-            get_settings.cache_clear()
-    assert result.exit_code == 0, result.output
+def _world(home: Path, url: str) -> World:
+    """Sign the demo's people in on a city already built in this home and database."""
     from sluice.web.app import create_app
 
     settings = Settings(home=home, database_url=url)
@@ -103,9 +94,12 @@ def _build(home: Path, url: str) -> World:
 
 
 @pytest.fixture(scope="class")
-def sqlite_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    home = tmp_path_factory.mktemp("fuzz") / "var"
-    built = _build(home, f"sqlite:///{home.parent / 'fuzz.db'}")
+def sqlite_world(
+    tmp_path_factory: pytest.TempPathFactory, demo_sqlite: DemoCity
+) -> Iterator[World]:
+    # Fuzzing deletes and ends things: it works on a copy of the suite's demo city.
+    city = copy_city(demo_sqlite, tmp_path_factory.mktemp("fuzz"))
+    built = _world(city.home, city.url)
     yield built
     built.database.dispose()
 
@@ -123,7 +117,9 @@ def postgresql_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World
         skip_or_fail(f"PostgreSQL unreachable at {PG_URL}: {error!r:.200}")
         return
     separator = "&" if "?" in PG_URL else "?"
-    built = _build(home, f"{PG_URL}{separator}options=-csearch_path%3D{schema}")
+    url = f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    run_demo(home, url)
+    built = _world(home, url)
     yield built
     built.database.dispose()
     with admin.begin() as connection:
