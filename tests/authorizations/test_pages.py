@@ -1,6 +1,10 @@
 """The authorization pages as a browser sees them: the bureau drafts, decides, signs and
 changes; an operator sees only its own, signs, asks to exit and reports; refusals are
-explained in the reader's language with what was typed kept."""
+explained in the reader's language with what was typed kept.
+
+Tests whose subject is only what a form or page says are `rendering` (SQLite only): the
+queries behind them are the ones the list, scoping and service tests prove on both
+databases."""
 
 from __future__ import annotations
 
@@ -275,6 +279,7 @@ def _draft_form(csrf: str, world: World, **changes: object) -> dict[str, object]
 # -- navigation and lists ------------------------------------------------------------------
 
 
+@pytest.mark.rendering
 def test_the_navigation_offers_authorizations_and_plans_to_those_who_may_open_them(
     client: TestClient, database: Database, clock: FixedClock, world: World
 ) -> None:
@@ -432,6 +437,7 @@ def test_the_agreements_list_filters_and_searches_exactly(
     assert sorted(_numbers(fragment)) == [3, 6, 9, 12, 15, 18, 21, 24]
 
 
+@pytest.mark.rendering
 def test_the_agreements_list_shows_states_by_their_names(
     client: TestClient, database: Database, clock: FixedClock, world: World
 ) -> None:
@@ -451,6 +457,7 @@ def test_the_agreements_list_shows_states_by_their_names(
     ]
 
 
+@pytest.mark.rendering
 def test_an_empty_list_says_what_to_do_next(
     client: TestClient, database: Database, clock: FixedClock, world: World
 ) -> None:
@@ -495,6 +502,7 @@ def _operator_principal(world: World) -> Principal:
 # -- drafting --------------------------------------------------------------------------------
 
 
+@pytest.mark.rendering
 def test_the_draft_form_offers_an_operator_picker_approved_plans_and_default_clauses(
     client: TestClient, database: Database, clock: FixedClock, settings: Settings, world: World
 ) -> None:
@@ -630,6 +638,7 @@ def test_the_bureau_drafts_through_the_form_and_lands_on_the_detail_page(
     assert "提交审核" in text
 
 
+@pytest.mark.rendering
 def test_a_six_year_term_is_refused_with_the_reason_and_what_was_typed_is_kept(
     client: TestClient, world: World
 ) -> None:
@@ -648,6 +657,7 @@ def test_a_six_year_term_is_refused_with_the_reason_and_what_was_typed_is_kept(
     )
 
 
+@pytest.mark.rendering
 def test_form_problems_are_shown_at_their_fields(client: TestClient, world: World) -> None:
     csrf = _login(client, world.bureau)
     response = client.post(
@@ -672,6 +682,7 @@ def test_form_problems_are_shown_at_their_fields(client: TestClient, world: Worl
     assert text.count("至少 1 个字符。") == 1  # the liability clause left empty
 
 
+@pytest.mark.rendering
 def test_a_six_year_term_and_a_missing_scenario_come_back_in_one_answer(
     client: TestClient, database: Database, clock: FixedClock, world: World
 ) -> None:
@@ -708,6 +719,7 @@ def test_a_six_year_term_and_a_missing_scenario_come_back_in_one_answer(
     assert 'name="term_years" min="1" value="6"' in html  # what was typed is kept
 
 
+@pytest.mark.rendering
 def test_the_one_scenario_rule_and_the_term_come_back_together(
     client: TestClient, database: Database, clock: FixedClock, settings: Settings, world: World
 ) -> None:
@@ -734,6 +746,7 @@ def test_the_one_scenario_rule_and_the_term_come_back_together(
     assert "目录条目不存在" in text
 
 
+@pytest.mark.rendering
 def test_every_entry_outside_the_domain_is_named_with_the_domain_in_words(
     client: TestClient, world: World
 ) -> None:
@@ -752,6 +765,7 @@ def test_every_entry_outside_the_domain_is_named_with_the_domain_in_words(
     assert "请填写 0 到 100 之间的百分比，最多两位小数，如 12.50。" in text
 
 
+@pytest.mark.rendering
 def test_an_impossible_date_is_named_precisely_with_the_other_problems(
     client: TestClient, database: Database, clock: FixedClock, world: World
 ) -> None:
@@ -797,6 +811,7 @@ def test_an_impossible_date_is_named_precisely_with_the_other_problems(
     assert accepted.headers["location"] == f"/console/plans?done=decided#plan-{plan_id}"
 
 
+@pytest.mark.rendering
 def test_a_plan_missing_parts_and_a_title_comes_back_with_each_field_marked(
     client: TestClient, world: World
 ) -> None:
@@ -1258,6 +1273,7 @@ def test_an_approved_exit_is_carried_out_handed_over_and_completed(
     assert "✓ 证明内容与签名有效" in text
 
 
+@pytest.mark.rendering
 def test_the_pages_read_in_english_without_untranslated_labels(
     client: TestClient, database: Database, clock: FixedClock, settings: Settings, world: World
 ) -> None:
