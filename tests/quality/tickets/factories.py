@@ -10,12 +10,15 @@ import itertools
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+
 from sluice.catalog.models import CatalogBatch, CatalogEntry, DataResource, ResourceField
 from sluice.core.clock import Clock
 from sluice.core.database import Database
 from sluice.core.permissions import ROLE_ORG_KIND, Role
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
+from sluice.ingestion.models import DatasetVersion, IngestionRun
 from sluice.quality.tickets import service
 from sluice.quality.tickets.models import CorrectionTicket
 from sluice.quality.tickets.schemas import TargetLevel, TicketCreate
@@ -33,6 +36,7 @@ def make_resource(
     name: str | None = None,
     fields: tuple[str, ...] = FIELDS,
     published: bool = True,
+    frequency: str = "daily",
 ) -> uuid.UUID:
     """A provider's resource with its fields, listed in a published batch unless told not to."""
     n = next(_counter)
@@ -44,7 +48,7 @@ def make_resource(
             name=name or f"市场主体登记信息{n}",
             description="",
             domain="governance",
-            update_frequency="daily",
+            update_frequency=frequency,
             open_level="conditional",
             classification="市场监管",
             grade="2",
@@ -83,6 +87,49 @@ def make_resource(
                 )
             )
         return resource.id
+
+
+def make_version(database: Database, clock: Clock, resource_id: uuid.UUID) -> int:
+    """A new dataset version of the resource, made now by ``clock`` (the corrected data a
+    provider uploads), written directly: ingestion is not what these tests are about.
+    Returns its number."""
+    now = clock.now()
+    with database.unit_of_work() as session:
+        resource = session.get(DataResource, resource_id)
+        assert resource is not None
+        newest = select(func.max(DatasetVersion.version)).where(
+            DatasetVersion.resource_id == resource_id
+        )
+        number = 1 + (session.scalar(newest) or 0)
+        run = IngestionRun(
+            resource_id=resource_id,
+            provider_id=resource.provider_id,
+            status="ingested",
+            source_kind="csv",
+            source_name=f"v{number}.csv",
+            content_hash=f"{number:064x}",
+            rows_total=10,
+            rows_accepted=10,
+            version=number,
+            actor="test",
+            started_at=now,
+            finished_at=now,
+        )
+        session.add(run)
+        session.flush()
+        session.add(
+            DatasetVersion(
+                resource_id=resource_id,
+                version=number,
+                run_id=run.id,
+                path=f"/nowhere/{resource_id}/{number}",
+                rows=10,
+                content_hash=run.content_hash,
+                created_at=now,
+            )
+        )
+        resource.has_data = True
+        return number
 
 
 def principal_of(account: Account) -> Principal:

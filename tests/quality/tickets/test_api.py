@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sluice.core.clock import SHANGHAI, FixedClock
 from sluice.core.database import Database
 from tests.identity.factories import Account, bearer
-from tests.quality.tickets.factories import World, make_world
+from tests.quality.tickets.factories import World, make_version, make_world
 
 PROBLEM = "application/problem+json"
 EN = {"Accept-Language": "en"}
@@ -68,8 +68,11 @@ def test_file_and_walk_the_whole_lifecycle(
     assert acknowledged.status_code == 200, acknowledged.text
     assert acknowledged.json()["status"] == "acknowledged"
     assert acknowledged.json()["actions"] == ["fix", "reject"]
+    clock.advance(timedelta(minutes=5))
+    make_version(database, clock, world.resource_a)  # the corrected data, uploaded
     fixed = client.post(f"{ticket}/fix", json={"resolution": "已更新为新地址"}, headers=provider)
     assert fixed.json()["status"] == "fixed"
+    assert fixed.json()["repair_version"] == 1
     assert fixed.json()["outcome"] == "fixed"
     assert fixed.json()["resolution"] == "已更新为新地址"
     assert fixed.json()["answered_late"] is False
@@ -138,9 +141,11 @@ def test_list_filters_by_status_and_overdue(
     assert client.get("/api/v1/tickets?overdue=true", headers=provider).json()["total"] == 0
     clock.advance(datetime(2026, 12, 4, 9, 0, tzinfo=SHANGHAI) - clock.now())
     operator, provider = bearer(client, world.operator), bearer(client, world.provider_a)
-    client.post(
+    make_version(database, clock, world.resource_a)
+    fixed = client.post(
         f"/api/v1/tickets/{first['id']}/fix", json={"resolution": "已更正"}, headers=provider
     )
+    assert fixed.status_code == 200, fixed.text
     overdue = client.get("/api/v1/tickets?overdue=true", headers=operator).json()
     assert [(t["id"], t["overdue"]) for t in overdue["items"]] == [(second["id"], True)]
     not_overdue = client.get("/api/v1/tickets?overdue=false", headers=operator).json()
@@ -171,7 +176,7 @@ def test_refusals_carry_their_codes_in_the_readers_language(
         body["detail"] == "您的角色不能“答复本部门数据的纠错工单”。如需此项权限，请联系市数据局。"
     )
     assert "tickets.answer" not in body["detail"]
-    # Fixing before acknowledging, closing before an answer: not in the table.
+    # Fixing before acknowledging: not in the table; closing before an answer: no repair.
     body = _problem(
         client.post(f"{ticket}/fix", json={"resolution": "已更正"}, headers=provider_a),
         409,
@@ -179,11 +184,9 @@ def test_refusals_carry_their_codes_in_the_readers_language(
     )
     assert body["detail"] == "纠错工单当前为“待受理”，不能执行“标记已更正”。可执行：受理。"
     body = _problem(
-        client.post(f"{ticket}/close", headers={**operator, **EN}), 409, "invalid_transition"
+        client.post(f"{ticket}/close", headers={**operator, **EN}), 409, "ticket_not_repaired"
     )
-    assert body["detail"] == (
-        "Correction ticket is 'Open'; 'Close' is not possible. Possible: Acknowledge."
-    )
+    assert body["detail"].startswith("This ticket has not been answered yet (Open)")
     # The provider may not close what someone else filed.
     client.post(f"{ticket}/acknowledge", headers=provider_a)
     client.post(f"{ticket}/reject", json={"resolution": "数据无误"}, headers=provider_a)

@@ -21,7 +21,13 @@ from sluice.core.permissions import Role
 from sluice.identity.models import Organization
 from sluice.quality.tickets.models import TicketUrging
 from tests.identity.factories import Account, bearer, console_login, make_account
-from tests.quality.tickets.factories import World, file_ticket, make_resource, make_world
+from tests.quality.tickets.factories import (
+    World,
+    file_ticket,
+    make_resource,
+    make_version,
+    make_world,
+)
 
 #: The city's data sources, and what each publishes: enough that a list capped at 2,000
 #: (the old dropdown) misses whole providers.
@@ -414,6 +420,8 @@ def test_chasing_is_refused_on_a_ticket_not_overdue_or_answered(
     assert refused.status_code == 409
     assert "此工单尚未逾期（答复期限为 2026-12-03 当日），逾期后才能督办。" in refused.text
     csrf = _login(client, world.provider_a)
+    clock.advance(timedelta(minutes=1))
+    make_version(database, clock, world.resource_a)
     for name, text in (("acknowledge", ""), ("fix", "已更正")):
         client.post(f"/console/tickets/{fresh.id}/{name}", data={"csrf_token": csrf, "text": text})
     clock.advance(datetime(2026, 12, 8, 9, 0, tzinfo=SHANGHAI) - clock.now())

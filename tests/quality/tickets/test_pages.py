@@ -4,7 +4,7 @@ overdue flag, refusals explained, both languages."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +13,13 @@ from sluice.core.clock import SHANGHAI, FixedClock
 from sluice.core.database import Database
 from sluice.core.permissions import Role
 from tests.identity.factories import Account, console_login, make_account
-from tests.quality.tickets.factories import World, file_ticket, make_resource, make_world
+from tests.quality.tickets.factories import (
+    World,
+    file_ticket,
+    make_resource,
+    make_version,
+    make_world,
+)
 
 
 @pytest.fixture
@@ -136,13 +142,21 @@ def test_the_provider_answers_with_the_buttons_it_is_offered(
     missing = client.post(f"{page_url}/fix", data={"csrf_token": csrf, "text": ""})
     assert missing.status_code == 422
     assert "请填写答复意见" in missing.text
+    # Marking it fixed needs the corrected data: a version made after the ticket was filed.
+    clock.advance(timedelta(hours=1))
+    make_version(database, clock, world.resource_a)
+    page = client.get(page_url).text
+    assert "该数据资源已有新的数据版本：第 1 版（2026-11-26 11:00）" in page
     client.post(f"{page_url}/fix", data={"csrf_token": csrf, "text": "已更正电话号码"})
     page = client.get(page_url).text
     assert "已更正电话号码" in page
     assert "按期答复" in page
     assert 'data-testid="ticket-status">已更正' in page
+    assert 'data-testid="repair-version">第 1 版' in page
     csrf = _login(client, world.operator)
-    assert re.findall(r'data-action="(\w+)"', client.get(page_url).text) == ["close"]
+    page = client.get(page_url).text
+    assert re.findall(r'data-action="(\w+)"', page) == ["close"]
+    assert "关闭即表示认可提供部门的更正（第 1 版数据）。" in page
     client.post(f"{page_url}/close", data={"csrf_token": csrf, "text": ""})
     assert 'data-testid="ticket-status">已关闭' in client.get(page_url).text
 
@@ -154,13 +168,13 @@ def test_a_refused_action_is_explained_on_the_page(
     csrf = _login(client, world.operator)
     response = client.post(f"/console/tickets/{ticket.id}/close", data={"csrf_token": csrf})
     assert response.status_code == 409
-    assert "纠错工单当前为“待受理”，不能执行“关闭”。可执行：受理。" in response.text
+    assert "此工单尚未答复（待受理），不能关闭" in response.text
     response = client.post(
         f"/console/tickets/{ticket.id}/close",
         data={"csrf_token": csrf},
         headers={"Accept-Language": "en"},
     )
-    assert "Correction ticket is &#39;Open&#39;; &#39;Close&#39; is not possible." in response.text
+    assert "This ticket has not been answered yet (Open) and cannot be closed" in response.text
 
 
 def test_another_providers_ticket_page_does_not_exist(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +11,13 @@ from sqlalchemy import select
 from sluice.audit.models import AuditEvent
 from sluice.core.clock import SHANGHAI, FixedClock
 from sluice.core.database import Database
-from sluice.core.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from sluice.core.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+)
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.quality.tickets import service
@@ -23,6 +29,7 @@ from tests.quality.tickets.factories import (
     World,
     file_ticket,
     make_resource,
+    make_version,
     make_world,
     principal_of,
 )
@@ -61,6 +68,9 @@ def _fire(
 
 def _ticket_in(database: Database, clock: FixedClock, world: World, state: str) -> uuid.UUID:
     ticket = file_ticket(database, clock, world.operator, world.resource_a)
+    if ("fix", "provider_a") in PATHS[state]:
+        clock.advance(timedelta(minutes=1))  # the corrected data a fix rests on, uploaded
+        make_version(database, clock, world.resource_a)
     for name, who in PATHS[state]:
         _fire(database, clock, principal_of(getattr(world, who)), ticket.id, name)
     return ticket.id
@@ -152,6 +162,9 @@ def test_every_edge_fires_for_its_party_and_is_audited(
     closer = {"fixed": "operator", "rejected": "bureau"}
     for answer, outcome in (("fix", "fixed"), ("reject", "rejected")):
         ticket = file_ticket(database, clock, world.operator, world.resource_a)
+        if answer == "fix":
+            clock.advance(timedelta(minutes=1))
+            make_version(database, clock, world.resource_a)
         steps = [("acknowledge", "provider_a"), (answer, "provider_a"), ("close", closer[outcome])]
         for name, who in steps:
             before = _status(database, ticket.id)
@@ -188,8 +201,16 @@ def test_every_edge_fires_for_its_party_and_is_audited(
             "to": "fixed",
             "resolution": "已更正地址",
             "late": False,
+            "repair_version": 1,
+        }
+        assert events[3].detail == {
+            "from": "fixed",
+            "to": "closed",
+            "closed_on": "repair",
+            "repair_version": 1,
         }
         assert events[7].actor_username == world.bureau.username
+        assert events[7].detail == {"from": "rejected", "to": "closed", "closed_on": "reason"}
 
 
 @pytest.mark.parametrize("state", list(TICKET.states))
@@ -202,10 +223,12 @@ def test_every_edge_not_in_the_table_is_refused(
         if state in transition.sources:
             continue
         actor = principal_of(getattr(world, who.get(transition.name, "operator")))
-        with pytest.raises(InvalidTransition) as caught:
+        # Closing a ticket not yet answered says what is missing (the answer and repair).
+        unanswered = transition.name == "close" and state in ("open", "acknowledged")
+        with pytest.raises(Conflict if unanswered else InvalidTransition) as caught:
             _fire(database, clock, actor, ticket_id, transition.name)
         assert caught.value.status == 409
-        assert caught.value.code == "invalid_transition"
+        assert caught.value.code == ("ticket_not_repaired" if unanswered else "invalid_transition")
         assert _status(database, ticket_id) == state
 
 
@@ -214,12 +237,12 @@ def test_refusal_messages_name_the_state_in_both_languages(
 ) -> None:
     ticket_id = _ticket_in(database, clock, world, "open")
     with pytest.raises(InvalidTransition) as caught:
-        _fire(database, clock, principal_of(world.operator), ticket_id, "close")
+        _fire(database, clock, principal_of(world.provider_a), ticket_id, "reject")
     assert caught.value.detail("zh-CN") == (
-        "纠错工单当前为“待受理”，不能执行“关闭”。可执行：受理。"
+        "纠错工单当前为“待受理”，不能执行“不予更正”。可执行：受理。"
     )
     assert caught.value.detail("en") == (
-        "Correction ticket is 'Open'; 'Close' is not possible. Possible: Acknowledge."
+        "Correction ticket is 'Open'; 'Reject' is not possible. Possible: Acknowledge."
     )
 
 
@@ -396,6 +419,8 @@ def test_overdue_by_the_city_date_and_counted_per_provider(
             return service.overdue_counts_by_provider(session, today=service.today(clock))
 
     # On the due date itself the answer is still on time, to the last minute of the day.
+    _move_to(clock, datetime(2026, 12, 3, 23, 58, tzinfo=SHANGHAI))
+    make_version(database, clock, world.resource_a)
     _move_to(clock, datetime(2026, 12, 3, 23, 59, tzinfo=SHANGHAI))
     _fire(database, clock, provider_a, on_time.id, "fix")
     assert counts() == {}

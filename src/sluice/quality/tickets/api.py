@@ -64,6 +64,7 @@ def ticket_read(view: TicketView, *, today: date) -> TicketRead:
         outcome=t.outcome,
         resolution=t.resolution,
         answered_late=t.answered_late,
+        repair_version=t.repair_version,
         urgings=view.urgings,
     )
 

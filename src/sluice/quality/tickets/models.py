@@ -48,6 +48,9 @@ class CorrectionTicket(UUIDPrimaryKey, Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     #: Set when answered: whether the answer came after ``due_date``.
     answered_late: Mapped[bool | None]
+    #: The dataset version that repaired the data (made after the ticket was filed), set
+    #: when the provider marks it fixed; None for a ticket answered with a reason instead.
+    repair_version: Mapped[int | None]
 
 
 class TicketUrging(UUIDPrimaryKey, Base):

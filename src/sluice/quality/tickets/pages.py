@@ -149,6 +149,30 @@ add_messages(
         ),
         "tickets.outcome": ("处理结果", "Outcome"),
         "tickets.back": ("返回工单列表", "Back to the tickets"),
+        "tickets.repair_version": ("修复数据版本", "Repairing data version"),
+        "tickets.repair_version_value": ("第 {n} 版", "Version {n}"),
+        "tickets.repair_ready": (
+            "自本工单提交以来，该数据资源已有新的数据版本：第 {n} 版（{at}）。确认已更正后，"
+            "可标记“已更正”。",
+            "The resource has a new data version since this ticket was filed: version {n} "
+            "({at}). Once it holds the correction, mark the ticket fixed.",
+        ),
+        "tickets.repair_missing": (
+            "自本工单提交以来，该数据资源还没有新的数据版本。请先在数据资源页上传更正后的数据，"
+            "再标记“已更正”；如数据无需更正，请选择“不予更正”并写明理由。",
+            "The resource has no new data version since this ticket was filed. Upload the "
+            "corrected data on the resource's page first, then mark the ticket fixed; if "
+            "nothing needs correcting, reject it and give the reason.",
+        ),
+        "tickets.repair_upload": ("前往数据资源页上传", "Upload on the resource's page"),
+        "tickets.close_accepts_repair": (
+            "关闭即表示认可提供部门的更正（第 {n} 版数据）。",
+            "Closing accepts the provider's correction (data version {n}).",
+        ),
+        "tickets.close_accepts_reason": (
+            "关闭即表示认可提供部门不予更正的理由。",
+            "Closing accepts the provider's reason for not correcting the data.",
+        ),
         "tickets.resolution_required": (
             "请填写答复意见：更正了什么，或不予更正的理由。",
             "Please write the answer: what was corrected, or why it will not be.",
@@ -421,6 +445,7 @@ def _detail_page(
                 actor, view.ticket, today=today, urgings=urgings
             ),
             "urgings": urgings,
+            "repair": service.repair_of(session, ticket=view.ticket),
             "is_provider": actor.organization_id == view.ticket.provider_id,
             "history": service.history(session, actor=actor, ticket_id=ticket_id),
             "lifecycle": TICKET.table(locale),

@@ -92,6 +92,10 @@ class TicketRead(BaseModel):
     outcome: str | None
     resolution: str | None
     answered_late: bool | None
+    repair_version: int | None = Field(
+        default=None,
+        description="The dataset version, made after filing, that a 'fixed' answer rests on.",
+    )
     urgings: int = Field(default=0, description="How many times the bureau chased it (督办).")
 
 

@@ -12,6 +12,12 @@
 * Only the providing department acknowledges, fixes or rejects; only the filing
   organization or the bureau closes. Everyone else gets ``permission_denied``; a ticket
   the caller may not see is ``not_found``.
+* Answering is repairing (R9.3): "fixed" needs a new dataset version of the resource made
+  after the ticket was filed (its number is kept on the ticket); otherwise the provider
+  rejects it with the reason no correction is needed. Closing a ticket is its filer's (or
+  the bureau's) acceptance of either: of the repair, or of the recorded reason. A ticket
+  not answered, or marked fixed with no new version, is refused with
+  ``ticket_not_repaired``. Both answers are timed against ``due_date``.
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.core.workdays import add_working_days, covered, working_days_between
 from sluice.identity import repository as identity_repository
+from sluice.ingestion import service as ingestion
+from sluice.ingestion.models import DatasetVersion
 from sluice.quality.tickets import repository
 from sluice.quality.tickets.models import CorrectionTicket, TicketUrging
 from sluice.quality.tickets.repository import (
@@ -66,6 +74,19 @@ audit.declare_actions(
         FILED: ("提交纠错工单", "Correction ticket filed"),
         URGED: ("督办逾期纠错工单", "Overdue correction ticket chased"),
     }
+)
+audit.declare_detail_labels(
+    {
+        "repair_version": ("修复数据版本", "Repairing data version"),
+        "closed_on": ("关闭依据", "Closed on"),
+    }
+)
+audit.declare_detail_values(
+    "closed_on",
+    values={
+        "repair": ("已修复（新数据版本）", "Repaired (a new data version)"),
+        "reason": ("认可不予更正的理由", "The reason for no correction accepted"),
+    },
 )
 add_messages(
     {
@@ -108,6 +129,28 @@ add_messages(
             "A ticket on a field takes no row reference; for one field of one row choose 'row'.",
         ),
         "problem.ticket_not_overdue": ("工单未逾期", "Ticket not overdue"),
+        "problem.ticket_not_repaired": ("工单尚未答复并修复", "Ticket not answered and repaired"),
+        "tickets.fix_needs_version": (
+            "自本工单提交（{filed}）以来，该数据资源还没有新的数据版本，不能标记为“已更正”。"
+            "请先上传更正后的数据；如数据无需更正，请选择“不予更正”并写明理由。",
+            "The resource has no new data version since this ticket was filed ({filed}), so "
+            "it cannot be marked fixed. Upload the corrected data first; if nothing needs "
+            "correcting, choose 'Reject' and give the reason.",
+        ),
+        "tickets.close_unanswered": (
+            "此工单尚未答复（{status}），不能关闭：提供部门须上传更正后的数据（新版本）并标记"
+            "“已更正”，或写明无需更正的理由。",
+            "This ticket has not been answered yet ({status}) and cannot be closed: the "
+            "provider must upload the corrected data (a new version) and mark it fixed, or "
+            "record why no correction is needed.",
+        ),
+        "tickets.close_unrepaired": (
+            "提供部门答复“已更正”，但自本工单提交（{filed}）以来该数据资源没有新的数据版本，"
+            "不能关闭：须等提供部门上传更正后的数据。",
+            "The provider answered 'fixed', but the resource has no new data version since "
+            "this ticket was filed ({filed}); it cannot be closed until the corrected data "
+            "is uploaded.",
+        ),
         "problem.ticket_urged_today": ("今天已督办", "Already chased today"),
         "tickets.urge_not_overdue": (
             "此工单尚未逾期（答复期限为 {due} 当日），逾期后才能督办。",
@@ -338,27 +381,46 @@ def _answer(
     resolution: str,
 ) -> CorrectionTicket:
     ticket = _load_for(session, actor=actor, ticket_id=ticket_id, name=name)
+    TICKET.require(ticket, name)
+    repair = None
+    if outcome == FIXED:
+        found = repair_of(session, ticket=ticket)
+        if found is None:
+            raise Conflict(
+                "tickets.fix_needs_version",
+                problem_code="ticket_not_repaired",
+                filed=display(ticket.filed_at),
+            )
+        repair = found.version
     now = clock.now()
     late = local(now).date() > ticket.due_date
-    TICKET.fire(
-        ticket,
-        name,
-        session=session,
-        actor=actor,
-        at=now,
-        detail={"resolution": resolution, "late": late},
-    )
+    detail: dict[str, Any] = {"resolution": resolution, "late": late}
+    if repair is not None:
+        detail["repair_version"] = repair
+    TICKET.fire(ticket, name, session=session, actor=actor, at=now, detail=detail)
     ticket.resolved_at = now
     ticket.outcome = outcome
     ticket.resolution = resolution
     ticket.answered_late = late
+    ticket.repair_version = repair
     return ticket
+
+
+def repair_of(session: Session, *, ticket: CorrectionTicket) -> DatasetVersion | None:
+    """The resource's newest dataset version if it was made after the ticket was filed (the
+    repair a "fixed" answer rests on), else None. For a ticket the caller may see."""
+    current = ingestion.current_version(session, ticket.resource_id)
+    if current is None or current.created_at <= ticket.filed_at:
+        return None
+    return current
 
 
 def fix(
     session: Session, *, actor: Principal, clock: Clock, ticket_id: uuid.UUID, resolution: str
 ) -> CorrectionTicket:
-    """The provider corrected the data; ``resolution`` says what was corrected."""
+    """The provider corrected the data: a version made after the ticket was filed must
+    exist (refused with ``ticket_not_repaired`` otherwise); ``resolution`` says what was
+    corrected."""
     return _answer(
         session,
         actor=actor,
@@ -373,7 +435,8 @@ def fix(
 def reject(
     session: Session, *, actor: Principal, clock: Clock, ticket_id: uuid.UUID, resolution: str
 ) -> CorrectionTicket:
-    """The provider will not correct the data; ``resolution`` says why."""
+    """The provider will not correct the data; ``resolution`` records why no correction
+    is needed (closing the ticket is the filer's or the bureau's acceptance of it)."""
     return _answer(
         session,
         actor=actor,
@@ -393,16 +456,33 @@ def close(
     ticket_id: uuid.UUID,
     note: str | None = None,
 ) -> CorrectionTicket:
+    """The filer or the bureau accepts the answer: the repair (a version made after filing)
+    or the recorded reason no correction is needed. Anything else is refused with
+    ``ticket_not_repaired``."""
     ticket = _load_for(session, actor=actor, ticket_id=ticket_id, name="close")
+    detail: dict[str, Any] = {"note": note} if note else {}
+    if ticket.status in AWAITING_ANSWER:
+        raise Conflict(
+            "tickets.close_unanswered",
+            problem_code="ticket_not_repaired",
+            status=MessageRef(f"state.{TICKET.entity}.{ticket.status}"),
+        )
+    if ticket.status == FIXED:
+        # Answers given before repairs were recorded have no number: look for one now.
+        repair = ticket.repair_version
+        if repair is None and (found := repair_of(session, ticket=ticket)) is not None:
+            repair = found.version
+        if repair is None:
+            raise Conflict(
+                "tickets.close_unrepaired",
+                problem_code="ticket_not_repaired",
+                filed=display(ticket.filed_at),
+            )
+        detail |= {"closed_on": "repair", "repair_version": repair}
+    elif ticket.status == REJECTED:
+        detail["closed_on"] = "reason"
     now = clock.now()
-    TICKET.fire(
-        ticket,
-        "close",
-        session=session,
-        actor=actor,
-        at=now,
-        detail={"note": note} if note else None,
-    )
+    TICKET.fire(ticket, "close", session=session, actor=actor, at=now, detail=detail)
     ticket.closed_at = now
     return ticket
 

@@ -7,7 +7,9 @@ open --acknowledge--> acknowledged --fix-----> fixed ----close--> closed
 
 The permission in the table says which role may fire an edge; the service adds who in
 that role: only the providing department of the dataset acknowledges, fixes or rejects,
-and only the filing organization (or the bureau) closes.
+and only the filing organization (or the bureau) closes. It adds what an edge needs too:
+``fix`` a dataset version made after the ticket was filed (the repair), ``close`` a ticket
+so answered or rejected with its reason (``service.close``).
 """
 
 from __future__ import annotations
