@@ -38,7 +38,7 @@ from sluice.identity.models import (
 from sluice.ingestion.models import DatasetVersion, IngestionRun
 from sluice.operators import models as operator_models
 from sluice.operators.selection import models as selection_models
-from sluice.quality.models import ProviderAssessment
+from sluice.quality.models import ProviderAssessment, QualityRulesVersion
 from sluice.quality.tickets.models import CorrectionTicket
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "NumberSequence",
     "Organization",
     "ProviderAssessment",
+    "QualityRulesVersion",
     "RectificationOrder",
     "ResourceField",
     "SigningKey",

@@ -127,6 +127,8 @@ POST   /api/v1/plans                                                            
 POST   /api/v1/plans/{plan_id}/decision                                             bureau
 GET    /api/v1/public-keys                                                          public
 POST   /api/v1/quality/assessments                                                  bureau
+GET    /api/v1/quality/rules                                                        bureau,provider
+POST   /api/v1/quality/rules                                                        bureau
 GET    /api/v1/quality/scores                                                       bureau,provider
 POST   /api/v1/rectifications/{order_id}/check                                      bureau
 POST   /api/v1/rectifications/{order_id}/report                                     operator
@@ -247,6 +249,9 @@ POST   /console/plans/{plan_id}/decision                                        
 GET    /console/quality                                                             bureau,provider
 POST   /console/quality/assess                                                      bureau
 GET    /console/quality/providers/{code}                                            bureau,provider
+GET    /console/quality/rules                                                       bureau,provider
+POST   /console/quality/rules                                                       bureau
+GET    /console/quality/rules/{number}                                              bureau,provider
 GET    /console/resources                                                           bureau,provider,registry
 POST   /console/resources                                                           provider
 GET    /console/resources/{resource_id}                                             bureau,provider,registry

@@ -68,6 +68,7 @@ class Permission(StrEnum):
     DATA_INGEST = "data.ingest"
     QUALITY_READ = "quality.read"
     QUALITY_ASSESS = "quality.assess"
+    QUALITY_RULES_PUBLISH = "quality.rules.publish"
     OPERATORS_APPLY = "operators.apply"
     OPERATORS_READ = "operators.read"
     OPERATORS_REVIEW = "operators.review"
@@ -158,6 +159,11 @@ PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
     ),
     Permission.QUALITY_READ: PermissionSpec(
         frozenset({Role.PROVIDER, Role.BUREAU}), "查看数据质量报告", "Read data quality reports"
+    ),
+    Permission.QUALITY_RULES_PUBLISH: PermissionSpec(
+        frozenset({Role.BUREAU}),
+        "发布数据质量管理规则",
+        "Publish the data-quality management rules",
     ),
     Permission.OPERATORS_APPLY: PermissionSpec(
         frozenset({Role.OPERATOR}),

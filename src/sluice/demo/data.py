@@ -2,9 +2,10 @@
 
 Each of the twelve source datasets is ingested into its catalog resource through the same
 service a provider's upload uses (residents first: enterprises are checked against them);
-a few correction tickets are filed, one of them left past its deadline; a quality
-assessment is run, and the six monthly assessments before it are recorded so the
-scoreboard's trend has a line to draw (``seed_quality_history``).
+a few correction tickets are filed, one of them left past its deadline; the bureau's
+data-quality management rules are published (``quality_rules``); a quality assessment is
+run, and the six monthly assessments before it are recorded so the scoreboard's trend has
+a line to draw (``seed_quality_history``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sluice.core.database import Database
 from sluice.core.permissions import OrgKind, Role
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
+from sluice.demo import quality_rules
 from sluice.demo.city import DemoSources
 from sluice.identity import repository as identity_repository
 from sluice.ingestion import service as ingestion
@@ -192,6 +194,7 @@ def seed_quality(database: Database, *, settings: Settings, clock: Clock) -> Non
                 description="该户 2026 年 9 月用水量为 0 但金额非零，请核对。",
             ),
         )
+        quality_rules.seed_rules(session, clock=clock)
         current = quality.assess(session, actor=bureau, clock=clock)
         seed_quality_history(session, current=current, months=HISTORY_MONTHS)
 

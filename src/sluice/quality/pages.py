@@ -1,8 +1,11 @@
-"""The provider quality scoreboard (R4.3): scores, their parts, overdue tickets, the trend;
-one provider's page; 立即评估 with a confirmation of what it scored."""
+"""The provider quality scoreboard (R4.3): scores, their parts, overdue tickets, resources
+late against their update frequency, the trend and the rules it rests on (the version in
+force, cited); one provider's page; 立即评估 with a confirmation of what it scored; and the
+update section of a resource's page (its frequency, newest version, due day, how late)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated, Any, Final
 from urllib.parse import urlencode
@@ -10,14 +13,16 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sluice.core.clock import FixedClock, display
+from sluice.catalog.pages import ResourcePanel, add_resource_panel
+from sluice.catalog.schemas import ResourceRead
+from sluice.core.clock import FixedClock, display, local
 from sluice.core.errors import NotFound
 from sluice.core.i18n import add_messages, translate
 from sluice.core.permissions import OrgKind, Role
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
-from sluice.quality import service
-from sluice.web.deps import AppClock, DbSession, Locale, Requires
+from sluice.quality import freshness, rules, service
+from sluice.web.deps import AppClock, DbSession, Locale, Requires, clock_of
 from sluice.web.templating import NavItem, add_nav, render
 
 router = APIRouter(tags=["console"])
@@ -26,6 +31,8 @@ Assessor = Annotated[Principal, Depends(Requires(P.QUALITY_ASSESS))]
 
 #: Lines the trend shows at first: the best and the worst few; the legend adds the rest.
 TREND_SHOWN: Final = 3
+#: Late resources a provider's page lists (a department holds far fewer datasets).
+LATE_SHOWN: Final = 200
 
 add_nav(NavItem("nav.quality", "/console/quality", P.QUALITY_READ, order=40))
 add_messages(
@@ -79,6 +86,43 @@ add_messages(
         "quality.deduction": ("逾期工单扣分", "Overdue deduction"),
         "quality.tickets_link": ("查看该部门的纠错工单", "See this provider's tickets"),
         "quality.resource": ("数据资源", "Resource"),
+        "quality.late_resources": ("逾期未更新", "Late updates"),
+        "quality.rules_cited": (
+            "评分依据：《{title}》第 {number} 版（{effective} 起施行）。",
+            "Scored under: {title}, version {number} (in force from {effective}).",
+        ),
+        "quality.rules_read": ("查看规则全文", "Read the rules"),
+        "quality.rules_none": (
+            "数据局尚未发布数据质量管理规则。",
+            "The bureau has not published its data-quality management rules yet.",
+        ),
+        "quality.rules_publish_first": ("发布数据质量管理规则", "Publish the rules"),
+        "quality.late_title": (
+            "逾期未更新的数据资源（{n} 个）",
+            "Resources late against their update frequency ({n})",
+        ),
+        "quality.late_none": (
+            "没有逾期未更新的数据资源。",
+            "No resource is late against its update frequency.",
+        ),
+        "quality.late_more": ("另有 {n} 个未列出。", "{n} more not listed."),
+        "quality.frequency": ("更新周期", "Update frequency"),
+        "quality.last_version": ("最近版本", "Newest version"),
+        "quality.next_due": ("下一版本期限", "Next version due"),
+        "quality.update_state": ("更新状态", "Update status"),
+        "quality.freshness": ("数据更新", "Data updates"),
+        "quality.on_time": ("按期", "On time"),
+        "quality.no_data": ("尚无数据版本", "No data version yet"),
+        "quality.irregular": ("不定期更新，无固定期限", "Irregular: no fixed due day"),
+        "quality.due_rule_working": (
+            "每日更新的数据按工作日计：最近版本之后的下一个工作日为期限（国家法定节假日和调休）。",
+            "Daily data counts working days: the next version is due on the first working day "
+            "after the newest one (statutory holidays and adjusted workdays).",
+        ),
+        "quality.due_rule_days": (
+            "按自然日计：最近版本之日起 {days} 天内应提供新版本。",
+            "Calendar days: a new version is due within {days} days of the newest one.",
+        ),
     }
 )
 
@@ -167,10 +211,19 @@ def scoreboard(
     request: Request,
     actor: QualityReader,
     session: DbSession,
+    clock: AppClock,
     locale: Locale,
     assessed: str | None = None,
 ) -> HTMLResponse:
-    board = _labelled(service.scoreboard(session, actor=actor)["providers"], locale)
+    today = local(clock.now()).date()
+    late = {
+        str(c.provider_id): c.resources
+        for c in freshness.overdue_counts(session, actor=actor, today=today)
+    }
+    board = [
+        {**line, "late_resources": late.get(line["provider_id"], 0)}
+        for line in _labelled(service.scoreboard(session, actor=actor)["providers"], locale)
+    ]
     message = None
     if (at := _moment(assessed)) is not None:
         done = service.assessment_summary(session, actor=actor, at=at)
@@ -190,6 +243,7 @@ def scoreboard(
             "bar_chart": _bar_chart(board),
             "trend_chart": trend_chart(board, title=translate("quality.trend", locale)),
             "trend_shown": TREND_SHOWN,
+            "rules": rules.in_force(session, actor=actor, today=today),
         },
     )
 
@@ -205,11 +259,28 @@ def assess(actor: Assessor, session: DbSession, clock: AppClock) -> Response:
 
 @router.get("/console/quality/providers/{code}", response_class=HTMLResponse)
 def provider_page(
-    request: Request, code: str, actor: QualityReader, session: DbSession, locale: Locale
+    request: Request,
+    code: str,
+    actor: QualityReader,
+    session: DbSession,
+    clock: AppClock,
+    locale: Locale,
 ) -> HTMLResponse:
     [line] = _labelled([service.provider_scores(session, actor=actor, code=code)], locale)
     own = actor.organization_id is not None and str(actor.organization_id) == line["provider_id"]
     chart = trend_chart([line], title=translate("quality.trend", locale), shown=1)
+    hidden = actor.organization_kind is OrgKind.PROVIDER and not own
+    late_total, late = (
+        (0, [])
+        if hidden
+        else freshness.overdue_resources(
+            session,
+            actor=actor,
+            today=local(clock.now()).date(),
+            limit=LATE_SHOWN,
+            provider_id=uuid.UUID(line["provider_id"]),
+        )
+    )
     return render(
         request,
         "quality/provider.html",
@@ -219,8 +290,43 @@ def provider_page(
             if locale == "en" and line["provider_en"]
             else line["provider"],
             # Another provider's resources are not shown (the service leaves them out).
-            "hidden": actor.organization_kind is OrgKind.PROVIDER and not own,
+            "hidden": hidden,
+            "late": late,
+            "late_total": late_total,
             "can_see_tickets": actor.has(P.TICKETS_READ) and Role.BUREAU in actor.roles,
             "trend_chart": chart if line["trend"] else None,
         },
     )
+
+
+# --- a resource's page: its updates against its declared frequency --------------------------
+
+
+def _freshness_panel(
+    actor: Principal, session: DbSession, resource: ResourceRead
+) -> ResourcePanel | None:
+    """The resource's frequency, newest version, next due day and whether it is late, for
+    whoever reads data quality (its provider, the bureau). The catalog hands panels no
+    clock, so the template asks with the request for the application's."""
+    if not actor.has(P.QUALITY_READ):
+        return None
+
+    def on_the_day(request: Request) -> freshness.Freshness:
+        return freshness.freshness(
+            session,
+            actor=actor,
+            resource_id=resource.id,
+            frequency=resource.update_frequency,
+            today=local(clock_of(request).now()).date(),
+        )
+
+    return ResourcePanel(
+        "quality/_resource_freshness.html",
+        {
+            "freshness": on_the_day,
+            "days": freshness.CALENDAR_DAYS.get(resource.update_frequency),
+        },
+    )
+
+
+add_resource_panel(_freshness_panel)

@@ -1,10 +1,14 @@
-"""Workbench panels of data quality: correction tickets due or overdue, and quality scores.
+"""Workbench panels of data quality: correction tickets due or overdue, resources late
+against their update frequency, and quality scores.
 
 * The bureau: tickets past their due date (working days, on the statutory calendar), the
   longest overdue first, each with 督办 on the ticket; a picture of overdue tickets per
-  provider; the providers scoring below the pass mark.
+  provider; the providers scoring below the pass mark; how many resources each provider
+  let run past their declared update frequency (逾期未更新).
 * A provider: the tickets on its data it still owes an answer, due soonest first, the late
-  ones marked; its newest quality score.
+  ones marked; its resources past their update frequency, the oldest data first, each with
+  its frequency, newest version's day, due day, how late and a link to its page (where the
+  upload is); its newest quality score.
 * An operator: the tickets it filed that still wait for an answer.
 
 Who sees which ticket is the tickets module's rule (``tickets.repository``): a provider
@@ -25,6 +29,7 @@ from sluice.core.i18n import add_messages
 from sluice.core.permissions import Permission, Role
 from sluice.core.workdays import working_days_between
 from sluice.identity.models import Organization
+from sluice.quality import freshness
 from sluice.quality.models import ProviderAssessment
 from sluice.quality.tickets.models import CorrectionTicket
 from sluice.quality.tickets.states import AWAITING_ANSWER
@@ -122,6 +127,30 @@ add_messages(
             "quality page.",
         ),
         "workbench.quality.average": ("部门平均质量分", "Average quality score"),
+        "workbench.freshness": ("逾期未更新", "Late updates"),
+        "workbench.freshness.provider": ("逾期未更新", "Late updates"),
+        "workbench.freshness.mine": (
+            "逾期未更新：{n} 个数据资源未按声明的更新周期提供新版本",
+            "Late: {n} resources have no new version within their declared update frequency",
+        ),
+        "workbench.freshness.row": ("{resource}（{frequency}）", "{resource} ({frequency})"),
+        "workbench.freshness.last": ("最近版本 {day}", "newest version {day}"),
+        "workbench.freshness.none_mine": (
+            "本部门的数据资源都按声明的更新周期提供了新版本。",
+            "Every resource of yours has a version within its declared update frequency.",
+        ),
+        "workbench.freshness.all": (
+            "逾期未更新：{n} 个数据资源（{providers} 个部门）",
+            "Late updates: {n} resources ({providers} providers)",
+        ),
+        "workbench.freshness.provider_row": (
+            "{provider}：{n} 个",
+            "{provider}: {n}",
+        ),
+        "workbench.freshness.none_all": (
+            "各部门的数据资源都按声明的更新周期提供了新版本。",
+            "Every provider's resources are updated within their declared frequencies.",
+        ),
     }
 )
 
@@ -282,7 +311,74 @@ def _bureau_quality(ctx: Context) -> PanelContent:
     )
 
 
+def _bureau_freshness(ctx: Context) -> PanelContent:
+    """How many resources each provider let run past its update frequency, the most first."""
+    counts = freshness.overdue_counts(ctx.session, actor=ctx.principal, today=ctx.today)
+    if not counts:
+        return PanelContent(note=ctx._("workbench.freshness.none_all"), more_href=SCORES)
+    total = sum(c.resources for c in counts)
+    rows = [
+        Todo(
+            ctx._("workbench.freshness.provider_row", provider=c.label(ctx.locale), n=c.resources),
+            f"{SCORES}/providers/{c.code}",
+            late=True,
+        )
+        for c in counts[:ROWS]
+    ]
+    line = ctx._("workbench.freshness.all", n=total, providers=len(counts))
+    return PanelContent(todos=[Todo(line, SCORES, late=True, rows=rows)], more_href=SCORES)
+
+
 # -- a provider ------------------------------------------------------------------------------
+
+
+def _provider_freshness(ctx: Context) -> PanelContent:
+    """The provider's resources past their update frequency: each with its frequency, its
+    newest version's day, its due day, how late, and its page (where the upload is)."""
+    total, late = freshness.overdue_resources(
+        ctx.session, actor=ctx.principal, today=ctx.today, limit=ROWS
+    )
+    if not total:
+        return PanelContent(note=ctx._("workbench.freshness.none_mine"))
+    rows = []
+    for item in late:
+        state = item.freshness
+        assert state.due is not None and state.last_version_at is not None
+        rows.append(
+            Todo(
+                ctx._(
+                    "workbench.freshness.row",
+                    resource=item.name,
+                    frequency=ctx._(f"vocab.update_frequency.{state.frequency}"),
+                ),
+                f"/console/resources/{item.resource_id}",
+                due=state.due.isoformat(),
+                late=True,
+                late_by=ctx._(state.late_by_key, days=state.days_overdue),
+                meta=ctx._(
+                    "workbench.freshness.last",
+                    day=display(state.last_version_at, with_time=False),
+                ),
+            )
+        )
+    own = _own_code(ctx)
+    return PanelContent(
+        todos=[
+            Todo(
+                ctx._("workbench.freshness.mine", n=total),
+                f"{SCORES}/providers/{own}" if own else SCORES,
+                late=True,
+                rows=rows,
+            )
+        ],
+    )
+
+
+def _own_code(ctx: Context) -> str | None:
+    org = _own(ctx)
+    if org is None:
+        return None
+    return ctx.session.scalar(select(Organization.code).where(Organization.id == org))
 
 
 def _own(ctx: Context) -> uuid.UUID | None:
@@ -397,6 +493,16 @@ _BUREAU = frozenset({Role.BUREAU})
 _PROVIDER = frozenset({Role.PROVIDER})
 add_panel(Panel("workbench.tickets", Permission.TICKETS_READ, _bureau_tickets, 20, _BUREAU))
 add_panel(Panel("workbench.quality", Permission.QUALITY_ASSESS, _bureau_quality, 60, _BUREAU))
+add_panel(Panel("workbench.freshness", Permission.QUALITY_READ, _bureau_freshness, 62, _BUREAU))
+add_panel(
+    Panel(
+        "workbench.freshness.provider",
+        Permission.DATA_INGEST,
+        _provider_freshness,
+        15,
+        _PROVIDER,
+    )
+)
 add_panel(
     Panel("workbench.tickets.provider", Permission.TICKETS_ANSWER, _provider_tickets, 10, _PROVIDER)
 )

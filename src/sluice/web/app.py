@@ -45,6 +45,7 @@ from sluice.operators.selection import api as selection_api
 from sluice.operators.selection import pages as selection_pages
 from sluice.quality import api as quality_api
 from sluice.quality import pages as quality_pages
+from sluice.quality import rules_pages as quality_rules_pages
 from sluice.quality import workbench as quality_workbench
 from sluice.quality.tickets import api as tickets_api
 from sluice.quality.tickets import pages as tickets_pages
@@ -65,6 +66,7 @@ PAGE_ROUTERS = (
     tickets_pages.router,
     ingestion_pages.router,
     quality_pages.router,
+    quality_rules_pages.router,
     agreement_pages.router,
     exit_pages.router,
     document_pages.router,
