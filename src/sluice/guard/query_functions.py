@@ -52,6 +52,11 @@ AGGREGATES: Final[frozenset[type[exp.Expr]]] = frozenset(
         exp.ArgMax,
     }
 )
+#: Aggregates that return the rows' values themselves rather than a statistic of them:
+#: what they return is judged as row output (``in_rows``).
+COLLECTING: Final[frozenset[type[exp.Expr]]] = frozenset(
+    {exp.ArrayAgg, exp.GroupConcat, exp.First, exp.Last, exp.AnyValue}
+)
 #: Window functions that rank rows by the window's ORDER BY.
 RANKING: Final[frozenset[type[exp.Expr]]] = frozenset(
     {exp.RowNumber, exp.Rank, exp.DenseRank, exp.PercentRank, exp.CumeDist, exp.Ntile}

@@ -56,6 +56,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import lru_cache
 from typing import Any, Final, Literal, cast
 
 import sqlglot
@@ -64,6 +65,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, SqlglotError, TokenError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope
+from sqlglot.schema import MappingSchema
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 from sluice.core.errors import SluiceError
@@ -270,7 +272,28 @@ _STATEMENT_NAMES: Final[dict[type[exp.Expr], str]] = {
     exp.Commit: "COMMIT",
     exp.Rollback: "ROLLBACK",
 }
-_QUERY_STARTS: Final = frozenset({"SELECT", "WITH", "FROM", "(", "VALUES"})
+_NEVER_RUN: Final = frozenset(
+    {
+        *_STATEMENT_NAMES.values(),
+        "EXPORT",
+        "IMPORT",
+        "LOAD",
+        "RESET",
+        "CALL",
+        "CHECKPOINT",
+        "VACUUM",
+        "ANALYZE",
+        "EXPLAIN",
+        "GRANT",
+        "REVOKE",
+        "COMMENT",
+        "PREPARE",
+        "EXECUTE",
+        "DEALLOCATE",
+        "UNPIVOT",
+        "PIVOT",
+    }
+)
 
 #: Parse-tree nodes a query may contain besides allowed functions; anything else is
 #: refused as a construct (an allow-list, like the functions).
@@ -445,16 +468,12 @@ def check_query(sql: str, views: Mapping[str, ViewSpec], *, row_cap: int) -> Che
     by_name = {name.lower(): spec for name, spec in views.items()}
     listed = "、".join(sorted(spec.name for spec in by_name.values())) or "—"
     tree = _parse_one(sql)
-    _check_nodes(tree, listed)
-    read = _check_relations(tree, by_name, listed)
-    schema: dict[str, object] = {
-        name: {c.name: c.sql_type for c in spec.columns} for name, spec in by_name.items()
-    }
+    _check_nodes(tree, by_name, listed)
     _name_outputs(tree)
     try:
         tree = qualify(
             tree,
-            schema=schema,
+            schema=_schema(tuple(by_name.values())),
             dialect=DIALECT,
             validate_qualify_columns=False,
             quote_identifiers=True,
@@ -462,18 +481,17 @@ def check_query(sql: str, views: Mapping[str, ViewSpec], *, row_cap: int) -> Che
         )
     except SqlglotError as error:
         raise SqlInvalid("sandbox.query.unparsable", part=str(error)[:200]) from None
-    # Again over what the qualifier made of it (it turns a table named as a column into
-    # a whole-row reference, for one).
-    _check_nodes(tree, listed)
+    scopes = traverse_scope(tree)
+    read = _check_relations(scopes, by_name, listed)
     analysis = _Analysis(by_name)
-    result = analysis.run(tree)
+    result = analysis.run(scopes)
     _check_output(result, analysis)
     row_level = result.level == "row"
     if row_level:
         _cap(tree, row_cap + 1)
     output = tuple(_output_column(c, by_name) for c in result.columns)
     return CheckedQuery(
-        sql=tree.sql(dialect=DIALECT, comments=False),
+        sql=tree.sql(dialect=DIALECT, comments=False, copy=False),
         views=frozenset(read),
         output=output,
         row_level=row_level,
@@ -522,15 +540,21 @@ def _unparsable(sql: str, error: SqlglotError) -> QueryRefused:
     statements = [s for s in statements if s]
     if len(statements) > 1:
         return StatementNotAllowed("sandbox.query.several_statements", part=statements[1][0])
-    if statements and statements[0][0] not in _QUERY_STARTS:
+    if statements and statements[0][0] in _NEVER_RUN:
         return StatementNotAllowed("sandbox.query.statement", part=statements[0][0])
     detail = str(error).splitlines()[0][:200] if str(error) else ""
     return SqlInvalid("sandbox.query.unparsable", part=detail)
 
 
-def _check_nodes(tree: exp.Expr, listed: str) -> None:
-    """Every node is a known construct or an allowed function; relations are names."""
+def _check_nodes(tree: exp.Expr, views: Mapping[str, ViewSpec], listed: str) -> None:
+    """Every node is a known construct or an allowed function; relations are names of
+    views or of CTEs the query defines (where each name may be used is checked on the
+    scopes later)."""
+    tables: list[str] = []
+    ctes: set[str] = set()
     for node in tree.walk():
+        if isinstance(node, exp.CTE):
+            ctes.add(node.alias_or_name.lower())
         if isinstance(node, exp.With) and node.args.get("recursive"):
             raise StatementNotAllowed("sandbox.query.recursive", part="WITH RECURSIVE")
         if isinstance(node, exp.Select) and node.args.get("windows"):
@@ -540,6 +564,12 @@ def _check_nodes(tree: exp.Expr, listed: str) -> None:
             raise StatementNotAllowed("sandbox.query.construct", part="WINDOW")
         if isinstance(node, exp.Table):
             _check_table_shape(node, listed)
+            tables.append(node.name)
+        if isinstance(node, exp.Limit | exp.Offset):
+            value = node.expression
+            if not (isinstance(value, exp.Literal) and value.is_int):
+                part = value.sql(dialect=DIALECT, comments=False)
+                raise StatementNotAllowed("sandbox.query.limit", part=part)
         if isinstance(node, exp.TableColumn):
             raise ColumnNotAllowed("sandbox.query.whole_row", part=node.name)
         if type(node) in _NODES:
@@ -554,13 +584,9 @@ def _check_nodes(tree: exp.Expr, listed: str) -> None:
             raise StatementNotAllowed("sandbox.query.statement", part=_statement_name(node))
         name = _CONSTRUCT_NAMES.get(type(node), node.key.upper())
         raise StatementNotAllowed("sandbox.query.construct", part=name)
-    for clause in ("limit", "offset"):
-        for node in tree.find_all(exp.Limit if clause == "limit" else exp.Offset):
-            value = node.expression
-            if not (isinstance(value, exp.Literal) and value.is_int):
-                raise StatementNotAllowed(
-                    "sandbox.query.limit", part=value.sql(dialect=DIALECT, comments=False)
-                )
+    for name in tables:
+        if name.lower() not in views and name.lower() not in ctes:
+            raise RelationNotAllowed("sandbox.query.relation", part=name, views=listed)
 
 
 def _check_table_shape(table: exp.Table, listed: str) -> None:
@@ -574,11 +600,23 @@ def _check_table_shape(table: exp.Table, listed: str) -> None:
         raise RelationNotAllowed("sandbox.query.relation", part=name, views=listed)
 
 
-def _check_relations(tree: exp.Expr, views: Mapping[str, ViewSpec], listed: str) -> set[str]:
+@lru_cache(maxsize=256)
+def _schema(views: tuple[ViewSpec, ...]) -> MappingSchema:
+    """The views' columns and types as the qualifier reads them (parsing the types is
+    most of the cost, and a workspace's views change only with a new version)."""
+    return MappingSchema(
+        {spec.name.lower(): {c.name: c.sql_type for c in spec.columns} for spec in views},
+        dialect=DIALECT,
+    )
+
+
+def _check_relations(
+    scopes: Iterable[Scope], views: Mapping[str, ViewSpec], listed: str
+) -> set[str]:
     """Every table a scope reads is a view of the workspace (CTE names resolve to their
     scopes, so a CTE may shadow a view). Returns the views read."""
     read: set[str] = set()
-    for scope in traverse_scope(tree):
+    for scope in scopes:
         for source in scope.sources.values():
             if not isinstance(source, exp.Table):
                 continue
@@ -628,9 +666,9 @@ class _Analysis:
         assert spec is not None
         return spec.rule
 
-    def run(self, tree: exp.Expr) -> _Result:
+    def run(self, scopes: Iterable[Scope]) -> _Result:
         result: _Result | None = None
-        for scope in traverse_scope(tree):
+        for scope in scopes:
             result = self._scope(scope)
             self.results[id(scope.expression)] = result
         assert result is not None
@@ -749,7 +787,7 @@ class _Select:
             flow = self.flow(projection, grouped=self.grouped)
             if self.grouped:
                 # Whatever the engine groups by implicitly (GROUP BY ALL) is a key too.
-                self.group_key(flow)
+                self.group_key(flow, keys_only=True)
             columns.append(_Column(projection.alias_or_name, flow, "value"))
         having = select.args.get("having")
         if having is not None:
@@ -790,8 +828,10 @@ class _Select:
             _Comparison(self.analysis, node.key.upper(), [flow], bare_ok=False).check()
         return flow
 
-    def group_key(self, flow: Flow) -> None:
+    def group_key(self, flow: Flow, *, keys_only: bool = False) -> None:
         for source, use in flow.live():
+            if keys_only and use not in (Use.KEY, Use.KEY_GEN):
+                continue
             rule = self.analysis.rule(source)
             needed = {"yes"} if use in (Use.ROW, Use.KEY) else {"yes", "generalised"}
             if rule.as_group_key not in needed:
@@ -844,6 +884,13 @@ class _Select:
         if isinstance(node, exp.Order):
             self.order(node.expressions, grouped=grouped)
             return self.flow(node.this, grouped=grouped)
+        if isinstance(node, exp.TableColumn):
+            raise ColumnNotAllowed("sandbox.query.whole_row", part=node.name)
+        if type(node) not in _NODES and not (
+            isinstance(node, exp.Func) and functions.is_allowed(node)
+        ):
+            # Something the qualifier introduced that the first walk did not see.
+            raise StatementNotAllowed("sandbox.query.construct", part=node.key.upper())
         band = _band_argument(node)
         if band is not None:
             return self.flow(band, grouped=grouped).mapped(_GENERALISED)
@@ -913,16 +960,25 @@ class _Select:
                     parts.append(self.flow(extra, grouped=level))
             args = _union(parts)
         use = functions.aggregate_use(node)
-        name = functions.function_name(node) if isinstance(node, exp.Func) else node.key
         for source, _use in args.live():
             rule = self.analysis.rule(source)
             if not rule.allows_aggregate(use):
+                name = functions.function_name(node) if isinstance(node, exp.Func) else node.key
                 raise ColumnNotAllowed(
                     "sandbox.column.aggregate",
                     part=_source_name(source),
                     function=name if use == "any" else _use_name(use),
                     allowed=_label("in_aggregates", rule.in_aggregates),
                 )
+        if isinstance(node, exp.ArgMin | exp.ArgMax):
+            # The value of the row where the second argument is smallest or largest: the
+            # first argument comes out as a row's value, the second only orders.
+            picked = self.flow(node.this, grouped=level)
+            uses = dict.fromkeys(args.uses, Use.AGG) | dict.fromkeys(picked.uses, Use.ROW)
+            return Flow(uses, False, True)
+        if type(node) in functions.COLLECTING:
+            # list(), string_agg(), first() … return the rows' values themselves.
+            return Flow(dict.fromkeys(args.uses, Use.ROW), False, True)
         return Flow(dict.fromkeys(args.uses, Use.AGG), False, True)
 
     def window(self, node: exp.Window, *, grouped: bool) -> Flow:
