@@ -6,13 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import bench_catalog, bench_demo, bench_ingest, bench_sm2, bench_suite
+from bench import bench_catalog, bench_demo, bench_ingest, bench_policy, bench_sm2, bench_suite
 from bench.harness import RESULTS, Benchmark, Result, markdown, write
 
 BENCHMARKS: dict[str, Benchmark] = {
     "demo": bench_demo.run,
     "catalog": bench_catalog.run,
     "ingest": bench_ingest.run,
+    "policy": bench_policy.run,
     "sm2": bench_sm2.run,
     "suite": bench_suite.run,
 }
