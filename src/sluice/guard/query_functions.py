@@ -174,3 +174,132 @@ def aggregate_use(node: exp.Expr) -> AggregateUse:
     if isinstance(node, exp.CountIf):
         return "count"
     return "any"
+
+
+def window_of(node: exp.Expr) -> exp.Expr | None:
+    """The node an aggregate belongs to, past IGNORE NULLS and FILTER wrappers: a
+    ``Window`` when it is a window aggregate."""
+    parent = node.parent
+    while isinstance(parent, exp.IgnoreNulls | exp.RespectNulls | exp.Filter):
+        parent = parent.parent
+    return parent
+
+
+def is_aggregate(node: exp.Expr) -> bool:
+    return type(node) in AGGREGATES
+
+
+def has_aggregate(node: exp.Expr | None) -> bool:
+    """An aggregate evaluated at this level (not in a window, not in a subquery)."""
+    if node is None:
+        return False
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if is_aggregate(current) and not isinstance(window_of(current), exp.Window):
+            return True
+        for child in current.iter_expressions():
+            if not isinstance(child, exp.Subquery | exp.Select | exp.SetOperation):
+                stack.append(child)
+    return False
+
+
+# --- constructs ----------------------------------------------------------------------
+
+#: Parse-tree nodes a query may contain besides allowed functions; anything else is
+#: refused as a construct (an allow-list, like the functions).
+NODES: Final[frozenset[type[exp.Expr]]] = frozenset(
+    {
+        exp.Select,
+        exp.Union,
+        exp.Intersect,
+        exp.Except,
+        exp.With,
+        exp.CTE,
+        exp.Subquery,
+        exp.Lateral,
+        exp.From,
+        exp.Join,
+        exp.Table,
+        exp.TableAlias,
+        exp.Where,
+        exp.Group,
+        exp.Cube,
+        exp.Rollup,
+        exp.GroupingSets,
+        exp.Having,
+        exp.Qualify,
+        exp.Order,
+        exp.Ordered,
+        exp.Limit,
+        exp.Offset,
+        exp.Window,
+        exp.WindowSpec,
+        exp.Filter,
+        exp.Distinct,
+        exp.WithinGroup,
+        exp.IgnoreNulls,
+        exp.RespectNulls,
+        exp.Exists,
+        exp.Alias,
+        exp.Column,
+        exp.Identifier,
+        exp.Star,
+        exp.Literal,
+        exp.Null,
+        exp.Boolean,
+        exp.DataType,
+        exp.DataTypeParam,
+        exp.Var,
+        exp.Interval,
+        exp.Paren,
+        exp.Tuple,
+        exp.Bracket,
+        exp.Neg,
+        exp.Not,
+        exp.And,
+        exp.Or,
+        exp.Add,
+        exp.Sub,
+        exp.Mul,
+        exp.Div,
+        exp.IntDiv,
+        exp.Mod,
+        exp.DPipe,
+        exp.EQ,
+        exp.NEQ,
+        exp.GT,
+        exp.GTE,
+        exp.LT,
+        exp.LTE,
+        exp.Like,
+        exp.ILike,
+        exp.Between,
+        exp.In,
+        exp.Is,
+    }
+)
+CONSTRUCT_NAMES: Final[dict[type[exp.Expr], str]] = {
+    exp.Placeholder: "parameters ($1, ?)",
+    exp.TableSample: "USING SAMPLE / TABLESAMPLE",
+    exp.Pivot: "PIVOT / UNPIVOT",
+    exp.Lambda: "lambda (x -> …)",
+    exp.Values: "VALUES",
+    exp.LimitOptions: "LIMIT … PERCENT / WITH TIES",
+    exp.Into: "SELECT … INTO",
+    exp.Dot: "struct field access (a.b)",
+    exp.PropertyEQ: "struct literal",
+}
+COMPARISONS: Final = (
+    exp.EQ,
+    exp.NEQ,
+    exp.GT,
+    exp.GTE,
+    exp.LT,
+    exp.LTE,
+    exp.Like,
+    exp.ILike,
+    exp.Between,
+    exp.In,
+    exp.Is,
+)

@@ -30,7 +30,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
-from sluice.guard.query_policy import CheckedQuery, ViewSpec, has_aggregate
+from sluice.guard.query_functions import has_aggregate
+from sluice.guard.query_types import CheckedQuery, ViewSpec
 
 DIALECT: Final = "duckdb"
 SUBJECTS: Final = "subjects"
