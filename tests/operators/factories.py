@@ -25,6 +25,7 @@ from sluice.operators.ownership import NodeKind, Relation
 from sluice.operators.schemas import (
     ApplicationCreate,
     AuditOpinion,
+    BusinessStatus,
     EntityCreate,
     FinancialsIn,
     Judgment,
@@ -160,9 +161,18 @@ def link(
 
 
 def attach_all_evidence(
-    session: Session, clock: Clock, settings: Settings, actor: Principal, application_id: uuid.UUID
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    actor: Principal,
+    application_id: uuid.UUID,
+    *,
+    skip: frozenset[str] = frozenset(),
 ) -> None:
+    """A statement and a document for every active checklist item but those in ``skip``."""
     for item in checklist.checklist_items(session, actor=actor, clock=clock, active_only=True):
+        if item.key in skip:
+            continue
         dossier.save_statement(
             session,
             actor=actor,
@@ -192,10 +202,13 @@ def complete_application(
     *,
     financials: bool = True,
     credit_code: str | None = None,
+    business_status: BusinessStatus | None = BusinessStatus.EXISTING,
+    without_evidence: frozenset[str] = frozenset(),
 ) -> Built:
     """A state-owned applicant: 100 % held by a municipal investment company, itself 100 %
     held by the state assets commission; a legal representative; sound statements; every
-    checklist item answered with evidence. Still a draft."""
+    checklist item answered with evidence (but those ``without_evidence``); registered as a
+    going concern unless ``business_status`` says otherwise. Still a draft."""
     application = applications.create_application(
         session,
         actor=actor,
@@ -204,6 +217,7 @@ def complete_application(
             credit_code=credit_code,
             legal_representative="陈晓",
             registered_address="营口市站前区",
+            business_status=business_status,
         ),
     )
     dossier.add_principal(
@@ -229,7 +243,7 @@ def complete_application(
             application_id=application.id,
             data=sound_financials(clock),
         )
-    attach_all_evidence(session, clock, settings, actor, application.id)
+    attach_all_evidence(session, clock, settings, actor, application.id, skip=without_evidence)
     return Built(
         application,
         applicant,

@@ -48,7 +48,11 @@ def _apply(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
     created = _ok(
         client.post(
             MINE,
-            json={"company_name": "营口云港数据有限公司", "credit_code": new_credit_code()},
+            json={
+                "company_name": "营口云港数据有限公司",
+                "credit_code": new_credit_code(),
+                "business_status": "existing",
+            },
             headers=headers,
         ),
         201,
@@ -130,7 +134,7 @@ def test_the_whole_flow_through_the_api(
     assert submitted["verdict"] == "qualifies"
     assert submitted["verdict_message"] == "自动检查全部通过"
     assert submitted["actions"] == []
-    assert len(submitted["checklist"]) == 11
+    assert len(submitted["checklist"]) == 14
     review = f"{REVIEW}/{submitted['id']}"
 
     listed = _ok(client.get(REVIEW, params={"status": "submitted"}, headers=bureau))
@@ -328,10 +332,12 @@ def test_the_bureau_keeps_the_checklist(
     bureau = bearer(client, make_account(database, clock, Role.BUREAU))
     applicant = bearer(client, make_account(database, clock, Role.OPERATOR))
     items = _ok(client.get("/api/v1/operators/checklist-items", headers=bureau))
-    assert [i["key"] for i in items][:3] == [
+    assert [i["key"] for i in items][:5] == [
+        "civil_liability",
+        "fair_competition",
+        "business_reputation",
         "data_management_rules",
         "data_processing",
-        "pricing_experience",
     ]
     assert {i["title_zh"] for i in items} >= {"经营场所", "使用指定平台承诺", "专业人员"}
     created = _ok(

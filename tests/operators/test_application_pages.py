@@ -177,7 +177,7 @@ def test_an_applicant_starts_and_fills_an_application_through_the_forms(
     assert "租赁合同" in checklist
     refused = client.post(f"{base}/submit", data={"csrf_token": csrf})
     assert refused.status_code == 422
-    assert "以下清单项需要上传证明材料：数据管理制度和流程" in refused.text
+    assert "以下清单项需要上传证明材料：独立承担民事责任的能力、遵守公平竞争规则" in refused.text
 
 
 def test_the_applicant_sees_why_it_qualifies_through_a_subsidiary(

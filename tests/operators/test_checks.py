@@ -245,6 +245,7 @@ def _group(*, parent_file: EntityFile, parent_jurisdiction_above: str = "CN") ->
         graph=Graph((*nodes, state), links),
         applicant="parent",
         files={"parent": parent_file, "sub": healthy, "minor": healthy},
+        business_status="existing",
     )
 
 

@@ -51,3 +51,9 @@ def test_the_demo_operators_are_qualified_once(
     # applicant, the holding chain (2) and the province, the partnership and its two partners,
     # and the affiliate
     assert haigang.explanation["params"] == {"reached": 8, "foreign": 0}
+    # 海港数智 meets processing capacity through the bureau's platform, without evidence.
+    processing = next(
+        i for i in views["辽宁海港数智科技有限公司"].items if i.item.key == "data_processing"
+    )
+    assert processing.relies_on_platform and processing.evidence == []
+    assert views["辽宁海港数智科技有限公司"].application.business_status == "existing"

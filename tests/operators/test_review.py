@@ -67,6 +67,7 @@ def test_a_complete_application_is_submitted_checked_judged_and_qualified(
     assert view.application.verdict == "qualifies"
     assert [(r.check, r.result) for r in view.own_results] == [
         ("credit_code", "pass"),
+        ("business_status", "pass"),
         ("principals", "pass"),
         ("credit_records", "pass"),
         ("domestic_capital", "pass"),
@@ -87,11 +88,11 @@ def test_a_complete_application_is_submitted_checked_judged_and_qualified(
     assert "operator_application.principal_added" in actions
     assert actions.count("operator_application.link_added") == 3
     assert "operator_application.financials_saved" in actions
-    assert actions.count("operator_application.evidence_uploaded") == 11
-    assert actions[-15:] == [
+    assert actions.count("operator_application.evidence_uploaded") == 14
+    assert actions[-18:] == [
         "operator_application.submit",
         "operator_application.checks_run",
-        *["operator_application.item_judged"] * 11,
+        *["operator_application.item_judged"] * 14,
         "operator_application.checks_run",
         "operator_application.qualify",
     ]
@@ -233,7 +234,8 @@ def test_submitting_needs_the_evidence_the_checklist_asks_for(
             session, actor=actor, clock=clock, settings=settings, application_id=application.id
         )
     assert refused.value.detail("zh-CN").startswith(
-        "以下清单项需要上传证明材料：数据管理制度和流程、数据处理能力、"
+        "以下清单项需要上传证明材料：独立承担民事责任的能力、遵守公平竞争规则、良好的商业信誉、"
+        "数据管理制度和流程、数据处理能力、"
     )
     assert refused.value.detail("en").endswith("Further conditions set by law.")
     assert application.status == "draft"

@@ -104,7 +104,7 @@ def test_the_bureau_judges_the_checklist_and_decides_with_a_reason(
     base = f"/console/operators/{built.application.id}"
     page = client.get(base).text
     assert 'data-verdict="qualifies"' in page
-    assert page.count('data-judgment=""') == 11
+    assert page.count('data-judgment=""') == 14
 
     no_note = client.post(
         f"{base}/judge/premises", data={"csrf_token": csrf, "judgment": "not_met"}
@@ -115,7 +115,9 @@ def test_the_bureau_judges_the_checklist_and_decides_with_a_reason(
         f"{base}/decision", data={"csrf_token": csrf, "decision": "qualify", "reason": "同意"}
     )
     assert blocked.status_code == 409
-    assert "未判定或判定为不符合的清单项：数据管理制度和流程、" in blocked.text
+    assert (
+        "未判定或判定为不符合的清单项：独立承担民事责任的能力、遵守公平竞争规则、" in blocked.text
+    )
     assert "同意" in blocked.text  # the reason typed is kept
 
     with database.unit_of_work() as session:
@@ -150,7 +152,7 @@ def test_the_bureau_keeps_the_checklist_in_the_console(
     csrf = fresh_login(client, make_account(database, clock, Role.BUREAU))
     page = client.get("/console/operators/checklist")
     assert page.status_code == 200
-    assert page.text.count('class="card item"') == 11
+    assert page.text.count('class="card item"') == 14
     created = client.post(
         "/console/operators/checklist",
         data={

@@ -27,6 +27,7 @@ from sluice.operators.qualified import qualified_application
 from sluice.operators.schemas import (
     ApplicationCreate,
     AuditOpinion,
+    BusinessStatus,
     Decision,
     EntityCreate,
     FinancialsIn,
@@ -73,6 +74,9 @@ class DemoApplicant:
     auditor: str
     decision: str
 
+
+#: Operators that meet processing capacity by relying on the bureau's platform (R2.6).
+RELIES_ON_PLATFORM = frozenset({"haigang"})
 
 STATE_SASAC_YK = "营口市人民政府国有资产监督管理委员会"
 STATE_SASAC_LN = "辽宁省人民政府国有资产监督管理委员会"
@@ -201,6 +205,7 @@ def _apply(
             established_on=demo.established_on,
             registered_capital_fen=demo.registered_capital_fen,
             business_scope=demo.business_scope,
+            business_status=BusinessStatus.EXISTING,
         ),
     )
     app_id = application.id
@@ -254,14 +259,20 @@ def _apply(
     )
     company = application.company_name
     for item in checklist.checklist_items(session, actor=actor, clock=clock, active_only=True):
+        relies = item.accepts_platform_reliance and demo.code in RELIES_ON_PLATFORM
         dossier.save_statement(
             session,
             actor=actor,
             clock=clock,
             application_id=app_id,
             item_key=item.key,
-            statement=f"{company}已建立{item.title_zh}相关材料，详见附件（演示数据）。",
+            statement=f"{company}依托市公共数据授权运营平台开展数据加工处理（演示数据）。"
+            if relies
+            else f"{company}已建立{item.title_zh}相关材料，详见附件（演示数据）。",
+            relies_on_platform=relies,
         )
+        if relies:
+            continue  # met through the bureau's platform: no evidence of its own
         document = (
             f"{company}\n{item.title_zh}（{item.requirement}）\n\n{item.description_zh}\n\n"
             "本文件为营口市公共数据授权运营平台演示材料。\n"

@@ -82,6 +82,7 @@ def application_read(application: OperatorApplication) -> ApplicationRead:
         established_on=application.established_on,
         registered_capital_fen=application.registered_capital_fen,
         business_scope=application.business_scope,
+        business_status=application.business_status,
         status=ApplicationStatus(application.status),
         created_at=application.created_at,
         updated_at=application.updated_at,
@@ -213,6 +214,8 @@ def detail(
                 requirement=v.item.requirement,
                 title=v.title(locale),
                 evidence_required=v.item.evidence_required,
+                accepts_platform_reliance=v.item.accepts_platform_reliance,
+                relies_on_platform=v.relies_on_platform,
                 statement=v.answer.statement if v.answer else None,
                 evidence=[d.id for d in v.evidence],
                 judgment=v.answer.judgment if v.answer else None,
@@ -523,6 +526,7 @@ def save_statement(
         application_id=application_id,
         item_key=item_key,
         statement=body.statement,
+        relies_on_platform=body.relies_on_platform,
     )
     return _detail(session, actor=actor, clock=clock, locale=locale, application_id=application_id)
 
@@ -673,6 +677,7 @@ def _item_read(item: OperatorChecklistItem) -> ChecklistItemRead:
         description_zh=item.description_zh,
         description_en=item.description_en,
         evidence_required=item.evidence_required,
+        accepts_platform_reliance=item.accepts_platform_reliance,
         active=item.active,
         position=item.position,
     )

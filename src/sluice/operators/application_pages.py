@@ -362,7 +362,9 @@ async def save_statement(
     settings: AppSettings,
     locale: Locale,
 ) -> Response:
-    text = str((await request.form()).get("statement", "")).strip()
+    submitted = await request.form()
+    text = str(submitted.get("statement", "")).strip()
+    relies = forms.checkbox_values(submitted, ("relies_on_platform",))["relies_on_platform"]
     try:
         if len(text) < 2:
             raise InvalidInput("form.too_short", min_length=2)
@@ -373,6 +375,7 @@ async def save_statement(
             application_id=application_id,
             item_key=item_key,
             statement=text,
+            relies_on_platform=relies,
         )
     except SluiceError as error:
         if error.status in (403, 404):

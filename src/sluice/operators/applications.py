@@ -108,6 +108,7 @@ def create_application(
         established_on=data.established_on,
         registered_capital_fen=data.registered_capital_fen,
         business_scope=data.business_scope,
+        business_status=data.business_status,
         status=APPLICATION.initial,
         created_by=actor.username,
         created_at=now,
@@ -215,6 +216,14 @@ class ItemView:
 
     def description(self, locale: str) -> str:
         return self.item.description_en if locale == "en" else self.item.description_zh
+
+    @property
+    def relies_on_platform(self) -> bool:
+        return checklist.relies_on_platform(self.item, self.answer)
+
+    @property
+    def needs_evidence(self) -> bool:
+        return checklist.needs_evidence(self.item, self.answer, bool(self.evidence))
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,14 @@
-"""The checklist the reviewer judges by hand (R2.6, R2.7, R2.8, R2.10): its items and the
-answers to them.
+"""The checklist the reviewer judges by hand (R2.1, R2.6, R2.7, R2.8, R2.10): its items and
+the answers to them.
 
 The items the bureau starts with are written to ``operator_checklist_items`` when that table
 is empty; from then on the bureau keeps the list in the console (adds, rewords, deactivates,
 reorders). An application answers each active item with a statement and evidence
-(``dossier``); the reviewer judges it met or not met (``review``).
+(``dossier``); the reviewer judges it met or not met (``review``). An item that accepts it
+(processing capacity, R2.6) may instead be met by relying on the platform the bureau
+provides: the applicant says so, needs no evidence of its own for it, and the reviewer sees
+that path on the item. Deployments whose checklist existed before an item was added get it
+from the migration that added it (``0013`` for the R2.1 items).
 """
 
 from __future__ import annotations
@@ -36,9 +40,42 @@ class DefaultItem:
     description_zh: str
     description_en: str
     evidence_required: bool = True
+    accepts_platform_reliance: bool = False
 
 
 DEFAULT_ITEMS: Final = (
+    DefaultItem(
+        "civil_liability",
+        "R2.1",
+        "独立承担民事责任的能力",
+        "Able to bear civil liability on its own",
+        "营业执照、公司章程，以及以自有财产独立承担民事责任的说明（注册资本实缴情况、最近一期资产负债表）。"
+        "平台自动核验统一社会信用代码和登记状态。",
+        "Business licence, articles of association and a statement that the company answers "
+        "for its obligations with its own assets (paid-in capital, latest balance sheet). The "
+        "platform checks the credit code and the registration status itself.",
+    ),
+    DefaultItem(
+        "fair_competition",
+        "R2.1",
+        "遵守公平竞争规则",
+        "Follows fair-competition rules",
+        "遵守公平竞争规则的承诺书（盖章），以及近三年无垄断、不正当竞争行政处罚或司法判决的说明。",
+        "A sealed commitment to fair competition and a statement that no monopoly or "
+        "unfair-competition penalty or judgment was made against the company in the last "
+        "three years.",
+    ),
+    DefaultItem(
+        "business_reputation",
+        "R2.1",
+        "良好的商业信誉",
+        "Sound business standing and reputation",
+        "企业信用报告（国家企业信用信息公示系统、信用中国）及主要合作方的履约评价。"
+        "平台自动核验登记状态和信用记录。",
+        "Credit reports (national enterprise credit information publicity system, Credit "
+        "China) and main partners' references on performance. The platform checks the "
+        "registration status and the credit records itself.",
+    ),
     DefaultItem(
         "data_management_rules",
         "R2.6",
@@ -53,8 +90,12 @@ DEFAULT_ITEMS: Final = (
         "R2.6",
         "数据处理能力",
         "Data processing capacity",
-        "数据加工、分析、建模和产品开发的技术能力说明及案例。",
-        "Technical capacity to process, analyse and model data and build products, with cases.",
+        "数据加工、分析、建模和产品开发的技术能力说明及案例；也可依托实施机构提供的运营平台开展业务，"
+        "选择此方式的无须另附本项证明材料。",
+        "Technical capacity to process, analyse and model data and build products, with "
+        "cases; or rely on the platform the bureau provides, in which case this item needs no "
+        "evidence of its own.",
+        accepts_platform_reliance=True,
     ),
     DefaultItem(
         "pricing_experience",
@@ -201,6 +242,7 @@ def ensure_default_items(session: Session, *, clock: Clock) -> None:
                 description_zh=item.description_zh,
                 description_en=item.description_en,
                 evidence_required=item.evidence_required,
+                accepts_platform_reliance=item.accepts_platform_reliance,
                 active=True,
                 position=position * 10,
                 created_at=now,
@@ -281,6 +323,20 @@ def active_item(session: Session, key: str, field: str = "item_key") -> Operator
     if item is None or not item.active:
         raise guards.invalid("operators.item_unknown", field, key=key)
     return item
+
+
+def relies_on_platform(item: OperatorChecklistItem, answer: OperatorChecklistAnswer | None) -> bool:
+    """The applicant meets ``item`` by relying on the bureau's platform, and may."""
+    return bool(answer and answer.relies_on_platform and item.accepts_platform_reliance)
+
+
+def needs_evidence(
+    item: OperatorChecklistItem,
+    answer: OperatorChecklistAnswer | None,
+    attached: bool,
+) -> bool:
+    """Evidence is still to be uploaded for ``item`` before the application can go in."""
+    return item.evidence_required and not attached and not relies_on_platform(item, answer)
 
 
 def answer_row(

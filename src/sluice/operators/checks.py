@@ -6,7 +6,8 @@ language of whoever ran the check. Amounts are formatted in yuan when the check 
 translatable parameters are stored as ``{"$msg": key}`` and jurisdictions as
 ``{"$jurisdiction": code}``.
 
-Checks of the applicant only: the credit code (R2.1) and the principal persons (R2.2).
+Checks of the applicant only: the credit code and the registration status (R2.1), and the
+principal persons (R2.2).
 Checks of an entity (``ENTITY_CHECKS``): credit records (R2.3), domestic capital (R2.4),
 finance (R2.5), security incidents (R2.8), major penalties (R2.10). When the applicant
 fails an entity check, ``evaluate`` tries the entities it controls (R2.9): one that passes
@@ -65,6 +66,7 @@ class Verdict(StrEnum):
 
 class Check(StrEnum):
     CREDIT_CODE = "credit_code"
+    BUSINESS_STATUS = "business_status"
     PRINCIPALS = "principals"
     CREDIT_RECORDS = "credit_records"
     DOMESTIC_CAPITAL = "domestic_capital"
@@ -75,6 +77,7 @@ class Check(StrEnum):
 
 REQUIREMENT: Final = {
     Check.CREDIT_CODE: "R2.1",
+    Check.BUSINESS_STATUS: "R2.1",
     Check.PRINCIPALS: "R2.2",
     Check.CREDIT_RECORDS: "R2.3",
     Check.DOMESTIC_CAPITAL: "R2.4",
@@ -82,7 +85,10 @@ REQUIREMENT: Final = {
     Check.INCIDENTS: "R2.8",
     Check.PENALTIES: "R2.10",
 }
-APPLICANT_CHECKS: Final = (Check.CREDIT_CODE, Check.PRINCIPALS)
+APPLICANT_CHECKS: Final = (Check.CREDIT_CODE, Check.BUSINESS_STATUS, Check.PRINCIPALS)
+#: Registration statuses of a going concern (存续, 在业); any other one is a company that
+#: is wound up, struck off or not trading (吊销, 注销, 停业).
+GOING_CONCERN: Final = frozenset({"existing", "in_business"})
 ENTITY_CHECKS: Final = (
     Check.CREDIT_RECORDS,
     Check.DOMESTIC_CAPITAL,
@@ -189,6 +195,8 @@ class Dossier:
     graph: Graph
     applicant: str
     files: Mapping[str, EntityFile]
+    #: The applicant's registration status as declared (``schemas.BusinessStatus``).
+    business_status: str | None = None
 
     def file(self, key: str) -> EntityFile:
         return self.files.get(key, EntityFile())
@@ -287,6 +295,25 @@ def check_credit_code(code: str, registered: str | None = None) -> CheckResult:
         )
     return CheckResult(
         Check.CREDIT_CODE, Result.PASS, "operators.check.credit_code.valid", {"code": code}
+    )
+
+
+def check_business_status(status: str | None) -> CheckResult:
+    """R2.1: a company that is still a going concern on the enterprise credit publicity
+    system. One whose licence is revoked, that is deregistered or has stopped trading cannot
+    bear civil liability as an operator or keep up business standing; an undeclared status
+    is for the reviewer to look up."""
+    if status is None:
+        return CheckResult(
+            Check.BUSINESS_STATUS, Result.NEEDS_REVIEW, "operators.check.business_status.missing"
+        )
+    params = {"status": msg(f"operators.business_status.{status}")}
+    if status in GOING_CONCERN:
+        return CheckResult(
+            Check.BUSINESS_STATUS, Result.PASS, "operators.check.business_status.pass", params
+        )
+    return CheckResult(
+        Check.BUSINESS_STATUS, Result.FAIL, f"operators.check.business_status.{status}", params
     )
 
 
@@ -553,6 +580,7 @@ class Evaluation:
 def evaluate(dossier: Dossier, settings: Settings, *, on: date) -> Evaluation:
     own = (
         check_credit_code(dossier.credit_code, dossier.registered_code),
+        check_business_status(dossier.business_status),
         check_principals(dossier.principals),
         *entity_checks(dossier, dossier.applicant, settings, on=on),
     )
@@ -623,6 +651,7 @@ add_messages(
         ),
         "operators.verdict.fails": ("自动检查有不通过项", "An automated check fails"),
         "operators.check.credit_code": ("统一社会信用代码", "Unified social credit code"),
+        "operators.check.business_status": ("登记状态", "Registration status"),
         "operators.check.principals": ("主要负责人", "Principal persons"),
         "operators.check.credit_records": ("信用记录", "Credit records"),
         "operators.check.domestic_capital": ("内资穿透核查", "Domestic capital (look-through)"),
@@ -659,6 +688,39 @@ add_messages(
         "operators.check.credit_code.valid": (
             "统一社会信用代码 {code} 校验有效，为依法登记的法人主体。",
             "The unified social credit code {code} is valid: a registered legal entity.",
+        ),
+        "operators.business_status.existing": ("存续（在营、开业、在册）", "existing (trading)"),
+        "operators.business_status.in_business": ("在业", "in business"),
+        "operators.business_status.suspended": ("停业", "suspended"),
+        "operators.business_status.revoked": ("吊销", "licence revoked"),
+        "operators.business_status.cancelled": ("注销", "deregistered"),
+        "operators.check.business_status.missing": (
+            "未填报登记状态，请审核人员在国家企业信用信息公示系统核实。",
+            "No registration status is declared; the reviewer must look it up on the "
+            "national enterprise credit information publicity system.",
+        ),
+        "operators.check.business_status.pass": (
+            "登记状态为“{status}”：企业依法存续，能够独立承担民事责任。",
+            "The registration status is '{status}': the company exists in law and can bear "
+            "civil liability on its own.",
+        ),
+        "operators.check.business_status.revoked": (
+            "登记状态为“{status}”：营业执照已被吊销，企业不得继续经营，"
+            "不具备良好的商业信誉，不能成为运营机构。",
+            "The registration status is '{status}': the business licence was revoked, so the "
+            "company may not trade and lacks sound business standing; it cannot become an "
+            "operator.",
+        ),
+        "operators.check.business_status.cancelled": (
+            "登记状态为“{status}”：企业已注销，法人资格终止，不能独立承担民事责任，"
+            "不能成为运营机构。",
+            "The registration status is '{status}': the company is struck off and no longer "
+            "a legal person able to bear civil liability; it cannot become an operator.",
+        ),
+        "operators.check.business_status.suspended": (
+            "登记状态为“{status}”：企业已停止经营，不能开展授权运营业务，不能成为运营机构。",
+            "The registration status is '{status}': the company has stopped trading and "
+            "cannot run an authorized operation; it cannot become an operator.",
         ),
         "operators.check.principals.none": (
             "未填报主要负责人（至少应填报法定代表人）。",

@@ -90,8 +90,16 @@ audit.declare_actions(
 INVALID_CREDIT_CODE: Final = "invalid_credit_code"
 
 
+audit.declare_detail_labels(
+    {"relies_on_platform": ("依托实施机构提供的运营平台", "Relies on the bureau's platform")}
+)
 add_messages(
     {
+        "operators.platform_reliance_not_accepted": (
+            "清单项“{item}”不能以依托实施机构提供的运营平台的方式满足，请说明本单位自身的情况并上传证明材料。",
+            "The checklist item '{item}' cannot be met by relying on the platform the bureau "
+            "provides; describe your own means and upload evidence.",
+        ),
         "problem.invalid_credit_code": ("统一社会信用代码无效", "Invalid credit code"),
         "error.invalid_credit_code": (
             "统一社会信用代码无效。",
@@ -911,11 +919,19 @@ def save_statement(
     application_id: uuid.UUID,
     item_key: str,
     statement: str,
+    relies_on_platform: bool = False,
 ) -> OperatorChecklistAnswer:
     application = guards.draft(session, actor, application_id)
     item = checklist.active_item(session, item_key)
+    if relies_on_platform and not item.accepts_platform_reliance:
+        raise guards.invalid(
+            "operators.platform_reliance_not_accepted",
+            "relies_on_platform",
+            item=checklist.Bilingual(item.title_zh, item.title_en),
+        )
     answer = checklist.answer_row(session, application.id, item.id)
     answer.statement = statement
+    answer.relies_on_platform = relies_on_platform
     now = guards.touch(application, clock)
     guards.record(
         session,
@@ -923,7 +939,7 @@ def save_statement(
         at=now,
         action="statement_saved",
         target_id=application.id,
-        detail={"item": item.key},
+        detail={"item": item.key, "relies_on_platform": relies_on_platform},
     )
     return answer
 
@@ -1064,4 +1080,5 @@ def for_checks(session: Session, application: OperatorApplication) -> checks.Dos
             )
             for key, f in files.items()
         },
+        business_status=application.business_status,
     )

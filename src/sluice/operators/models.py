@@ -36,6 +36,10 @@ class OperatorApplication(UUIDPrimaryKey, Base):
     established_on: Mapped[date | None]
     registered_capital_fen: Mapped[int | None] = mapped_column(BigInteger)
     business_scope: Mapped[str | None] = mapped_column(Text)
+    #: The registration status (登记状态) the national enterprise credit information
+    #: publicity system shows for the company (``schemas.BusinessStatus``); None until
+    #: declared. A revoked, deregistered or suspended company cannot qualify (R2.1).
+    business_status: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), index=True)
     created_by: Mapped[str] = mapped_column(String(150))
     created_at: Mapped[datetime]
@@ -214,6 +218,9 @@ class OperatorChecklistItem(UUIDPrimaryKey, Base):
     description_zh: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
     evidence_required: Mapped[bool] = mapped_column(default=True)
+    #: The item may be met by relying on the platform the bureau provides instead of the
+    #: applicant's own means (processing capacity, R2.6: 可依托实施机构提供的运营平台开展业务).
+    accepts_platform_reliance: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
@@ -235,6 +242,9 @@ class OperatorChecklistAnswer(UUIDPrimaryKey, Base):
     )
     item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operator_checklist_items.id"))
     statement: Mapped[str | None] = mapped_column(Text)
+    #: The applicant meets the item by relying on the bureau's platform (only where the
+    #: item accepts that); its own evidence is then not required.
+    relies_on_platform: Mapped[bool] = mapped_column(default=False)
     #: None until judged; then "met" or "not_met".
     judgment: Mapped[str | None] = mapped_column(String(10))
     note: Mapped[str | None] = mapped_column(Text)

@@ -19,6 +19,7 @@ from sluice.operators.models import OperatorCheckResult, OperatorEvidence
 from sluice.operators.ownership import NodeKind, Relation
 from sluice.operators.schemas import (
     AuditOpinion,
+    BusinessStatus,
     CheckRead,
     CreditCategory,
     FindingRead,
@@ -78,14 +79,17 @@ def download(document: OperatorEvidence, content: bytes) -> Response:
 add_messages(
     {
         "ops.lead": (
-            "按《营口市公共数据授权运营实施方案》第二部分，申请单位须为依法登记的法人，内资控股，"
-            "具备财务、技术、管理和安全能力。提交后系统自动核验统一社会信用代码、信用记录、"
-            "股权穿透（内资）、财务和安全事件，审核人员逐项判定其余条件。",
+            "按《营口市公共数据授权运营实施方案》第二部分，申请单位须为依法登记、能够独立承担民事责任、"
+            "遵守公平竞争规则、具有良好商业信誉的法人，内资控股，具备财务、技术、管理和安全能力。"
+            "提交后系统自动核验统一社会信用代码、登记状态、信用记录、股权穿透（内资）、"
+            "财务和安全事件，审核人员逐项判定其余条件。",
             "Under section 2 of the city plan, an applicant must be a registered legal entity "
-            "with domestic capital and the financial, technical, management and security "
-            "capacity to operate. On submission the platform checks the credit code, credit "
-            "records, ownership (look-through for foreign capital), finances and incidents; a "
-            "reviewer judges the other conditions item by item.",
+            "able to bear civil liability on its own, following fair-competition rules, with "
+            "sound business standing and reputation, domestic capital and the financial, "
+            "technical, management and security capacity to operate. On submission the "
+            "platform checks the credit code, the registration status, credit records, "
+            "ownership (look-through for foreign capital), finances and incidents; a reviewer "
+            "judges the other conditions item by item.",
         ),
         "ops.none": ("还没有申请。", "No application yet."),
         "ops.empty": ("无", "None"),
@@ -98,6 +102,25 @@ add_messages(
         "ops.established_on": ("成立日期", "Established on"),
         "ops.registered_capital": ("注册资本（元）", "Registered capital (CNY)"),
         "ops.business_scope": ("经营范围", "Business scope"),
+        "ops.business_status": (
+            "登记状态（国家企业信用信息公示系统）",
+            "Registration status (enterprise credit publicity system)",
+        ),
+        "ops.business_status_unset": ("未填报", "Not declared"),
+        "ops.relies_on_platform": (
+            "依托实施机构提供的运营平台开展业务",
+            "Relies on the platform the bureau provides",
+        ),
+        "ops.relies_on_platform_help": (
+            "申请单位选择依托实施机构提供的运营平台开展业务，以平台的数据处理能力满足本项条件，"
+            "无须另附本单位的证明材料（R2.6）。",
+            "The applicant meets this condition by relying on the processing capacity of the "
+            "platform the bureau provides, so no evidence of its own is needed (R2.6).",
+        ),
+        "ops.platform_reliance_offer": (
+            "可依托实施机构提供的运营平台开展业务（选择后本项无须上传证明材料）",
+            "May rely on the platform the bureau provides (then this item needs no evidence)",
+        ),
         "ops.step.company": ("企业信息", "Company"),
         "ops.step.principals": ("主要负责人", "Principal persons"),
         "ops.step.ownership": ("股权结构", "Ownership"),
@@ -224,7 +247,8 @@ def page_context(
         "incident_kinds": list(IncidentKind),
         "audit_opinions": list(AuditOpinion),
         "judgments": list(Judgment),
-        "missing_evidence": [v for v in view.items if v.item.evidence_required and not v.evidence],
+        "missing_evidence": [v for v in view.items if v.needs_evidence],
+        "business_statuses": list(BusinessStatus),
         "upload_mb": settings.upload_max_mb,
         "finance_rules": {
             "net": checks.yuan(settings.operator_min_net_assets_fen),

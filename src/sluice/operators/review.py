@@ -1,7 +1,8 @@
 """Submitting for review, the automated checks, the checklist judged, the decision.
 
-* Submitting needs the evidence every active checklist item asks for; it runs the automated
-  checks (``checks``) on the dossier and keeps every result of the run.
+* Submitting needs the evidence every active checklist item asks for (unless the applicant
+  meets it by relying on the bureau's platform, where the item allows that); it runs the
+  automated checks (``checks``) on the dossier and keeps every result of the run.
 * The reviewer may run the checks again, judges each checklist item met or not met (not met
   with a note), and decides with a reason: qualify, reject or return for changes.
 * Qualifying is refused while an automated check fails (unless the applicant qualifies
@@ -147,10 +148,11 @@ def _missing_evidence(
     session: Session, application: OperatorApplication
 ) -> list[OperatorChecklistItem]:
     attached = {d.item_id for d in repository.evidence(session, application.id)}
+    answers = repository.answers(session, application.id)
     return [
         item
         for item in repository.items(session, active_only=True)
-        if item.evidence_required and item.id not in attached
+        if checklist.needs_evidence(item, answers.get(item.id), item.id in attached)
     ]
 
 

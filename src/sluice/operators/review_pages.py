@@ -81,11 +81,17 @@ add_messages(
         ),
         "ops.checklist_title": ("资格审核清单", "Qualification checklist"),
         "ops.checklist_lead": (
-            "审核人员逐项判定的条件（R2.6 技术与管理能力、R2.7 基础能力、R2.8 安全能力、"
-            "R2.10 其他法定条件）。停用的清单项不再要求新的申请填报。",
-            "Conditions a reviewer judges item by item (R2.6 technical and management "
-            "capacity, R2.7 basic capacity, R2.8 security, R2.10 further legal conditions). "
-            "Inactive items are no longer asked of applications.",
+            "审核人员逐项判定的条件（R2.1 独立承担民事责任、公平竞争和商业信誉，"
+            "R2.6 技术与管理能力、R2.7 基础能力、R2.8 安全能力、R2.10 其他法定条件）。"
+            "停用的清单项不再要求新的申请填报。",
+            "Conditions a reviewer judges item by item (R2.1 civil liability, fair competition "
+            "and business standing, R2.6 technical and management capacity, R2.7 basic "
+            "capacity, R2.8 security, R2.10 further legal conditions). Inactive items are no "
+            "longer asked of applications.",
+        ),
+        "ops.accepts_platform_reliance": (
+            "可依托实施机构提供的运营平台满足",
+            "May be met by relying on the bureau's platform",
         ),
         "ops.item_key": ("标识", "Key"),
         "ops.title_zh": ("名称（中文）", "Title (Chinese)"),
@@ -154,7 +160,7 @@ def _checklist_page(
         "operators/checklist_items.html",
         {
             "items": checklist.checklist_items(session, actor=actor, clock=clock),
-            "requirements": ("R2.6", "R2.7", "R2.8", "R2.10"),
+            "requirements": ("R2.1", "R2.6", "R2.7", "R2.8", "R2.10"),
             "message": message,
             "errors": errors or {},
             "errors_for": errors_for,
@@ -184,7 +190,9 @@ async def create_item(
 ) -> Response:
     submitted = await request.form()
     values, _ = forms.values(submitted, locale)
-    values |= forms.checkbox_values(submitted, ("evidence_required", "active"))
+    values |= forms.checkbox_values(
+        submitted, ("evidence_required", "accepts_platform_reliance", "active")
+    )
     data, errors = parse_form(ChecklistItemCreate, values, locale)
     if data is not None:
         try:
@@ -219,7 +227,9 @@ async def update_item(
 ) -> Response:
     submitted = await request.form()
     values, _ = forms.values(submitted, locale)
-    values |= forms.checkbox_values(submitted, ("evidence_required", "active"))
+    values |= forms.checkbox_values(
+        submitted, ("evidence_required", "accepts_platform_reliance", "active")
+    )
     data, errors = parse_form(ChecklistItemUpdate, values, locale)
     if data is not None:
         checklist.update_item(session, actor=actor, clock=clock, key=key, data=data)

@@ -33,6 +33,17 @@ class CreditCategory(StrEnum):
     OTHER = "other"
 
 
+class BusinessStatus(StrEnum):
+    """A company's registration status (登记状态) on the national enterprise credit
+    information publicity system (国家企业信用信息公示系统)."""
+
+    EXISTING = "existing"  # 存续（在营、开业、在册）
+    IN_BUSINESS = "in_business"  # 在业
+    SUSPENDED = "suspended"  # 停业
+    REVOKED = "revoked"  # 吊销
+    CANCELLED = "cancelled"  # 注销
+
+
 class IncidentKind(StrEnum):
     NETWORK = "network"
     DATA = "data"
@@ -88,6 +99,7 @@ class ApplicationCreate(BaseModel):
     established_on: BoundedDate | None = None
     registered_capital_fen: int | None = Field(default=None, ge=0)
     business_scope: str | None = Field(default=None, max_length=4000)
+    business_status: BusinessStatus | None = None
 
     _blanks = field_validator(
         "company_name",
@@ -96,6 +108,7 @@ class ApplicationCreate(BaseModel):
         "legal_representative",
         "registered_address",
         "business_scope",
+        "business_status",
         mode="before",
     )(_blank_to_none)
 
@@ -203,6 +216,8 @@ class FinancialsIn(BaseModel):
 
 class ChecklistStatement(BaseModel):
     statement: str = Field(min_length=2, max_length=8000)
+    #: Meet the item by relying on the bureau's platform (where the item accepts that).
+    relies_on_platform: bool = False
 
     _strips = field_validator("statement", mode="before")(_strip)
 
@@ -224,12 +239,13 @@ class DecisionIn(BaseModel):
 
 class ChecklistItemCreate(BaseModel):
     key: str = Field(min_length=2, max_length=60, pattern=r"^[a-z][a-z0-9_]*$")
-    requirement: str = Field(pattern=r"^R2\.(6|7|8|10)$")
+    requirement: str = Field(pattern=r"^R2\.(1|6|7|8|10)$")
     title_zh: str = Field(min_length=2, max_length=200)
     title_en: str = Field(min_length=2, max_length=200)
     description_zh: str = Field(default="", max_length=4000)
     description_en: str = Field(default="", max_length=4000)
     evidence_required: bool = True
+    accepts_platform_reliance: bool = False
     active: bool = True
     position: int = Field(default=1000, ge=0, le=10000)
 
@@ -237,12 +253,13 @@ class ChecklistItemCreate(BaseModel):
 
 
 class ChecklistItemUpdate(BaseModel):
-    requirement: str | None = Field(default=None, pattern=r"^R2\.(6|7|8|10)$")
+    requirement: str | None = Field(default=None, pattern=r"^R2\.(1|6|7|8|10)$")
     title_zh: str | None = Field(default=None, min_length=2, max_length=200)
     title_en: str | None = Field(default=None, min_length=2, max_length=200)
     description_zh: str | None = Field(default=None, max_length=4000)
     description_en: str | None = Field(default=None, max_length=4000)
     evidence_required: bool | None = None
+    accepts_platform_reliance: bool | None = None
     active: bool | None = None
     position: int | None = Field(default=None, ge=0, le=10000)
 
@@ -261,6 +278,7 @@ class ApplicationRead(BaseModel):
     established_on: date | None
     registered_capital_fen: int | None
     business_scope: str | None
+    business_status: BusinessStatus | None
     status: ApplicationStatus
     created_at: datetime
     updated_at: datetime
@@ -381,6 +399,8 @@ class ChecklistAnswerRead(BaseModel):
     requirement: str
     title: str
     evidence_required: bool
+    accepts_platform_reliance: bool
+    relies_on_platform: bool
     statement: str | None
     evidence: list[uuid.UUID]
     judgment: Judgment | None
@@ -414,5 +434,6 @@ class ChecklistItemRead(BaseModel):
     description_zh: str
     description_en: str
     evidence_required: bool
+    accepts_platform_reliance: bool
     active: bool
     position: int
