@@ -26,6 +26,9 @@ class Publisher:
     kind: str
     entries: int
     domains: list[tuple[str, int]]
+    #: An organization authorized by law to manage public affairs (R4.1), and on what law.
+    authorized_by_law: bool = False
+    legal_basis: str | None = None
 
 
 def publisher(session: Session, code: str) -> Publisher | None:
@@ -33,4 +36,13 @@ def publisher(session: Session, code: str) -> Publisher | None:
     if org is None or not org.active or org.kind not in _PUBLISHING_KINDS:
         return None
     counted = repository.published_domains(session, org.id)
-    return Publisher(org.code, org.name, org.name_en, org.kind, sum(n for _, n in counted), counted)
+    return Publisher(
+        org.code,
+        org.name,
+        org.name_en,
+        org.kind,
+        sum(n for _, n in counted),
+        counted,
+        org.authorized_by_law,
+        org.legal_basis,
+    )

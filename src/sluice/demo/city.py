@@ -127,6 +127,14 @@ def credit_code(body16: str) -> str:
     return str(uscc_from_bodies([body17])[0])
 
 
+#: Providers that are not government departments but organizations authorized by law to
+#: manage public affairs (R4.1), with the law that authorizes each.
+AUTHORIZED_BY_LAW = {
+    "gjj": "《住房公积金管理条例》第十条：设区的市设立住房公积金管理中心，"
+    "负责住房公积金的管理运作；住房公积金管理中心是直属城市人民政府的不以营利为目的的独立的事业单位。",
+}
+
+
 def all_orgs() -> list[DemoOrg]:
     providers = [
         DemoOrg(code, OrgKind.PROVIDER, zh, en) for code, zh, en in (*PROVIDERS, *EXTRA_PROVIDERS)
@@ -149,6 +157,8 @@ def seed_identity(session: Session, *, clock: Clock) -> list[dict[str, Any]]:
                     name=org.name,
                     name_en=org.name_en,
                     credit_code=credit_code(org.credit_body) if org.credit_body else None,
+                    authorized_by_law=org.code in AUTHORIZED_BY_LAW,
+                    legal_basis=AUTHORIZED_BY_LAW.get(org.code),
                 ),
             )
     session.flush()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sluice.core.database import Base, UUIDPrimaryKey
@@ -17,6 +17,11 @@ class Organization(UUIDPrimaryKey, Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     name_en: Mapped[str | None] = mapped_column(String(200))
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    #: A provider that is not a government department but an organization that laws and
+    #: regulations authorize to manage public affairs (法律法规授权的具有管理公共事务职能的
+    #: 组织, R4.1), e.g. a housing provident fund centre; ``legal_basis`` names the law.
+    authorized_by_law: Mapped[bool] = mapped_column(default=False)
+    legal_basis: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
 

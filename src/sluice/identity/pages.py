@@ -74,6 +74,13 @@ add_messages(
         "orgs.name": ("机构名称", "Name"),
         "orgs.name_en": ("英文名称", "English name"),
         "orgs.credit_code": ("统一社会信用代码", "Unified social credit code"),
+        "orgs.authorized_by_law": ("法律法规授权组织", "Authorized by law"),
+        "orgs.authorized_by_law_long": (
+            "法律法规授权的具有管理公共事务职能的组织（非政府部门的数据提供单位）",
+            "Organization authorized by law to manage public affairs (a provider that is "
+            "not a government department)",
+        ),
+        "orgs.legal_basis": ("授权依据（法律法规及条款）", "Legal basis (law and article)"),
         "orgs.created": ("已创建机构“{name}”。", "Organization '{name}' created."),
         "orgs.users": ("用户数", "Users"),
         "orgs.users_of": ("查看该机构的用户", "See this organization's users"),
@@ -515,7 +522,13 @@ async def create_organization(
     # Uniqueness and the credit code's check digit in the same round as the fields.
     errors.problems(
         service.organization_problems(
-            session, code=raw["code"], name=raw["name"], credit_code=raw["credit_code"]
+            session,
+            code=raw["code"],
+            name=raw["name"],
+            credit_code=raw["credit_code"],
+            kind=raw["kind"] or None,
+            authorized_by_law=raw["authorized_by_law"] in ("on", "true", "1"),
+            legal_basis=raw["legal_basis"],
         )
     )
     listing = ORGANIZATIONS(request)

@@ -38,6 +38,10 @@ class OrganizationCreate(BaseModel):
     name: Trimmed = Field(min_length=2, max_length=200)
     name_en: Trimmed | None = Field(default=None, max_length=200)
     credit_code: Trimmed | None = Field(default=None, min_length=18, max_length=18)
+    #: A provider authorized by law to manage public affairs (R4.1), with the law and
+    #: article that authorize it in ``legal_basis``.
+    authorized_by_law: bool = False
+    legal_basis: Trimmed | None = Field(default=None, min_length=2, max_length=1000)
 
 
 class OrganizationRead(BaseModel):
@@ -49,6 +53,8 @@ class OrganizationRead(BaseModel):
     name: str
     name_en: str | None
     credit_code: str | None
+    authorized_by_law: bool
+    legal_basis: str | None
     active: bool
     created_at: datetime
 

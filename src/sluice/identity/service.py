@@ -91,6 +91,7 @@ audit.declare_actions(
         "identity.api_key.revoked": ("吊销 API 密钥", "API key revoked"),
     }
 )
+audit.declare_detail_labels({"legal_basis": ("授权依据", "Legal basis")})
 add_messages(
     {
         "identity.credit_code_invalid": (
@@ -119,6 +120,21 @@ add_messages(
             "An organization named '{name}' already exists.",
         ),
         "identity.organization_unknown": ("所选机构不存在。", "The organization does not exist."),
+        "identity.authorized_by_law_not_provider": (
+            "只有数据提供单位可以标记为法律法规授权的具有管理公共事务职能的组织。",
+            "Only a data provider can be marked as an organization authorized by law to "
+            "manage public affairs.",
+        ),
+        "identity.legal_basis_required": (
+            "请填写授权依据：授权该组织管理公共事务的法律法规名称和条款。",
+            "Give the legal basis: the law or regulation, and its article, that authorizes "
+            "the organization to manage public affairs.",
+        ),
+        "identity.legal_basis_unmarked": (
+            "只有法律法规授权的组织需要填写授权依据；请勾选该标记，或清空授权依据。",
+            "Only an organization authorized by law has a legal basis; tick the mark or "
+            "clear the legal basis.",
+        ),
         "identity.role_needs_org": (
             "角色“{role}”须属于{kind}类机构。",
             "The role '{role}' must belong to an organization of kind '{kind}'.",
@@ -226,15 +242,24 @@ def _credit_code(value: str | None) -> str | None:
 
 
 def organization_problems(
-    session: Session, *, code: str, name: str, credit_code: str | None
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    credit_code: str | None,
+    kind: str | None = None,
+    authorized_by_law: bool = False,
+    legal_basis: str | None = None,
 ) -> list[Problem]:
     """Every rule a new organization breaks beyond its schema: a credit code failing its
-    check digit or already registered, a code or a name (as stored, trimmed) already used.
+    check digit or already registered, a code or a name (as stored, trimmed) already used;
+    the mark of an organization authorized by law on anything but a provider, or without
+    (or, unmarked, with) its legal basis.
 
     Takes the values as typed, so a form whose other fields do not parse still learns of
     these in the same round.
     """
-    problems = []
+    problems = _mandate_problems(kind, authorized_by_law, legal_basis)
     credit = _credit_code(credit_code)
     if credit and len(credit) == 18 and not valid_uscc([credit], check_org_code=True)[0]:
         problems.append(Problem("credit_code", "identity.credit_code_invalid", {"value": credit}))
@@ -250,6 +275,22 @@ def organization_problems(
     return problems
 
 
+def _mandate_problems(
+    kind: str | None, authorized_by_law: bool, legal_basis: str | None
+) -> list[Problem]:
+    """R4.1: besides government departments, organizations authorized by law to manage
+    public affairs provide public data; the mark says which a provider is, on its basis."""
+    basis = (legal_basis or "").strip()
+    if not authorized_by_law:
+        return [Problem("legal_basis", "identity.legal_basis_unmarked")] if basis else []
+    problems = []
+    if kind is not None and kind != OrgKind.PROVIDER.value:
+        problems.append(Problem("authorized_by_law", "identity.authorized_by_law_not_provider"))
+    if not basis:
+        problems.append(Problem("legal_basis", "identity.legal_basis_required"))
+    return problems
+
+
 def create_organization(
     session: Session, *, actor: Principal, clock: Clock, data: OrganizationCreate
 ) -> Organization:
@@ -257,7 +298,13 @@ def create_organization(
     # Checked on the values as stored: a name differing only by spaces, or a credit code
     # already held, is refused here rather than by a unique constraint at commit.
     problems = organization_problems(
-        session, code=data.code, name=data.name, credit_code=data.credit_code
+        session,
+        code=data.code,
+        name=data.name,
+        credit_code=data.credit_code,
+        kind=data.kind.value,
+        authorized_by_law=data.authorized_by_law,
+        legal_basis=data.legal_basis,
     )
     if problems:
         raise _refused(problems)
@@ -270,6 +317,8 @@ def create_organization(
         name=name,
         name_en=data.name_en,
         credit_code=credit_code,
+        authorized_by_law=data.authorized_by_law,
+        legal_basis=data.legal_basis if data.authorized_by_law else None,
         created_at=now,
     )
     session.add(organization)
@@ -281,7 +330,12 @@ def create_organization(
         target_type="organization",
         target_id=organization.id,
         at=now,
-        detail={"code": organization.code, "kind": organization.kind, "name": organization.name},
+        detail={
+            "code": organization.code,
+            "kind": organization.kind,
+            "name": organization.name,
+            **({"legal_basis": organization.legal_basis} if organization.authorized_by_law else {}),
+        },
     )
     return organization
 
