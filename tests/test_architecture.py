@@ -26,7 +26,7 @@ LAYERS: Final[tuple[tuple[str, ...], ...]] = (
     ("core",),
     ("audit",),
     ("identity",),
-    ("approvals",),
+    ("approvals", "channels"),
     ("dataplane",),
     ("catalog",),
     ("ingestion",),

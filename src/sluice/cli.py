@@ -92,6 +92,7 @@ def demo(
     """Build the demo city of 营口 and serve it; logins go to var/demo-credentials.json."""
     from sluice.demo import authorizations as demo_authorizations
     from sluice.demo import catalog as demo_catalog
+    from sluice.demo import channels as demo_channels
     from sluice.demo import city
     from sluice.demo import data as demo_data
     from sluice.demo import operators as demo_operators
@@ -102,6 +103,7 @@ def demo(
     upgrade(database.engine)
     with database.unit_of_work() as session:
         created = city.seed_identity(session, clock=SystemClock())
+        demo_channels.seed_channels(session, clock=SystemClock())
     started = time.perf_counter()
     # The departments' files live outside SLUICE_HOME, and only until they are ingested.
     with city.DemoSources(settings, scale=scale) as sources:

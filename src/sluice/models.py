@@ -25,6 +25,7 @@ from sluice.catalog.models import (
     DataResource,
     ResourceField,
 )
+from sluice.channels.models import OperationChannel
 from sluice.core.database import Base
 from sluice.identity.models import (
     AccessToken,
@@ -69,6 +70,7 @@ __all__ = [
     "IngestionRun",
     "Membership",
     "NumberSequence",
+    "OperationChannel",
     "Organization",
     "ProviderAssessment",
     "QualityRulesVersion",

@@ -217,6 +217,11 @@ GET    /console/catalog/batches/{batch_id}/candidates                           
 POST   /console/catalog/batches/{batch_id}/entries                                  bureau
 POST   /console/catalog/batches/{batch_id}/{action}                                 bureau
 POST   /console/catalog/entries/{entry_id}/{transition}                             bureau
+GET    /console/channels                                                            bureau
+POST   /console/channels                                                            bureau
+GET    /console/channels/{channel_id}                                               bureau
+POST   /console/channels/{channel_id}                                               bureau
+POST   /console/channels/{channel_id}/status                                        bureau
 POST   /console/decisions                                                           bureau
 GET    /console/ingestions/{run_id}                                                 bureau,provider
 POST   /console/ingestions/{run_id}/confirm                                         provider

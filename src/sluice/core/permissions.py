@@ -85,6 +85,7 @@ class Permission(StrEnum):
     RECTIFICATIONS_RESPOND = "rectifications.respond"
     APPROVALS_READ = "approvals.read"
     APPROVALS_DECIDE = "approvals.decide"
+    CHANNELS_MANAGE = "channels.manage"
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,11 @@ PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
         frozenset({Role.BUREAU}),
         "审批他人提出的不可逆操作（第二人）",
         "Approve or reject another person's irreversible act (second approver)",
+    ),
+    Permission.CHANNELS_MANAGE: PermissionSpec(
+        frozenset({Role.BUREAU}),
+        "登记和跟踪已有公共数据运营渠道的整合",
+        "Keep the register of existing operation channels and their move to the platform",
     ),
 }
 

@@ -25,6 +25,7 @@ from sluice.authorizations import workbench as authorizations_workbench
 from sluice.catalog import api as catalog_api
 from sluice.catalog import pages as catalog_pages
 from sluice.catalog import workbench as catalog_workbench
+from sluice.channels import pages as channels_pages
 from sluice.core.clock import Clock, SystemClock, set_display_zone
 from sluice.core.database import Database
 from sluice.core.home import prepare_home
@@ -76,6 +77,7 @@ PAGE_ROUTERS = (
     operator_review_pages.router,
     selection_pages.router,
     approvals_pages.router,
+    channels_pages.router,
 )
 #: The modules with panels on the console home (each registers them when imported).
 WORKBENCH_PANELS = (

@@ -16,6 +16,7 @@ from fastapi.responses import (
 
 from sluice.authorizations.disclosures import disclosed_agreements
 from sluice.catalog.publishers import publisher
+from sluice.channels.service import public_register
 from sluice.core.errors import NotFound
 from sluice.core.i18n import LOCALE_COOKIE, add_messages, has_message, normalize_locale
 from sluice.web.deps import AppSettings, DbSession, MaybePrincipal, Public
@@ -79,11 +80,35 @@ add_messages(
             "Price caps of data products and annual operation reports will be disclosed here "
             "once product and revenue management land.",
         ),
+        "portal.single_channel": (
+            "本平台是本市公共数据授权运营的统一渠道：各部门、县（市、区）和园区不得新建公共数据运营渠道，"
+            "已建或在建的渠道纳入本平台统一对外服务。",
+            "This platform is the city's single channel for the authorized operation of public "
+            "data: departments, counties and parks may not build new operation channels, and "
+            "those already built or being built are brought onto the platform.",
+        ),
+        "portal.channels_open": ("查看已有渠道的整合计划", "See the plan for existing channels"),
+        "disclosure.channels": ("已有公共数据运营渠道整合情况", "Existing operation channels"),
+        "disclosure.channel": ("渠道名称", "Channel"),
+        "disclosure.channel_owner": ("所属单位", "Owner"),
+        "disclosure.channel_plan": ("整合计划", "Plan"),
+        "disclosure.channel_move_by": ("计划纳入平台日期", "To be moved by"),
+        "disclosure.channel_status": ("进度", "Progress"),
+        "disclosure.channels_none": (
+            "目前没有登记在册的已有运营渠道。",
+            "No existing operation channel is registered.",
+        ),
         "publisher.title": ("数据提供单位", "Data publisher"),
         "publisher.entries": ("公开目录条目", "Published catalog entries"),
         "publisher.domains": ("按领域", "By domain"),
         "publisher.browse": ("在目录中查看全部 {count} 条", "Browse all {count} in the catalog"),
         "publisher.code": ("机构代码", "Code"),
+        "publisher.standing": ("单位性质", "Standing"),
+        "publisher.authorized_by_law": (
+            "法律法规授权的具有管理公共事务职能的组织",
+            "An organization authorized by law to manage public affairs",
+        ),
+        "publisher.legal_basis": ("授权依据", "Legal basis"),
         "portal.console": ("进入工作台", "Open the console"),
         "portal.how": ("平台如何运作", "How the platform works"),
         "portal.step.publish": ("部门发布数据", "Departments publish data"),
@@ -113,7 +138,11 @@ def favicon() -> FileResponse:
 
 @router.get("/portal/disclosures", response_class=HTMLResponse)
 def disclosures(request: Request, principal: MaybePrincipal, session: DbSession) -> HTMLResponse:
-    return render(request, "portal/disclosures.html", {"agreements": disclosed_agreements(session)})
+    return render(
+        request,
+        "portal/disclosures.html",
+        {"agreements": disclosed_agreements(session), "channels": public_register(session)},
+    )
 
 
 @router.get("/organizations/{code}", response_class=HTMLResponse)
