@@ -86,6 +86,7 @@ def _status_text(evaluation: checks.Evaluation, locale: str) -> str:
             "cannot run an authorized operation; it cannot become an operator.",
         ),
     ],
+    ids=["revoked", "cancelled", "suspended"],
 )
 def test_a_company_no_longer_in_business_fails_and_says_why(status: str, zh: str, en: str) -> None:
     evaluation = checks.evaluate(_dossier(status), Settings(), on=ON)
