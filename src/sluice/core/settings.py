@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -210,6 +210,40 @@ class Settings(BaseSettings):
         ge=0,
         description="Least notice, in months, between a voluntary exit request and the exit "
         "date (R5.4).",
+    )
+
+    engine: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="Engine that runs sandbox queries: duckdb (in process, one locked database "
+        "per workspace) or spark (the same validated query transpiled to Spark SQL, for data "
+        "beyond one machine; needs Java 17 and the spark extra: pip install 'sluice[spark]').",
+    )
+    spark_master: str = Field(
+        default="local[2]",
+        description="Spark master the spark engine connects to: local[N] runs Spark inside the "
+        "server with N threads; a cluster URL (spark://host:7077) in production.",
+    )
+    sandbox_memory_mb: int = Field(
+        default=2048,
+        ge=64,
+        description="Memory one workspace's queries may use together, in MB; a query that needs "
+        "more stops with query_too_large. Nothing spills to disk.",
+    )
+    sandbox_threads: int = Field(
+        default=2, ge=1, le=256, description="Threads one workspace's queries run on."
+    )
+    sandbox_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Longest a sandbox query may run, in seconds; it is interrupted then and "
+        "answers query_timeout.",
+    )
+    sandbox_max_result_rows: int = Field(
+        default=10_000,
+        ge=1,
+        description="Most rows a sandbox query returns; beyond them the result is cut and "
+        "marked truncated.",
     )
 
     @property
