@@ -53,12 +53,15 @@ def test_the_module_imports_none_of_the_acts_it_approves() -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_the_three_irreversible_acts_are_registered_with_their_permissions() -> None:
+def test_the_irreversible_acts_are_registered_with_their_permissions() -> None:
     import sluice.web.app  # noqa: F401  (the app imports every module, as in production)
 
     acts = registry.registered()
     assert {name: str(act.permission) for name, act in acts.items()} == {
         "authorization.terminate": "authorizations.manage",
+        "authorization.rescind": "authorizations.manage",
+        "authorization.revoke": "authorizations.manage",
+        "authorization.force_exit": "exits.decide",
         "exit.force": "rectifications.issue",
         "catalog_batch.withdraw": "catalog.compile",
     }

@@ -190,6 +190,10 @@ GET    /console/authorizations/entries                                          
 GET    /console/authorizations/entries/chosen                                       bureau
 GET    /console/authorizations/new                                                  bureau
 GET    /console/authorizations/{authorization_id}                                   bureau,operator,registry
+POST   /console/authorizations/{authorization_id}/assets                            bureau
+POST   /console/authorizations/{authorization_id}/attestation                       operator
+POST   /console/authorizations/{authorization_id}/attestation/check                 bureau
+GET    /console/authorizations/{authorization_id}/attestation/document              bureau,operator,registry
 GET    /console/authorizations/{authorization_id}/certificate.html                  bureau,operator,registry
 GET    /console/authorizations/{authorization_id}/certificate.pdf                   bureau,operator,registry
 POST   /console/authorizations/{authorization_id}/decision                          bureau
@@ -200,8 +204,10 @@ POST   /console/authorizations/{authorization_id}/exits/{exit_id}/complete      
 POST   /console/authorizations/{authorization_id}/exits/{exit_id}/decision          bureau
 POST   /console/authorizations/{authorization_id}/exits/{exit_id}/execute           bureau
 POST   /console/authorizations/{authorization_id}/exits/{exit_id}/items/{item_id}/done bureau
+POST   /console/authorizations/{authorization_id}/force-exit                        bureau
 POST   /console/authorizations/{authorization_id}/rectifications                    bureau
 POST   /console/authorizations/{authorization_id}/rectifications/{order_id}/check   bureau
+POST   /console/authorizations/{authorization_id}/rectifications/{order_id}/refuse  operator
 POST   /console/authorizations/{authorization_id}/rectifications/{order_id}/report  operator
 POST   /console/authorizations/{authorization_id}/renew                             bureau
 POST   /console/authorizations/{authorization_id}/resume                            bureau

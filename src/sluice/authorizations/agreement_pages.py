@@ -22,7 +22,15 @@ from starlette.datastructures import FormData
 
 from sluice.approvals import service as approvals
 from sluice.approvals import states as approval_states
-from sluice.authorizations import destruction, exits, parties, repository, service
+from sluice.authorizations import (
+    assets,
+    attestations,
+    destruction,
+    exits,
+    parties,
+    repository,
+    service,
+)
 from sluice.authorizations import shared_pages as forms
 from sluice.authorizations import states as st
 from sluice.authorizations.clauses import (
@@ -46,6 +54,7 @@ from sluice.core.paging import ListQuery
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
+from sluice.operators.selection import service as selection
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale
 from sluice.web.forms import parse_form
 from sluice.web.listing import ListSpec, render_list
@@ -334,6 +343,30 @@ add_messages(
             "carried out only when another member of the bureau approves it under “Approvals”; "
             "until then the agreement stays as it is.",
         ),
+        "authz_page.done.force_requested": (
+            "强制退出申请已提交。强制退出不可撤销，须由另一名数据局工作人员在“待审批事项”中批准后"
+            "才执行；在此之前协议照常有效。",
+            "The request to force the exit has been filed. It cannot be undone, so it is carried "
+            "out only when another member of the bureau approves it under “Approvals”; until "
+            "then the agreement stays as it is.",
+        ),
+        "authz_page.done.refused": (
+            "已记录拒不整改：协议已终止，运营机构被强制退出，并依法追究责任。",
+            "The refusal is recorded: the agreement has ended by forced exit, and liability is "
+            "pursued.",
+        ),
+        "authz_page.done.asset_registered": (
+            "已登记软硬件资产归属。",
+            "The software or hardware and its owner are registered.",
+        ),
+        "authz_page.done.attested": (
+            "删除销毁承诺已签名提交，待数据局核验。",
+            "The attestation is signed and filed; the bureau will check it.",
+        ),
+        "authz_page.done.attestation": (
+            "已记录核验结果。",
+            "The check of the attestation is recorded.",
+        ),
         "authz_page.done.check_requested": (
             "“不合格”的验收意见已提交审批：整改不合格将强制退出，须由另一名数据局工作人员批准后"
             "才执行。",
@@ -404,6 +437,7 @@ def _offers(
     signed: set[str],
     open_exit: bool,
     terminate_pending: bool = False,
+    force_pending: bool = False,
 ) -> dict[str, bool]:
     """Which forms to show this reader now (the services still decide)."""
     manage = actor.has(P.AUTHORIZATIONS_MANAGE)
@@ -427,6 +461,10 @@ def _offers(
         and party == "operator"
         and status in EXITABLE
         and not open_exit,
+        "force_exit": actor.has(P.EXITS_DECIDE)
+        and status in (*EXITABLE, st.RENEWED)
+        and not force_pending,
+        "register_asset": manage and status not in st.ENDED,
     }
 
 
@@ -528,12 +566,18 @@ def _detail_context(
             authorization,
             signed=signed,
             open_exit=open_exit,
-            terminate_pending=any(r.act == service.TERMINATE for r in pending),
+            terminate_pending=any(r.act in service.ENDING_ACTS.values() for r in pending),
+            force_pending=any(r.act == exits.FORCE_DIRECT for r in pending),
         ),
         "pending_approvals": pending,
         "failing": {r.target_id for r in pending if r.act == exits.FORCE},
-        "termination_decisions": service.matter_decisions(
-            session, act=service.TERMINATE, target_id=authorization.id
+        "termination_decisions": [
+            d
+            for act in service.ENDING_ACTS.values()
+            for d in service.matter_decisions(session, act=act, target_id=authorization.id)
+        ],
+        "force_decisions": service.matter_decisions(
+            session, act=exits.FORCE_DIRECT, target_id=authorization.id
         ),
         "party": service.party_of(actor, authorization),
         "reminders": repository.reminders(session, authorization.id),
@@ -553,6 +597,33 @@ def _detail_context(
         "outcomes": ("approved", "rejected", "deferred"),
         "grounds": ("violation", "breach", "major_incident"),
         "asset_kinds": tuple(exits.ASSET_OWNER),
+        **_ending_context(session, actor, authorization),
+    }
+
+
+def _ending_context(
+    session: Session, actor: Principal, authorization: Authorization
+) -> dict[str, Any]:
+    """What the agreement's ending settles: how it ended, its software and hardware, the
+    disposals made without an exit, the operator's deletion attestation, the new round."""
+    attestation = attestations.attestation(session, actor, authorization.id)
+    following = (
+        selection.round_following(session, authorization.id)
+        if actor.has(P.SELECTION_MANAGE)
+        else None
+    )
+    return {
+        "ending_ways": tuple(service.ENDING_ACTS),
+        "force_grounds": exits.FORCE_GROUNDS,
+        "registered_assets": assets.registered(session, authorization),
+        "register_kinds": assets.REGISTERED_KINDS,
+        "asset_owners": assets.OWNERS,
+        "ending_disposals": [
+            d for d in assets.disposals(session, authorization.id) if d.exit_id is None
+        ],
+        "attestation": attestation,
+        "attestation_valid": attestations.verify(session, attestation) if attestation else False,
+        "following_round": following,
     }
 
 
@@ -993,6 +1064,11 @@ _DONE_KEYS: Final = frozenset(
         "check",
         "terminate_requested",
         "check_requested",
+        "force_requested",
+        "refused",
+        "asset_registered",
+        "attested",
+        "attestation",
     )
 )
 
@@ -1177,6 +1253,7 @@ async def _reasoned(
                 authorization_id=authorization_id,
                 reason=reason,
                 decision_id=forms.cited_decision(form),
+                how=forms.text(form, "how") or "termination",
             )
             if filed.status != approval_states.APPROVED:
                 raise forms.Redirect(

@@ -4,24 +4,34 @@ An agreement ends by
 
 * expiry: the daily sweep finds its term over, or a renewal that never took effect
   (``expire``);
-* termination: a second bureau user approved the request ``service.terminate`` filed, or
-  it cited a collective decision someone else recorded (the act ``TERMINATE``, below);
+* termination, rescission (解除) or revocation (撤销), each an end of its own (R5.6): a
+  second bureau user approved the request ``service.terminate`` filed, or it cited a
+  collective decision someone else recorded (the acts of ``service.ENDING_ACTS``, below);
 * voluntary exit: its approved exit is carried out on the exit date (``execute_exit``);
-* forced exit: a rectification failed (the act ``exits.FORCE``, below) or its deadline
-  passed (``mark_overdue``), and the exit is carried out at once (``force_exit``);
+* forced exit (R5.5): a rectification failed (the act ``exits.FORCE``, below), its deadline
+  passed (``mark_overdue``) or the operator refused it (``refuse_rectification``), and the
+  exit is carried out at once (``force_exit``); or the bureau forced it directly for a
+  major breach or violation, on a second approval (the act ``exits.FORCE_DIRECT``);
 * with its predecessor: a renewal waiting to start ends when the agreement it renews does.
 
 ``end`` does the same for each, in this order, inside the caller's transaction:
 
-1. the status changes (``expired`` or ``terminated``), so the guard refuses every use at
-   once, and the change is audited with its reason;
+1. the status changes (``expired``, ``terminated``, ``rescinded`` or ``revoked``), so the
+   guard refuses every use at once, and the change is audited with its reason; how it
+   ended is kept on the agreement (``end_kind``);
 2. open rectification orders are withdrawn and exits still pending are closed as
    superseded (the exit being carried out, if any, stays for its handover);
 3. the hooks other modules registered run, in ``HOOK_ORDER``;
 4. renewals waiting to start end with it (each through ``end``, hooks and all);
 5. once nothing in its renewal chain is left, its destruction is certified
    (``destruction.destroy``); the derived files and the data key are destroyed only after
-   the transaction commits, and never if it rolls back.
+   the transaction commits, and never if it rolls back;
+6. then, for a chain that ever came into force, its assets are disposed of by R5.7
+   (``assets.dispose_at_ending``: at expiry and termination as on exit) and the operator
+   owes its signed attestation that its copies outside the platform are deleted
+   (``attestations.open_for``, R5.6);
+7. after a forced exit, a new selection opens for the scenario: a draft consultation round
+   linked to the ended agreement (R5.5).
 
 Hooks are how a module that holds something under an agreement (workspaces, exports,
 products, subscriptions) closes it with the agreement, without this module importing it.
@@ -47,7 +57,7 @@ from sqlalchemy.orm import Session
 from sluice.approvals import registry as approvals_registry
 from sluice.approvals.registry import Act, Carry, Subject
 from sluice.audit import service as audit
-from sluice.authorizations import destruction, exits, repository, service
+from sluice.authorizations import assets, attestations, destruction, exits, repository, service
 from sluice.authorizations import states as st
 from sluice.authorizations.models import Authorization, ExitRequest, RectificationOrder
 from sluice.core.clock import local
@@ -56,6 +66,7 @@ from sluice.core.i18n import MessageRef, add_messages, translate
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
+from sluice.operators.selection import service as selection
 
 add_messages(
     {
@@ -72,10 +83,37 @@ class Kind(StrEnum):
 
     EXPIRY = "expiry"
     TERMINATION = "termination"
+    RESCISSION = "rescission"
+    REVOCATION = "revocation"
     EXIT = "exit"
     FORCED_EXIT = "forced_exit"
     #: A renewal waiting to start, ended with the agreement it renews.
     SUCCESSOR = "successor"
+
+
+#: The lifecycle transition each kind of ending fires (the others terminate).
+_TRANSITIONS: Final = {Kind.EXPIRY: "expire", Kind.RESCISSION: "rescind", Kind.REVOCATION: "revoke"}
+#: Each act by which the bureau ends an agreement, and the kind of ending it is.
+_ACT_KINDS: Final = {
+    service.TERMINATE: Kind.TERMINATION,
+    service.RESCIND: Kind.RESCISSION,
+    service.REVOKE: Kind.REVOCATION,
+}
+
+add_messages(
+    {
+        f"end_kind.{kind.value}": label
+        for kind, label in {
+            Kind.EXPIRY: ("期限届满", "Term ended"),
+            Kind.TERMINATION: ("终止", "Terminated"),
+            Kind.RESCISSION: ("解除", "Rescinded"),
+            Kind.REVOCATION: ("撤销", "Revoked"),
+            Kind.EXIT: ("自愿退出", "Voluntary exit"),
+            Kind.FORCED_EXIT: ("强制退出", "Forced exit"),
+            Kind.SUCCESSOR: ("随前序协议终止", "Ended with the agreement it renews"),
+        }.items()
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -96,7 +134,7 @@ class Ending:
 
     @property
     def transition(self) -> str:
-        return "expire" if self.kind is Kind.EXPIRY else "terminate"
+        return _TRANSITIONS.get(self.kind, "terminate")
 
 
 #: What a module runs when an agreement ends: inside the ending's transaction, no commit.
@@ -150,6 +188,7 @@ def end(session: Session, ending: Ending) -> Authorization:
     )
     authorization.ended_at = ending.at
     authorization.end_reason = ending.reason
+    authorization.end_kind = ending.kind.value
     _close_open_matters(session, ending)
     for name in ending_hooks():
         _hooks[name](session, ending)
@@ -166,10 +205,46 @@ def end(session: Session, ending: Ending) -> Authorization:
                     approval=None,
                 ),
             )
-    destruction.destroy(
+    certificate = destruction.destroy(
         session, authorization=authorization, settings=ending.settings, at=ending.at
     )
+    if certificate is not None and ending.kind is not Kind.SUCCESSOR:
+        _settle(session, ending)
+    if ending.kind is Kind.FORCED_EXIT:
+        _select_again(session, ending)
     return authorization
+
+
+def _settle(session: Session, ending: Ending) -> None:
+    """What follows the destruction of a chain that ever came into force: its assets go
+    where R5.7 and the agreement say, and the operator owes its deletion attestation."""
+    authorization = ending.authorization
+    if all(m.activated_at is None for m in destruction.chain(session, authorization)):
+        return  # never in force: the operator never held anything under it
+    assets.dispose_at_ending(
+        session,
+        authorization=authorization,
+        exit_id=ending.exit.id if ending.exit else None,
+        actor=ending.actor,
+        at=ending.at,
+    )
+    attestations.open_for(session, authorization=authorization, actor=ending.actor, at=ending.at)
+
+
+def _select_again(session: Session, ending: Ending) -> None:
+    """After a forced exit the bureau selects a new operator for the scenario (R5.5)."""
+    authorization = ending.authorization
+    grounds = ending.exit.grounds if ending.exit else None
+    selection.open_after_forced_exit(
+        session,
+        actor=ending.actor,
+        at=ending.at,
+        authorization_id=authorization.id,
+        agreement_number=authorization.number,
+        scenario=authorization.scenario,
+        grounds=translate(f"grounds.{grounds}", "zh-CN") if grounds else "违规",
+        criteria_from=authorization.selection_round_id,
+    )
 
 
 def _close_open_matters(session: Session, ending: Ending) -> None:
@@ -213,7 +288,7 @@ def expire(
     )
 
 
-# -- termination on an approved request -------------------------------------------------------
+# -- termination, rescission and revocation on an approved request ---------------------------
 
 
 def _termination_subject(session: Session, authorization_id: uuid.UUID) -> Subject:
@@ -231,7 +306,7 @@ def _carry_out_termination(carry: Carry) -> None:
         carry.session,
         Ending(
             found,
-            Kind.TERMINATION,
+            _ACT_KINDS[carry.request.act],
             carry.request.grounds,
             actor=carry.actor,
             settings=carry.settings,
@@ -241,18 +316,31 @@ def _carry_out_termination(carry: Carry) -> None:
     )
 
 
-approvals_registry.register(
-    Act(
-        name=service.TERMINATE,
-        label_zh="终止授权运营协议",
-        label_en="Terminate an authorization",
-        target_type="authorization",
-        permission=Permission.AUTHORIZATIONS_MANAGE,
-        subject=_termination_subject,
-        check=_termination_check,
-        carry_out=_carry_out_termination,
+def _rescission_check(session: Session, authorization_id: uuid.UUID) -> None:
+    st.AUTHORIZATION.require(_agreement(session, authorization_id), "rescind")
+
+
+def _revocation_check(session: Session, authorization_id: uuid.UUID) -> None:
+    st.AUTHORIZATION.require(_agreement(session, authorization_id), "revoke")
+
+
+for _name, _zh, _en, _check in (
+    (service.TERMINATE, "终止授权运营协议", "Terminate an authorization", _termination_check),
+    (service.RESCIND, "解除授权运营协议", "Rescind an authorization", _rescission_check),
+    (service.REVOKE, "撤销授权", "Revoke an authorization", _revocation_check),
+):
+    approvals_registry.register(
+        Act(
+            name=_name,
+            label_zh=_zh,
+            label_en=_en,
+            target_type="authorization",
+            permission=Permission.AUTHORIZATIONS_MANAGE,
+            subject=_termination_subject,
+            check=_check,
+            carry_out=_carry_out_termination,
+        )
     )
-)
 
 
 # -- exits, voluntary and forced --------------------------------------------------------------
@@ -304,30 +392,66 @@ def force_exit(
     settings: Settings,
     at: datetime,
     order: RectificationOrder,
+    liability: str,
     requested_by: str | None = None,
     approval: dict[str, Any] | None = None,
 ) -> ExitRequest:
-    """A missed (the sweep) or failed (an approved request) rectification ends the
-    agreement at once (R5.5). Only those two call this."""
+    """A missed (the sweep), refused (the operator) or failed (an approved request)
+    rectification ends the agreement at once, and liability is pursued (R5.5): ``liability``
+    says why ("overdue", "refused", "failed"). Only those three call this."""
     authorization = _agreement(session, order.authorization_id)
+    return _force(
+        session,
+        actor=actor,
+        settings=settings,
+        at=at,
+        authorization=authorization,
+        grounds=order.grounds,
+        description=order.description,
+        reason=order.check_note or translate(f"state.rectification.{order.status}", "zh-CN"),
+        rectification_id=order.id,
+        liability=liability,
+        requested_by=requested_by,
+        detail={"rectification": str(order.id), "status": order.status},
+        approval=approval,
+    )
+
+
+def _force(
+    session: Session,
+    *,
+    actor: Principal,
+    settings: Settings,
+    at: datetime,
+    authorization: Authorization,
+    grounds: str,
+    description: str,
+    reason: str,
+    rectification_id: uuid.UUID | None,
+    liability: str | None,
+    requested_by: str | None,
+    detail: dict[str, Any],
+    approval: dict[str, Any] | None,
+) -> ExitRequest:
+    """Record the forced exit as approved today and carry it out at once."""
     request = ExitRequest(
         authorization_id=authorization.id,
         kind="forced",
         status=st.EXIT_APPROVED,
-        letter=f"{translate(f'grounds.{order.grounds}', 'zh-CN')}：{order.description}",
+        letter=f"{translate(f'grounds.{grounds}', 'zh-CN')}：{description}",
         exit_date=local(at).date(),
         requested_by=requested_by or actor.username,
         requested_at=at,
-        rectification_id=order.id,
-        decision_reason=order.check_note or "逾期未整改",
+        rectification_id=rectification_id,
+        grounds=grounds,
+        decision_reason=reason,
         decided_by=actor.username,
         decided_at=at,
     )
     session.add(request)
     session.flush()
-    detail: dict[str, Any] = {"rectification": str(order.id), "status": order.status}
     if approval:
-        detail["approval"] = approval
+        detail = {**detail, "approval": approval}
     audit.record(
         session,
         actor=actor,
@@ -335,8 +459,10 @@ def force_exit(
         target_type="authorization",
         target_id=authorization.id,
         at=at,
-        detail=detail,
+        detail={**detail, "grounds": grounds},
     )
+    if liability is not None:
+        exits.pursue_liability(session, request, why=liability, actor=actor, at=at)
     return execute_exit(session, actor=actor, settings=settings, at=at, exit_id=request.id)
 
 
@@ -357,7 +483,45 @@ def mark_overdue(
         at=at,
         detail={"deadline": order.deadline.isoformat()},
     )
-    force_exit(session, actor=actor, settings=settings, at=at, order=order)
+    force_exit(session, actor=actor, settings=settings, at=at, order=order, liability="overdue")
+
+
+#: Who carries out the ending that an operator's refusal to rectify brings about: the
+#: platform, on the operator's own word (the operator may not end agreements itself).
+ON_REFUSAL = Principal.system("rectification-refused")
+
+
+def refuse_rectification(
+    session: Session,
+    *,
+    actor: Principal,
+    settings: Settings,
+    at: datetime,
+    order_id: uuid.UUID,
+    reason: str,
+) -> RectificationOrder:
+    """The operator refuses to rectify (拒不整改): the order is refused, the agreement ends
+    at once by forced exit, and liability is pursued (R5.5)."""
+    actor.require(Permission.RECTIFICATIONS_RESPOND)
+    order = exits.seen_order(session, actor, order_id)
+    authorization = service.seen(session, actor, order.authorization_id)
+    if authorization.operator_id != actor.organization_id:
+        raise NotFound("rect.not_found")
+    st.RECTIFICATION.fire(
+        order, "refuse", session=session, actor=actor, at=at, detail={"reason": reason}
+    )
+    order.report = reason
+    order.reported_at = at
+    force_exit(
+        session,
+        actor=ON_REFUSAL,
+        settings=settings,
+        at=at,
+        order=order,
+        liability="refused",
+        requested_by=actor.username,
+    )
+    return order
 
 
 def _order(session: Session, order_id: uuid.UUID) -> RectificationOrder:
@@ -406,6 +570,7 @@ def _carry_out_forced_exit(carry: Carry) -> None:
         settings=carry.settings,
         at=at,
         order=order,
+        liability="failed",
         requested_by=carry.request.requested_by,
         approval=carry.audit_detail(),
     )
@@ -421,5 +586,54 @@ approvals_registry.register(
         subject=_force_subject,
         check=_force_check,
         carry_out=_carry_out_forced_exit,
+    )
+)
+
+
+# -- a forced exit without rectification, for a major breach or violation --------------------
+
+
+def _direct_subject(session: Session, authorization_id: uuid.UUID) -> Subject:
+    return _termination_subject(session, authorization_id)
+
+
+def _direct_check(session: Session, authorization_id: uuid.UUID) -> None:
+    authorization = _agreement(session, authorization_id)
+    if authorization.status not in (st.ACTIVE, st.SUSPENDED, st.EXPIRING, st.RENEWED):
+        raise Conflict(
+            "exit.not_in_force", status=MessageRef(f"state.authorization.{authorization.status}")
+        )
+
+
+def _carry_out_direct_exit(carry: Carry) -> None:
+    authorization = _agreement(carry.session, carry.request.target_id, for_update=True)
+    grounds = str(carry.params.get("grounds") or "violation")
+    _force(
+        carry.session,
+        actor=carry.actor,
+        settings=carry.settings,
+        at=carry.at,
+        authorization=authorization,
+        grounds=grounds,
+        description=carry.request.grounds,
+        reason=carry.request.grounds,
+        rectification_id=None,
+        liability=None,
+        requested_by=carry.request.requested_by,
+        detail={"direct": True},
+        approval=carry.audit_detail(),
+    )
+
+
+approvals_registry.register(
+    Act(
+        name=exits.FORCE_DIRECT,
+        label_zh="因重大违约或违法违规直接强制退出",
+        label_en="Force the exit directly for a major breach or violation",
+        target_type="authorization",
+        permission=Permission.EXITS_DECIDE,
+        subject=_direct_subject,
+        check=_direct_check,
+        carry_out=_carry_out_direct_exit,
     )
 )

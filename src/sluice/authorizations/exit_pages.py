@@ -1,6 +1,8 @@
 """Console actions on exits and rectification, from an agreement's detail page: the
-operator asks to exit and reports on rectification; the bureau decides and carries out
-exits, ticks off the handover, records asset disposal, orders and checks rectification.
+operator asks to exit, reports on rectification or refuses it (拒不整改, which ends the
+agreement); the bureau decides and carries out exits, forces one directly for a major
+breach or violation (on a second approval), ticks off the handover, records asset
+disposal, orders and checks rectification.
 
 Thin, like the agreement pages: each action is one service call, and the detail page
 (``agreement_pages.act``) shows the outcome or the refusal.
@@ -84,6 +86,40 @@ async def request_exit(
 
 
 _EXIT_PATH = "/console/authorizations/{authorization_id}/exits/{exit_id}"
+
+
+@router.post("/console/authorizations/{authorization_id}/force-exit", response_class=HTMLResponse)
+async def force_exit(
+    request: Request,
+    authorization_id: uuid.UUID,
+    actor: ExitDecider,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    locale: Locale,
+) -> Response:
+    def run(form: FormData) -> None:
+        description = forms.text(form, "description")
+        if len(description) < 2:
+            raise forms.FormInvalid(
+                {"description": translate("form.too_short", locale, min_length=2)}
+            )
+        filed = exits.force_exit_directly(
+            session,
+            actor=actor,
+            settings=settings,
+            at=clock.now(),
+            authorization_id=authorization_id,
+            grounds=forms.text(form, "grounds"),
+            description=description,
+            decision_id=forms.cited_decision(form),
+        )
+        if filed.status != approval_states.APPROVED:
+            raise forms.Redirect(f"/console/authorizations/{authorization_id}?done=force_requested")
+
+    return await agreement_pages.act(
+        request, session, actor, settings, clock, locale, authorization_id, "force_exit", run
+    )
 
 
 @router.post(_EXIT_PATH + "/decision", response_class=HTMLResponse)
@@ -239,6 +275,36 @@ async def report_rectification(
 
     return await agreement_pages.act(
         request, session, actor, settings, clock, locale, authorization_id, "report", run
+    )
+
+
+@router.post(_ORDER_PATH + "/refuse", response_class=HTMLResponse)
+async def refuse_rectification(
+    request: Request,
+    authorization_id: uuid.UUID,
+    order_id: uuid.UUID,
+    actor: RectResponder,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    locale: Locale,
+) -> Response:
+    def run(form: FormData) -> None:
+        exits.seen_order(session, actor, order_id, authorization_id=authorization_id)
+        reason = forms.text(form, "refusal")
+        if len(reason) < 2:
+            raise forms.FormInvalid({"refusal": translate("form.too_short", locale, min_length=2)})
+        endings.refuse_rectification(
+            session,
+            actor=actor,
+            settings=settings,
+            at=clock.now(),
+            order_id=order_id,
+            reason=reason,
+        )
+
+    return await agreement_pages.act(
+        request, session, actor, settings, clock, locale, authorization_id, "refused", run
     )
 
 

@@ -5,15 +5,22 @@
   with reasons; on the exit date the authorization is terminated.
 * Forced exit (R5.5): the bureau orders rectification with a deadline. A missed deadline
   ends the agreement at once: the sweep notices, on the bureau's earlier order and the
-  operator's own silence, with nobody deciding on the spot. A failed check is a person's
+  operator's own silence, with nobody deciding on the spot. So does the operator's refusal
+  to rectify (拒不整改, ``endings.refuse_rectification``). A failed check is a person's
   judgement that shreds the agreement's data, so it is irreversible and needs four eyes
   (N1, DESIGN §7): ``check_rectification`` with ``passed=False`` files a request; the
   order is failed and the exit forced only when a second bureau user approves it, or when
-  it cites a collective decision someone else recorded (``sluice.approvals``).
+  it cites a collective decision someone else recorded (``sluice.approvals``). A refused,
+  failed or missed rectification records that liability is pursued (依法追究责任).
+* For a major breach or violation the bureau may force the exit directly, without a
+  rectification first (有权强制其退出): ``force_exit_directly`` files the same kind of
+  request, carried out on a second approval.
 * Either way, carrying out the exit ends the agreement, which closes access and destroys
   the data (``endings.execute_exit``); a handover checklist follows (``open_handover``),
-  and assets are disposed of by R5.7: public data assets and the products developed go to
-  the government, the operator's own investments stay its.
+  with pursuing liability on it when liability is pursued. Assets are disposed of by R5.7
+  as at every ending (``assets``): public data assets and the products developed go to
+  the government, software and hardware as the agreement set, the operator's own
+  investments stay its. A forced exit opens a new selection for the scenario.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from sqlalchemy.orm import Session
 from sluice.approvals import service as approvals
 from sluice.approvals.models import ApprovalRequest
 from sluice.audit import service as audit
-from sluice.authorizations import repository, service
+from sluice.authorizations import assets, repository, service
 from sluice.authorizations import states as st
 from sluice.authorizations.models import (
     AssetDisposal,
@@ -40,7 +47,7 @@ from sluice.authorizations.models import (
 from sluice.authorizations.schemas import ExitIn, RectificationIn
 from sluice.core.clock import local
 from sluice.core.errors import Conflict, InvalidInput, NotFound
-from sluice.core.i18n import MessageRef, add_messages
+from sluice.core.i18n import MessageRef, add_messages, translate
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
@@ -50,7 +57,8 @@ EXIT_REQUESTED = "exit.requested"
 FORCED_EXIT = "exit.forced"
 RECTIFICATION_ISSUED = "rectification.issued"
 HANDOVER_DONE = "exit.handover_item_done"
-ASSET_DISPOSED = "exit.asset_disposed"
+ASSET_DISPOSED = assets.ASSET_DISPOSED
+LIABILITY_PURSUED = "exit.liability_pursued"
 
 audit.declare_actions(
     {
@@ -58,16 +66,16 @@ audit.declare_actions(
         FORCED_EXIT: ("强制退出", "Forced exit"),
         RECTIFICATION_ISSUED: ("下达整改通知", "Rectification ordered"),
         HANDOVER_DONE: ("完成交接事项", "Handover item done"),
-        ASSET_DISPOSED: ("登记资产处置", "Asset disposal recorded"),
+        LIABILITY_PURSUED: ("依法追究责任", "Liability pursued"),
     }
 )
 
-#: R5.7: who gets each kind of asset. Never chosen freely.
-ASSET_OWNER: Final = {
-    "public_data_asset": "government",
-    "product": "government",
-    "operator_investment": "operator",
-}
+#: R5.7: who gets each kind of asset the bureau adds at an exit. Never chosen freely.
+ASSET_OWNER: Final = assets.FIXED_OWNER
+#: What a forced exit may be for, directly or after rectification (R5.5).
+FORCE_GROUNDS: Final = ("major_breach", "violation", "major_incident")
+#: The handover item of an exit after which liability is pursued (R5.5).
+PURSUE_LIABILITY: Final = "依法追究运营机构责任（移送或提起追责程序并记录结果）"
 
 DEFAULT_HANDOVER: Final = (
     "注销运营机构在平台上的账号、密钥和访问凭证",
@@ -90,6 +98,24 @@ add_messages(
         "grounds.violation": ("违法违规", "Violation"),
         "grounds.breach": ("违反协议约定", "Breach of agreement"),
         "grounds.major_incident": ("重大安全事件", "Major security incident"),
+        "grounds.major_breach": ("重大违约", "Major breach of agreement"),
+        "exit.liability.refused": (
+            "运营机构拒不整改，依法追究责任。",
+            "The operator refused to rectify; liability is pursued.",
+        ),
+        "exit.liability.failed": (
+            "整改不合格，依法追究责任。",
+            "The rectification failed; liability is pursued.",
+        ),
+        "exit.liability.overdue": (
+            "逾期未整改，依法追究责任。",
+            "The rectification deadline was missed; liability is pursued.",
+        ),
+        "exit.bad_grounds": (
+            "直接强制退出须以重大违约、违法违规或重大安全事件为由，不能是 {grounds}。",
+            "A direct forced exit must rest on a major breach, a violation or a major security "
+            "incident, not {grounds}.",
+        ),
         "exit.not_found": ("退出申请不存在。", "There is no such exit."),
         "exit.notice_too_short": (
             "退出须至少提前 {months} 个月书面申请：最早可在 {earliest} 退出，申请的退出日期为 "
@@ -283,57 +309,34 @@ def open_handover(
     actor: Principal,
     at: datetime,
 ) -> None:
-    """The executed exit's handover checklist, and the disposals R5.7 fixes in advance."""
-    for position, title in enumerate(DEFAULT_HANDOVER, start=1):
+    """The executed exit's handover checklist; pursuing liability is on it when the exit
+    follows a refused, failed or missed rectification. (The assets were disposed of as the
+    agreement ended: ``assets.dispose_at_ending``.)"""
+    titles = (*DEFAULT_HANDOVER, PURSUE_LIABILITY) if request.liability else DEFAULT_HANDOVER
+    for position, title in enumerate(titles, start=1):
         session.add(HandoverItem(exit_id=request.id, position=position, title=title))
-    content = service.current_version(session, authorization).content
-    # The products the agreement lists, and the data assets built under it, go to the
-    # government (R5.7); the operator's own investments are added by the bureau.
-    for product in content["clauses"]["products"]:
-        _dispose(session, request, name=product["name"], kind="product", actor=actor, at=at)
-    _dispose(
-        session,
-        request,
-        name=f"{authorization.scenario}场景形成的公共数据资产",
-        kind="public_data_asset",
-        actor=actor,
-        at=at,
-    )
     session.flush()
 
 
-def _dispose(
+def pursue_liability(
     session: Session,
     request: ExitRequest,
     *,
-    name: str,
-    kind: str,
+    why: str,
     actor: Principal,
     at: datetime,
-    description: str = "",
-) -> AssetDisposal:
-    if kind not in ASSET_OWNER:
-        raise InvalidInput("exit.bad_asset_kind", kind=kind)
-    disposal = AssetDisposal(
-        exit_id=request.id,
-        name=name,
-        kind=kind,
-        goes_to=ASSET_OWNER[kind],
-        description=description,
-        recorded_by=actor.username,
-        recorded_at=at,
-    )
-    session.add(disposal)
+) -> None:
+    """Record on the forced exit that liability is pursued (依法追究责任, R5.5), and why."""
+    request.liability = translate(f"exit.liability.{why}", "zh-CN")
     audit.record(
         session,
         actor=actor,
-        action=ASSET_DISPOSED,
-        target_type="exit",
-        target_id=request.id,
+        action=LIABILITY_PURSUED,
+        target_type="authorization",
+        target_id=request.authorization_id,
         at=at,
-        detail={"name": name, "kind": kind, "goes_to": ASSET_OWNER[kind]},
+        detail={"exit": str(request.id), "why": why, "liability": request.liability},
     )
-    return disposal
 
 
 def record_asset(
@@ -349,8 +352,19 @@ def record_asset(
     actor.require(Permission.EXITS_DECIDE)
     request = seen_exit(session, actor, exit_id)
     st.EXIT.require(request, "complete")
-    return _dispose(
-        session, request, name=name, kind=kind, actor=actor, at=at, description=description
+    if kind not in ASSET_OWNER:
+        raise InvalidInput("exit.bad_asset_kind", kind=kind)
+    authorization = service.seen(session, actor, request.authorization_id)
+    return assets.dispose(
+        session,
+        authorization=authorization,
+        exit_id=request.id,
+        name=name,
+        kind=kind,
+        goes_to=ASSET_OWNER[kind],
+        actor=actor,
+        at=at,
+        description=description,
     )
 
 
@@ -478,6 +492,41 @@ def report_rectification(
 #: The irreversible act of failing a rectification and forcing the exit: filed here,
 #: carried out by ``endings``.
 FORCE = "exit.force"
+#: The irreversible act of forcing the exit directly for a major breach or violation,
+#: without a rectification first: filed here, carried out by ``endings``.
+FORCE_DIRECT = "authorization.force_exit"
+
+
+def force_exit_directly(
+    session: Session,
+    *,
+    actor: Principal,
+    settings: Settings,
+    at: datetime,
+    authorization_id: uuid.UUID,
+    grounds: str,
+    description: str,
+    decision_id: uuid.UUID | None = None,
+) -> ApprovalRequest:
+    """Ask to force the operator out at once for a major breach, a violation or a major
+    security incident (R5.5, 有权强制其退出). Nothing ends until a second bureau user
+    approves, or at once on a cited collective decision someone else recorded. Returns the
+    request (``approved`` if it was carried out)."""
+    actor.require(Permission.EXITS_DECIDE)
+    authorization = service.seen(session, actor, authorization_id)
+    if grounds not in FORCE_GROUNDS:
+        raise InvalidInput("exit.bad_grounds", grounds=grounds)
+    return approvals.request(
+        session,
+        actor=actor,
+        settings=settings,
+        at=at,
+        act=FORCE_DIRECT,
+        target_id=authorization.id,
+        grounds=description,
+        params={"grounds": grounds},
+        decision_id=decision_id,
+    )
 
 
 def check_rectification(

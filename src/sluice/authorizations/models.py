@@ -90,6 +90,9 @@ class Authorization(UUIDPrimaryKey, Base):
     activated_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(Text)
+    #: How it ended (``endings.Kind``): expiry, termination, rescission, revocation, exit,
+    #: forced exit, or with the agreement it renews. Empty for agreements ended before 0016.
+    end_kind: Mapped[str | None] = mapped_column(String(20))
 
 
 class AuthorizationVersion(UUIDPrimaryKey, Base):
@@ -203,6 +206,12 @@ class ExitRequest(UUIDPrimaryKey, Base):
     rectification_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("rectification_orders.id")
     )
+    #: A forced exit's grounds ("major_breach", "violation", "major_incident", …), as the
+    #: bureau named them; empty for a voluntary exit.
+    grounds: Mapped[str | None] = mapped_column(String(20))
+    #: Why liability is pursued (依法追究责任, R5.5), when the exit follows a refused,
+    #: failed or missed rectification; empty otherwise.
+    liability: Mapped[str | None] = mapped_column(Text)
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(150))
     decided_at: Mapped[datetime | None]
@@ -223,19 +232,77 @@ class HandoverItem(UUIDPrimaryKey, Base):
 
 
 class AssetDisposal(UUIDPrimaryKey, Base):
-    """Where one asset goes at exit (R5.7): to the government, or stays the operator's."""
+    """Where one asset goes when the agreement ends (R5.7): to the government, or stays the
+    operator's. Disposed of at every ending (expiry and termination too, not only exit)."""
 
     __tablename__ = "exit_asset_disposals"
 
-    exit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("authorization_exits.id"), index=True)
+    authorization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("authorizations.id"), index=True)
+    #: The exit the disposal belongs to, when the agreement ended by one.
+    exit_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("authorization_exits.id"), index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
-    #: "public_data_asset", "product" or "operator_investment".
+    #: "public_data_asset", "product", "operator_investment", or "software" / "hardware"
+    #: from the agreement's register of assets.
     kind: Mapped[str] = mapped_column(String(30))
-    #: "government" or "operator", decided by ``kind`` (R5.7), never chosen freely.
+    #: "government" or "operator": fixed by ``kind`` (R5.7), or for software and hardware by
+    #: the agreement's register; never chosen at disposal.
     goes_to: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(150))
     recorded_at: Mapped[datetime]
+
+
+class AgreementAsset(UUIDPrimaryKey, Base):
+    """Software or hardware used under an agreement, and who owns it as the agreement sets
+    (软硬件资产归属, R5.7). Disposed of by this ownership when the agreement ends."""
+
+    __tablename__ = "authorization_assets"
+
+    authorization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("authorizations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: "software" or "hardware".
+    kind: Mapped[str] = mapped_column(String(20))
+    #: "government" or "operator".
+    owner: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(150))
+    recorded_at: Mapped[datetime]
+
+
+class DeletionAttestation(UUIDPrimaryKey, Base):
+    """The operator's attestation that the copies it held outside the platform are deleted
+    (R5.6): due when the agreement ends, an uploaded document signed with the operator's SM2
+    key over the SM3 of what it attests, checked by the bureau. ``status`` changes only
+    through ``states.ATTESTATION``."""
+
+    __tablename__ = "deletion_attestations"
+
+    authorization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("authorizations.id"), unique=True
+    )
+    operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    due_on: Mapped[date]
+    opened_at: Mapped[datetime]
+    #: What the operator declares, in its own words.
+    statement: Mapped[str | None] = mapped_column(Text)
+    #: The uploaded document (kept SM4-sealed in the evidence store under its SM3).
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    file_sm3: Mapped[str | None] = mapped_column(String(64))
+    file_bytes: Mapped[int | None]
+    #: What was signed: agreement, operator, statement, the file's name, size and SM3, when.
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: SM3 of the canonical form of ``content``; the operator's SM2 signature over it.
+    digest: Mapped[str | None] = mapped_column(String(64))
+    public_key_hex: Mapped[str | None] = mapped_column(String(128))
+    signature_hex: Mapped[str | None] = mapped_column(String(128))
+    attested_by: Mapped[str | None] = mapped_column(String(150))
+    attested_at: Mapped[datetime | None]
+    checked_by: Mapped[str | None] = mapped_column(String(150))
+    checked_at: Mapped[datetime | None]
+    check_note: Mapped[str | None] = mapped_column(Text)
 
 
 class DestructionCertificate(UUIDPrimaryKey, Base):

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, aliased
 
 from sluice.authorizations import states as st
 from sluice.authorizations.models import (
+    AgreementAsset,
     AgreementSignature,
     AssetDisposal,
     Authorization,
@@ -29,6 +30,7 @@ from sluice.authorizations.models import (
     AuthorizationScope,
     AuthorizationVersion,
     CollectiveDecision,
+    DeletionAttestation,
     DestructionCertificate,
     ExitRequest,
     HandoverItem,
@@ -555,3 +557,43 @@ def scope_titles(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list
     for authorization_id, provider_name, title in rows:
         found.setdefault(authorization_id, []).append(f"{provider_name} · {title}")
     return found
+
+
+# -- endings: software and hardware, disposals, deletion attestations -------------------------
+
+
+def agreement_assets(
+    session: Session, authorization_ids: Iterable[uuid.UUID]
+) -> list[AgreementAsset]:
+    """The software and hardware registered under these agreements (a renewal chain)."""
+    query = select(AgreementAsset).where(
+        AgreementAsset.authorization_id.in_(list(authorization_ids))
+    )
+    return list(session.scalars(query.order_by(AgreementAsset.recorded_at, AgreementAsset.id)))
+
+
+def agreement_disposals(session: Session, authorization_id: uuid.UUID) -> list[AssetDisposal]:
+    """Every disposal made when the agreement ended, with or without an exit."""
+    query = select(AssetDisposal).where(AssetDisposal.authorization_id == authorization_id)
+    return list(session.scalars(query.order_by(AssetDisposal.recorded_at, AssetDisposal.name)))
+
+
+def attestation(
+    session: Session, authorization_id: uuid.UUID, *, for_update: bool = False
+) -> DeletionAttestation | None:
+    """The deletion attestation due under an agreement the caller already reached."""
+    query = select(DeletionAttestation).where(
+        DeletionAttestation.authorization_id == authorization_id
+    )
+    if for_update:
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def attestations_past_due(session: Session, today: date) -> list[DeletionAttestation]:
+    """Attestations still waiting on the operator whose last day has passed."""
+    query = select(DeletionAttestation).where(
+        DeletionAttestation.status.in_((st.ATT_DUE, st.ATT_RETURNED)),
+        DeletionAttestation.due_on < today,
+    )
+    return list(session.scalars(query.order_by(DeletionAttestation.due_on)))

@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -113,6 +113,10 @@ add_messages(
             "There is no such authorization, or you may not see it.",
         ),
         "authz.plan_not_found": ("实施方案不存在。", "There is no such implementation plan."),
+        "authz.bad_ending": (
+            "终止方式只能是终止、解除或撤销，不能是 {how}。",
+            "An agreement is terminated, rescinded or revoked, not {how}.",
+        ),
         "authz.plan_sections_missing": (
             "实施方案缺少必备内容：{missing}。",
             "The implementation plan lacks required parts: {missing}.",
@@ -1308,6 +1312,12 @@ def resume(
 
 #: The irreversible act of terminating an agreement: filed here, carried out by ``endings``.
 TERMINATE = "authorization.terminate"
+#: Rescinding (解除) and revoking (撤销) an agreement: ends of their own (R5.6), filed and
+#: carried out the same way.
+RESCIND = "authorization.rescind"
+REVOKE = "authorization.revoke"
+#: The acts by which the bureau ends an agreement, by the end reason each records.
+ENDING_ACTS: Final = {"termination": TERMINATE, "rescission": RESCIND, "revocation": REVOKE}
 
 
 def terminate(
@@ -1319,17 +1329,21 @@ def terminate(
     authorization_id: uuid.UUID,
     reason: str,
     decision_id: uuid.UUID | None = None,
+    how: str = "termination",
 ) -> ApprovalRequest:
-    """Ask to terminate: nothing ends until a second bureau user approves the request, or
-    at once if it cites an approved collective decision on this termination recorded by
-    someone else. Returns the request (``approved`` if it was carried out)."""
+    """Ask to terminate (or, with ``how``, to rescind or revoke): nothing ends until a
+    second bureau user approves the request, or at once if it cites an approved collective
+    decision on this very act recorded by someone else. Returns the request (``approved``
+    if it was carried out)."""
     authorization = _managed(session, actor, authorization_id)
+    if how not in ENDING_ACTS:
+        raise InvalidInput("authz.bad_ending", how=how)
     return approvals.request(
         session,
         actor=actor,
         settings=settings,
         at=at,
-        act=TERMINATE,
+        act=ENDING_ACTS[how],
         target_id=authorization.id,
         grounds=reason,
         decision_id=decision_id,

@@ -9,6 +9,8 @@ active --mark_expiring--> expiring --renew--> renewed
 approved --reopen--> under_review   (scope changed after the decision: decide again)
 active / suspended / expiring / renewed --expire--> expired
 approved / active / suspended / expiring / renewed --terminate--> terminated
+                                                    --rescind--> rescinded (解除)
+                                                    --revoke--> revoked (撤销)
 ```
 
 ``activate`` is fired by the second signature; ``mark_expiring`` and ``expire`` by the daily
@@ -33,6 +35,10 @@ EXPIRING: Final = "expiring"
 RENEWED: Final = "renewed"
 EXPIRED: Final = "expired"
 TERMINATED: Final = "terminated"
+#: Rescinded (解除): the agreement is undone for cause, by the bureau's decision (R5.6).
+RESCINDED: Final = "rescinded"
+#: Revoked (撤销): the authorization itself is withdrawn, e.g. granted on false grounds (R5.6).
+REVOKED: Final = "revoked"
 
 #: States in which the operator may use the data (within the term).
 IN_FORCE: Final = frozenset({ACTIVE, EXPIRING, RENEWED})
@@ -41,7 +47,7 @@ IN_FORCE: Final = frozenset({ACTIVE, EXPIRING, RENEWED})
 TERMINABLE: Final = (APPROVED, ACTIVE, SUSPENDED, EXPIRING, RENEWED)
 #: States after which nothing more happens; derived data must be destroyed (not RENEWED:
 #: its data carries over to the successor).
-ENDED: Final = frozenset({EXPIRED, TERMINATED})
+ENDED: Final = frozenset({EXPIRED, TERMINATED, RESCINDED, REVOKED})
 #: States in which a party may sign the current version (the second signature brings an
 #: approved agreement into force; later versions are signed while it is in force).
 SIGNABLE: Final = frozenset({APPROVED, ACTIVE, SUSPENDED, EXPIRING})
@@ -66,6 +72,8 @@ AUTHORIZATION = StateMachine(
         RENEWED: ("已续期", "Renewed"),
         EXPIRED: ("已到期", "Expired"),
         TERMINATED: ("已终止", "Terminated"),
+        RESCINDED: ("已解除", "Rescinded"),
+        REVOKED: ("已撤销", "Revoked"),
     },
     initial=DRAFT,
     transitions=(
@@ -98,6 +106,8 @@ AUTHORIZATION = StateMachine(
             "Back to review after a change",
         ),
         Transition("terminate", TERMINABLE, TERMINATED, _MANAGE, "终止", "Terminate"),
+        Transition("rescind", TERMINABLE, RESCINDED, _MANAGE, "解除", "Rescind"),
+        Transition("revoke", TERMINABLE, REVOKED, _MANAGE, "撤销", "Revoke"),
     ),
 )
 
@@ -135,6 +145,8 @@ RECT_PASSED: Final = "passed"
 RECT_FAILED: Final = "failed"
 RECT_OVERDUE: Final = "overdue"
 RECT_WITHDRAWN: Final = "withdrawn"
+#: The operator refused to rectify (拒不整改): the agreement ends and liability is pursued.
+RECT_REFUSED: Final = "refused"
 #: Orders still waiting on the operator or the bureau.
 RECT_OPEN_STATES: Final = (RECT_OPEN, RECT_REPORTED)
 
@@ -148,6 +160,7 @@ RECTIFICATION = StateMachine(
         RECT_FAILED: ("整改不合格", "Failed"),
         RECT_OVERDUE: ("逾期未整改", "Overdue"),
         RECT_WITHDRAWN: ("授权已终止，整改撤销", "Withdrawn: the authorization ended"),
+        RECT_REFUSED: ("拒不整改", "Refused by the operator"),
     },
     initial=RECT_OPEN,
     transitions=(
@@ -190,6 +203,14 @@ RECTIFICATION = StateMachine(
             Permission.RECTIFICATIONS_ISSUE,
             "逾期",
             "Deadline missed",
+        ),
+        Transition(
+            "refuse",
+            (RECT_OPEN,),
+            RECT_REFUSED,
+            Permission.RECTIFICATIONS_RESPOND,
+            "拒绝整改",
+            "Refuse to rectify",
         ),
     ),
 )
@@ -255,6 +276,63 @@ EXIT = StateMachine(
             Permission.EXITS_DECIDE,
             "交接和资产处置完成",
             "Complete handover and disposal",
+        ),
+    ),
+)
+
+ATT_DUE: Final = "due"
+ATT_OVERDUE: Final = "overdue"
+ATT_ATTESTED: Final = "attested"
+ATT_RETURNED: Final = "returned"
+ATT_ACCEPTED: Final = "accepted"
+#: Attestations still waiting on the operator.
+ATT_WAITING: Final = (ATT_DUE, ATT_OVERDUE, ATT_RETURNED)
+
+#: The operator's signed attestation that copies held outside the platform are deleted
+#: (R5.6): due when the agreement ends, filed by the operator, checked by the bureau.
+ATTESTATION = StateMachine(
+    entity="deletion_attestation",
+    entity_labels=("删除销毁承诺", "Deletion attestation"),
+    states={
+        ATT_DUE: ("待运营机构提交", "Due from the operator"),
+        ATT_OVERDUE: ("逾期未提交", "Overdue"),
+        ATT_ATTESTED: ("已提交待核验", "Filed, awaiting the bureau's check"),
+        ATT_RETURNED: ("已退回待重新提交", "Returned, to be filed again"),
+        ATT_ACCEPTED: ("已核验，删除销毁完成", "Checked: deletion complete"),
+    },
+    initial=ATT_DUE,
+    transitions=(
+        Transition(
+            "attest",
+            (ATT_DUE, ATT_OVERDUE, ATT_RETURNED),
+            ATT_ATTESTED,
+            Permission.ATTESTATIONS_FILE,
+            "提交签名的删除销毁承诺",
+            "File the signed attestation",
+        ),
+        Transition(
+            "accept",
+            (ATT_ATTESTED,),
+            ATT_ACCEPTED,
+            Permission.ATTESTATIONS_CHECK,
+            "核验通过",
+            "Accept",
+        ),
+        Transition(
+            "return",
+            (ATT_ATTESTED,),
+            ATT_RETURNED,
+            Permission.ATTESTATIONS_CHECK,
+            "退回重新提交",
+            "Return for a new attestation",
+        ),
+        Transition(
+            "overdue",
+            (ATT_DUE, ATT_RETURNED),
+            ATT_OVERDUE,
+            Permission.ATTESTATIONS_CHECK,
+            "逾期未提交",
+            "Deadline missed",
         ),
     ),
 )

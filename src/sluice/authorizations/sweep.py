@@ -1,5 +1,6 @@
 """The daily sweep: terms that are ending or over, reminders, missed deadlines, exits due,
-and requests for irreversible acts nobody approved in time (they lapse, changing nothing).
+deletion attestations the operator has not filed in time, and requests for irreversible
+acts nobody approved in time (they lapse, changing nothing).
 
 Run by ``sluice authorizations sweep`` (cron or a systemd timer, once a day is enough; it
 is idempotent, so running it more often is harmless). Each step is a transition fired by
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from sluice.approvals import service as approvals
 from sluice.audit import service as audit
-from sluice.authorizations import destruction, endings, repository
+from sluice.authorizations import attestations, destruction, endings, repository
 from sluice.authorizations import states as st
 from sluice.authorizations.models import AuthorizationReminder
 from sluice.core.clock import local
@@ -41,6 +42,8 @@ class SweepReport:
     destructions_finished: list[str] = field(default_factory=list)
     #: Requests for irreversible acts nobody approved in time (ids); nothing was done.
     approvals_lapsed: list[str] = field(default_factory=list)
+    #: Agreements whose operator missed the day for its deletion attestation (numbers).
+    attestations_overdue: list[str] = field(default_factory=list)
 
 
 def sweep(session: Session, *, settings: Settings, at: datetime) -> SweepReport:
@@ -133,5 +136,6 @@ def sweep(session: Session, *, settings: Settings, at: datetime) -> SweepReport:
             if certificate is not None:
                 report.certificates.append(certificate.number)
     report.destructions_finished = destruction.finish_pending(session, settings=settings)
+    report.attestations_overdue = attestations.mark_overdue(session, actor=SWEEPER, at=at)
     session.flush()
     return report

@@ -83,6 +83,8 @@ class Permission(StrEnum):
     EXITS_DECIDE = "exits.decide"
     RECTIFICATIONS_ISSUE = "rectifications.issue"
     RECTIFICATIONS_RESPOND = "rectifications.respond"
+    ATTESTATIONS_FILE = "attestations.file"
+    ATTESTATIONS_CHECK = "attestations.check"
     APPROVALS_READ = "approvals.read"
     APPROVALS_DECIDE = "approvals.decide"
     CHANNELS_MANAGE = "channels.manage"
@@ -213,6 +215,16 @@ PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
     ),
     Permission.RECTIFICATIONS_RESPOND: PermissionSpec(
         frozenset({Role.OPERATOR}), "提交整改报告", "Report on rectification"
+    ),
+    Permission.ATTESTATIONS_FILE: PermissionSpec(
+        frozenset({Role.OPERATOR}),
+        "提交平台外数据副本删除销毁的签名承诺",
+        "File the signed attestation that copies outside the platform are deleted",
+    ),
+    Permission.ATTESTATIONS_CHECK: PermissionSpec(
+        frozenset({Role.BUREAU}),
+        "督促和核验运营机构删除销毁数据副本",
+        "Track and check operators' deletion of their copies",
     ),
     Permission.APPROVALS_READ: PermissionSpec(
         frozenset({Role.BUREAU}),

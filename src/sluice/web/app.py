@@ -15,8 +15,10 @@ from sluice.audit import api as audit_api
 from sluice.audit import pages as audit_pages
 from sluice.authorizations import (
     agreement_pages,
+    attestation_workbench,
     certificate_pages,
     document_pages,
+    ending_pages,
     exit_pages,
     plan_pages,
 )
@@ -70,6 +72,7 @@ PAGE_ROUTERS = (
     quality_rules_pages.router,
     agreement_pages.router,
     exit_pages.router,
+    ending_pages.router,
     document_pages.router,
     certificate_pages.router,
     plan_pages.router,
@@ -82,6 +85,7 @@ PAGE_ROUTERS = (
 #: The modules with panels on the console home (each registers them when imported).
 WORKBENCH_PANELS = (
     approvals_workbench,
+    attestation_workbench,
     authorizations_workbench,
     catalog_workbench,
     identity_workbench,

@@ -39,6 +39,11 @@ class SelectionRound(UUIDPrimaryKey, Base):
     selection_reason: Mapped[str | None] = mapped_column(Text)
     selected_at: Mapped[datetime | None]
     selected_by_username: Mapped[str | None] = mapped_column(String(150))
+    #: The agreement whose forced exit opened this round to select a new operator (R5.5),
+    #: and its number as people read it; empty for a first selection. No foreign key: the
+    #: agreements live in the layer above.
+    follows_authorization_id: Mapped[uuid.UUID | None] = mapped_column(index=True, unique=True)
+    follows_agreement: Mapped[str | None] = mapped_column(String(60))
 
 
 class SelectionCriterion(UUIDPrimaryKey, Base):

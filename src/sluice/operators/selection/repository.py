@@ -208,6 +208,14 @@ def round_by_title(session: Session, title: str) -> SelectionRound | None:
     return session.scalar(query)
 
 
+def following(session: Session, authorization_id: uuid.UUID) -> SelectionRound | None:
+    """The round opened to replace the operator of an agreement that was forced out."""
+    query = select(SelectionRound).where(
+        SelectionRound.follows_authorization_id == authorization_id
+    )
+    return session.scalar(query)
+
+
 def criteria(session: Session, round_id: uuid.UUID) -> list[SelectionCriterion]:
     query = (
         select(SelectionCriterion)

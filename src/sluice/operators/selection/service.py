@@ -28,7 +28,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -75,6 +75,7 @@ MEMBER_NAMED = "selection_round.panel_member_named"
 MEMBER_REMOVED = "selection_round.panel_member_removed"
 SCORED = "selection_round.scored"
 SELECTED = "selection_round.operator_selected"
+REOPENED = "selection_round.opened_after_forced_exit"
 
 #: How many missing cells the refusal's sentence names (the problem lists them all).
 _MISSING_IN_DETAIL = 10
@@ -89,6 +90,10 @@ audit.declare_actions(
         MEMBER_REMOVED: ("移除评审专家", "Panel member removed"),
         SCORED: ("提交磋商评分", "Scores submitted"),
         SELECTED: ("选定运营机构", "Operator selected"),
+        REOPENED: (
+            "强制退出后重新遴选运营机构",
+            "New selection opened after a forced exit",
+        ),
     }
 )
 add_messages(
@@ -190,6 +195,12 @@ add_messages(
         "selection.no_selection": (
             "请先选定运营机构，再公布结果。",
             "Select the operator before publishing the result.",
+        ),
+        "selection.follows": ("重新遴选缘由", "Why a new selection"),
+        "selection.follows_text": (
+            "{number} 的运营机构被强制退出，本次磋商为该场景重新遴选运营机构",
+            "The operator of {number} was forced out; this round selects a new operator "
+            "for its scenario",
         ),
     }
 )
@@ -532,6 +543,63 @@ def create_round(
             session, actor, round_, _write_criteria(session, round_, data.criteria), now
         )
     return round_
+
+
+def open_after_forced_exit(
+    session: Session,
+    *,
+    actor: Principal,
+    at: datetime,
+    authorization_id: uuid.UUID,
+    agreement_number: str,
+    scenario: str,
+    grounds: str,
+    criteria_from: uuid.UUID | None = None,
+) -> SelectionRound:
+    """After a forced exit the bureau selects a new operator for the scenario (R5.5): a draft
+    round, linked to the ended agreement, for the bureau to complete and open. It takes the
+    criteria of the round that selected the operator forced out, if there was one. One
+    round per agreement: asked again, the same round is returned."""
+    actor.require(Permission.SELECTION_MANAGE)
+    existing = repository.following(session, authorization_id)
+    if existing is not None:
+        return existing
+    round_ = SelectionRound(
+        title=f"{scenario}场景运营机构重新遴选（竞争性磋商）"[:200],
+        scenario=scenario[:100],
+        description=(
+            f"{agreement_number}的运营机构因{grounds}被强制退出，依实施方案重新遴选"
+            f"{scenario}场景的运营机构。"
+        ),
+        announced_on=local(at).date(),
+        status=ROUND.initial,
+        created_at=at,
+        follows_authorization_id=authorization_id,
+        follows_agreement=agreement_number[:60],
+    )
+    session.add(round_)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=REOPENED,
+        target_type=ROUND.entity,
+        target_id=round_.id,
+        at=at,
+        detail={"agreement": agreement_number, "scenario": scenario, "grounds": grounds},
+    )
+    previous = repository.criteria(session, criteria_from) if criteria_from else []
+    if previous:
+        items = [
+            CriterionIn(name=c.name, weight=c.weight, description=c.description) for c in previous
+        ]
+        _record_criteria(session, actor, round_, _write_criteria(session, round_, items), at)
+    return round_
+
+
+def round_following(session: Session, authorization_id: uuid.UUID) -> SelectionRound | None:
+    """The round opened to replace the operator forced out of the agreement, if any."""
+    return repository.following(session, authorization_id)
 
 
 def _record_criteria(
