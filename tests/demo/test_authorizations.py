@@ -69,3 +69,23 @@ def test_two_agreements_in_force_and_one_ended_with_its_certificate(
     keys = client.get("/api/v1/public-keys").json()
     [bureau_key] = [k["public_key_hex"] for k in keys if k["organization_code"] == "sjj"]
     assert verify(bureau_key, bytes.fromhex(certificate["digest"]), certificate["signature_hex"])
+
+
+def test_the_ended_agreement_shows_its_asset_disposal_and_the_operators_attestation(
+    demo: DemoCity, client: TestClient
+) -> None:
+    login = client.get("/login")
+    csrf = login.text.split('name="csrf_token" value="')[1].split('"')[0]
+    signed_in = client.post(
+        "/login",
+        data={"username": "bureau", "password": demo.passwords["bureau"], "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303
+    page = client.get(f"/console/authorizations/{demo.credentials['authorizations']['智慧停车']}")
+    # Software and hardware went as the agreement set them, the products to the government.
+    assert "泊位需求预测模型及源代码" in page.text
+    assert "停车场边缘计算网关 6 台" in page.text
+    assert 'data-testid="attestation-status">已核验，删除销毁完成<' in page.text
+    assert 'data-testid="attestation-valid"' in page.text
+    assert "智慧停车数据删除销毁承诺书.txt" in page.text

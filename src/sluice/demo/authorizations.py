@@ -1,12 +1,15 @@
 """The demo city's authorizations: an approved implementation plan, two agreements in force
 (普惠金融 with 营口数据集团, 就业服务 with 辽宁海港数智) and one that ended by voluntary
-exit earlier this year, with its handover, asset disposal and destruction certificate.
+exit earlier this year, with its handover, asset disposal (software and hardware as the
+agreement set them), destruction certificate and the operator's signed attestation that its
+copies outside the platform are deleted.
 
 Everything goes through the services, with the clock set to when each step happened.
 """
 
 from __future__ import annotations
 
+import io
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -15,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sluice.authorizations import endings, exits, service
+from sluice.authorizations import assets, attestations, endings, exits, service
 from sluice.authorizations.clauses import AgreementClauses
 from sluice.authorizations.models import Authorization
 from sluice.authorizations.schemas import AuthorizationCreate, DecisionIn, ExitIn, PlanIn
@@ -146,6 +149,58 @@ def _agreement(
     return created
 
 
+def _register_parking_assets(
+    session: Session, bureau: Principal, authorization_id: uuid.UUID, at: datetime
+) -> None:
+    """The software and hardware of the parking scenario, owned as its agreement sets."""
+    for name, kind, owner in (
+        ("泊位需求预测模型及源代码", "software", "government"),
+        ("停车场边缘计算网关 6 台", "hardware", "operator"),
+    ):
+        assets.register(
+            session,
+            actor=bureau,
+            at=at,
+            authorization_id=authorization_id,
+            name=name,
+            kind=kind,
+            owner=owner,
+        )
+
+
+def _attest_deletion(
+    session: Session,
+    bureau: Principal,
+    operator: Principal,
+    authorization_id: uuid.UUID,
+    settings: Settings,
+    exit_day: datetime,
+) -> None:
+    """The operator attests, signed, that its copies outside the platform are deleted; the
+    bureau accepts it."""
+    attestations.attest(
+        session,
+        actor=operator,
+        settings=settings,
+        at=exit_day + timedelta(days=5),
+        authorization_id=authorization_id,
+        statement="我公司已删除销毁在平台外留存的智慧停车场景授权数据副本及其衍生文件，无任何备份。",
+        stream=io.BytesIO(
+            "数据删除销毁承诺书\n辽宁海港数智科技有限公司已于退出之日起五日内删除平台外留存的"
+            "全部授权数据副本（含导出结果和模型训练中间文件），特此承诺。\n".encode()
+        ),
+        filename="智慧停车数据删除销毁承诺书.txt",
+    )
+    attestations.check(
+        session,
+        actor=bureau,
+        at=exit_day + timedelta(days=8),
+        authorization_id=authorization_id,
+        accept=True,
+        note="已核对删除记录和承诺书，签名验证通过。",
+    )
+
+
 def seed_authorizations(
     database: Database,
     *,
@@ -194,6 +249,7 @@ def seed_authorizations(
             settings, parking.id, "parking-demand-by-district.parquet", b"district,hour,demand\n"
         )
         derived.write(settings, parking.id, "model-features.parquet", b"feature,weight\n")
+        _register_parking_assets(session, bureau, parking.id, started + timedelta(days=20))
         operator = _person(session, "haigang", Role.OPERATOR)
         asked = today - timedelta(days=200)
         exit_on = (asked + timedelta(days=95)).date()
@@ -237,6 +293,7 @@ def seed_authorizations(
         exits.complete_exit(
             session, actor=bureau, at=exit_day + timedelta(days=12), exit_id=request.id
         )
+        _attest_deletion(session, bureau, operator, parking.id, settings, exit_day)
 
         signed = today - timedelta(days=30)
         finance = _agreement(
