@@ -33,7 +33,7 @@ LAYERS: Final[tuple[tuple[str, ...], ...]] = (
     ("quality", "operators"),
     ("authorizations",),
     ("guard",),
-    ("gateway",),
+    ("gateway", "sandbox"),
     ("web",),
     ("demo",),
     ("cli", "models"),

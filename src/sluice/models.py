@@ -41,6 +41,7 @@ from sluice.operators import models as operator_models
 from sluice.operators.selection import models as selection_models
 from sluice.quality.models import ProviderAssessment, QualityRulesVersion
 from sluice.quality.tickets.models import CorrectionTicket
+from sluice.sandbox.models import SavedQuery, Workspace, WorkspaceQuery
 
 __all__ = [
     "AccessToken",
@@ -76,8 +77,11 @@ __all__ = [
     "QualityRulesVersion",
     "RectificationOrder",
     "ResourceField",
+    "SavedQuery",
     "SigningKey",
     "User",
+    "Workspace",
+    "WorkspaceQuery",
     "operator_models",
     "selection_models",
 ]

@@ -170,8 +170,16 @@ GET    /api/v1/users                                                            
 POST   /api/v1/users                                                                bureau
 POST   /api/v1/users/{user_id}/deactivate                                           bureau
 POST   /api/v1/users/{user_id}/reactivate                                           bureau
+GET    /api/v1/workspaces                                                           bureau,operator
+GET    /api/v1/workspaces/{workspace_id}                                            bureau,operator
+POST   /api/v1/workspaces/{workspace_id}/queries                                    operator
 GET    /catalog                                                                     public
 GET    /catalog.jsonld                                                              public
+GET    /catalog.rdf                                                                 public
+GET    /catalog.ttl                                                                 public
+GET    /catalog/themes                                                              public
+GET    /catalog/themes/{scheme}                                                     public
+GET    /catalog/themes/{scheme}/{concept}                                           public
 GET    /catalog/{entry_id}                                                          public
 GET    /console                                                                     everyone
 GET    /console/account                                                             everyone

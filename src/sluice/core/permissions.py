@@ -78,7 +78,14 @@ class Permission(StrEnum):
     AUTHORIZATIONS_READ = "authorizations.read"
     AUTHORIZATIONS_MANAGE = "authorizations.manage"
     AUTHORIZATIONS_SIGN = "authorizations.sign"
+    AGREEMENT_COMMENTS_READ = "agreement_comments.read"
+    AGREEMENT_COMMENTS_FILE = "agreement_comments.file"
+    OPERATOR_RULES_READ = "operator_rules.read"
+    OPERATOR_RULES_FILE = "operator_rules.file"
+    OPERATOR_RULES_ACKNOWLEDGE = "operator_rules.acknowledge"
     AUTHORIZED_DATA_USE = "authorized_data.use"
+    SANDBOX_READ = "sandbox.read"
+    SANDBOX_QUERY = "sandbox.query"
     EXITS_REQUEST = "exits.request"
     EXITS_DECIDE = "exits.decide"
     RECTIFICATIONS_ISSUE = "rectifications.issue"
@@ -201,8 +208,43 @@ PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
     Permission.AUTHORIZATIONS_SIGN: PermissionSpec(
         frozenset({Role.BUREAU, Role.OPERATOR}), "签署授权运营协议", "Sign authorization agreements"
     ),
+    Permission.AGREEMENT_COMMENTS_READ: PermissionSpec(
+        frozenset({Role.BUREAU, Role.PROVIDER, Role.OPERATOR, Role.FINANCE}),
+        "查看协议草案征求意见（本单位受邀的）",
+        "Read rounds of comments on draft agreements (those one's organization is asked in)",
+    ),
+    Permission.AGREEMENT_COMMENTS_FILE: PermissionSpec(
+        frozenset({Role.PROVIDER, Role.OPERATOR, Role.FINANCE}),
+        "对协议草案提出本单位意见",
+        "Comment on a draft agreement for one's organization",
+    ),
+    Permission.OPERATOR_RULES_READ: PermissionSpec(
+        frozenset({Role.BUREAU, Role.OPERATOR}),
+        "查看运营机构报备的管理制度（运营机构仅本单位）",
+        "Read operators' filed rules (operators: own only)",
+    ),
+    Permission.OPERATOR_RULES_FILE: PermissionSpec(
+        frozenset({Role.OPERATOR}),
+        "报备本单位数据治理、交易和安全管理制度",
+        "File one's data-governance, trading and security rules",
+    ),
+    Permission.OPERATOR_RULES_ACKNOWLEDGE: PermissionSpec(
+        frozenset({Role.BUREAU}),
+        "确认或退回运营机构报备的制度",
+        "Acknowledge or return operators' filed rules",
+    ),
     Permission.AUTHORIZED_DATA_USE: PermissionSpec(
         frozenset({Role.OPERATOR}), "在授权范围内使用数据", "Use data within an authorization"
+    ),
+    Permission.SANDBOX_READ: PermissionSpec(
+        frozenset({Role.BUREAU, Role.OPERATOR}),
+        "查看沙箱工作区及其视图（运营机构仅本单位）",
+        "Read sandbox workspaces and their views (operators: own only)",
+    ),
+    Permission.SANDBOX_QUERY: PermissionSpec(
+        frozenset({Role.OPERATOR}),
+        "在沙箱工作区中查询授权数据",
+        "Query authorized data in a sandbox workspace",
     ),
     Permission.EXITS_REQUEST: PermissionSpec(
         frozenset({Role.OPERATOR}), "申请退出授权运营", "Request exit from an authorization"

@@ -245,6 +245,14 @@ class Settings(BaseSettings):
         description="Most rows a sandbox query returns; beyond them the result is cut and "
         "marked truncated.",
     )
+    sandbox_row_cap: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Most rows a row-level sandbox query (one that is not wholly aggregated) "
+        "returns; more are cut and the result is marked truncated. Row-level results are shown "
+        "only inside the platform.",
+    )
 
     @property
     def keys_path(self) -> Path:

@@ -4,7 +4,9 @@ Every path that touches authorized data (the sandbox, product builds, exports, t
 gateway) asks ``authorize_use`` first. It allows only when the caller may use authorized
 data at all, the authorization is the caller's own, it is in force today (status and
 term: terminated, expired, suspended or not yet started agreements are refused at once,
-R5.6), and the resource, when named, is in its current scope (R3.5). Allowed and refused
+R5.6), the purpose, when named, is a right the agreement grants (``processing`` for
+analysis in the sandbox, ``product_operation`` for products: R3.4, R3.5), and every
+resource named is in its current scope and still authorizable (R3.5, N3). Allowed and refused
 decisions both land in the audit log; a refusal keeps its audit row even though the
 request fails (``keeps_changes``).
 """
@@ -12,6 +14,8 @@ request fails (``keeps_changes``).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -52,6 +56,11 @@ add_messages(
             "该数据资源不在授权 {number} 的范围内。",
             "This data resource is not in the scope of authorization {number}.",
         ),
+        "guard.purpose_not_granted": (
+            "授权 {number} 未授予“{purpose}”，不能为此使用其数据。",
+            "Authorization {number} does not grant the {purpose}; its data cannot be used "
+            "for this.",
+        ),
     }
 )
 
@@ -74,7 +83,8 @@ def _record(
     at: datetime,
     allowed: bool,
     action: str,
-    resource_id: uuid.UUID | None,
+    resources: Sequence[uuid.UUID],
+    purpose: str | None,
     reason: str | None = None,
 ) -> None:
     audit.record(
@@ -88,40 +98,13 @@ def _record(
         detail={
             "decision": "allowed" if allowed else "refused",
             "use": action,
-            "resource": str(resource_id) if resource_id else None,
+            "resource": str(resources[0]) if len(resources) == 1 else None,
+            **({"resources": [str(r) for r in resources]} if len(resources) > 1 else {}),
+            **({"purpose": purpose} if purpose else {}),
             "status": authorization.status,
             **({"reason": reason} if reason else {}),
         },
     )
-
-
-def _refused(
-    error: SluiceError,
-    *,
-    actor: Principal,
-    authorization: Authorization,
-    at: datetime,
-    action: str,
-    resource_id: uuid.UUID | None,
-    reason: str,
-) -> SluiceError:
-    """The refusal, carrying its audit row: kept even though the request rolls back."""
-    authorization_id = authorization.id
-
-    def write(session: Session) -> None:
-        kept = authorizations.seen(session, actor, authorization_id)
-        _record(
-            session,
-            actor=actor,
-            authorization=kept,
-            at=at,
-            allowed=False,
-            action=action,
-            resource_id=resource_id,
-            reason=reason,
-        )
-
-    return error.keep(write)
 
 
 def _still_authorizable(session: Session, resource_id: uuid.UUID) -> bool:
@@ -136,32 +119,38 @@ def _still_authorizable(session: Session, resource_id: uuid.UUID) -> bool:
     )
 
 
-def authorize_use(
-    session: Session,
-    *,
-    actor: Principal,
-    authorization_id: uuid.UUID,
-    at: datetime,
-    action: str,
-    resource_id: uuid.UUID | None = None,
+@dataclass(frozen=True)
+class Refusal:
+    """Why a use is refused: the error the caller sees and the reason the audit row keeps
+    (``not_in_force``, ``purpose_not_granted``, ``out_of_scope``,
+    ``no_longer_authorizable``)."""
+
+    error: SluiceError
+    reason: str
+
+
+def own_authorization(
+    session: Session, *, actor: Principal, authorization_id: uuid.UUID
 ) -> Authorization:
-    """Allow or refuse one use of data under an authorization (see the module docstring)."""
+    """The caller's own agreement, if it may use authorized data at all; any other is
+    ``not_found`` (whoever else may read it, it is not theirs to use)."""
     actor.require(Permission.AUTHORIZED_DATA_USE)
     authorization = authorizations.seen(session, actor, authorization_id)
     if authorization.operator_id != actor.organization_id:
         raise NotFound("authz.not_found")
+    return authorization
 
-    def refuse(error: SluiceError, reason: str) -> SluiceError:
-        return _refused(
-            error,
-            actor=actor,
-            authorization=authorization,
-            at=at,
-            action=action,
-            resource_id=resource_id,
-            reason=reason,
-        )
 
+def refusal(
+    session: Session,
+    authorization: Authorization,
+    *,
+    at: datetime,
+    resources: Collection[uuid.UUID] = (),
+    purpose: str | None = None,
+) -> Refusal | None:
+    """What refuses this use, or ``None``: the decision ``authorize_use`` records, for
+    callers that record one row of their own for a larger act (a sandbox query)."""
     today = local(at).date()
     if not authorizations.in_force_on(authorization, today):
         if authorization.status in ("active", "expiring", "renewed"):
@@ -177,15 +166,67 @@ def authorize_use(
                 number=authorization.number,
                 status=MessageRef(f"state.authorization.{authorization.status}"),
             )
-        raise refuse(inactive, "not_in_force")
-    if resource_id is not None and not authorizations.in_scope(session, authorization, resource_id):
-        raise refuse(OutOfScope("guard.out_of_scope", number=authorization.number), "out_of_scope")
-    if resource_id is not None and not _still_authorizable(session, resource_id):
-        # The catalog changed after the agreement: withdrawn, closed, or consent missing (N3).
-        raise refuse(
-            OutOfScope("guard.no_longer_authorizable", number=authorization.number),
-            "no_longer_authorizable",
-        )
+        return Refusal(inactive, "not_in_force")
+    if purpose is not None:
+        granted = authorizations.current_version(session, authorization).content.get("rights", [])
+        if purpose not in granted:
+            return Refusal(
+                OutOfScope(
+                    "guard.purpose_not_granted",
+                    number=authorization.number,
+                    purpose=MessageRef(f"right.{purpose}"),
+                ),
+                "purpose_not_granted",
+            )
+    for resource_id in resources:
+        if not authorizations.in_scope(session, authorization, resource_id):
+            return Refusal(
+                OutOfScope("guard.out_of_scope", number=authorization.number), "out_of_scope"
+            )
+        if not _still_authorizable(session, resource_id):
+            # The catalog changed after the agreement: withdrawn, closed, or consent missing.
+            return Refusal(
+                OutOfScope("guard.no_longer_authorizable", number=authorization.number),
+                "no_longer_authorizable",
+            )
+    return None
+
+
+def authorize_use(
+    session: Session,
+    *,
+    actor: Principal,
+    authorization_id: uuid.UUID,
+    at: datetime,
+    action: str,
+    resource_id: uuid.UUID | None = None,
+    resources: Collection[uuid.UUID] = (),
+    purpose: str | None = None,
+) -> Authorization:
+    """Allow or refuse one use of data under an authorization (see the module docstring):
+    of ``resources`` (and ``resource_id``, the one-resource spelling), for ``purpose``."""
+    authorization = own_authorization(session, actor=actor, authorization_id=authorization_id)
+    used = sorted({*resources, *([resource_id] if resource_id is not None else [])}, key=str)
+    refused = refusal(session, authorization, at=at, resources=used, purpose=purpose)
+    if refused is not None:
+        authorization_key = authorization.id
+
+        def write(session: Session) -> None:
+            # The refusal, carrying its audit row: kept though the request rolls back.
+            kept = authorizations.seen(session, actor, authorization_key)
+            _record(
+                session,
+                actor=actor,
+                authorization=kept,
+                at=at,
+                allowed=False,
+                action=action,
+                resources=used,
+                purpose=purpose,
+                reason=refused.reason,
+            )
+
+        raise refused.error.keep(write)
     _record(
         session,
         actor=actor,
@@ -193,7 +234,8 @@ def authorize_use(
         at=at,
         allowed=True,
         action=action,
-        resource_id=resource_id,
+        resources=used,
+        purpose=purpose,
     )
     return authorization
 

@@ -52,6 +52,7 @@ from sluice.quality import rules_pages as quality_rules_pages
 from sluice.quality import workbench as quality_workbench
 from sluice.quality.tickets import api as tickets_api
 from sluice.quality.tickets import pages as tickets_pages
+from sluice.sandbox import api as sandbox_api
 from sluice.web import errors
 from sluice.web.edge import Edge
 from sluice.web.pages import console, picker, portal
@@ -106,6 +107,7 @@ API_ROUTERS = (
     operators_api.router,
     selection_api.router,
     approvals_api.router,
+    sandbox_api.router,
 )
 
 
