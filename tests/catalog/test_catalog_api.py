@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from fastapi.testclient import TestClient
-from rdflib import Graph, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF
 
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
@@ -72,24 +68,6 @@ def test_filters_by_provider_code_domain_and_batch(
     assert len(welfare["facets"]["domain"]) == 3
     assert client.get("/api/v1/catalog", params={"batch": 1}).json()["total"] == 3
     assert client.get("/api/v1/catalog", params={"batch": 2}).json()["total"] == 0
-
-
-def test_dcat_export_parses_and_names_title_publisher_identifier(
-    client: TestClient, published: dict[str, object]
-) -> None:
-    response = client.get("/catalog.jsonld")
-    assert response.headers["content-type"].startswith("application/ld+json")
-    graph = Graph().parse(data=response.text, format="json-ld")
-    datasets = list(graph.subjects(RDF.type, DCAT.Dataset))
-    assert len(datasets) == 3
-    for dataset in datasets:
-        assert graph.value(dataset, DCTERMS.title) is not None
-        assert graph.value(dataset, DCTERMS.identifier) is not None
-        publisher = graph.value(dataset, DCTERMS.publisher)
-        assert isinstance(publisher, URIRef)
-    titles = {str(graph.value(d, DCTERMS.title)) for d in datasets}
-    assert titles == {"企业登记信息", "社会保险参保缴费信息", "住房公积金缴存信息"}
-    assert json.loads(response.text)["@type"] == "dcat:Catalog"
 
 
 def test_withdrawn_entries_leave_search_and_every_change_is_versioned(

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
 from sluice.approvals import states as approval_states
 from sluice.approvals.schemas import ApprovalRead, approval_read
-from sluice.catalog import dcat, reads, service
+from sluice.catalog import dcat, dcat_http, reads, service
 from sluice.catalog.schemas import (
     BatchCreate,
     BatchEntries,
@@ -76,11 +76,42 @@ def entry_versions(entry_id: uuid.UUID, session: DbSession) -> list[EntryVersion
     return reads.entry_versions(session, entry_id=entry_id)
 
 
-@router.get("/catalog.jsonld", dependencies=[Anyone], response_class=JSONResponse)
-def catalog_jsonld(session: DbSession, settings: AppSettings) -> JSONResponse:
-    """The published catalog as DCAT 3 JSON-LD."""
-    document = dcat.catalog_document(session, base_url=settings.base_url)
-    return JSONResponse(document, media_type="application/ld+json")
+#: A page of the DCAT catalog (``dcat.PAGE_SIZE`` entries); the first without ``page``.
+DcatPage = Annotated[int, Query(ge=1, le=10000)]
+
+
+def catalog_rdf(
+    request: Request, session: DbSession, base_url: str, page: int, extension: str
+) -> Response:
+    """One page of the catalog in one format (docs/dcat.md); the Hydra links stay in it."""
+    document = dcat.catalog_page(
+        session, base_url=base_url, page=page, view_path=f"/catalog.{extension}"
+    )
+    return dcat_http.rdf_response(request, document, extension, negotiated=False)
+
+
+@router.get("/catalog.jsonld", dependencies=[Anyone], response_class=Response)
+def catalog_jsonld(
+    request: Request, session: DbSession, settings: AppSettings, page: DcatPage = 1
+) -> Response:
+    """The published catalog as DCAT-AP 3 JSON-LD, a page at a time (Hydra paging)."""
+    return catalog_rdf(request, session, settings.base_url, page, "jsonld")
+
+
+@router.get("/catalog.ttl", dependencies=[Anyone], response_class=Response)
+def catalog_turtle(
+    request: Request, session: DbSession, settings: AppSettings, page: DcatPage = 1
+) -> Response:
+    """The published catalog as DCAT-AP 3 Turtle, a page at a time (Hydra paging)."""
+    return catalog_rdf(request, session, settings.base_url, page, "ttl")
+
+
+@router.get("/catalog.rdf", dependencies=[Anyone], response_class=Response)
+def catalog_rdfxml(
+    request: Request, session: DbSession, settings: AppSettings, page: DcatPage = 1
+) -> Response:
+    """The published catalog as DCAT-AP 3 RDF/XML, a page at a time (Hydra paging)."""
+    return catalog_rdf(request, session, settings.base_url, page, "rdf")
 
 
 # --- resources ----------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from sluice.approvals import service as approvals
 from sluice.approvals import states as approval_states
-from sluice.catalog import reads, repository, service
+from sluice.catalog import dcat, dcat_http, reads, repository, service, themes
+from sluice.catalog.dcat_national import national_values
 from sluice.catalog.schemas import (
     BatchCreate,
     BatchEntries,
@@ -94,7 +95,35 @@ add_messages(
         "catalog.metadata_only": ("仅目录", "Metadata only"),
         "catalog.prev": ("上一页", "Previous"),
         "catalog.next": ("下一页", "Next"),
-        "catalog.dcat": ("DCAT 机读目录（JSON-LD）", "Machine-readable DCAT (JSON-LD)"),
+        "catalog.dcat": ("DCAT-AP 机读目录", "Machine-readable catalog (DCAT-AP)"),
+        "catalog.themes": ("主题词表", "Theme schemes"),
+        "catalog.access": ("如何使用", "How the data is used"),
+        "catalog.access_help": (
+            "目录所列数据不提供下载。运营机构经数据局授权后，在授权运营协议约定的范围和期限内于平台内使用；"
+            "每一次使用都先经访问控制判定并留痕。",
+            "Nothing in the catalog is a download. An operator the data bureau has authorized "
+            "uses the data on the platform, within the scope and term of its agreement; every "
+            "use is decided by the access guard first and recorded.",
+        ),
+        "themes.title": ("目录主题词表", "Catalog theme schemes"),
+        "themes.lead": (
+            "目录条目的领域、资源分类和资源格式所用的概念体系（SKOS）。每个概念都有固定地址，"
+            "以 JSON-LD、Turtle 或 RDF/XML 请求该地址即得到机读描述。",
+            "The concept schemes (SKOS) behind the entries' domains, resource "
+            "classifications and resource formats. Every concept has a fixed address; ask it "
+            "for JSON-LD, Turtle or RDF/XML to get its machine-readable description.",
+        ),
+        "themes.code": ("代码", "Code"),
+        "themes.zh": ("中文名称", "Chinese label"),
+        "themes.en": ("英文名称", "English label"),
+        "themes.iri": ("地址", "Address"),
+        "themes.browse": ("查看条目", "Browse entries"),
+        "themes.machine": (
+            "机读格式：请求时在 Accept 头中指明 application/ld+json、text/turtle 或 "
+            "application/rdf+xml。",
+            "Machine-readable: send Accept: application/ld+json, text/turtle or "
+            "application/rdf+xml.",
+        ),
         "resource.provider": ("提供部门", "Provider"),
         "resource.code": ("资源代码", "Code"),
         "resource.name": ("资源名称", "Name"),
@@ -258,6 +287,7 @@ def catalog_page(
     request: Request,
     principal: MaybePrincipal,
     session: DbSession,
+    settings: AppSettings,
     locale: Locale,
     q: Annotated[str, Query(max_length=100)] = "",
     provider: str | None = None,
@@ -265,7 +295,16 @@ def catalog_page(
     open_level: str | None = None,
     batch: VersionNumber = None,
     page: Annotated[int, Query(ge=1, le=10000)] = 1,
-) -> HTMLResponse:
+) -> Response:
+    """The catalog for people; asked for JSON-LD, Turtle or RDF/XML, the DCAT page of that
+    number, whose Hydra links come back here (so the three formats are one graph). The
+    search filters are the page's alone: the DCAT catalog is always all of it."""
+    extension = dcat_http.negotiate(request.headers.get("accept"))
+    if extension is not None:
+        document = dcat.catalog_page(
+            session, base_url=settings.base_url, page=page, view_path="/catalog"
+        )
+        return dcat_http.rdf_response(request, document, extension, negotiated=True)
     result = reads.search_catalog(
         session,
         locale=locale,
@@ -278,7 +317,7 @@ def catalog_page(
         page_size=20,
     )
     chosen = {"provider": provider, "domain": domain, "open_level": open_level, "batch": batch}
-    return render(
+    response = render(
         request,
         "catalog/search.html",
         {
@@ -289,10 +328,61 @@ def catalog_page(
             "pages": max(1, -(-result.total // result.page_size)),
         },
     )
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 #: An entry's version history grows with every change: paged, newest first.
 VERSIONS = ListSpec(sorts=("version",), default_sort="-version", size=20, searchable=False)
+
+
+def _themes_response(
+    request: Request, base_url: str, locale: str, scheme: str | None, concept: str | None
+) -> Response:
+    """The theme schemes (all, one, or one concept) as a page or, asked for, as RDF."""
+    if not themes.known(scheme, concept):
+        raise NotFound()
+    base = base_url.rstrip("/")
+    extension = dcat_http.negotiate(request.headers.get("accept"))
+    if extension is not None:
+        graph = themes.themes_graph(base, scheme, concept)
+        document = dcat.Document(graph, themes.roots(base, scheme, concept), None)
+        return dcat_http.rdf_response(request, document, extension, negotiated=True)
+    response = render(
+        request,
+        "catalog/themes.html",
+        {"schemes": themes.views(base, locale, scheme, concept), "single": scheme is not None},
+    )
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+# Declared before ``/catalog/{entry_id}``, which would take ``themes`` for an entry id.
+@router.get("/catalog/themes", response_class=HTMLResponse)
+def themes_page(
+    request: Request, principal: MaybePrincipal, settings: AppSettings, locale: Locale
+) -> Response:
+    """The platform's concept schemes: domains, resource classifications, resource formats."""
+    return _themes_response(request, settings.base_url, locale, None, None)
+
+
+@router.get("/catalog/themes/{scheme}", response_class=HTMLResponse)
+def theme_scheme_page(
+    request: Request, scheme: str, principal: MaybePrincipal, settings: AppSettings, locale: Locale
+) -> Response:
+    return _themes_response(request, settings.base_url, locale, scheme, None)
+
+
+@router.get("/catalog/themes/{scheme}/{concept}", response_class=HTMLResponse)
+def theme_concept_page(
+    request: Request,
+    scheme: str,
+    concept: str,
+    principal: MaybePrincipal,
+    settings: AppSettings,
+    locale: Locale,
+) -> Response:
+    return _themes_response(request, settings.base_url, locale, scheme, concept)
 
 
 @router.get("/catalog/{entry_id}", response_class=HTMLResponse)
@@ -301,19 +391,28 @@ def entry_page(
     entry_id: uuid.UUID,
     principal: MaybePrincipal,
     session: DbSession,
+    settings: AppSettings,
     locale: Locale,
     listing: Annotated[ListQuery, Depends(VERSIONS)],
-) -> HTMLResponse:
+) -> Response:
+    """An entry for people, with the national catalog's core fields; asked for JSON-LD,
+    Turtle or RDF/XML, its DCAT-AP dataset (410 once withdrawn)."""
+    extension = dcat_http.negotiate(request.headers.get("accept"))
+    if extension is not None:
+        document = dcat.entry_document(session, base_url=settings.base_url, entry_id=entry_id)
+        return dcat_http.rdf_response(request, document, extension, negotiated=True)
     entry = reads.public_entry(session, entry_id=entry_id, locale=locale)
     versions = reads.entry_versions_page(session, entry_id=entry_id, query=listing)
-    return render_list(
+    response = render_list(
         request,
         "catalog/entry.html",
-        {"entry": entry},
+        {"entry": entry, "national": national_values(entry, locale)},
         page=versions,
         list_id="versions",
         rows_template="catalog/_version_rows.html",
     )
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 # --- providers' resources -------------------------------------------------------------

@@ -286,14 +286,33 @@ def versions(session: Session, entry_id: uuid.UUID) -> list[CatalogEntryVersion]
     )
 
 
-def published_entries(session: Session) -> list[CatalogEntry]:
-    return list(
-        session.scalars(
-            select(CatalogEntry)
-            .where(CatalogEntry.status == "published")
-            .order_by(CatalogEntry.title)
-        )
+def published_count(session: Session) -> int:
+    query = select(func.count()).where(CatalogEntry.status == "published")
+    return session.scalar(query) or 0
+
+
+def published_slice(session: Session, *, offset: int, limit: int) -> list[CatalogEntry]:
+    """One page of the published catalog in a fixed order (by id), so a harvester walking
+    the pages of an unchanged catalog meets every entry once."""
+    query = (
+        select(CatalogEntry)
+        .where(CatalogEntry.status == "published")
+        .order_by(CatalogEntry.id)
+        .offset(offset)
+        .limit(limit)
     )
+    return list(session.scalars(query))
+
+
+def catalog_changed_at(session: Session) -> datetime | None:
+    """When an entry was last published, changed or withdrawn (every such change adds a
+    version row)."""
+    return session.scalar(select(func.max(CatalogEntryVersion.at)))
+
+
+def entry_changed_at(session: Session, entry_id: uuid.UUID) -> datetime | None:
+    query = select(func.max(CatalogEntryVersion.at)).where(CatalogEntryVersion.entry_id == entry_id)
+    return session.scalar(query)
 
 
 def add_versions(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -31,7 +31,8 @@ from sluice.web.templating import render
 
 log = logging.getLogger("sluice.web")
 
-_MACHINE_PREFIXES = ("/api/", "/gateway/", "/healthz", "/openapi.json", "/catalog.jsonld")
+# "/catalog." is the DCAT catalog in its three formats (.jsonld, .ttl, .rdf).
+_MACHINE_PREFIXES = ("/api/", "/gateway/", "/healthz", "/openapi.json", "/catalog.")
 
 
 class MethodNotAllowed(SluiceError):
