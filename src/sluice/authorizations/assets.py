@@ -19,6 +19,7 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
+from sluice.audit import details as audit_details
 from sluice.audit import service as audit
 from sluice.authorizations import destruction, repository, service
 from sluice.authorizations import states as st
@@ -37,6 +38,9 @@ audit.declare_actions(
         ASSET_DISPOSED: ("登记资产处置", "Asset disposal recorded"),
     }
 )
+
+audit_details.declare_detail_labels({"owner": ("归属", "Owner")})
+audit_details.declare_detail_values("owner", "asset_owner_of.{value}")
 
 #: R5.7: who gets each kind of asset whose owner the plan fixes.
 FIXED_OWNER: Final = {

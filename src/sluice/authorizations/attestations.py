@@ -28,6 +28,7 @@ from typing import Any, BinaryIO, Final
 
 from sqlalchemy.orm import Session
 
+from sluice.audit import details as audit_details
 from sluice.audit import service as audit
 from sluice.authorizations import parties, repository, service
 from sluice.authorizations import states as st
@@ -50,6 +51,9 @@ OPENED = "deletion_attestation.opened"
 TITLE: Final = "平台外数据副本删除销毁承诺"
 
 audit.declare_actions({OPENED: ("删除销毁承诺待提交", "Deletion attestation due")})
+audit_details.declare_detail_labels(
+    {"due_on": ("提交期限", "Due on"), "attestation": ("删除销毁承诺", "Deletion attestation")}
+)
 
 add_messages(
     {

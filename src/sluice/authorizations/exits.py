@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from sluice.approvals import service as approvals
 from sluice.approvals.models import ApprovalRequest
+from sluice.audit import details as audit_details
 from sluice.audit import service as audit
 from sluice.authorizations import assets, repository, service
 from sluice.authorizations import states as st
@@ -68,6 +69,22 @@ audit.declare_actions(
         HANDOVER_DONE: ("完成交接事项", "Handover item done"),
         LIABILITY_PURSUED: ("依法追究责任", "Liability pursued"),
     }
+)
+
+audit_details.declare_detail_labels(
+    {
+        "liability": ("责任追究", "Liability"),
+        "why": ("原因", "Why"),
+        "direct": ("未经整改直接强制退出", "Forced directly, without rectification"),
+    }
+)
+audit_details.declare_detail_values(
+    "why",
+    values={
+        "refused": ("拒不整改", "Refused to rectify"),
+        "failed": ("整改不合格", "Rectification failed"),
+        "overdue": ("逾期未整改", "Deadline missed"),
+    },
 )
 
 #: R5.7: who gets each kind of asset the bureau adds at an exit. Never chosen freely.
