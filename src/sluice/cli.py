@@ -347,5 +347,6 @@ def authorizations_sweep() -> None:
         ("exits carried out", report.exits_executed),
         ("destruction certificates", report.certificates),
         ("destructions finished", report.destructions_finished),
+        ("deletion attestations overdue", report.attestations_overdue),
     ):
         typer.echo(f"{label}: {len(items)}" + (f"  ({', '.join(items)})" if items else ""))
