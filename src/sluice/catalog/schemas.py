@@ -16,10 +16,18 @@ from pydantic_core import PydanticCustomError
 
 from sluice.catalog.vocabulary import FIELD_CLASSES, FIELD_TYPES, PERSONAL_TYPES, VOCABULARIES
 
+#: The pydantic error type of a code outside its vocabulary; its words are registered as
+#: ``form.not_in_vocabulary`` (``vocabulary.py``), so the refusal reads in the reader's language.
+NOT_IN_VOCABULARY = "not_in_vocabulary"
+
 
 def _one_of(value: str, allowed: dict[str, Any], what: str) -> str:
     if value not in allowed:
-        raise ValueError(f"{what} must be one of: {', '.join(allowed)}")
+        raise PydanticCustomError(
+            NOT_IN_VOCABULARY,
+            "{field} must be one of: {allowed}",
+            {"field": what, "allowed": ", ".join(allowed)},
+        )
     return value
 
 

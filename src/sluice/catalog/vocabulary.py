@@ -110,12 +110,16 @@ for _name, _values in {**VOCABULARIES, "field_rule": FIELD_RULES}.items():
     add_messages({f"vocab.{_name}.{code}": labels for code, labels in _values.items()})
 add_messages(
     {
+        "form.not_in_vocabulary": (
+            "{field} 只能取以下值之一：{allowed}。",
+            "{field} must be one of: {allowed}.",
+        ),
         "form.identifier_class_required": (
             "字段“{field}”的类型为个人或企业标识（{type}），分类须为“标识符”（identifier），"
             "不能是“{klass}”。",
             "Field “{field}” has the personal type {type}: its class must be identifier, not "
             "“{klass}”.",
-        )
+        ),
     }
 )
 
