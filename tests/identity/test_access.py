@@ -303,6 +303,11 @@ GET    /console/users                                                           
 POST   /console/users                                                               bureau
 POST   /console/users/{user_id}/deactivate                                          bureau
 POST   /console/users/{user_id}/reactivate                                          bureau
+GET    /console/workspaces                                                          bureau,operator
+GET    /console/workspaces/{workspace_id}                                           bureau,operator
+POST   /console/workspaces/{workspace_id}/queries                                   operator
+POST   /console/workspaces/{workspace_id}/saved                                     operator
+POST   /console/workspaces/{workspace_id}/saved/{saved_id}/delete                   operator
 GET    /gateway/v1/whoami                                                           buyer
 GET    /favicon.ico                                                                 public
 GET    /healthz                                                                     public

@@ -124,10 +124,13 @@ def _chain_of(session: Session, workspace: Workspace) -> Chain:
     return Chain(owner, tuple(destruction.chain(session, owner)))
 
 
-def _open(session: Session, chain: Chain, at: datetime) -> Workspace | None:
+def _open(
+    session: Session, chain: Chain, at: datetime, *, found: Workspace | None = None
+) -> Workspace | None:
     """The chain's workspace, written now if the chain ever took effect and has none yet,
-    and closed if the chain ended while no hook was there to close it."""
-    workspace = repository.by_owner(session, chain.owner.id)
+    and closed if the chain ended while no hook was there to close it (``found``: its row,
+    when the caller already read it)."""
+    workspace = found or repository.by_owner(session, chain.owner.id)
     if workspace is None:
         took_effect = chain.took_effect
         if took_effect is None:
@@ -198,11 +201,14 @@ endings.register_ending_hook("workspaces", _close_with)
 
 
 def _open_all(session: Session, actor: Principal, at: datetime) -> None:
-    """Write the workspaces of every chain the actor sees that took effect."""
-    seen = authorizations.authorizations(session, actor)
-    for chain in _chains(seen):
-        if chain.took_effect is not None:
-            _open(session, chain, at)
+    """Write the workspaces of every chain the actor sees that took effect, and close those
+    whose chain ended unseen: one read of the rows, a write only where one is missing."""
+    chains = [c for c in _chains(authorizations.authorizations(session, actor)) if c.took_effect]
+    rows = repository.by_owners(session, [c.owner.id for c in chains])
+    for chain in chains:
+        row = rows.get(chain.owner.id)
+        if row is None or (row.status == OPEN and chain.ended):
+            _open(session, chain, at, found=row)
 
 
 def workspace_rows(session: Session, *, actor: Principal, at: datetime) -> list[WorkspaceRow]:

@@ -53,6 +53,8 @@ from sluice.quality import workbench as quality_workbench
 from sluice.quality.tickets import api as tickets_api
 from sluice.quality.tickets import pages as tickets_pages
 from sluice.sandbox import api as sandbox_api
+from sluice.sandbox import pages as sandbox_pages
+from sluice.sandbox import workbench as sandbox_workbench
 from sluice.web import errors
 from sluice.web.edge import Edge
 from sluice.web.pages import console, picker, portal
@@ -82,6 +84,7 @@ PAGE_ROUTERS = (
     selection_pages.router,
     approvals_pages.router,
     channels_pages.router,
+    sandbox_pages.router,
 )
 #: The modules with panels on the console home (each registers them when imported).
 WORKBENCH_PANELS = (
@@ -93,6 +96,7 @@ WORKBENCH_PANELS = (
     ingestion_workbench,
     operators_workbench,
     quality_workbench,
+    sandbox_workbench,
 )
 API_ROUTERS = (
     identity_api.router,
