@@ -173,6 +173,9 @@ def test_spark_reports_sql_types_as_duckdb_names_them(engines: Engines) -> None:
     assert result.truncated is True and len(result.rows) == 2
     assert isinstance(result.rows[0][2], str) and isinstance(result.rows[0][3], str)
 
+    nested = "SELECT {'year': 2024, 'days': [DATE '2024-01-01']} AS pair, 1.5::DECIMAL(4, 2) AS d"
+    assert engines.spark.run(nested, max_rows=1).rows == engines.duckdb.run(nested, max_rows=1).rows
+
 
 def test_spark_runs_one_query_and_no_files(engines: Engines) -> None:
     for sql in (

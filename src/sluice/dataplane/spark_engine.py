@@ -17,6 +17,12 @@ Each query runs in a job group of its own; an alarm cancels the group at the tim
 (``query_timeout``). Memory is the driver's (``spark.driver.memory`` from
 ``sandbox_memory_mb`` in local mode; the cluster's executors otherwise); running out of it
 is ``query_too_large``.
+
+Where the dialects differ in meaning, not only in spelling, answers can differ: DuckDB
+divides by zero to infinity (null in the result) where Spark's ANSI mode fails the query
+(``query_failed``), and DuckDB 2's ``//`` divides decimals and doubles exactly where
+sqlglot writes Spark's integer ``DIV``. The tests hold the two engines to the same answers
+for the analyses the sandbox is for (groups, distinct counts, bands, joins on tokens).
 """
 
 from __future__ import annotations
@@ -128,6 +134,17 @@ def to_spark_sql(sql: str) -> str:
     return statements[0].sql(dialect="spark")
 
 
+def _plain(value: object) -> object:
+    """A struct (a nested ``Row``) as a mapping, as DuckDB returns it; a ``Row`` is a tuple
+    and would otherwise become a list without its field names."""
+    as_dict = getattr(value, "asDict", None)
+    if callable(as_dict):
+        return as_dict(recursive=True)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _sql_type(simple: str) -> str:
     return SPARK_TYPES.get(simple, simple.upper())
 
@@ -177,7 +194,7 @@ class SparkWorkspace:
             self._end(group)
         return QueryResult(
             columns=columns,
-            rows=json_rows([tuple(row) for row in fetched[:limit]]),
+            rows=json_rows([[_plain(value) for value in row] for row in fetched[:limit]]),
             truncated=len(fetched) > limit,
             elapsed_ms=elapsed_ms(started),
         )
