@@ -6,7 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import bench_catalog, bench_demo, bench_ingest, bench_policy, bench_sm2, bench_suite
+from bench import (
+    bench_catalog,
+    bench_demo,
+    bench_ingest,
+    bench_policy,
+    bench_sandbox,
+    bench_sm2,
+    bench_suite,
+)
 from bench.harness import RESULTS, Benchmark, Result, markdown, write
 
 BENCHMARKS: dict[str, Benchmark] = {
@@ -14,6 +22,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "catalog": bench_catalog.run,
     "ingest": bench_ingest.run,
     "policy": bench_policy.run,
+    "sandbox": bench_sandbox.run,
     "sm2": bench_sm2.run,
     "suite": bench_suite.run,
 }
