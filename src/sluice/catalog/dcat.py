@@ -149,37 +149,43 @@ def _both(node: Node, predicate: str, key: str, **params: object) -> None:
     node.text(predicate, translate(key, "en", **params), "en")
 
 
-def _agent(graph: Graph, base: str, org: Organization) -> str:
-    """The organization as ``foaf:Agent`` (its page is this address) and its vCard."""
+@dataclass(frozen=True)
+class _Agent:
+    iri: str
+    contact: str
+
+
+def _agent(graph: Graph, base: str, org: Organization) -> _Agent:
+    """The organization as ``foaf:Agent`` (its public page is this address) and its vCard."""
     iri = _organization_iri(base, org.code)
-    agent = graph.node(iri).type("foaf:Agent", "foaf:Organization")
-    agent.text("foaf:name", org.name, "zh-CN")
-    if org.name_en:
-        agent.text("foaf:name", org.name_en, "en")
-    card = graph.node(f"{iri}#contact").type("vcard:Kind", "vcard:Organization")
-    card.text("vcard:fn", org.name, "zh-CN")
-    if org.name_en:
-        card.text("vcard:fn", org.name_en, "en")
-    card.link("vcard:hasURL", iri)
-    return iri
+    names = [(org.name, "zh-CN")] + ([(org.name_en, "en")] if org.name_en else [])
+    return _describe_agent(graph, _Agent(iri, f"{iri}#contact"), names, page=iri)
 
 
-def _fallback_publisher(graph: Graph, base: str) -> str:
-    """Before the bureau's organization exists (a new installation), the catalog is still
-    published by someone: the bureau as the catalog names it."""
+def _bureau(graph: Graph, base: str, session: Session) -> _Agent:
+    """The bureau, who publishes the catalog. Before its organization exists (a new
+    installation) the catalog still names it, by the name the catalog gives it."""
+    bureau = repository.bureau(session)
+    if bureau is not None:
+        return _agent(graph, base, bureau)
     iri = f"{catalog_iri(base)}#publisher"
-    agent = graph.node(iri).type("foaf:Agent", "foaf:Organization")
-    card = graph.node(f"{iri}-contact").type("vcard:Kind", "vcard:Organization")
-    for locale in ("zh-CN", "en"):
-        name = translate("dcat.bureau", locale, city=translate("app.city", locale))
-        agent.text("foaf:name", name, locale)
+    names = [
+        (translate("dcat.bureau", locale, city=translate("app.city", locale)), locale)
+        for locale in ("zh-CN", "en")
+    ]
+    return _describe_agent(graph, _Agent(iri, f"{iri}-contact"), names, page=catalog_iri(base))
+
+
+def _describe_agent(
+    graph: Graph, agent: _Agent, names: list[tuple[str, str]], *, page: str
+) -> _Agent:
+    node = graph.node(agent.iri).type("foaf:Agent", "foaf:Organization")
+    card = graph.node(agent.contact).type("vcard:Kind", "vcard:Organization")
+    for name, locale in names:
+        node.text("foaf:name", name, locale)
         card.text("vcard:fn", name, locale)
-    card.link("vcard:hasURL", catalog_iri(base))
-    return iri
-
-
-def _contact(publisher: str) -> str:
-    return f"{publisher}-contact" if publisher.endswith("#publisher") else f"{publisher}#contact"
+    card.link("vcard:hasURL", page)
+    return agent
 
 
 def _eu_nodes(graph: Graph, entry: _Entry) -> tuple[str, str]:
@@ -211,7 +217,7 @@ def _service_iri(base: str) -> str:
     return f"{catalog_iri(base)}#authorized-data-service"
 
 
-def _service(graph: Graph, base: str, publisher: str) -> Node:
+def _service(graph: Graph, base: str, publisher: _Agent) -> Node:
     node = graph.node(_service_iri(base)).type("dcat:DataService")
     _both(node, "dct:title", "dcat.service")
     _both(node, "dct:description", "dcat.service_description")
@@ -223,7 +229,7 @@ def _service(graph: Graph, base: str, publisher: str) -> Node:
     graph.node(description).type("rdfs:Resource")
     node.link("dct:accessRights", _ACCESS + "RESTRICTED")
     graph.node(_ACCESS + "RESTRICTED").type("dct:RightsStatement")
-    node.link("dct:publisher", publisher).link("dcat:contactPoint", _contact(publisher))
+    node.link("dct:publisher", publisher.iri).link("dcat:contactPoint", publisher.contact)
     return node
 
 
@@ -235,7 +241,7 @@ def _add_dataset(graph: Graph, base: str, item: _Entry, service: Node | None) ->
     dataset.text("dct:description", resource.description or entry.title, "zh-CN")
     dataset.value("dct:identifier", resource_code(item.provider.code, resource.code))
     publisher = _agent(graph, base, item.provider)
-    dataset.link("dct:publisher", publisher).link("dcat:contactPoint", f"{publisher}#contact")
+    dataset.link("dct:publisher", publisher.iri).link("dcat:contactPoint", publisher.contact)
     domain = add_concept(graph, base, SCHEMES["domain"], entry.domain)
     kind = add_concept(graph, base, SCHEMES["classification"], resource.classification)
     dataset.link("dcat:theme", kind, domain)
@@ -265,19 +271,17 @@ def _distribution(graph: Graph, base: str, item: _Entry, service: Node | None) -
     iri = f"{page}#distribution"
     node = graph.node(iri).type("dcat:Distribution")
     _both(node, "dct:title", "dcat.distribution")
-    has_data = item.resource.has_data and service is not None
-    _both(
-        node,
-        "dct:description",
-        "dcat.distribution_data" if has_data else "dcat.distribution_metadata",
-    )
+    # The service serves only what is on the platform; before that the entry is metadata.
+    service = service if item.resource.has_data else None
+    described = "dcat.distribution_metadata" if service is None else "dcat.distribution_data"
+    _both(node, "dct:description", described)
     node.link("dcat:accessURL", f"{page}#access")
     graph.node(f"{page}#access").type("rdfs:Resource")
     rights = f"{catalog_iri(base)}#authorized-use"
     _both(graph.node(rights).type("dct:RightsStatement"), "rdfs:label", "dcat.use_rights")
     node.link("dct:rights", rights)
     node.link("dct:format", add_concept(graph, base, SCHEMES["format"], RESOURCE_FORMAT))
-    if has_data and service is not None:
+    if service is not None:
         node.link("dcat:accessService", service.iri)
         service.link("dcat:servesDataset", page)
     return iri
@@ -304,26 +308,19 @@ def page_count(total: int) -> int:
     return max(1, math.ceil(total / PAGE_SIZE))
 
 
-def catalog_page(session: Session, *, base_url: str, page: int, view_path: str) -> Document:
-    """One page of the catalog; ``view_path`` (``/catalog.ttl``) is where the Hydra links
-    point, so a harvester following them stays in one format. Past the last page: 404."""
-    base = base_url.rstrip("/")
-    total = repository.published_count(session)
-    last = page_count(total)
-    if not 1 <= page <= last:
-        raise NotFound()
-    entries = repository.published_slice(session, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    modified = repository.catalog_changed_at(session)
-    graph = Graph()
+def _describe_catalog(
+    graph: Graph, base: str, session: Session, modified: datetime | None
+) -> tuple[Node, _Agent]:
+    """The catalog node every page repeats: what it is, who publishes it and how to reach
+    them, its language, rights, homepage and theme schemes."""
     catalog = graph.node(catalog_iri(base)).type("dcat:Catalog", "hydra:Collection")
     for locale in ("zh-CN", "en"):
         city = translate("app.city", locale)
         catalog.text("dct:title", translate("dcat.catalog_title", locale, city=city), locale)
         description = translate("dcat.catalog_description", locale, city=city)
         catalog.text("dct:description", description, locale)
-    bureau = repository.bureau(session)
-    publisher = _agent(graph, base, bureau) if bureau else _fallback_publisher(graph, base)
-    catalog.link("dct:publisher", publisher).link("dcat:contactPoint", _contact(publisher))
+    publisher = _bureau(graph, base, session)
+    catalog.link("dct:publisher", publisher.iri).link("dcat:contactPoint", publisher.contact)
     graph.node(CHINESE).type("dct:LinguisticSystem")
     catalog.link("dct:language", CHINESE)
     rights = f"{catalog_iri(base)}#rights"
@@ -337,6 +334,22 @@ def catalog_page(session: Session, *, base_url: str, page: int, view_path: str) 
         catalog.link("dcat:themeTaxonomy", scheme_iri(base, code))
     if modified is not None:
         catalog.value("dct:modified", modified.isoformat(), "xsd:dateTime")
+    return catalog, publisher
+
+
+def catalog_page(session: Session, *, base_url: str, page: int, view_path: str) -> Document:
+    """One page of the catalog. ``view_path`` is where its Hydra links point: the address
+    it was asked at (``/catalog.ttl`` keeps a harvester that sends no ``Accept`` in Turtle,
+    ``/catalog`` keeps a negotiating reader negotiating). Past the last page: 404."""
+    base = base_url.rstrip("/")
+    total = repository.published_count(session)
+    last = page_count(total)
+    if not 1 <= page <= last:
+        raise NotFound()
+    entries = repository.published_slice(session, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    modified = repository.catalog_changed_at(session)
+    graph = Graph()
+    catalog, publisher = _describe_catalog(graph, base, session, modified)
     service = _service(graph, base, publisher)
     catalog.link("dcat:service", service.iri)
     for item in _entries(session, entries):
@@ -365,11 +378,9 @@ def entry_document(session: Session, *, base_url: str, entry_id: uuid.UUID) -> D
         raise EntryWithdrawn()
     base = base_url.rstrip("/")
     graph = Graph()
-    bureau = repository.bureau(session)
     item = _entries(session, [entry])[0]
-    service = None
-    if item.resource.has_data:
-        publisher = _agent(graph, base, bureau) if bureau else _fallback_publisher(graph, base)
-        service = _service(graph, base, publisher)
+    service = (
+        _service(graph, base, _bureau(graph, base, session)) if item.resource.has_data else None
+    )
     iri = _add_dataset(graph, base, item, service)
     return Document(graph, [iri], repository.entry_changed_at(session, entry.id))

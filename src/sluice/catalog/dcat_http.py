@@ -4,7 +4,8 @@ harvester can revalidate cheaply (``ETag``, ``Last-Modified``, 304 Not Modified)
 The same address answers people and machines: ``/catalog`` and an entry's address give HTML
 unless the ``Accept`` header prefers JSON-LD, Turtle or RDF/XML (``Vary: Accept``). The
 format-named addresses (``/catalog.jsonld``, ``.ttl``, ``.rdf``) answer in their format
-whatever is asked, and are where the Hydra paging links point.
+whatever is asked, for harvesters that send no ``Accept`` (ckanext-dcat), and their paging
+links stay in that format.
 """
 
 from __future__ import annotations
