@@ -96,6 +96,7 @@ def demo(
     from sluice.demo import city
     from sluice.demo import data as demo_data
     from sluice.demo import operators as demo_operators
+    from sluice.demo import sandbox as demo_sandbox
     from sluice.demo import selection as demo_selection
 
     settings = _settings(host, port)
@@ -126,10 +127,12 @@ def demo(
     agreements = demo_authorizations.seed_authorizations(
         database, settings=settings, now=SystemClock().now(), rounds=rounds
     )
+    workspaces = demo_sandbox.seed_workspaces(database, settings=settings, now=SystemClock().now())
     seconds = time.perf_counter() - started
     path = city.write_credentials(
         settings, created=created, datasets=datasets, authorizations=agreements
     )
+    demo_sandbox.write_credentials(settings, workspaces)
     rows = sum(d["rows"] for d in datasets)
     typer.echo(
         f"Demo city ready: {len(datasets)} source datasets, {rows:,} rows, "
