@@ -1,4 +1,4 @@
-"""The DuckDB sandbox engine: locked to its version directories, limited, reused (R8.2, R8.9).
+"""The DuckDB sandbox engine: locked to its version directories, limited, reused (R8.2).
 
 Every test calls the engine directly with SQL the query policy would refuse: the point is
 that DuckDB itself refuses it too, so a mistake in the policy does not open the files.
