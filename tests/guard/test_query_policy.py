@@ -269,6 +269,13 @@ ADVERSARIAL = [
     ("sensitive_unit_band",
      f"SELECT floor(registered_capital / 1) * 1 AS b, count(*) FROM {E} GROUP BY b",
      "column_not_allowed", f"{E}.registered_capital"),
+    # DuckDB's // divides a decimal exactly (1234567.89 // 10 is 123456.789): not a band.
+    ("sensitive_decimal_intdiv_group_key",
+     f"SELECT registered_capital // 10 AS band, count(*) FROM {E} GROUP BY band",
+     "column_not_allowed", f"{E}.registered_capital"),
+    ("sensitive_intdiv_band_times",
+     f"SELECT registered_capital // 10 * 10 AS band, count(*) FROM {E} GROUP BY band",
+     "column_not_allowed", f"{E}.registered_capital"),
     ("sensitive_one_row_frame",
      f"SELECT district, sum(registered_capital) OVER (ORDER BY district ROWS BETWEEN "
      f"CURRENT ROW AND CURRENT ROW) FROM {E}", "column_not_allowed",

@@ -71,7 +71,7 @@ class ColumnRule:
     #: ``count_distinct`` allows ``count`` and ``count(DISTINCT …)``; ``count`` only ``count``.
     in_aggregates: InAggregates
     #: ``generalised``: through ``date_trunc``/``year``/``month``/``extract`` to a year,
-    #: quarter or month, or a width band (``floor(x / n) * n``, ``x // n``, CASE bands).
+    #: quarter or month, or a width band (``floor(x / n) * n``, CASE bands).
     as_group_key: AsGroupKey
     #: Filters and join conditions; ``equality``: ``=``, ``IN`` with literals, ``IS NULL``.
     in_filters: InFilters

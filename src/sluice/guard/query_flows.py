@@ -547,7 +547,9 @@ def _number(node: exp.Expr | None) -> float | None:
 
 def _band_argument(node: exp.Expr) -> exp.Expr | None:
     """What a generalising expression generalises: a date to a year, quarter or month, a
-    number to a band of width > 1 (``floor(x / n) * m``, ``floor(x / n)``, ``x // n``)."""
+    number to a band of width > 1 (``floor(x / n) * m``, ``floor(x / n)``). Not ``x // n``:
+    DuckDB divides decimals and doubles exactly with ``//`` (``1234567.89 // 10`` is
+    ``123456.789``), so it would group by the exact amount."""
     if type(node) in functions.GENERALISERS:
         return cast(exp.Expr, node.this)
     if isinstance(node, exp.Extract):
@@ -567,7 +569,7 @@ def _band_argument(node: exp.Expr) -> exp.Expr | None:
     if isinstance(node, exp.Mul):
         for band, factor in ((node.this, node.expression), (node.expression, node.this)):
             inner = _strip(band)
-            if _number(factor) is not None and isinstance(inner, exp.Floor | exp.IntDiv):
+            if _number(factor) is not None and isinstance(inner, exp.Floor):
                 return _band_argument(inner)
         return None
     if isinstance(node, exp.Floor) and not node.args.get("decimals"):
@@ -575,8 +577,6 @@ def _band_argument(node: exp.Expr) -> exp.Expr | None:
         if isinstance(inner, exp.Div) and (_number(inner.expression) or 0) > 1:
             return cast(exp.Expr, inner.this)
         return None
-    if isinstance(node, exp.IntDiv) and (_number(node.expression) or 0) > 1:
-        return cast(exp.Expr, node.this)
     return None
 
 

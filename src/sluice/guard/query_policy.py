@@ -28,8 +28,9 @@ expression: comments, case and quoting do not matter) and allows it only when
 
 How a flow is judged. Each expression carries, per source column ``(view, column)``, how
 it got there: a **row** value (``ROW``) or a generalised one (``ROW_GEN``: a year,
-quarter or month of a date, a width band ``floor(x / n) * n`` or ``x // n`` with a
-literal ``n > 1``, or a CASE whose results are all literals); the same as a **group key**
+quarter or month of a date, a width band ``floor(x / n) * n`` with a literal ``n > 1``
+(not ``x // n``: DuckDB divides decimals exactly with it), or a CASE whose results are
+all literals); the same as a **group key**
 of an aggregate query (``KEY``, ``KEY_GEN``); or **aggregated** (``AGG``). The rules are
 checked where a flow changes hands:
 
