@@ -35,7 +35,6 @@ from sluice.catalog.vocabulary import CLASSIFICATIONS, UPDATE_FREQUENCIES
 from sluice.core.clock import SHANGHAI, FixedClock
 from sluice.core.database import Database
 from sluice.core.permissions import Role
-from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.demo import catalog as demo_catalog
 from sluice.demo import city
@@ -77,7 +76,7 @@ def _ids(database: Database, status: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[City]:
+def catalog_city(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[City]:
     home = tmp_path_factory.mktemp("dcat")
     shutil.copy(sqlite_template, home / "sluice.db")
     database = Database(f"sqlite:///{home / 'sluice.db'}")
@@ -112,9 +111,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Ite
             ).id
             for code, name in (("draft1", "待发布的户籍迁移信息"), ("draft2", "待发布的居住证信息"))
         ]
-        batch = service.create_batch(
-            session, actor=Principal.system("test"), clock=CLOCK, data=BatchCreate()
-        )
+        batch = service.create_batch(session, actor=BUREAU, clock=CLOCK, data=BatchCreate())
         service.add_to_batch(
             session, actor=BUREAU, clock=CLOCK, batch_id=batch.id, resource_ids=draft
         )
@@ -145,8 +142,8 @@ def _rdf(client: TestClient, path: str, form: str = "turtle", **headers: str) ->
     return Graph().parse(data=response.content, format=form)
 
 
-def _path(demo: City, iri: object) -> str:
-    return str(iri).removeprefix(demo.base)
+def _path(catalog_city: City, iri: object) -> str:
+    return str(iri).removeprefix(catalog_city.base)
 
 
 def _violations(data: Graph, shapes: Graph) -> list[tuple[str, str, str]]:
@@ -169,24 +166,24 @@ def _violations(data: Graph, shapes: Graph) -> list[tuple[str, str, str]]:
 
 
 def test_a_page_an_entry_and_the_themes_satisfy_the_official_dcat_ap_3_shapes(
-    demo: City, shapes: Graph
+    catalog_city: City, shapes: Graph
 ) -> None:
-    page = _rdf(demo.client, "/catalog.ttl")
+    page = _rdf(catalog_city.client, "/catalog.ttl")
     assert len(set(page.subjects(RDF.type, DCAT.Dataset))) == PAGE_SIZE
-    entry = _rdf(demo.client, f"/catalog/{demo.with_data[0]}")
-    themes = _rdf(demo.client, "/catalog/themes")
+    entry = _rdf(catalog_city.client, f"/catalog/{catalog_city.with_data[0]}")
+    themes = _rdf(catalog_city.client, "/catalog/themes")
     assert _violations(page + entry + themes, shapes) == []
 
 
 def test_the_shapes_would_catch_the_four_range_rules_and_a_missing_description(
-    demo: City, shapes: Graph
+    catalog_city: City, shapes: Graph
 ) -> None:
     """The conformance test is not vacuous: undo what the catalog declares and the official
     shapes report exactly what the issue found from outside."""
-    page = _rdf(demo.client, "/catalog.ttl")
+    page = _rdf(catalog_city.client, "/catalog.ttl")
     for klass in (FOAF.Agent, SKOS.Concept, DCTERMS.Frequency, DCTERMS.RightsStatement):
         page.remove((None, RDF.type, klass))
-    catalog = URIRef(f"{demo.base}/catalog")
+    catalog = URIRef(f"{catalog_city.base}/catalog")
     page.remove((catalog, DCTERMS.description, None))
     paths = {path for _, path, _ in _violations(page, shapes)}
     assert {
@@ -199,10 +196,10 @@ def test_the_shapes_would_catch_the_four_range_rules_and_a_missing_description(
 
 
 def test_the_catalog_and_each_dataset_say_who_what_and_how_the_data_is_reached(
-    demo: City,
+    catalog_city: City,
 ) -> None:
-    page = _rdf(demo.client, "/catalog.ttl")
-    catalog = URIRef(f"{demo.base}/catalog")
+    page = _rdf(catalog_city.client, "/catalog.ttl")
+    catalog = URIRef(f"{catalog_city.base}/catalog")
     assert {o.language for o in page.objects(catalog, DCTERMS.description)} == {"zh-CN", "en"}
     publisher = page.value(catalog, DCTERMS.publisher)
     assert page.value(publisher, FOAF.name, any=True) is not None
@@ -233,43 +230,51 @@ def test_the_catalog_and_each_dataset_say_who_what_and_how_the_data_is_reached(
 # --- harvesting -------------------------------------------------------------------------------
 
 
-def test_a_harvester_walking_every_page_gets_exactly_the_published_entries(demo: City) -> None:
+def test_a_harvester_walking_every_page_gets_exactly_the_published_entries(
+    catalog_city: City,
+) -> None:
     """As ckanext-dcat does: read a page, take its datasets, follow ``hydra:next``."""
     found: list[str] = []
     path: str | None = "/catalog.ttl"
     pages = 0
     while path is not None:
-        graph = _rdf(demo.client, path)
+        graph = _rdf(catalog_city.client, path)
         pages += 1
         found += [str(d).rsplit("/", 1)[1] for d in graph.subjects(RDF.type, DCAT.Dataset)]
         (view,) = graph.subjects(RDF.type, HYDRA.PartialCollectionView)
-        assert graph.value(view, HYDRA.totalItems) == Literal(len(demo.published))
-        assert graph.value(view, HYDRA.first) == URIRef(f"{demo.base}/catalog.ttl?page=1")
-        assert (URIRef(f"{demo.base}/catalog"), HYDRA.view, view) in graph
+        assert graph.value(view, HYDRA.totalItems) == Literal(len(catalog_city.published))
+        assert graph.value(view, HYDRA.first) == URIRef(f"{catalog_city.base}/catalog.ttl?page=1")
+        assert (URIRef(f"{catalog_city.base}/catalog"), HYDRA.view, view) in graph
         following = graph.value(view, HYDRA.next)
-        path = _path(demo, following) if following is not None else None
-    assert len(found) == len(set(found)) == len(demo.published) == LISTED - WITHDRAWN
-    assert set(found) == demo.published
-    assert not set(found) & set(demo.withdrawn) and not set(found) & set(demo.drafts)
-    last = -(-len(demo.published) // PAGE_SIZE)
+        path = _path(catalog_city, following) if following is not None else None
+    assert len(found) == len(set(found)) == len(catalog_city.published) == LISTED - WITHDRAWN
+    assert set(found) == catalog_city.published
+    assert not set(found) & set(catalog_city.withdrawn) and not set(found) & set(
+        catalog_city.drafts
+    )
+    last = -(-len(catalog_city.published) // PAGE_SIZE)
     assert pages == last == 3
     assert str(graph.value(view, HYDRA.last)).endswith(f"/catalog.ttl?page={last}")
-    beyond = demo.client.get(f"/catalog.ttl?page={last + 1}")
+    beyond = catalog_city.client.get(f"/catalog.ttl?page={last + 1}")
     assert beyond.status_code == 404
     assert beyond.headers["content-type"] == "application/problem+json"
-    assert demo.client.get("/catalog.jsonld?page=0").status_code == 422
+    assert catalog_city.client.get("/catalog.jsonld?page=0").status_code == 422
 
 
-def test_jsonld_turtle_and_rdfxml_are_one_graph(demo: City) -> None:
-    for path in ("/catalog?page=2", f"/catalog/{demo.with_data[1]}", "/catalog/themes/domain"):
-        json_ld, turtle, xml = (_rdf(demo.client, path, form) for form in MEDIA)
+def test_jsonld_turtle_and_rdfxml_are_one_graph(catalog_city: City) -> None:
+    for path in (
+        "/catalog?page=2",
+        f"/catalog/{catalog_city.with_data[1]}",
+        "/catalog/themes/domain",
+    ):
+        json_ld, turtle, xml = (_rdf(catalog_city.client, path, form) for form in MEDIA)
         assert len(turtle) > 20
         assert isomorphic(json_ld, turtle), path
         assert isomorphic(json_ld, xml), path
 
 
-def test_people_get_the_page_and_harvesters_the_format_they_ask_for(demo: City) -> None:
-    client = demo.client
+def test_people_get_the_page_and_harvesters_the_format_they_ask_for(catalog_city: City) -> None:
+    client = catalog_city.client
     for accept in (BROWSER, "*/*", ""):
         page = client.get("/catalog", headers={"Accept": accept})
         assert page.headers["content-type"].startswith("text/html"), accept
@@ -282,27 +287,27 @@ def test_people_get_the_page_and_harvesters_the_format_they_ask_for(demo: City) 
     assert preferred.json()["@type"] == ["dcat:Catalog", "hydra:Collection"]
     # The format-named address answers in its format whatever is asked.
     assert client.get("/catalog.rdf", headers={"Accept": BROWSER}).text.startswith("<?xml")
-    entry = demo.with_data[0]
+    entry = catalog_city.with_data[0]
     assert client.get(f"/catalog/{entry}").headers["content-type"].startswith("text/html")
     dataset = _rdf(client, f"/catalog/{entry}")
-    assert (URIRef(f"{demo.base}/catalog/{entry}"), RDF.type, DCAT.Dataset) in dataset
+    assert (URIRef(f"{catalog_city.base}/catalog/{entry}"), RDF.type, DCAT.Dataset) in dataset
     # A withdrawn entry keeps its page for people and is gone for harvesters.
-    withdrawn = demo.withdrawn[0]
+    withdrawn = catalog_city.withdrawn[0]
     assert client.get(f"/catalog/{withdrawn}").status_code == 200
     gone = client.get(f"/catalog/{withdrawn}", headers={"Accept": "text/turtle"})
     assert gone.status_code == 410
     assert "已撤回" in gone.text
-    draft = client.get(f"/catalog/{demo.drafts[0]}", headers={"Accept": "text/turtle"})
+    draft = client.get(f"/catalog/{catalog_city.drafts[0]}", headers={"Accept": "text/turtle"})
     assert draft.status_code == 404
 
 
-def test_a_page_is_served_well_under_a_second(demo: City) -> None:
-    demo.client.get("/catalog.jsonld")  # the first request of a process warms it up
+def test_a_page_is_served_well_under_a_second(catalog_city: City) -> None:
+    catalog_city.client.get("/catalog.jsonld")  # the first request of a process warms it up
     for extension in ("jsonld", "ttl", "rdf"):
         took = []
         for _ in range(3):
             started = time.perf_counter()
-            assert demo.client.get(f"/catalog.{extension}").status_code == 200
+            assert catalog_city.client.get(f"/catalog.{extension}").status_code == 200
             took.append(time.perf_counter() - started)
         assert statistics.median(took) < 0.5, (extension, took)
 
@@ -332,9 +337,9 @@ NATIONAL_EN = (
 )
 
 
-def test_the_entry_page_and_its_rdf_carry_the_national_catalog_fields(demo: City) -> None:
-    entry_id = demo.with_data[2]
-    with demo.database.unit_of_work() as session:
+def test_the_entry_page_and_its_rdf_carry_the_national_catalog_fields(catalog_city: City) -> None:
+    entry_id = catalog_city.with_data[2]
+    with catalog_city.database.unit_of_work() as session:
         entry = session.get(CatalogEntry, uuid.UUID(entry_id))
         assert entry is not None
         resource = session.get(DataResource, entry.resource_id)
@@ -343,7 +348,7 @@ def test_the_entry_page_and_its_rdf_carry_the_national_catalog_fields(demo: City
         code, title, name = f"{provider.code}/{resource.code}", entry.title, provider.name
         frequency, level = resource.update_frequency, entry.open_level
         classification = CLASSIFICATIONS[resource.classification][0]
-    page = demo.client.get(f"/catalog/{entry_id}").text
+    page = catalog_city.client.get(f"/catalog/{entry_id}").text
     expected = {
         "name": ("资源名称", title),
         "code": ("资源代码", code),
@@ -357,12 +362,14 @@ def test_the_entry_page_and_its_rdf_carry_the_national_catalog_fields(demo: City
     for key, (label, value) in expected.items():
         row = page.split(f'data-testid="national-{key}"', 1)[1].split("</tr>", 1)[0]
         assert label in row and value in row, (key, row)
-    english = demo.client.get(f"/catalog/{entry_id}", headers={"Accept-Language": "en"}).text
+    english = catalog_city.client.get(
+        f"/catalog/{entry_id}", headers={"Accept-Language": "en"}
+    ).text
     assert all(label in english for label in NATIONAL_EN)
     assert all(label in page for label in NATIONAL_ZH)
 
-    graph = _rdf(demo.client, f"/catalog/{entry_id}")
-    dataset = URIRef(f"{demo.base}/catalog/{entry_id}")
+    graph = _rdf(catalog_city.client, f"/catalog/{entry_id}")
+    dataset = URIRef(f"{catalog_city.base}/catalog/{entry_id}")
     assert graph.value(dataset, DCTERMS.title) == Literal(title, lang="zh-CN")
     assert graph.value(dataset, DCTERMS.identifier) == Literal(code)
     publisher = graph.value(dataset, DCTERMS.publisher)
@@ -384,24 +391,24 @@ def test_the_entry_page_and_its_rdf_carry_the_national_catalog_fields(demo: City
 
 
 def test_every_theme_a_page_uses_is_a_concept_with_both_labels_at_its_address(
-    demo: City,
+    catalog_city: City,
 ) -> None:
-    page = _rdf(demo.client, "/catalog.ttl?page=2")
+    page = _rdf(catalog_city.client, "/catalog.ttl?page=2")
     used = set(page.objects(None, DCAT.theme)) | set(page.objects(None, DCTERMS.format))
     assert len(used) > 5
     for concept in used:
-        graph = _rdf(demo.client, _path(demo, concept))
+        graph = _rdf(catalog_city.client, _path(catalog_city, concept))
         assert (concept, RDF.type, SKOS.Concept) in graph
         languages = {label.language for label in graph.objects(concept, SKOS.prefLabel)}
         assert languages == {"zh-CN", "en"}, concept
         scheme = graph.value(concept, SKOS.inScheme)
         assert graph.value(scheme, DCTERMS.title) is not None
-    html = demo.client.get("/catalog/themes").text
+    html = catalog_city.client.get("/catalog/themes").text
     for text in ("数据领域", "资源分类", "资源格式", "公共治理", "Public governance", "人口信息"):
         assert text in html
-    assert demo.client.get("/catalog/themes/nothing").status_code == 404
-    assert demo.client.get("/catalog/themes/domain/nothing").status_code == 404
-    assert demo.client.get("/catalog/themes/domain/industry:finance").status_code == 200
+    assert catalog_city.client.get("/catalog/themes/nothing").status_code == 404
+    assert catalog_city.client.get("/catalog/themes/domain/nothing").status_code == 404
+    assert catalog_city.client.get("/catalog/themes/domain/industry:finance").status_code == 200
 
 
 # --- both databases: the small catalog of the API tests ---------------------------------------
