@@ -290,6 +290,21 @@ def test_a_suspended_or_terminated_agreement_refuses_every_query(
     assert event.detail["status"] == "terminated"
 
 
+def test_an_agreement_that_grants_no_processing_right_has_its_data_used_for_no_query(
+    city: SandboxWorld, client: TestClient
+) -> None:
+    """Purpose binding (R3.5): a sandbox query processes the data, so the agreement must
+    grant the right to process it, not only to operate products."""
+    agreement = city.agreement(rights=["product_operation"])
+    operator = bearer(client, city.world.operator)
+    workspace = _workspace(client, operator, _scenario(city, agreement))
+    body = _refused(_query(client, operator, workspace, BY_DISTRICT), 403, "out_of_scope")
+    assert "未授予“数据加工使用权”" in body["detail"]
+    refused = next(q for q in _history(city, workspace) if q.outcome == "out_of_scope")
+    event = _audit_of(city, str(refused.id))
+    assert (event.outcome, event.detail["purpose"]) == ("refused", "processing")
+
+
 def _scenario(city: SandboxWorld, agreement: uuid.UUID) -> str:
     with city.database.unit_of_work() as session:
         found = authorizations.authorization(session, agreement)
