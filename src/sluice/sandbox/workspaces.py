@@ -20,9 +20,10 @@ workspace row but decided by the guard on the agreement itself, every time.
 subscriptions, products and exports made in it), in the ending's transaction, once no
 agreement of the chain is left in force or waiting (a renewed agreement that expires hands
 the workspace to its successor). Its engine is released after the commit. A chain that
-ended in a process that had not loaded the sandbox (the command-line sweep) is closed on
-its next read the same way. A closed workspace still shows its views and history to its
-operator; every query in it is refused by the guard (``authorization_inactive``).
+ended before anyone opened its workspace, or in a process that had not loaded the sandbox
+(the command-line sweep), gets its workspace closed on its next read, by the platform. A
+closed workspace still shows its views and history to its operator; every query in it is
+refused by the guard (``authorization_inactive``).
 
 A workspace of one operator does not exist for anyone else (``repository._visible``); the
 bureau reads every workspace's views but runs no query and sees no result.
@@ -188,10 +189,9 @@ def _close_with(session: Session, ending: endings.Ending) -> None:
     if not chain.ended:
         return  # a renewal carries the workspace on
     workspace = repository.by_owner(session, owner.id)
-    if workspace is None:
-        workspace = _open(session, chain, ending.at)  # opened and closed in one go
-    elif workspace.status == OPEN:
+    if workspace is not None and workspace.status == OPEN:
         _close(session, workspace, actor=ending.actor, at=ending.at)
+    # A chain nobody opened a workspace for gets it, closed, on its first read.
 
 
 endings.register_ending_hook("workspaces", _close_with)
