@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from sluice.core.i18n import translate
 from sluice.guard.column_rules import RULES_TABLE
+from sluice.sandbox import repository
 from tests.identity.factories import bearer, console_login
 from tests.sandbox.world import SandboxWorld
 
@@ -107,3 +108,19 @@ def test_the_bureau_reads_a_workspaces_views_and_rules_but_no_editor_or_history(
     assert 'data-testid="sql"' not in page.text and 'id="history"' not in page.text
     listed = client.get("/console/workspaces")
     assert "普惠金融" in listed.text and "就业服务" in listed.text
+
+
+def test_the_workbench_shows_a_workspace_not_yet_opened_without_writing_it(
+    city: SandboxWorld, client: TestClient
+) -> None:
+    agreement = city.agreement(scenario="沙箱工作台场景")
+    client.cookies.clear()
+    console_login(client, city.world.operator)
+    home = client.get("/console")
+    assert "沙箱工作台场景（0 次查询）" in home.text
+    with city.database.unit_of_work() as session:
+        assert repository.by_owner(session, agreement) is None  # the glance wrote nothing
+    listed = client.get("/console/workspaces")
+    assert "沙箱工作台场景" in listed.text
+    with city.database.unit_of_work() as session:
+        assert repository.by_owner(session, agreement) is not None  # the list opened it

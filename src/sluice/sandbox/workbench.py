@@ -1,12 +1,13 @@
 """The workbench panel of sandbox workspaces: an operator's own (to open and query), the
 bureau's count of open ones. Read through ``workspaces`` like the list page, so what one
-may not see there does not appear here either."""
+may not see there does not appear here either; the console home writes nothing, so a
+workspace not opened yet links to the list, which opens it."""
 
 from __future__ import annotations
 
 from sluice.core.i18n import add_messages
 from sluice.core.permissions import Permission, Role
-from sluice.sandbox import workspaces
+from sluice.sandbox import repository, workspaces
 from sluice.sandbox.states import OPEN
 from sluice.web.workbench import ROWS, Context, Figure, Panel, PanelContent, Todo, add_panel
 
@@ -43,8 +44,10 @@ _CLOSED = "workbench.sandbox.closed"
 
 
 def _load(ctx: Context) -> PanelContent:
-    rows = workspaces.workspace_rows(ctx.session, actor=ctx.principal, at=ctx.clock.now())
-    open_count = sum(1 for r in rows if r.workspace.status == OPEN)
+    # A glance that writes nothing: a workspace not yet opened links to the list, which
+    # opens it.
+    found = workspaces.summaries(ctx.session, actor=ctx.principal)
+    open_count = sum(1 for w in found if w.status == OPEN)
     figure = Figure(ctx._("workbench.sandbox.open"), str(open_count), "/console/workspaces")
     if Role.OPERATOR not in ctx.principal.roles:
         return PanelContent(
@@ -53,22 +56,22 @@ def _load(ctx: Context) -> PanelContent:
             more_href="/console/workspaces",
             more_label=ctx._("workbench.sandbox.all"),
         )
-    if not rows:
+    if not found:
         return PanelContent(
             lead=ctx._("workbench.sandbox.lead"), note=ctx._("workbench.sandbox.none")
         )
-    shown = rows[:ROWS]
-    counts = workspaces.query_counts(ctx.session, [r.workspace for r in shown])
+    shown = found[:ROWS]
+    counts = repository.query_counts(ctx.session, [w.id for w in shown if w.id is not None])
     items = [
         Todo(
             ctx._(
-                "workbench.sandbox.row" if r.workspace.status == OPEN else _CLOSED,
-                scenario=r.workspace.scenario,
-                queries=counts.get(r.workspace.id, 0),
+                "workbench.sandbox.row" if w.status == OPEN else _CLOSED,
+                scenario=w.scenario,
+                queries=counts.get(w.id, 0) if w.id else 0,
             ),
-            f"/console/workspaces/{r.workspace.id}",
+            f"/console/workspaces/{w.id}" if w.id else "/console/workspaces",
         )
-        for r in shown
+        for w in shown
     ]
     return PanelContent(
         todos=[Todo(ctx._("workbench.sandbox.go"), "/console/workspaces", rows=items)],

@@ -211,6 +211,40 @@ def _open_all(session: Session, actor: Principal, at: datetime) -> None:
             _open(session, chain, at, found=row)
 
 
+@dataclass(frozen=True)
+class Summary:
+    """A workspace at a glance, read without writing: ``id`` is None until someone first
+    opens the workspaces (its row is written then)."""
+
+    id: uuid.UUID | None
+    scenario: str
+    status: str
+    opened_at: datetime
+
+
+def summaries(session: Session, *, actor: Principal) -> list[Summary]:
+    """Every workspace the actor sees, opened or due, open ones first, newest first (for the
+    workbench: a glance that writes nothing)."""
+    actor.require(Permission.SANDBOX_READ)
+    chains = [c for c in _chains(authorizations.authorizations(session, actor)) if c.took_effect]
+    rows = repository.by_owners(session, [c.owner.id for c in chains])
+    found = []
+    for chain in chains:
+        row = rows.get(chain.owner.id)
+        ended = chain.ended or (row is not None and row.status == CLOSED)
+        took_effect = chain.took_effect
+        assert took_effect is not None
+        found.append(
+            Summary(
+                row.id if row else None,
+                row.scenario if row else chain.owner.scenario,
+                CLOSED if ended else OPEN,
+                took_effect,
+            )
+        )
+    return sorted(found, key=lambda s: (s.status != OPEN, -s.opened_at.timestamp()))
+
+
 def workspace_rows(session: Session, *, actor: Principal, at: datetime) -> list[WorkspaceRow]:
     """Every workspace the actor sees (the operator's own; the bureau's side all)."""
     actor.require(Permission.SANDBOX_READ)
@@ -257,9 +291,11 @@ __all__ = [
     "CLOSED",
     "OPEN",
     "Chain",
+    "Summary",
     "WorkspaceRow",
     "agreement",
     "query_counts",
+    "summaries",
     "views",
     "visible",
     "workspace_page",
