@@ -18,6 +18,7 @@ from sluice.audit.models import AuditEvent
 from sluice.authorizations import repository as authorizations
 from sluice.authorizations import service as authorization_service
 from sluice.core.ids import sm3_hex
+from sluice.sandbox import queries
 from sluice.sandbox.models import WorkspaceQuery
 from tests.authorizations.factories import terminate_by_two
 from tests.identity.factories import bearer
@@ -71,6 +72,20 @@ def _audit_of(city: SandboxWorld, query_id: str) -> AuditEvent:
         found = [r for r in rows if r.detail.get("query") == query_id]
         assert len(found) == 1, [r.detail for r in rows]
         return found[0]
+
+
+def _rerun(
+    city: SandboxWorld, workspace: str, query_id: uuid.UUID
+) -> tuple[queries.QueryOutcome, bool]:
+    with city.database.unit_of_work() as session:
+        return queries.rerun(
+            session,
+            actor=city.operator(),
+            settings=city.settings,
+            at=city.clock().now(),
+            workspace_id=uuid.UUID(workspace),
+            query_id=query_id,
+        )
 
 
 def _history(city: SandboxWorld, workspace: str) -> list[WorkspaceQuery]:
@@ -160,8 +175,12 @@ def test_a_query_runs_end_to_end_with_exact_numbers_and_its_audit_row(
         ("scjgj_enterprises", 1),
         ("swj_tax_ratings", 1),
     ]
-    # What the export gate re-runs: the SQL as the policy let it run, comments gone.
+    # What the export gate re-runs: the SQL as the policy let it run, comments gone; a
+    # query of the history submitted again reads the same versions and answers the same.
     assert row.checked_sql is not None and "--" not in row.checked_sql
+    again, same_versions = _rerun(city, workspace, row.id)
+    assert again.result.rows == expected and same_versions
+    assert again.query.id != row.id
 
 
 def test_row_level_results_are_capped_and_marked_truncated(
@@ -333,6 +352,8 @@ def test_each_query_reads_the_newest_version_and_records_it(
         for v in client.get(f"/api/v1/workspaces/{workspace}", headers=operator).json()["views"]
     }["swj_tax_ratings"]
     assert (view["version"], view["rows"]) == (2, 12)
+    rerun, same_versions = _rerun(city, workspace, uuid.UUID(before["query_id"]))
+    assert (rerun.result.rows, same_versions) == ([["A", 12]], False)
     versions = {
         q.id: [v["version"] for v in q.versions] for q in _history(city, workspace) if q.versions
     }
