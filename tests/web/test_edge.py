@@ -153,6 +153,7 @@ def test_the_file_routes_are_exactly_the_upload_routes(app: FastAPI) -> None:
     assert paths == [
         "/api/v1/operators/applications/{application_id}/evidence",
         "/api/v1/resources/{resource_id}/ingestions",
+        "/console/authorizations/{authorization_id}/attestation",
         "/console/operator-application/{application_id}/evidence",
         "/console/resources/{resource_id}/upload",
     ]
