@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, cast
@@ -155,7 +155,7 @@ def _mark_subject(described: list[Column], footer: pa.Schema) -> tuple[Column, .
     for wanted in SUBJECT_TYPES:
         for index, column in enumerate(described):
             if column.form == "token" and types.get(column.name) == wanted:
-                described[index] = Column(**{**column.__dict__, "subject": True})
+                described[index] = replace(column, subject=True)
                 return tuple(described)
     return tuple(described)
 
