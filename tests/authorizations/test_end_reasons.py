@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from fastapi.testclient import TestClient
 
 from sluice.authorizations import assets, attestations, endings, repository, service
 from sluice.authorizations import states as st
@@ -16,9 +17,11 @@ from sluice.core.errors import Conflict, InvalidInput, InvalidTransition
 from sluice.core.i18n import translate
 from sluice.guard import service as guard
 from sluice.guard.service import AuthorizationInactive
+from sluice.web.app import create_app
 from tests.approvals.factories import approve
 from tests.authorizations.factories import terminate_by_two
 from tests.authorizations.module_world import Place
+from tests.identity.factories import bearer
 
 
 def _end_by(place: Place, agreement: uuid.UUID, how: str, reason: str) -> str:
@@ -188,3 +191,23 @@ def test_only_software_or_hardware_is_registered_and_only_to_a_known_owner(place
     assert (
         owner.value.detail("en") == "An asset is owned by the government or the operator, not bank."
     )
+
+
+def test_the_api_files_a_revocation_for_a_second_approval(place: Place) -> None:
+    agreement = place.agreement()
+    app = create_app(place.settings, database=place.database, clock=place.clock())
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        headers = bearer(client, place.world.bureau)
+        url = f"/api/v1/authorizations/{agreement}/terminate"
+        unknown = client.post(
+            url, json={"reason": "以欺骗手段取得授权", "how": "annulment"}, headers=headers
+        )
+        assert unknown.status_code == 422
+        filed = client.post(
+            url, json={"reason": "以欺骗手段取得授权", "how": "revocation"}, headers=headers
+        )
+    assert filed.status_code == 202, filed.text
+    assert (filed.json()["act"], filed.json()["act_label"]) == ("authorization.revoke", "撤销授权")
+    with place.database.unit_of_work() as session:
+        found = repository.authorization(session, agreement)
+        assert found is not None and found.status == st.ACTIVE  # until a second person approves

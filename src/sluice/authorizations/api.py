@@ -272,9 +272,10 @@ def terminate(
     settings: AppSettings,
     locale: Locale,
 ) -> ApprovalRead:
-    """Ask to terminate (irreversible): the agreement ends when another bureau user approves
-    the request (``POST /api/v1/approvals/{id}/approve``), or at once if ``decision_id``
-    cites an approved collective decision on this termination recorded by someone else."""
+    """Ask to terminate, rescind or revoke (``how``; irreversible): the agreement ends when
+    another bureau user approves the request (``POST /api/v1/approvals/{id}/approve``), or
+    at once if ``decision_id`` cites an approved collective decision on this very act
+    recorded by someone else."""
     request = service.terminate(
         session,
         actor=actor,
@@ -283,6 +284,7 @@ def terminate(
         authorization_id=authorization_id,
         reason=data.reason,
         decision_id=data.decision_id,
+        how=data.how,
     )
     _accepted(response, request)
     return approval_read(request, locale)

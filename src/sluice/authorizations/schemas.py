@@ -72,6 +72,10 @@ class TerminateIn(ReasonIn):
     decision_id: uuid.UUID | None = Field(
         default=None, description="The collective decision (三重一大) it rests on, if any."
     )
+    how: Literal["termination", "rescission", "revocation"] = Field(
+        default="termination",
+        description="How it ends: terminated (终止), rescinded (解除) or revoked (撤销), R5.6.",
+    )
 
 
 class MatterDecisionIn(DecisionIn):
