@@ -84,9 +84,8 @@ def test_after_termination_every_request_under_the_authorization_is_refused(
     )
     with database.unit_of_work() as session:
         refused = session.scalars(
-            select(AuditEvent).where(
-                AuditEvent.action == "guard.decision", AuditEvent.outcome == "refused"
-            )
+            select(AuditEvent)
+            .where(AuditEvent.action == "guard.decision", AuditEvent.outcome == "refused")
             .order_by(AuditEvent.id)
         ).all()
         assert [e.detail["reason"] for e in refused] == [
