@@ -2,6 +2,7 @@
 
 from sluice.approvals.models import ApprovalRequest
 from sluice.audit.models import AuditEvent
+from sluice.authorizations import comment_models, operator_rule_models
 from sluice.authorizations.models import (
     AgreementSignature,
     AssetDisposal,
@@ -82,6 +83,8 @@ __all__ = [
     "User",
     "Workspace",
     "WorkspaceQuery",
+    "comment_models",
     "operator_models",
+    "operator_rule_models",
     "selection_models",
 ]

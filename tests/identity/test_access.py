@@ -204,6 +204,7 @@ POST   /console/authorizations/{authorization_id}/attestation/check             
 GET    /console/authorizations/{authorization_id}/attestation/document              bureau,operator,registry
 GET    /console/authorizations/{authorization_id}/certificate.html                  bureau,operator,registry
 GET    /console/authorizations/{authorization_id}/certificate.pdf                   bureau,operator,registry
+POST   /console/authorizations/{authorization_id}/comment-rounds                    bureau
 POST   /console/authorizations/{authorization_id}/decision                          bureau
 GET    /console/authorizations/{authorization_id}/document.pdf                      bureau,operator,registry
 POST   /console/authorizations/{authorization_id}/exits                             operator
@@ -236,6 +237,11 @@ POST   /console/channels                                                        
 GET    /console/channels/{channel_id}                                               bureau
 POST   /console/channels/{channel_id}                                               bureau
 POST   /console/channels/{channel_id}/status                                        bureau
+GET    /console/comment-rounds                                                      bureau,finance,operator,provider
+GET    /console/comment-rounds/{round_id}                                           bureau,finance,operator,provider
+POST   /console/comment-rounds/{round_id}/close                                     bureau
+POST   /console/comment-rounds/{round_id}/comments                                  finance,operator,provider
+POST   /console/comment-rounds/{round_id}/comments/{comment_id}/handling            bureau
 POST   /console/decisions                                                           bureau
 GET    /console/ingestions/{run_id}                                                 bureau,provider
 POST   /console/ingestions/{run_id}/confirm                                         provider
@@ -250,6 +256,11 @@ POST   /console/operator-application/{application_id}/revise                    
 POST   /console/operator-application/{application_id}/save/{section}                operator
 POST   /console/operator-application/{application_id}/statement/{item_key}          operator
 POST   /console/operator-application/{application_id}/submit                        operator
+GET    /console/operator-rules                                                      bureau,operator
+POST   /console/operator-rules                                                      operator
+GET    /console/operator-rules/{rule_id}                                            bureau,operator
+GET    /console/operator-rules/{rule_id}/document.pdf                               bureau,operator
+POST   /console/operator-rules/{rule_id}/review                                     bureau
 GET    /console/operators                                                           bureau
 GET    /console/operators/checklist                                                 bureau
 POST   /console/operators/checklist                                                 bureau

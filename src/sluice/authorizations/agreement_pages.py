@@ -25,6 +25,7 @@ from sluice.approvals import states as approval_states
 from sluice.authorizations import (
     assets,
     attestations,
+    comments,
     destruction,
     exits,
     parties,
@@ -598,6 +599,20 @@ def _detail_context(
         "grounds": ("violation", "breach", "major_incident"),
         "asset_kinds": tuple(exits.ASSET_OWNER),
         **_ending_context(session, actor, authorization),
+        **_comment_context(session, actor, clock, authorization),
+    }
+
+
+def _comment_context(
+    session: Session, actor: Principal, clock: Clock, authorization: Authorization
+) -> dict[str, Any]:
+    """The parties' comments on the draft (R5.2) and whether the bureau may ask for more."""
+    today = local(clock.now()).date()
+    return {
+        "comment_shown": actor.has(P.AGREEMENT_COMMENTS_READ),
+        "comment_rounds": comments.rounds_of_agreement(session, actor, authorization, today=today),
+        "comment_offer": comments.may_open(actor, authorization, session),
+        "comment_days": comments.DEFAULT_WORKING_DAYS,
     }
 
 

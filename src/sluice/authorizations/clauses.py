@@ -79,6 +79,17 @@ add_messages(
     }
 )
 
+#: The parts N1 requires every agreement to record, in the order the document shows them,
+#: each with the label it goes by (``clause.<key>``). Scope and term are articles of their
+#: own; the rest are the clauses above. Parties commenting on a draft name one of them.
+N1_PARTS: Final = (
+    "term",
+    "scope",
+    "products",
+    "revenue",
+    *(key for key, _, _ in TEXT_CLAUSES),
+)
+
 DEFAULT_TEXT: Final[dict[str, str]] = {
     "platform": "运营机构应当在市公共数据授权运营平台内开展数据加工、产品开发和服务提供，"
     "原始数据不出平台，数据产品和服务经平台对外提供。",

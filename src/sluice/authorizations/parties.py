@@ -67,6 +67,13 @@ def bureau_public_key(session: Session) -> str | None:
     return key.public_key_hex if key else None
 
 
+def finance_organizations(session: Session) -> list[Organization]:
+    """The finance bureau (财政部门), whose comments a draft asks for (accounting and the
+    government's share of revenue)."""
+    _, found = identity.organizations(session, kind=OrgKind.FINANCE.value)
+    return found
+
+
 def organization(session: Session, organization_id: uuid.UUID) -> Organization | None:
     return identity.organization(session, organization_id)
 

@@ -12,7 +12,8 @@
   signed (R5.1).
 * One scenario, one authorization (R3.2, a setting): an agreement names one scenario and
   no other agreement holds that scenario at the same time.
-* Approval needs an approved implementation plan and a collective decision (三重一大, R5.2);
+* Approval needs an approved implementation plan and a collective decision (三重一大, R5.2),
+  taken only once the parties' comments on the draft are all in and handled (``comments``);
   signing is SM2 over the SM3 digest of the version's canonical form; the second signature
   makes the agreement take effect.
 * Every scope change makes a new version with its differences (R3.3); the scope rows the
@@ -39,7 +40,7 @@ from sluice.approvals import service as approvals
 from sluice.approvals.models import ApprovalRequest
 from sluice.approvals.registry import DecisionRef
 from sluice.audit import service as audit
-from sluice.authorizations import numbering, parties, repository
+from sluice.authorizations import comment_repository, numbering, parties, repository
 from sluice.authorizations import states as st
 from sluice.authorizations.clauses import GRANTABLE_RIGHTS, NEVER_GRANTED
 from sluice.authorizations.models import (
@@ -194,6 +195,19 @@ add_messages(
             "授权处于“{status}”状态，不能变更范围。",
             "The scope cannot change while the authorization is {status}.",
         ),
+        "authz.comments_open": (
+            "第 {number} 轮征求意见尚未结束（截止 {due}）：须结束征求意见并记录每条意见的"
+            "处理情况后，才能作出集体决策。",
+            "Round {number} of comments is still open (last day {due}): close it and record "
+            "how every comment was handled before the collective decision.",
+        ),
+        "authz.comments_unhandled": (
+            "还有 {n} 条意见未记录处理情况（采纳、部分采纳，或不采纳及理由），不能作出集体决策。",
+            "{n} comments have no recorded handling yet (adopted, partly adopted, or not "
+            "adopted with the reason); the collective decision cannot be taken.",
+        ),
+        "problem.comments_open": ("征求意见尚未结束", "Comments still open"),
+        "problem.comments_unhandled": ("意见尚未处理", "Comments not handled"),
         "authz.decision_not_approved": (
             "集体决策结果为“{outcome}”，不能据此批准。",
             "The collective decision's outcome is “{outcome}”; nothing can be approved on it.",
@@ -1126,9 +1140,12 @@ def decide(
     authorization_id: uuid.UUID,
     data: DecisionIn,
 ) -> Authorization:
-    """Record the collective decision on an agreement under review and act on its outcome."""
+    """Record the collective decision on an agreement under review and act on its outcome.
+    Refused while the parties' comments are still being taken or any is unhandled (R5.2):
+    the meeting decides on the draft with every comment and its handling before it."""
     authorization = _managed(session, actor, authorization_id)
     st.AUTHORIZATION.require(authorization, "approve")
+    _check_comments_settled(session, authorization)
     if data.outcome == "approved":
         plan = repository.plan(session, authorization.plan_id)
         if plan is None or plan.status != st.PLAN_APPROVED:
@@ -1147,6 +1164,9 @@ def decide(
     )
     if data.outcome == "approved":
         authorization.decision_id = decision.id
+        comment_repository.attach_to_decision(
+            session, authorization.id, decision.id, authorization.version
+        )
         st.AUTHORIZATION.fire(
             authorization,
             "approve",
@@ -1165,6 +1185,20 @@ def decide(
             detail={"meeting": data.meeting, "decision": str(decision.id)},
         )
     return authorization
+
+
+def _check_comments_settled(session: Session, authorization: Authorization) -> None:
+    still_open = comment_repository.open_round(session, authorization.id)
+    if still_open is not None:
+        raise Conflict(
+            "authz.comments_open",
+            problem_code="comments_open",
+            number=still_open.number,
+            due=still_open.due_on.isoformat(),
+        )
+    waiting = comment_repository.unhandled(session, authorization.id)
+    if waiting:
+        raise Conflict("authz.comments_unhandled", problem_code="comments_unhandled", n=waiting)
 
 
 def party_of(actor: Principal, authorization: Authorization) -> str | None:
