@@ -282,7 +282,7 @@ add_messages(
             "自双方签署之日起{years}年。",
             "{years} years from the day both parties have signed.",
         ),
-        "agreement_document.scope.title": ("数据资源范围", "Scope of data resources"),
+        "agreement_document.scope.title": ("数据资源范围和目录", "Resource scope and catalog"),
         "agreement_document.scope.intro": (
             "本协议授权的数据资源共 {count} 项，以公共数据资源目录为准：",
             "The agreement covers {count} data resources, as listed in the public data "

@@ -25,7 +25,7 @@ from sluice.authorizations.document_render import (
 )
 from sluice.authorizations.models import Authorization
 from sluice.core.errors import NotFound
-from sluice.core.i18n import add_messages, translate
+from sluice.core.i18n import add_messages, has_message, translate
 from sluice.core.principal import Principal
 from sluice.identity.signing import ALGORITHM
 
@@ -34,19 +34,39 @@ add_messages(
         "authz.version_not_found": (
             "该协议没有第 {version} 版。",
             "This agreement has no version {version}.",
-        )
+        ),
+        "agreement_document.product_line": (
+            "{index}. {name}：{description}（安全合规审查：{review}）",
+            "{index}. {name}: {description} (security and compliance review: {review})",
+        ),
+        "agreement_document.revenue_line": (
+            "政府分成比例：{share}%。{method}",
+            "Government's share of revenue: {share}%. {method}",
+        ),
     }
 )
 
 
 def _clauses(clauses: dict[str, Any], locale: str) -> list[DocumentClause]:
     products = "\n".join(
-        f"{i}. {p['name']}：{p['description']}（安全合规审查：{p['review']}）"
+        translate(
+            "agreement_document.product_line",
+            locale,
+            index=i,
+            name=p["name"],
+            description=p["description"],
+            review=p["review"],
+        )
         for i, p in enumerate(clauses["products"], start=1)
     )
     revenue = clauses["revenue"]
     share = revenue["government_share_bp"]
-    revenue_text = f"政府分成比例：{share // 100}.{share % 100:02d}%。{revenue['method']}"
+    revenue_text = translate(
+        "agreement_document.revenue_line",
+        locale,
+        share=f"{share // 100}.{share % 100:02d}",
+        method=revenue["method"],
+    )
     result = [
         DocumentClause("products", translate("clause.products", locale), products),
         DocumentClause("revenue", translate("clause.revenue", locale), revenue_text),
@@ -56,6 +76,14 @@ def _clauses(clauses: dict[str, Any], locale: str) -> list[DocumentClause]:
         for key, _, _ in TEXT_CLAUSES
     )
     return result
+
+
+def _domain_label(domain: str | None, locale: str) -> str | None:
+    """A domain agreement's domain by its name (公共治理), not its code."""
+    if not domain:
+        return None
+    key = f"vocab.domain.{domain}"
+    return translate(key, locale) if has_message(key) else domain
 
 
 def _change_line(change: dict[str, Any], locale: str) -> str:
@@ -113,7 +141,7 @@ def document_for(
         mode_label=translate(f"mode.{content['mode']}", locale),
         scenario=content["scenario"],
         purpose=content["purpose"],
-        domain_label=content.get("domain"),
+        domain_label=_domain_label(content.get("domain"), locale),
         rights=[translate(f"right.{r}", locale) for r in content["rights"]],
         rights_excluded_note=translate("rights.excluded", locale),
         term_start=term_start,
