@@ -2,7 +2,10 @@
 (普惠金融 with 营口数据集团, 就业服务 with 辽宁海港数智) and one that ended by voluntary
 exit earlier this year, with its handover, asset disposal (software and hardware as the
 agreement set them), destruction certificate and the operator's signed attestation that its
-copies outside the platform are deleted.
+copies outside the platform are deleted. The 普惠金融 draft went to its providers, the
+operator and the finance bureau for comments before its collective decision, and 营口数据集团
+has filed its data-governance, trading and security rules (two acknowledged, one waiting
+for the bureau).
 
 Everything goes through the services, with the clock set to when each step happened.
 """
@@ -18,7 +21,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sluice.authorizations import assets, attestations, endings, exits, service
+from sluice.authorizations import (
+    assets,
+    attestations,
+    comments,
+    endings,
+    exits,
+    operator_rules,
+    service,
+)
 from sluice.authorizations.clauses import AgreementClauses
 from sluice.authorizations.models import Authorization
 from sluice.authorizations.schemas import AuthorizationCreate, DecisionIn, ExitIn, PlanIn
@@ -117,15 +128,18 @@ def _agreement(
     resources: list[tuple[str, str]],
     clauses: AgreementClauses,
     selection_round_id: uuid.UUID | None,
+    consult: bool = False,
 ) -> Authorization:
     bureau = _person(session, "sjj", Role.BUREAU)
     operator = _person(session, operator_code, Role.OPERATOR)
     assert operator.organization_id is not None
+    # A consulted draft was made three weeks before its decision, to hear the parties first.
+    drafted = at - timedelta(days=21) if consult else at
     created = service.create_authorization(
         session,
         actor=bureau,
         settings=settings,
-        at=at,
+        at=drafted,
         data=AuthorizationCreate(
             operator_id=operator.organization_id,
             plan_id=plan_id,
@@ -137,6 +151,8 @@ def _agreement(
             clauses=clauses,
         ),
     )
+    if consult:
+        _consult_parties(session, created.id, opened=drafted, closed=at)
     service.submit(session, actor=bureau, at=at, authorization_id=created.id)
     service.decide(
         session,
@@ -314,6 +330,7 @@ def seed_authorizations(
             ],
             clauses=_clauses("小微企业信用画像", "基于经营、纳税、水电等数据的企业信用评分", 1500),
             selection_round_id=rounds.get("普惠金融"),
+            consult=True,
         )
         jobs = _agreement(
             session,
@@ -327,8 +344,159 @@ def seed_authorizations(
             clauses=_clauses("就业状况核验", "经本人授权核验参保就业状态，仅返回是否一致", 1000),
             selection_round_id=rounds.get("就业服务"),
         )
+        _file_operator_rules(session, settings=settings, signed=signed, today=today)
         return {
             "普惠金融": str(finance.id),
             "就业服务": str(jobs.id),
             "智慧停车": str(parking.id),
         }
+
+
+#: What the parties said about the 普惠金融 draft, and how the bureau took it up:
+#: (organization, role, part, comment, outcome, response).
+_COMMENTS = (
+    (
+        "scjgj",
+        Role.PROVIDER,
+        "scope",
+        "企业登记信息中自然人股东的身份证号须去标识化后方可用于信用评分，不得输出。",
+        "adopted",
+        "已在产品安全合规审查中明确：自然人身份信息一律去标识化，评分结果不含个人信息。",
+    ),
+    (
+        "swj",
+        Role.PROVIDER,
+        "products",
+        "纳税信用等级仅用于贷前评估，建议不对外展示原始等级。",
+        "partly",
+        "产品仅输出综合评分，不提供原始纳税信用等级；贷后管理用途待评估后另行约定。",
+    ),
+    (
+        "ykdata",
+        Role.OPERATOR,
+        "revenue",
+        "建议前两年政府分成比例降至10%，以覆盖平台对接和模型建设投入。",
+        "not_adopted",
+        "分成比例按实施方案确定为15%；年度评估后可按程序调整，调整以新版本协议记载。",
+    ),
+    (
+        "czj",
+        Role.FINANCE,
+        "revenue",
+        "请明确政府分成收入按季度缴入市级国库，授权运营收支单独核算。",
+        "adopted",
+        "核算与收益分配条款已载明按季度单独核算、缴入市级财政。",
+    ),
+)
+#: Names the demo's comments are signed with, for the departments that have no login.
+_COMMENTERS = {"scjgj": "市场监管局数据专员", "swj": "税务局数据专员"}
+
+
+def _consult_parties(
+    session: Session, authorization_id: uuid.UUID, *, opened: datetime, closed: datetime
+) -> None:
+    """The draft goes out for comments for five working days; four parties answer, the
+    bureau records how it handled each and closes the round the day before the decision."""
+    bureau = _person(session, "sjj", Role.BUREAU)
+    round_ = comments.open_round(
+        session,
+        actor=bureau,
+        at=opened,
+        authorization_id=authorization_id,
+        working_days=5,
+        note="请重点审阅数据范围、产品安全合规审查和收益分配条款。",
+    )
+    for hour, (code, role, part, body, outcome, response) in enumerate(_COMMENTS, start=1):
+        party = _person(session, code, role)
+        if not party.display_name:
+            party = replace(party, display_name=_COMMENTERS.get(code, code))
+        filed = comments.comment(
+            session,
+            actor=party,
+            at=opened + timedelta(days=1, hours=hour),
+            round_id=round_.id,
+            part=part,
+            body=body,
+        )
+        comments.handle(
+            session,
+            actor=bureau,
+            at=closed - timedelta(days=2),
+            comment_id=filed.id,
+            outcome=outcome,
+            response=response,
+        )
+    # Five working days after opening is at most two weeks on (a Golden Week included).
+    comments.close(session, actor=bureau, at=closed - timedelta(days=1), round_id=round_.id)
+
+
+def _rules_pdf(title: str) -> bytes:
+    """A one-page PDF saying ``title`` (ASCII): what the operator uploads in the demo."""
+    stream = f"BT /F1 16 Tf 72 760 Td ({title}) Tj ET".encode()
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</Font<</F1 4 0 R>>>>"
+        b"/Contents 5 0 R>>",
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+        b"<</Length %d>>stream\n%s\nendstream" % (len(stream), stream),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _file_operator_rules(
+    session: Session, *, settings: Settings, signed: datetime, today: datetime
+) -> None:
+    """营口数据集团 files its three kinds of rules after signing: the bureau acknowledged the
+    governance and security rules; the trading rules, a PDF, wait for it."""
+    operator = _person(session, "ykdata", Role.OPERATOR)
+    bureau = _person(session, "sjj", Role.BUREAU)
+    texts = {
+        "governance": (
+            "营口数据集团公共数据治理制度",
+            "第一条 为规范公共数据授权运营中的数据治理，明确数据分类分级、质量、元数据和"
+            "全生命周期管理要求，制定本制度。\n第二条 公司设数据治理委员会，统筹数据治理工作。",
+        ),
+        "security": (
+            "营口数据集团数据安全管理制度",
+            "第一条 公司落实数据安全主体责任，建立数据安全管理、风险监测预警和应急处置机制。\n"
+            "第二条 授权数据仅在市公共数据授权运营平台内加工使用，原始数据不出平台。",
+        ),
+    }
+    for n, (kind, (title, body)) in enumerate(texts.items()):
+        rule = operator_rules.file(
+            session,
+            actor=operator,
+            settings=settings,
+            at=signed + timedelta(days=5 + n),
+            kind=kind,
+            title=title,
+            body=body,
+        )
+        operator_rules.review(
+            session,
+            actor=bureau,
+            at=signed + timedelta(days=8 + n),
+            rule_id=rule.id,
+            acknowledge=True,
+            note="内容完整，予以确认。",
+        )
+    operator_rules.file(
+        session,
+        actor=operator,
+        settings=settings,
+        at=today - timedelta(days=3),
+        kind="trading",
+        title="营口数据集团数据产品交易管理制度",
+        stream=io.BytesIO(_rules_pdf("Yingkou Data Group: Data Product Trading Rules")),
+        filename="数据产品交易管理制度.pdf",
+    )
