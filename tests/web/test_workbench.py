@@ -205,6 +205,7 @@ def test_the_bureau_sees_reviews_overdue_tickets_with_chase_and_what_awaits_its_
     assert page.figures == {
         "逾期工单": "1",
         "生效中协议": "1",
+        "开放的工作区": "1",  # the agreement in force has its sandbox
         "已发布目录": "6",
         "数据源": "3",
         "部门平均质量分": "72.5",

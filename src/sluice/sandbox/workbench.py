@@ -53,6 +53,7 @@ def _load(ctx: Context) -> PanelContent:
         return PanelContent(
             figures=[figure],
             lead=ctx._("workbench.sandbox.lead_bureau"),
+            note="" if found else ctx._("workbench.sandbox.none"),
             more_href="/console/workspaces",
             more_label=ctx._("workbench.sandbox.all"),
         )
