@@ -19,7 +19,7 @@ selection a forced exit opens (R5.5–R5.7)
   forced exit opened the round (at most one round per agreement).
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-12
 """
 
@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0012"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

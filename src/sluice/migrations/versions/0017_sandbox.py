@@ -10,7 +10,7 @@
 * ``sandbox_saved_queries``: queries kept by name in a workspace.
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0016
 Create Date: 2026-12-12
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0012"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
