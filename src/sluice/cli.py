@@ -337,6 +337,10 @@ def authorizations_sweep() -> None:
     data. Idempotent: run it daily (cron or a systemd timer)."""
     from sluice.authorizations.sweep import sweep
 
+    # Modules holding things under an agreement (workspaces, exports) register their ending
+    # hooks when imported; the app factory imports them all, so the sweep does the same.
+    from sluice.web import app as _every_module  # noqa: F401
+
     settings = _settings()
     database = Database(settings.resolved_database_url)
     upgrade(database.engine)
