@@ -86,6 +86,7 @@ class Permission(StrEnum):
     AUTHORIZED_DATA_USE = "authorized_data.use"
     SANDBOX_READ = "sandbox.read"
     SANDBOX_QUERY = "sandbox.query"
+    SANDBOX_EXPORT_REVIEW = "sandbox.export_review"
     EXITS_REQUEST = "exits.request"
     EXITS_DECIDE = "exits.decide"
     RECTIFICATIONS_ISSUE = "rectifications.issue"
@@ -245,6 +246,11 @@ PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
         frozenset({Role.OPERATOR}),
         "在沙箱工作区中查询授权数据",
         "Query authorized data in a sandbox workspace",
+    ),
+    Permission.SANDBOX_EXPORT_REVIEW: PermissionSpec(
+        frozenset({Role.BUREAU}),
+        "审核沙箱结果出域申请",
+        "Review requests to export sandbox results",
     ),
     Permission.EXITS_REQUEST: PermissionSpec(
         frozenset({Role.OPERATOR}), "申请退出授权运营", "Request exit from an authorization"

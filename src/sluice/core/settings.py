@@ -253,6 +253,22 @@ class Settings(BaseSettings):
         "returns; more are cut and the result is marked truncated. Row-level results are shown "
         "only inside the platform.",
     )
+    sandbox_export_min_subjects: int = Field(
+        default=10,
+        ge=2,
+        le=10_000,
+        description="k of the export gate: every group of an exported result must cover at "
+        "least this many distinct data subjects (people or enterprises); smaller groups are "
+        "suppressed and counted.",
+    )
+    sandbox_dp_epsilon_budget: float = Field(
+        default=1.0,
+        gt=0,
+        le=100,
+        description="Differential-privacy budget of one sandbox workspace: the total ε its "
+        "exports with noise may spend; a request beyond it is refused with "
+        "privacy_budget_exhausted.",
+    )
 
     @property
     def keys_path(self) -> Path:
