@@ -70,6 +70,15 @@ def read(settings: Settings, authorization_id: uuid.UUID, name: str) -> bytes:
     return decrypt_bytes(derived_dir(settings, authorization_id) / f"{_safe_name(name)}.sm4", key)
 
 
+def delete(settings: Settings, authorization_id: uuid.UUID, name: str) -> bool:
+    """Delete one derived file (a rejected export's candidate); whether it was there."""
+    target = derived_dir(settings, authorization_id) / f"{_safe_name(name)}.sm4"
+    if not target.exists():
+        return False
+    target.unlink()
+    return True
+
+
 def files(settings: Settings, authorization_id: uuid.UUID) -> list[Path]:
     directory = derived_dir(settings, authorization_id)
     if not directory.exists():
