@@ -42,6 +42,7 @@ from sluice.operators import models as operator_models
 from sluice.operators.selection import models as selection_models
 from sluice.quality.models import ProviderAssessment, QualityRulesVersion
 from sluice.quality.tickets.models import CorrectionTicket
+from sluice.sandbox.export_models import ExportRequest, PrivacyBudget
 from sluice.sandbox.models import SavedQuery, Workspace, WorkspaceQuery
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "DatasetVersion",
     "DestructionCertificate",
     "ExitRequest",
+    "ExportRequest",
     "HandoverItem",
     "ImplementationPlan",
     "IngestionRun",
@@ -74,6 +76,7 @@ __all__ = [
     "NumberSequence",
     "OperationChannel",
     "Organization",
+    "PrivacyBudget",
     "ProviderAssessment",
     "QualityRulesVersion",
     "RectificationOrder",

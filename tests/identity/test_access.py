@@ -172,6 +172,11 @@ POST   /api/v1/users/{user_id}/deactivate                                       
 POST   /api/v1/users/{user_id}/reactivate                                           bureau
 GET    /api/v1/workspaces                                                           bureau,operator
 GET    /api/v1/workspaces/{workspace_id}                                            bureau,operator
+GET    /api/v1/workspaces/{workspace_id}/exports                                    bureau,operator
+POST   /api/v1/workspaces/{workspace_id}/exports                                    operator
+GET    /api/v1/workspaces/{workspace_id}/exports/{export_id}                        bureau,operator
+GET    /api/v1/workspaces/{workspace_id}/exports/{export_id}/file                   operator
+GET    /api/v1/workspaces/{workspace_id}/exports/{export_id}/manifest               operator
 POST   /api/v1/workspaces/{workspace_id}/queries                                    operator
 GET    /catalog                                                                     public
 GET    /catalog.jsonld                                                              public
@@ -243,6 +248,10 @@ POST   /console/comment-rounds/{round_id}/close                                 
 POST   /console/comment-rounds/{round_id}/comments                                  finance,operator,provider
 POST   /console/comment-rounds/{round_id}/comments/{comment_id}/handling            bureau
 POST   /console/decisions                                                           bureau
+GET    /console/exports                                                             bureau,operator
+GET    /console/exports/{export_id}                                                 bureau,operator
+POST   /console/exports/{export_id}/approve                                         bureau
+POST   /console/exports/{export_id}/reject                                          bureau
 GET    /console/ingestions/{run_id}                                                 bureau,provider
 POST   /console/ingestions/{run_id}/confirm                                         provider
 POST   /console/ingestions/{run_id}/discard                                         provider
@@ -316,6 +325,8 @@ POST   /console/users/{user_id}/deactivate                                      
 POST   /console/users/{user_id}/reactivate                                          bureau
 GET    /console/workspaces                                                          bureau,operator
 GET    /console/workspaces/{workspace_id}                                           bureau,operator
+POST   /console/workspaces/{workspace_id}/exports                                   operator
+GET    /console/workspaces/{workspace_id}/exports/new                               operator
 POST   /console/workspaces/{workspace_id}/queries                                   operator
 POST   /console/workspaces/{workspace_id}/saved                                     operator
 POST   /console/workspaces/{workspace_id}/saved/{saved_id}/delete                   operator

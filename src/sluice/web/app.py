@@ -57,6 +57,9 @@ from sluice.quality import workbench as quality_workbench
 from sluice.quality.tickets import api as tickets_api
 from sluice.quality.tickets import pages as tickets_pages
 from sluice.sandbox import api as sandbox_api
+from sluice.sandbox import export_api as sandbox_export_api
+from sluice.sandbox import export_pages as sandbox_export_pages
+from sluice.sandbox import export_workbench as sandbox_export_workbench
 from sluice.sandbox import pages as sandbox_pages
 from sluice.sandbox import workbench as sandbox_workbench
 from sluice.web import errors
@@ -91,6 +94,7 @@ PAGE_ROUTERS = (
     approvals_pages.router,
     channels_pages.router,
     sandbox_pages.router,
+    sandbox_export_pages.router,
 )
 #: The modules with panels on the console home (each registers them when imported).
 WORKBENCH_PANELS = (
@@ -105,6 +109,7 @@ WORKBENCH_PANELS = (
     operators_workbench,
     quality_workbench,
     sandbox_workbench,
+    sandbox_export_workbench,
 )
 API_ROUTERS = (
     identity_api.router,
@@ -120,6 +125,7 @@ API_ROUTERS = (
     selection_api.router,
     approvals_api.router,
     sandbox_api.router,
+    sandbox_export_api.router,
 )
 
 
