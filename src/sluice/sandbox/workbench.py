@@ -36,6 +36,10 @@ add_messages(
             "No sandbox workspace yet: one opens when an agreement takes effect.",
         ),
         "workbench.sandbox.all": ("全部工作区", "All workspaces"),
+        "workbench.sandbox.count": (
+            "{open} 个工作区开放，{closed} 个已随协议终止而关闭。",
+            "{open} workspaces open, {closed} closed with their agreements.",
+        ),
     }
 )
 
@@ -53,7 +57,9 @@ def _load(ctx: Context) -> PanelContent:
         return PanelContent(
             figures=[figure],
             lead=ctx._("workbench.sandbox.lead_bureau"),
-            note="" if found else ctx._("workbench.sandbox.none"),
+            note=ctx._("workbench.sandbox.count", open=open_count, closed=len(found) - open_count)
+            if found
+            else ctx._("workbench.sandbox.none"),
             more_href="/console/workspaces",
             more_label=ctx._("workbench.sandbox.all"),
         )
