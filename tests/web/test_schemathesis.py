@@ -1,9 +1,10 @@
 """No input gets a server error: a bounded schemathesis run over the whole OpenAPI (R8.3).
 
 The run is the reviewer's, made part of the suite: every operation of `/openapi.json`, as an
-anonymous caller and as the bureau, a provider, an operator and a buyer, with schema-valid
-and schema-violating inputs, on SQLite and on PostgreSQL. It is bounded (a few examples per
-operation and mode, Hypothesis derandomized so every run sends the same requests) and runs
+anonymous caller and as the bureau, a provider, an operator and a buyer on SQLite, and as
+the anonymous caller, the bureau and an operator on PostgreSQL, with schema-valid and
+schema-violating inputs. It is bounded (a few examples per operation and mode, Hypothesis
+derandomized so every run sends the same requests) and runs
 against a demo city of its own, in its own home and its own database (a separate PostgreSQL
 schema), so whatever it deletes or ends belongs to nobody else. Path ids are drawn from the
 world's real objects half the time, so the fuzzing reaches past "not found".
@@ -37,6 +38,10 @@ from tests.infrastructure import PG_URL, skip_or_fail
 
 EXAMPLES = {GenerationMode.POSITIVE: 3, GenerationMode.NEGATIVE: 2}
 ROLES = ("anonymous", "bureau", "provider", "operator", "buyer")
+#: On PostgreSQL what differs is how the database takes odd values (lengths, ranges, text
+#: patterns), not who may call what: the public routes, and the two roles that write the
+#: most (the bureau, an operator) reach nearly every table; SQLite runs every role.
+ROLES_ON_POSTGRESQL = ("anonymous", "bureau", "operator")
 DEMO_USERS = {"bureau": "bureau", "provider": "provider", "operator": "operator", "buyer": "buyer"}
 
 #: Path parameters filled with a real object's id half the time, by the table that holds it.
@@ -199,6 +204,6 @@ class TestOnSQLite:
 
 
 class TestOnPostgreSQL:
-    @pytest.mark.parametrize("role", ROLES)
+    @pytest.mark.parametrize("role", ROLES_ON_POSTGRESQL)
     def test_no_input_gets_a_server_error(self, postgresql_world: World, role: str) -> None:
         assert _server_errors(postgresql_world, role) == []
