@@ -21,8 +21,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from sluice.audit.models import AuditEvent
+from sluice.authorizations import parties
 from sluice.catalog.models import ResourceField
 from sluice.core.canonical import canonical_digest
+from sluice.core.database import Database
 from sluice.core.errors import InvalidInput, InvalidTransition, SluiceError
 from sluice.core.i18n import translate
 from sluice.core.ids import sm3_hex
@@ -38,6 +40,7 @@ from sluice.sandbox.export_models import ExportRequest, PrivacyBudget
 from sluice.sandbox.models import WorkspaceQuery
 from sluice.web.app import create_app
 from tests.authorizations.factories import terminate_by_two
+from tests.demo_city import DemoCity
 from tests.identity.factories import bearer, console_login
 from tests.sandbox.world import SandboxWorld, ratings_csv
 
@@ -725,3 +728,37 @@ def test_the_operator_asks_from_its_history_and_the_bureau_reviews_on_the_list(
     assert 'data-action="approve"' not in mine.text  # the operator reviews nothing
     assert translate("exports.manifest_meta", "zh-CN", digest="")[:8] in mine.text
     api.cookies.clear()
+
+
+# -- the demo ---------------------------------------------------------------------------
+
+
+def test_the_demo_has_one_approved_export_in_each_open_workspace(demo_sqlite: DemoCity) -> None:
+    listed = {w["scenario"]: uuid.UUID(w["id"]) for w in demo_sqlite.credentials["workspaces"]}
+    database = Database(demo_sqlite.url)
+    try:
+        with database.unit_of_work() as session:
+            found = {
+                scenario: session.scalars(
+                    select(ExportRequest).where(ExportRequest.workspace_id == workspace)
+                ).all()
+                for scenario, workspace in listed.items()
+            }
+            bureau_key = parties.bureau_public_key(session)
+    finally:
+        database.dispose()
+    assert {s: [e.status for e in found[s]] for s in listed} == {
+        "普惠金融": ["approved"],
+        "就业服务": ["approved"],
+        "智慧停车": [],
+    }
+    assert bureau_key is not None
+    for scenario in ("普惠金融", "就业服务"):
+        [export] = found[scenario]
+        document = exports.manifest_document(export)
+        assert exports.verify_manifest(document, bureau_key), scenario
+        candidate = exports.candidate(demo_sqlite.settings, export, limit=1000)
+        assert candidate is not None and len(candidate.rows) == export.rows > 0
+        assert export.min_subjects == 10  # the default k
+    # Industries of fewer than ten enterprises did not leave: the request says how many.
+    assert found["普惠金融"][0].suppressed_groups > 0

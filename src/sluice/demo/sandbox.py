@@ -8,6 +8,8 @@ sense for each scenario, and a query refused in the ended one.
 * 智慧停车 (海港数智, ended by exit, so terminated): its workspace is closed, and the
   query saved there is refused with ``authorization_inactive``, which its history shows.
 
+The two open workspaces each have one approved export (``demo.exports``).
+
 Each saved analysis is run once, as an operator would after writing it, so the history and
 the audit log have something in them. Everything goes through the services; a second run
 of the demo changes nothing.
@@ -26,6 +28,7 @@ from sluice.core.database import Database
 from sluice.core.errors import SluiceError
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
+from sluice.demo import exports as demo_exports
 from sluice.identity import repository as identity_repository
 from sluice.identity import service as identity
 from sluice.sandbox import queries, workspaces
@@ -156,6 +159,15 @@ def seed_workspaces(
             at = now - timedelta(days=3) + timedelta(hours=n)
             _save(database, username, workspace.id, name, sql, at)
             _try(database, settings, username, workspace.id, sql, at + timedelta(minutes=5))
+        demo_exports.seed_export(
+            database,
+            settings=settings,
+            username=username,
+            workspace_id=workspace.id,
+            scenario=scenario,
+            analyses=ANALYSES[scenario],
+            at=now - timedelta(days=2),
+        )
     return listed
 
 

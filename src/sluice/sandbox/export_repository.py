@@ -21,7 +21,7 @@ from sluice.core.principal import Principal
 from sluice.identity.models import Organization
 from sluice.sandbox.export_models import ExportRequest, PrivacyBudget
 from sluice.sandbox.export_states import PENDING
-from sluice.sandbox.models import Workspace
+from sluice.sandbox.models import Workspace, WorkspaceQuery
 
 EXPORT_SORTS: Final = ("requested", "status", "scenario")
 
@@ -39,14 +39,17 @@ class ExportRow:
     export: ExportRequest
     scenario: str
     operator: str
+    #: The query as its operator wrote it (the request keeps the SQL the policy normalised).
+    submitted_sql: str
 
 
 def _rows() -> Select[Any]:
     return cast(
         "Select[Any]",
-        select(ExportRequest, Workspace.scenario, Organization.name)
+        select(ExportRequest, Workspace.scenario, Organization.name, WorkspaceQuery.sql)
         .join(Workspace, Workspace.id == ExportRequest.workspace_id)
-        .join(Organization, Organization.id == Workspace.operator_id),
+        .join(Organization, Organization.id == Workspace.operator_id)
+        .join(WorkspaceQuery, WorkspaceQuery.id == ExportRequest.query_id),
     )
 
 
