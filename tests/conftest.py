@@ -3,6 +3,7 @@ the migrations. Set SLUICE_STRICT_TESTS=1 (CI does) and nothing may be skipped."
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -136,6 +137,34 @@ def _truncate_all(database: Database, schema: str) -> None:
         ).scalars()
         for sequence in list(used):
             connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+
+
+@contextlib.contextmanager
+def module_database(
+    request: pytest.FixtureRequest, root: Path, sqlite_template: Path
+) -> Iterator[Database]:
+    """A database for a module-scoped world, on the fixture's ``request.param``: on SQLite a
+    copy of the migrated template under ``root``; on PostgreSQL this worker's schema, emptied
+    again when the module is done, as the ``database`` fixture does after each test."""
+    schema: str | None = None
+    if request.param == "sqlite":
+        path = root / "sluice.db"
+        shutil.copy(sqlite_template, path)
+        database = Database(f"sqlite:///{path}")
+    else:
+        postgres: PostgresSchema = request.getfixturevalue("postgres")
+        if postgres.problem or postgres.url is None:
+            skip_or_fail(postgres.problem or "PostgreSQL unavailable")
+        assert postgres.url is not None
+        database = Database(postgres.url)
+        schema = postgres.schema
+    try:
+        yield database
+    finally:
+        if schema is not None:
+            _truncate_all(database, schema)
+            catalog_index.reset()
+        database.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from sluice.catalog import index as catalog_index
 from sluice.core.clock import FixedClock
-from sluice.core.database import Database
 from sluice.core.settings import Settings
 from tests.authorizations.factories import make_world
 from tests.authorizations.module_world import START, Place
-from tests.conftest import PostgresSchema, _truncate_all
-from tests.infrastructure import skip_or_fail
+from tests.conftest import module_database
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -25,23 +21,6 @@ def place(
     sqlite_template: Path,
 ) -> Iterator[Place]:
     root = tmp_path_factory.mktemp("endings")
-    schema: str | None = None
-    if request.param == "sqlite":
-        path = root / "sluice.db"
-        shutil.copy(sqlite_template, path)
-        database = Database(f"sqlite:///{path}")
-    else:
-        postgres: PostgresSchema = request.getfixturevalue("postgres")
-        if postgres.problem or postgres.url is None:
-            skip_or_fail(postgres.problem or "PostgreSQL unavailable")
-            return
-        database = Database(postgres.url)
-        schema = postgres.schema
-    settings = Settings(home=root / "var", database_url=database.url)
-    try:
+    with module_database(request, root, sqlite_template) as database:
+        settings = Settings(home=root / "var", database_url=database.url)
         yield Place(database, settings, make_world(database, FixedClock(START), settings))
-    finally:
-        if schema is not None:
-            _truncate_all(database, schema)
-            catalog_index.reset()
-        database.dispose()

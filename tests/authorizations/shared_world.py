@@ -15,7 +15,6 @@ with a login. A module takes it with::
 from __future__ import annotations
 
 import itertools
-import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from typing import Any
 import pytest
 
 from sluice.authorizations import service
-from sluice.catalog import index as catalog_index
 from sluice.core.clock import SHANGHAI, FixedClock
 from sluice.core.database import Database
 from sluice.core.permissions import OrgKind, Role
@@ -34,9 +32,8 @@ from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from tests.authorizations.factories import CLAUSES, World, draft, make_world
 from tests.catalog.factories import publish, resource_data
-from tests.conftest import PostgresSchema, _truncate_all
+from tests.conftest import module_database
 from tests.identity.factories import Account, make_account
-from tests.infrastructure import skip_or_fail
 
 #: Where every test's clock starts: Thursday 26 November 2026, 10:00 in the city.
 START = datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)
@@ -109,21 +106,9 @@ def build(
     sqlite_template: Path,
 ) -> Iterator[Shared]:
     root = tmp_path_factory.mktemp("shared-world")
-    schema: str | None = None
-    if request.param == "sqlite":
-        path = root / "sluice.db"
-        shutil.copy(sqlite_template, path)
-        database = Database(f"sqlite:///{path}")
-    else:
-        postgres: PostgresSchema = request.getfixturevalue("postgres")
-        if postgres.problem or postgres.url is None:
-            skip_or_fail(postgres.problem or "PostgreSQL unavailable")
-            return
-        database = Database(postgres.url)
-        schema = postgres.schema
-    settings = Settings(home=root / "var", database_url=database.url)
-    clock = FixedClock(START)
-    try:
+    with module_database(request, root, sqlite_template) as database:
+        settings = Settings(home=root / "var", database_url=database.url)
+        clock = FixedClock(START)
         world = make_world(database, clock, settings)
         provider = make_account(database, clock, Role.PROVIDER)
         finance = make_account(database, clock, Role.FINANCE)
@@ -138,8 +123,3 @@ def build(
             ],
         )
         yield Shared(database, settings, world, provider, entries, finance)
-    finally:
-        if schema is not None:
-            _truncate_all(database, schema)
-            catalog_index.reset()
-        database.dispose()

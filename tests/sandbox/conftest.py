@@ -3,18 +3,14 @@ and a client on it."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from sluice.catalog import index as catalog_index
-from sluice.core.database import Database
 from sluice.web.app import create_app
-from tests.conftest import PostgresSchema, _truncate_all
-from tests.infrastructure import skip_or_fail
+from tests.conftest import module_database
 from tests.sandbox.world import SandboxWorld, build
 
 
@@ -25,25 +21,8 @@ def city(
     sqlite_template: Path,
 ) -> Iterator[SandboxWorld]:
     root = tmp_path_factory.mktemp("sandbox")
-    schema: str | None = None
-    if request.param == "sqlite":
-        path = root / "sluice.db"
-        shutil.copy(sqlite_template, path)
-        database = Database(f"sqlite:///{path}")
-    else:
-        postgres: PostgresSchema = request.getfixturevalue("postgres")
-        if postgres.problem or postgres.url is None:
-            skip_or_fail(postgres.problem or "PostgreSQL unavailable")
-            return
-        database = Database(postgres.url)
-        schema = postgres.schema
-    try:
+    with module_database(request, root, sqlite_template) as database:
         yield build(database, root / "var")
-    finally:
-        if schema is not None:
-            _truncate_all(database, schema)
-            catalog_index.reset()
-        database.dispose()
 
 
 @pytest.fixture(scope="module")
