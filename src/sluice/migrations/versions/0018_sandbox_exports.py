@@ -7,8 +7,8 @@
   the decision, and the bureau's signed manifest once approved.
 * ``sandbox_privacy_budgets``: the ε a workspace's exports spent, in millionths.
 
-Revision ID: 0019
-Revises: 0012
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-14
 """
 
@@ -17,11 +17,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0019"
-down_revision: str | None = "0012"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
-# Reads the sandbox tables of 0017 (another branch from 0012): applied after it.
-depends_on: str | Sequence[str] | None = ("0017",)
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
