@@ -145,3 +145,34 @@ def test_ingest_command_stores_a_version_and_repeats_are_no_ops(
     unknown = runner.invoke(app, ["ingest", "gaj/nothing", str(source)])
     assert unknown.exit_code == 2
     assert "数据资源不存在" in unknown.output
+
+
+def test_the_sweep_ends_agreements_with_every_modules_ending_hook(tmp_path: Path) -> None:
+    """`sluice authorizations sweep` runs in a process of its own: the ending hooks of the
+    modules that hold things under an agreement must be registered there too, or an
+    agreement the sweep ends would leave its workspace open and its exports pending."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "import sluice.authorizations.sweep as sweeping\n"
+        "from sluice.authorizations import endings\n"
+        "def registered(*args, **kwargs):\n"
+        "    sys.__stdout__.write(repr(sorted(endings._hooks)))\n"
+        "    raise SystemExit(0)\n"
+        "sweeping.sweep = registered\n"
+        "from typer.testing import CliRunner\n"
+        "from sluice import cli\n"
+        "CliRunner().invoke(cli.app, ['authorizations', 'sweep'])\n"
+    )
+    env = {
+        **os.environ,
+        "SLUICE_HOME": str(tmp_path / "var"),
+        "SLUICE_DATABASE_URL": f"sqlite:///{tmp_path / 'sluice.db'}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.stdout == "['exports', 'workspaces']", done.stderr[-2000:]
