@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from sluice.audit.models import AuditEvent
-from sluice.authorizations import parties
+from sluice.authorizations import endings, parties
 from sluice.catalog.models import ResourceField
 from sluice.core.canonical import canonical_digest
 from sluice.core.database import Database
@@ -646,6 +646,36 @@ def test_an_ended_agreement_lapses_its_waiting_exports_and_destroys_the_approved
     assert detail == "授权运营协议已终止，该出域结果已随协议数据一并销毁。"
     # The signed manifest stays the record of what left.
     assert api.get(f"{base}/manifest", headers=operator).status_code == 200
+
+
+def test_a_request_whose_agreement_ended_unseen_lapses_when_the_bureau_reviews_it(
+    city: SandboxWorld, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agreement = city.agreement()
+    with city.database.unit_of_work() as session:
+        rows = workspaces.workspace_rows(session, actor=city.operator(), at=city.clock().now())
+        workspace = next(r.workspace.id for r in rows if r.workspace.owner_id == agreement)
+    waiting = _request(city, settings, workspace, _run(city, settings, workspace, BY_DISTRICT))
+    # Ended where the sandbox was not loaded (the command-line sweep): no hook saw it.
+    unseen = {k: v for k, v in endings._hooks.items() if k != "exports"}
+    monkeypatch.setattr(endings, "_hooks", unseen)
+    with city.database.unit_of_work() as session:
+        terminate_by_two(
+            session,
+            city.world,
+            clock=city.clock(),
+            settings=settings,
+            authorization_id=agreement,
+            reason="严重违约",
+        )
+    with pytest.raises(exports.ExportLapsed) as caught:
+        _approve(city, settings, waiting.id)
+    assert caught.value.detail("zh-CN") == (
+        "授权运营协议已终止，该出域申请已失效，其候选结果随协议数据一并销毁。"
+    )
+    with city.database.unit_of_work() as session:
+        lapsed = session.get(ExportRequest, waiting.id)
+        assert lapsed is not None and lapsed.status == "lapsed"
 
 
 def test_an_export_reruns_over_the_versions_its_query_read(
