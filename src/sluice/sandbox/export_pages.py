@@ -68,7 +68,7 @@ add_messages(
             "workspace's history.",
         ),
         "exports.pending": ("待审核", "Awaiting review"),
-        "exports.decided": ("其他申请", "Other requests"),
+        "exports.decided": ("已处理的申请", "Decided requests"),
         "exports.scenario": ("场景", "Scenario"),
         "exports.operator": ("运营机构", "Operator"),
         "exports.purpose": ("用途", "Purpose"),
