@@ -315,7 +315,10 @@ def check_export(
         raise audited.refuse(error) from None
     if result.truncated:
         raise audited.refuse(ResultTruncated("export.refused.truncated", part="", limit=cap))
-    kept, groups, suppressed = _suppress(result, counts, submitted.min_subjects)
+    suppressed_result = _suppress(result, counts, submitted.min_subjects)
+    if suppressed_result is None:
+        raise audited.refuse(SubjectsUncountable("export.refused.uncountable"))
+    kept, groups, suppressed = suppressed_result
     audited.groups, audited.suppressed = groups, suppressed
     if not result.rows:
         raise audited.refuse(NothingLeft("export.refused.empty"))
@@ -422,9 +425,10 @@ def _key(values: Sequence[object]) -> str:
 
 def _suppress(
     result: QueryResult, counts: QueryResult | None, k: int
-) -> tuple[list[list[object]], int, int]:
+) -> tuple[list[list[object]], int, int] | None:
     """The rows whose group covers at least k subjects, the number of groups, and how many
-    groups were suppressed. A group the count did not reach (a cut count) is suppressed."""
+    groups were suppressed. A group the count did not reach (a cut count) is suppressed;
+    ``None`` if the counts cannot be matched to the result's groups at all."""
     if counts is None:
         everyone = {_key(row) for row in result.rows}
         return [list(r) for r in result.rows], len(everyone), 0
@@ -432,7 +436,9 @@ def _suppress(
     key_names = [name for name, _ in counts.columns if name != SUBJECTS]
     positions: list[int] = []
     for name in key_names:
-        index = next(i for i, n in enumerate(names) if n == name and i not in positions)
+        index = next((i for i, n in enumerate(names) if n == name and i not in positions), None)
+        if index is None:  # pragma: no cover - the rewrite names its keys as the output does
+            return None
         positions.append(index)
     subjects_at = [name for name, _ in counts.columns].index(SUBJECTS)
     covered = {_key(row[: len(key_names)]): _count(row[subjects_at]) for row in counts.rows}
