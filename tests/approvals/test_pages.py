@@ -18,6 +18,10 @@ from sluice.dataplane import derived
 from tests.authorizations.factories import World, active_authorization, make_world
 from tests.identity.factories import Account, console_login
 
+# What a page shows: SQLite only; its queries are the services' and repositories',
+# proven on both databases by this module's neighbours (see tests/conftest.py).
+pytestmark = pytest.mark.rendering
+
 
 @pytest.fixture
 def world(database: Database, clock: FixedClock, settings: Settings) -> World:

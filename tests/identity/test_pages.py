@@ -13,6 +13,10 @@ from sluice.core.database import Database
 from sluice.core.permissions import Role
 from tests.identity.factories import PASSWORD, bearer, console_login, make_account
 
+# What a page shows: SQLite only; its queries are the services' and repositories',
+# proven on both databases by this module's neighbours (see tests/conftest.py).
+pytestmark = pytest.mark.rendering
+
 NEW_PASSWORD = "Bohai-ferry-at-dusk-2026"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from sluice.core.clock import FixedClock
@@ -15,6 +16,10 @@ from sluice.core.database import Database
 from sluice.core.permissions import Role
 from tests.identity.factories import Account, bearer, make_account
 from tests.ingestion.test_service import CSV, FIELDS, IDS, _upload
+
+# What a page shows: SQLite only; its queries are the services' and repositories',
+# proven on both databases by this module's neighbours (see tests/conftest.py).
+pytestmark = pytest.mark.rendering
 
 
 def _resource(client: TestClient, headers: dict[str, str], code: str, name: str) -> str:

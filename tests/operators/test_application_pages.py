@@ -7,6 +7,7 @@ import re
 from datetime import date
 from html import unescape
 
+import pytest
 from fastapi.testclient import TestClient
 
 from sluice.core.clock import FixedClock
@@ -27,6 +28,10 @@ from tests.operators.factories import (
     sound_financials,
     submit_for,
 )
+
+# What a page shows: SQLite only; its queries are the services' and repositories',
+# proven on both databases by this module's neighbours (see tests/conftest.py).
+pytestmark = pytest.mark.rendering
 
 
 def test_the_navigation_shows_each_role_its_pages(

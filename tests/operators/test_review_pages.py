@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from sluice.core.clock import FixedClock
@@ -23,6 +24,10 @@ from tests.operators.factories import (
     link,
     submit_for,
 )
+
+# What a page shows: SQLite only; its queries are the services' and repositories',
+# proven on both databases by this module's neighbours (see tests/conftest.py).
+pytestmark = pytest.mark.rendering
 
 
 def test_the_bureau_sees_the_path_to_a_hong_kong_intermediary(

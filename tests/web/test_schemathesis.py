@@ -36,7 +36,7 @@ from sluice.identity.models import User
 from tests.demo_city import DemoCity, copy_city, run_demo
 from tests.infrastructure import PG_URL, skip_or_fail
 
-EXAMPLES = {GenerationMode.POSITIVE: 3, GenerationMode.NEGATIVE: 2}
+EXAMPLES = {GenerationMode.POSITIVE: 2, GenerationMode.NEGATIVE: 1}
 ROLES = ("anonymous", "bureau", "provider", "operator", "buyer")
 #: On PostgreSQL what differs is how the database takes odd values (lengths, ranges, text
 #: patterns), not who may call what: the public routes, and the two roles that write the

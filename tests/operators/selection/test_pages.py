@@ -24,6 +24,10 @@ from tests.operators.selection.factories import (
     scored_round,
 )
 
+# What a page shows: SQLite only; its queries are the services' and repositories',
+# proven on both databases by this module's neighbours (see tests/conftest.py).
+pytestmark = pytest.mark.rendering
+
 
 @pytest.fixture
 def world(database: Database, clock: FixedClock) -> World:

@@ -29,6 +29,10 @@ from tests.quality.tickets.factories import (
     make_world,
 )
 
+# What a page shows: SQLite only; its queries are the services' and repositories',
+# proven on both databases by this module's neighbours (see tests/conftest.py).
+pytestmark = pytest.mark.rendering
+
 #: The city's data sources, and what each publishes: enough that a list capped at 2,000
 #: (the old dropdown) misses whole providers.
 SOURCES = 31
