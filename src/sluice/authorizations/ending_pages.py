@@ -144,11 +144,7 @@ async def attest(
     locale: Locale,
 ) -> Response:
     def run(form: FormData) -> None:
-        statement = forms.text(form, "statement")
-        if len(statement) < 10:
-            raise forms.FormInvalid(
-                {"statement": translate("form.too_short", locale, min_length=10)}
-            )
+        statement = forms.long_enough(form, "statement", locale, min_length=10)
         attestations.attest(
             session,
             actor=actor,
@@ -176,11 +172,7 @@ async def check_attestation(
     locale: Locale,
 ) -> Response:
     def run(form: FormData) -> None:
-        note = forms.text(form, "attestation_note")
-        if len(note) < 2:
-            raise forms.FormInvalid(
-                {"attestation_note": translate("form.too_short", locale, min_length=2)}
-            )
+        note = forms.long_enough(form, "attestation_note", locale)
         attestations.check(
             session,
             actor=actor,

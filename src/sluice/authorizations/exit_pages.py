@@ -99,11 +99,7 @@ async def force_exit(
     locale: Locale,
 ) -> Response:
     def run(form: FormData) -> None:
-        description = forms.text(form, "description")
-        if len(description) < 2:
-            raise forms.FormInvalid(
-                {"description": translate("form.too_short", locale, min_length=2)}
-            )
+        description = forms.long_enough(form, "description", locale)
         filed = exits.force_exit_directly(
             session,
             actor=actor,
@@ -266,9 +262,7 @@ async def report_rectification(
 ) -> Response:
     def run(form: FormData) -> None:
         exits.seen_order(session, actor, order_id, authorization_id=authorization_id)
-        report = forms.text(form, "report")
-        if len(report) < 2:
-            raise forms.FormInvalid({"report": translate("form.too_short", locale, min_length=2)})
+        report = forms.long_enough(form, "report", locale)
         exits.report_rectification(
             session, actor=actor, at=clock.now(), order_id=order_id, report=report
         )
@@ -291,9 +285,7 @@ async def refuse_rectification(
 ) -> Response:
     def run(form: FormData) -> None:
         exits.seen_order(session, actor, order_id, authorization_id=authorization_id)
-        reason = forms.text(form, "refusal")
-        if len(reason) < 2:
-            raise forms.FormInvalid({"refusal": translate("form.too_short", locale, min_length=2)})
+        reason = forms.long_enough(form, "refusal", locale)
         endings.refuse_rectification(
             session,
             actor=actor,
@@ -321,9 +313,7 @@ async def check_rectification(
 ) -> Response:
     def run(form: FormData) -> None:
         exits.seen_order(session, actor, order_id, authorization_id=authorization_id)
-        note = forms.text(form, "note")
-        if len(note) < 2:
-            raise forms.FormInvalid({"note": translate("form.too_short", locale, min_length=2)})
+        note = forms.long_enough(form, "note", locale)
         _, filed = exits.check_rectification(
             session,
             actor=actor,

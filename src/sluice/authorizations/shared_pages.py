@@ -62,6 +62,15 @@ def text(form: FormData, key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def long_enough(form: FormData, key: str, locale: str, *, min_length: int = 2) -> str:
+    """The field's text, or the form refused at that field when it is shorter than
+    ``min_length`` (a reason, a note, a statement someone must actually write)."""
+    value = text(form, key)
+    if len(value) < min_length:
+        raise FormInvalid({key: translate("form.too_short", locale, min_length=min_length)})
+    return value
+
+
 def texts(form: FormData, key: str) -> list[str]:
     return [v.strip() for v in form.getlist(key) if isinstance(v, str)]
 
