@@ -19,6 +19,7 @@ from sluice.core.workdays import (
     add_working_days,
     covered,
     is_working_day,
+    working_days_before,
     working_days_between,
 )
 
@@ -67,6 +68,16 @@ def test_the_filing_day_itself_never_counts() -> None:
     assert add_working_days(date(2025, 10, 9), 0) == date(2025, 10, 9)
     with pytest.raises(ValueError, match="zero or more"):
         add_working_days(date(2025, 10, 9), -1)
+
+
+def test_counting_back_skips_the_national_day_week() -> None:
+    # 2025-10-09 (Thu) back over the holiday 10-01..08: 09-30 (Tue) is one working day before.
+    assert working_days_before(date(2025, 10, 9), 1) == date(2025, 9, 30)
+    # 2025-09-28 (Sun) was an adjusted working day.
+    assert working_days_before(date(2025, 9, 30), 2) == date(2025, 9, 28)
+    assert working_days_before(date(2025, 10, 9), 0) == date(2025, 10, 9)
+    with pytest.raises(ValueError, match="zero or more"):
+        working_days_before(date(2025, 10, 9), -1)
 
 
 def test_working_days_between_counts_after_a_up_to_b() -> None:

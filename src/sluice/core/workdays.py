@@ -63,10 +63,21 @@ def add_working_days(start: date, n: int) -> date:
     """The ``n``-th working day after ``start`` (``start`` itself is never counted)."""
     if n < 0:
         raise ValueError("n must be zero or more working days")
+    return _walk(start, n, _ONE_DAY)
+
+
+def working_days_before(start: date, n: int) -> date:
+    """The ``n``-th working day before ``start`` (``start`` itself is never counted)."""
+    if n < 0:
+        raise ValueError("n must be zero or more working days")
+    return _walk(start, n, -_ONE_DAY)
+
+
+def _walk(start: date, n: int, step: timedelta) -> date:
     day = start
     remaining = n
     while remaining:
-        day += _ONE_DAY
+        day += step
         if is_working_day(day):
             remaining -= 1
     return day

@@ -33,7 +33,11 @@ from sluice.core.clock import display_zone, local
 from sluice.core.i18n import add_messages
 from sluice.core.permissions import OrgKind, Permission
 from sluice.core.principal import Principal
-from sluice.core.workdays import add_working_days, is_working_day, working_days_between
+from sluice.core.workdays import (
+    add_working_days,
+    working_days_before,
+    working_days_between,
+)
 from sluice.ingestion import service as ingestion
 from sluice.quality import repository
 from sluice.quality.repository import OverdueCount, OverdueRow
@@ -121,16 +125,6 @@ def judge(frequency: str, last_version_at: datetime | None, today: date) -> Fres
     )
 
 
-def _working_days_back(today: date, n: int) -> date:
-    """The ``n``-th working day before ``today`` (``today`` itself not counted)."""
-    day = today
-    while n:
-        day -= timedelta(days=1)
-        if is_working_day(day):
-            n -= 1
-    return day
-
-
 def cutoffs(today: date) -> dict[str, datetime]:
     """Per frequency, the moment before which a newest version makes a resource late today.
 
@@ -140,7 +134,7 @@ def cutoffs(today: date) -> dict[str, datetime]:
     the city.
     """
     days = {f: today - timedelta(days=n) for f, n in CALENDAR_DAYS.items()}
-    days |= {f: _working_days_back(today, n) for f, n in WORKING_DAYS.items()}
+    days |= {f: working_days_before(today, n) for f, n in WORKING_DAYS.items()}
     zone = display_zone()
     return {f: datetime.combine(day, time(), tzinfo=zone) for f, day in days.items()}
 
