@@ -7,6 +7,7 @@ decides and refuses; a refusal is shown on the same page in the reader's languag
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -307,26 +308,19 @@ async def approve(
     locale: Locale,
 ) -> Response:
     note = await _text(request, "note")
-    try:
-        exports.approve(
+    return _review(
+        request,
+        session,
+        actor,
+        settings,
+        clock,
+        locale,
+        export_id,
+        "approved",
+        lambda: exports.approve(
             session, actor=actor, settings=settings, at=clock.now(), export_id=export_id, note=note
-        )
-    except SluiceError as refused:
-        if refused.status == 404:
-            raise
-        undo_keeping_refusal(session, refused)
-        return _export_page(
-            request,
-            session,
-            actor,
-            settings,
-            clock,
-            locale,
-            export_id,
-            error=refused.detail(locale),
-            status_code=refused.status,
-        )
-    return see_other(f"{EXPORTS_PAGE}/{export_id}?done=approved")
+        ),
+    )
 
 
 @router.post(EXPORTS_PAGE + "/{export_id}/reject", response_class=HTMLResponse)
@@ -340,15 +334,41 @@ async def reject(
     locale: Locale,
 ) -> Response:
     reason = await _text(request, "reason")
-    try:
-        exports.reject(
+    return _review(
+        request,
+        session,
+        actor,
+        settings,
+        clock,
+        locale,
+        export_id,
+        "rejected",
+        lambda: exports.reject(
             session,
             actor=actor,
             settings=settings,
             at=clock.now(),
             export_id=export_id,
             reason=reason,
-        )
+        ),
+    )
+
+
+def _review(
+    request: Request,
+    session: Session,
+    actor: Principal,
+    settings: Settings,
+    clock: AppClock,
+    locale: str,
+    export_id: uuid.UUID,
+    done: str,
+    decide: Callable[[], object],
+) -> Response:
+    """Carry out the bureau's decision, or show the request again with the refusal (its
+    audit row kept); a request the reviewer may not see stays a 404."""
+    try:
+        decide()
     except SluiceError as refused:
         if refused.status == 404:
             raise
@@ -364,7 +384,7 @@ async def reject(
             error=refused.detail(locale),
             status_code=refused.status,
         )
-    return see_other(f"{EXPORTS_PAGE}/{export_id}?done=rejected")
+    return see_other(f"{EXPORTS_PAGE}/{export_id}?done={done}")
 
 
 # -- the operator's request -----------------------------------------------------------------
