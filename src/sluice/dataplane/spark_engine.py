@@ -77,6 +77,9 @@ _MEMORY_ERRORS: Final = ("OutOfMemoryError", "UNABLE_TO_ACQUIRE_MEMORY", "SPARK_
 
 _session: SparkSession | None = None
 _session_master: str | None = None
+#: How soon a timed-out query's job group is cancelled again while it still runs.
+_CANCEL_AGAIN_SECONDS: Final = 0.25
+
 _session_lock = threading.Lock()
 
 
@@ -176,7 +179,7 @@ class SparkWorkspace:
         spark_sql = to_spark_sql(sql)
         context = self._session.sparkContext
         group = self._begin()
-        alarm = WATCHDOG.arm(self.limits.timeout_seconds, lambda: context.cancelJobGroup(group))
+        alarm = WATCHDOG.arm(self.limits.timeout_seconds, lambda: self._cancel(group))
         try:
             # Job groups are per Python thread (PySpark pins threads to JVM threads).
             context.setJobGroup(group, f"workspace {self.key}", interruptOnCancel=True)
@@ -212,6 +215,15 @@ class SparkWorkspace:
         error_class = getattr(error, "getCondition", None) or getattr(error, "getErrorClass", None)
         kind = error_class() if callable(error_class) else None
         return QueryFailed(kind=kind or type(error).__name__)
+
+    def _cancel(self, group: str) -> None:
+        """Cancel the group's jobs, and again shortly while the query still runs: a cancel
+        reaches only jobs already submitted, and planning may submit the next one later."""
+        with self._lock:
+            running = group in self._running
+        if running:
+            self._session.sparkContext.cancelJobGroup(group)
+            WATCHDOG.arm(_CANCEL_AGAIN_SECONDS, lambda: self._cancel(group))
 
     def _begin(self) -> str:
         with self._lock:
