@@ -13,7 +13,7 @@ import statistics
 import time
 
 from bench.harness import Result
-from sluice.guard.column_rules import FieldClass, Form, default_rule
+from sluice.dataplane.column_rules import FieldClass, Form, default_rule
 from sluice.guard.query_policy import ViewColumn, ViewSpec, check_query
 
 LIMIT_MS = 5.0

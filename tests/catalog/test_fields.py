@@ -21,6 +21,8 @@ from sluice.core.database import Database
 from sluice.core.migrate import upgrade
 from sluice.core.permissions import Role
 from sluice.dataplane.schema import IDENTIFIER_TYPES, FieldSpec, SchemaError
+from tests.catalog.factories import publish, resource_data
+from tests.html_tables import table_rows
 from tests.identity.factories import bearer, console_login, make_account
 from tests.infrastructure import PG_URL, skip_or_fail
 
@@ -273,3 +275,89 @@ def test_migration_0010_tightens_personal_fields_stored_before_the_rule(
         "district": "public",
         "note": "internal",
     }
+
+
+def test_a_provider_may_tighten_a_column_rule_and_the_entry_page_shows_it(
+    client: TestClient, database: Database, clock: FixedClock
+) -> None:
+    provider_account = make_account(database, clock, Role.PROVIDER)
+    provider = bearer(client, provider_account)
+    tightened = {"in_rows": "no", "as_group_key": "generalised"}
+    fields = [
+        {"name": "id_number", "type": "id_number", "title": "公民身份号码"},
+        {"name": "born_on", "type": "date", "title": "出生日期", "column_rule": tightened},
+    ]
+    response = client.post("/api/v1/resources", json=_resource(fields), headers=provider)
+    assert response.status_code == 201, response.text
+    assert response.json()["fields"][1]["rules"]["column_rule"] == tightened
+
+    assert provider_account.organization_id is not None
+    [entry] = publish(
+        database,
+        clock,
+        provider_account.organization_id,
+        [resource_data("births", "出生登记信息", fields=fields)],
+    )
+    page = client.get(f"/catalog/{entry}")
+    assert page.status_code == 200
+    rules = table_rows(page.text, "entry-column-rules")
+    assert rules == [
+        [
+            "id_number 公民身份号码",
+            "令牌",
+            "不可以",
+            "仅 count、count(DISTINCT …)",
+            "不可以",
+            "仅等值连接与筛选（=、IN 常量、IS NULL）",
+        ],
+        ["id_number 公民身份号码", "脱敏", "可以", "仅 count", "不可以", "不可以"],
+        [
+            "born_on 出生日期",
+            "原值 已收紧",
+            "不可以",
+            "可以",
+            "仅泛化后（年、季、月、区间）",
+            "可以",
+        ],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "rule", "code", "named"),
+    [
+        (
+            {"name": "amount", "type": "int", "class": "sensitive"},
+            {"in_rows": "yes"},
+            "rule_loosened",
+            "不能放宽为“yes”",
+        ),
+        (
+            {"name": "id_number", "type": "id_number"},
+            {"in_aggregates": "count_distinct"},
+            "rule_loosened",
+            "id_number",
+        ),
+        ({"name": "district", "type": "text"}, {"in_joins": "no"}, "rule_invalid", "in_joins"),
+        ({"name": "district", "type": "text"}, ["no rows"], "rule_invalid", "district"),
+    ],
+)
+def test_a_looser_or_unknown_column_rule_is_refused_at_registration(
+    client: TestClient,
+    database: Database,
+    clock: FixedClock,
+    field: dict[str, Any],
+    rule: object,
+    code: str,
+    named: str,
+) -> None:
+    provider = bearer(client, make_account(database, clock, Role.PROVIDER))
+    response = client.post(
+        "/api/v1/resources",
+        json=_resource([{**field, "column_rule": rule}]),
+        headers=provider,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == code
+    assert named in response.json()["detail"]
+    listed = client.get("/api/v1/resources", headers=provider).json()
+    assert listed["items"] == []

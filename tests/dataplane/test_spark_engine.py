@@ -19,6 +19,7 @@ import pytest
 
 from sluice.core.settings import Settings
 from sluice.dataplane import spark_engine
+from sluice.dataplane.column_rules import FieldClass, Form, default_rule
 from sluice.dataplane.sandbox_engine import (
     DuckDBWorkspace,
     EngineLimits,
@@ -30,7 +31,6 @@ from sluice.dataplane.sandbox_engine import (
     duckdb_engine,
     engine_for,
 )
-from sluice.guard.column_rules import FieldClass, Form, default_rule
 from sluice.guard.query_policy import ViewColumn, ViewSpec, check_query
 from tests.dataplane import sandbox_data
 from tests.infrastructure import skip_or_fail

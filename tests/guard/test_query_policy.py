@@ -15,7 +15,7 @@ import pytest
 
 from sluice.core.i18n import EN, ZH
 from sluice.core.ids import sm3_hex
-from sluice.guard.column_rules import FieldClass, Form, default_rule, tighten
+from sluice.dataplane.column_rules import FieldClass, Form, default_rule, tighten
 from sluice.guard.query_policy import (
     CheckedQuery,
     QueryRefused,

@@ -30,8 +30,8 @@ from sluice.core.i18n import translate
 from sluice.core.ids import sm3_hex
 from sluice.core.settings import Settings
 from sluice.dataplane import derived
+from sluice.dataplane.column_rules import ColumnRule
 from sluice.guard import export_columns
-from sluice.guard.column_rules import ColumnRule
 from sluice.guard.query_policy import check_query
 from sluice.guard.query_types import ViewColumn, ViewSpec
 from sluice.identity import signing

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sluice.core.i18n import translate
-from sluice.guard.column_rules import RULES_TABLE
+from sluice.dataplane.column_rules import RULES_TABLE
 from sluice.sandbox import repository
 from tests.identity.factories import bearer, console_login
 from tests.sandbox.world import SandboxWorld

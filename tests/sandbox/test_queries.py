@@ -258,6 +258,28 @@ def test_refusals_name_their_code_and_explain_the_offending_part_in_both_languag
     assert event.detail["resources"] == [] and event.detail["versions"] == {}
 
 
+def test_a_rule_the_provider_tightened_at_registration_holds_in_the_workspace(
+    city: SandboxWorld, client: TestClient
+) -> None:
+    operator = bearer(client, city.world.operator)
+    workspace = _workspace(client, operator, "普惠金融")
+    in_rows = _query(
+        client, operator, workspace, "SELECT name, established_on FROM scjgj_enterprises"
+    )
+    assert "established_on" in _refused(in_rows, 403, "column_not_allowed")["detail"]
+    by_day = "SELECT established_on, count(*) FROM scjgj_enterprises GROUP BY established_on"
+    _refused(_query(client, operator, workspace, by_day), 403, "column_not_allowed")
+    by_year = _query(
+        client,
+        operator,
+        workspace,
+        "SELECT year(established_on) AS y, count(*) AS firms FROM scjgj_enterprises "
+        "GROUP BY y ORDER BY y",
+    )
+    assert by_year.status_code == 200, by_year.text
+    assert by_year.json()["rows"] == [[2010 + n, 1] for n in range(12)]
+
+
 def test_a_suspended_or_terminated_agreement_refuses_every_query(
     city: SandboxWorld, client: TestClient
 ) -> None:

@@ -68,7 +68,14 @@ ENTERPRISE_FIELDS = [
     {"name": "name", "type": "text", "class": "public", "title": "企业名称"},
     {"name": "district", "type": "text", "class": "public", "title": "所在区县"},
     {"name": "registered_capital_fen", "type": "int", "class": "sensitive", "title": "注册资本"},
-    {"name": "established_on", "type": "date", "class": "public", "title": "成立日期"},
+    # The provider tightened this public date: never in rows, grouped only by year or month.
+    {
+        "name": "established_on",
+        "type": "date",
+        "class": "public",
+        "title": "成立日期",
+        "column_rule": {"in_rows": "no", "as_group_key": "generalised"},
+    },
 ]
 RATING_FIELDS = [
     {"name": "uscc", "type": "uscc", "class": "identifier", "title": "纳税人识别号"},

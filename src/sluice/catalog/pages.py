@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,6 +24,7 @@ from sluice.catalog.schemas import (
     BatchCreate,
     BatchEntries,
     BatchWithdraw,
+    FieldRead,
     FieldSpecIn,
     ResourceCreate,
     ResourceRead,
@@ -47,6 +48,15 @@ from sluice.core.paging import ListQuery
 from sluice.core.permissions import OrgKind
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
+from sluice.dataplane.column_rules import (
+    RULES_HEADERS,
+    FieldClass,
+    RuleInvalid,
+    RuleLoosened,
+    default_rule,
+    field_rule,
+    rule_cells,
+)
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, MaybePrincipal, Requires
 from sluice.web.forms import parse_form, see_other
 from sluice.web.listing import ListSpec, render_list
@@ -92,6 +102,17 @@ add_messages(
         "catalog.field_type": ("类型", "Type"),
         "catalog.field_class": ("分类", "Class"),
         "catalog.rules": ("校验规则", "Rules"),
+        "catalog.column_rules": ("沙箱中的列规则", "Column rules in the sandbox"),
+        "catalog.column_rules_help": (
+            "获授权的运营单位只能在平台沙箱中按下表使用各数据项：身份标识只以令牌或脱敏形式出现，"
+            "敏感值只能参与聚合。标注“已收紧”的规则由提供部门在登记时收紧。",
+            "An authorized operator may use each field in the platform's sandbox only as this "
+            "table says: identifiers appear only as tokens or masked, sensitive values only "
+            "inside aggregates. Rules marked tightened were tightened by the provider when it "
+            "registered the resource.",
+        ),
+        "catalog.field_form": ("形式", "Form"),
+        "catalog.rule_tightened": ("已收紧", "Tightened"),
         "catalog.metadata_only": ("仅目录", "Metadata only"),
         "catalog.prev": ("上一页", "Previous"),
         "catalog.next": ("下一页", "Next"),
@@ -385,6 +406,36 @@ def theme_concept_page(
     return _themes_response(request, settings.base_url, locale, scheme, concept)
 
 
+@dataclass(frozen=True)
+class FieldRuleRow:
+    """One field in one form, as the sandbox's column rules let a query use it."""
+
+    field: FieldRead
+    form_label: str
+    cells: tuple[str, str, str, str]
+    tightened: bool
+
+
+def _column_rules(fields: list[FieldRead]) -> list[FieldRuleRow]:
+    rows = []
+    for spec in fields:
+        field_class = cast(FieldClass, spec.field_class)
+        try:
+            rules = field_rule(field_class, spec.rules.get("column_rule"))
+        except (RuleInvalid, RuleLoosened):
+            rules = field_rule(field_class, None)  # as the guard applies it: never looser
+        for form, rule in rules.items():
+            rows.append(
+                FieldRuleRow(
+                    field=spec,
+                    form_label=f"vocab.column_form.{form}",
+                    cells=rule_cells(rule),
+                    tightened=rule != default_rule(field_class, form),
+                )
+            )
+    return rows
+
+
 @router.get("/catalog/{entry_id}", response_class=HTMLResponse)
 def entry_page(
     request: Request,
@@ -406,7 +457,12 @@ def entry_page(
     response = render_list(
         request,
         "catalog/entry.html",
-        {"entry": entry, "national": national_values(entry, locale)},
+        {
+            "entry": entry,
+            "national": national_values(entry, locale),
+            "rules_headers": RULES_HEADERS,
+            "column_rules": _column_rules(entry.fields or []),
+        },
         page=versions,
         list_id="versions",
         rows_template="catalog/_version_rows.html",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,8 @@ from sluice.core.paging import ListQuery, Page
 from sluice.core.permissions import OrgKind, Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.dataplane.schema import DatasetSchema, SchemaError
+from sluice.dataplane.column_rules import field_rule
+from sluice.dataplane.schema import DatasetSchema, FieldClass, SchemaError
 from sluice.identity import repository as identity_repository
 from sluice.identity.models import Organization
 
@@ -106,6 +107,14 @@ def register_resource(
             DatasetSchema.from_json(document)
         except SchemaError as error:
             raise InvalidInput("catalog.bad_fields", problem=str(error)) from error
+        for spec in data.fields:
+            # A provider may tighten what a sandbox query may do with a field, never loosen
+            # it (R8.2): refused here, with the field named, rather than ignored at query time.
+            field_rule(
+                cast(FieldClass, spec.field_class),
+                spec.rules().get("column_rule"),
+                field=spec.name,
+            )
     return create_resource_row(
         session, actor=actor, clock=clock, provider_id=provider_id, data=data
     )

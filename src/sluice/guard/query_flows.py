@@ -18,8 +18,8 @@ from sqlglot import exp
 from sqlglot.optimizer.scope import Scope
 
 from sluice.core.i18n import MessageRef
+from sluice.dataplane.column_rules import ColumnRule, cell_key
 from sluice.guard import query_functions as functions
-from sluice.guard.column_rules import ColumnRule, cell_key
 from sluice.guard.query_refusals import (
     ColumnNotAllowed,
     SqlInvalid,

@@ -78,8 +78,8 @@ from sqlglot.schema import MappingSchema
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 from sluice.core.ids import sm3_hex
+from sluice.dataplane.column_rules import FieldClass, Form
 from sluice.guard import query_functions as functions
-from sluice.guard.column_rules import FieldClass, Form
 from sluice.guard.query_flows import Analysis, Column, check_output
 from sluice.guard.query_refusals import (
     ColumnNotAllowed,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from sluice.guard.column_rules import ColumnRule, FieldClass, Form
+from sluice.dataplane.column_rules import ColumnRule, FieldClass, Form
 
 Kind = Literal["value", "aggregate", "group_key"]
 Source = tuple[str, str]

@@ -34,8 +34,7 @@ from sluice.authorizations import service as authorizations
 from sluice.authorizations.models import Authorization
 from sluice.catalog import service as catalog
 from sluice.catalog.models import ResourceField
-from sluice.dataplane.schema import FIELD_CLASSES
-from sluice.guard.column_rules import (
+from sluice.dataplane.column_rules import (
     ColumnRule,
     FieldClass,
     Form,
@@ -44,6 +43,7 @@ from sluice.guard.column_rules import (
     default_rule,
     tighten,
 )
+from sluice.dataplane.schema import FIELD_CLASSES
 from sluice.guard.query_types import ViewColumn, ViewSpec
 from sluice.ingestion import service as ingestion
 
@@ -176,7 +176,9 @@ def _rule(field_class: FieldClass, form: Form, field: ResourceField | None) -> C
         try:
             return tighten(rule, {str(k): str(v) for k, v in override.items()})
         except (RuleInvalid, RuleLoosened):
-            return rule  # checked when the provider set it; never looser than the default
+            # Refused when the provider registered it (``column_rules.field_rule``); a class
+            # tightened since may make an old override read as looser: the class's rule holds.
+            return rule
     return rule
 
 

@@ -17,7 +17,7 @@ from sluice.core.i18n import add_messages, translate
 from sluice.core.paging import ListQuery
 from sluice.core.permissions import Permission as P
 from sluice.core.principal import Principal
-from sluice.guard.column_rules import RULES_HEADERS, RULES_TABLE
+from sluice.dataplane.column_rules import RULES_HEADERS, RULES_TABLE
 from sluice.sandbox import queries, workspaces
 from sluice.sandbox.queries import QueryOutcome
 from sluice.sandbox.repository import HISTORY_SORTS, WORKSPACE_SORTS
