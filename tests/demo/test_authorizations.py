@@ -32,21 +32,28 @@ def _login(client: TestClient, document: dict[str, object], username: str) -> di
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
-def test_two_agreements_in_force_and_one_ended_with_its_certificate(
+def test_three_agreements_in_force_and_one_ended_with_its_certificate(
     demo: DemoCity, client: TestClient
 ) -> None:
     credentials = demo.credentials
     ids = credentials["authorizations"]
-    assert isinstance(ids, dict) and set(ids) == {"普惠金融", "就业服务", "智慧停车"}
+    assert isinstance(ids, dict) and set(ids) == {
+        "普惠金融",
+        "就业服务",
+        "人口发展监测",
+        "智慧停车",
+    }
     bureau = _login(client, credentials, "bureau")
     rows = {r["scenario"]: r for r in client.get("/api/v1/authorizations", headers=bureau).json()}
     assert {s: r["status"] for s, r in rows.items()} == {
         "普惠金融": "active",
         "就业服务": "active",
+        "人口发展监测": "active",
         "智慧停车": "terminated",
     }
     assert rows["普惠金融"]["operator"] == "营口数据集团有限公司"
     assert rows["就业服务"]["operator"] == "辽宁海港数智科技有限公司"
+    assert rows["人口发展监测"]["operator"] == "营口数据集团有限公司"
 
     finance = client.get(
         f"/api/v1/authorized-data/{ids['普惠金融']}/resources",

@@ -344,10 +344,26 @@ def seed_authorizations(
             clauses=_clauses("就业状况核验", "经本人授权核验参保就业状态，仅返回是否一致", 1000),
             selection_round_id=rounds.get("就业服务"),
         )
+        # A public-governance scenario: its product, population statistics, is free (N5).
+        population = _agreement(
+            session,
+            settings=settings,
+            at=signed + timedelta(days=18),
+            plan_id=plan.id,
+            operator_code="ykdata",
+            scenario="人口发展监测",
+            purpose="为政府部门和公众提供分区县、分年龄段的人口统计，服务公共治理和规划决策。",
+            resources=[("gaj", "residents")],
+            clauses=_clauses(
+                "分区县人口统计", "按区县和年龄段统计户籍人口，小于阈值的分组不予输出", 0
+            ),
+            selection_round_id=None,
+        )
         _file_operator_rules(session, settings=settings, signed=signed, today=today)
         return {
             "普惠金融": str(finance.id),
             "就业服务": str(jobs.id),
+            "人口发展监测": str(population.id),
             "智慧停车": str(parking.id),
         }
 
