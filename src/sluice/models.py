@@ -27,6 +27,7 @@ from sluice.catalog.models import (
     ResourceField,
 )
 from sluice.channels.models import OperationChannel
+from sluice.consent.models import Consent, ConsentUse, DataSubject
 from sluice.core.database import Base
 from sluice.identity.models import (
     AccessToken,
@@ -62,9 +63,12 @@ __all__ = [
     "CatalogEntryVersion",
     "CatalogTerm",
     "CollectiveDecision",
+    "Consent",
+    "ConsentUse",
     "ConsoleSession",
     "CorrectionTicket",
     "DataResource",
+    "DataSubject",
     "DatasetVersion",
     "DestructionCertificate",
     "ExitRequest",

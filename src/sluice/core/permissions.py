@@ -96,6 +96,10 @@ class Permission(StrEnum):
     APPROVALS_READ = "approvals.read"
     APPROVALS_DECIDE = "approvals.decide"
     CHANNELS_MANAGE = "channels.manage"
+    CONSENTS_GRANT = "consents.grant"
+    CONSENTS_READ_GRANTED = "consents.read_granted"
+    CONSENTS_INSPECT = "consents.inspect"
+    SUBJECT_USES_READ = "subject_uses.read"
 
 
 @dataclass(frozen=True)
@@ -288,6 +292,26 @@ PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
         frozenset({Role.BUREAU}),
         "登记和跟踪已有公共数据运营渠道的整合",
         "Keep the register of existing operation channels and their move to the platform",
+    ),
+    Permission.CONSENTS_GRANT: PermissionSpec(
+        frozenset({Role.SUBJECT}),
+        "授予和撤回本人数据的使用同意",
+        "Grant and revoke consent to the use of one's own data",
+    ),
+    Permission.CONSENTS_READ_GRANTED: PermissionSpec(
+        frozenset({Role.BUYER}),
+        "查看信息主体授予本单位的同意",
+        "Read the consents data subjects granted one's organization",
+    ),
+    Permission.CONSENTS_INSPECT: PermissionSpec(
+        frozenset({Role.BUREAU}),
+        "查验授权同意台账及其证明材料",
+        "Inspect the consent ledger and its evidence",
+    ),
+    Permission.SUBJECT_USES_READ: PermissionSpec(
+        frozenset({Role.SUBJECT}),
+        "查看谁用了本人的数据",
+        "See who used one's own data",
     ),
 }
 

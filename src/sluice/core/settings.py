@@ -269,6 +269,13 @@ class Settings(BaseSettings):
         "exports with noise may spend; a request beyond it is refused with "
         "privacy_budget_exhausted.",
     )
+    consent_max_days: int = Field(
+        default=365,
+        ge=1,
+        le=3650,
+        description="Longest validity a data subject's consent may have, in days from its first "
+        "day to its last; a grant running longer is refused.",
+    )
 
     @property
     def keys_path(self) -> Path:

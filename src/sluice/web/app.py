@@ -32,6 +32,9 @@ from sluice.catalog import api as catalog_api
 from sluice.catalog import pages as catalog_pages
 from sluice.catalog import workbench as catalog_workbench
 from sluice.channels import pages as channels_pages
+from sluice.consent import api as consent_api
+from sluice.consent import pages as consent_pages
+from sluice.consent import workbench as consent_workbench
 from sluice.core.clock import Clock, SystemClock, set_display_zone
 from sluice.core.database import Database
 from sluice.core.home import prepare_home
@@ -95,6 +98,7 @@ PAGE_ROUTERS = (
     channels_pages.router,
     sandbox_pages.router,
     sandbox_export_pages.router,
+    consent_pages.router,
 )
 #: The modules with panels on the console home (each registers them when imported).
 WORKBENCH_PANELS = (
@@ -110,6 +114,7 @@ WORKBENCH_PANELS = (
     quality_workbench,
     sandbox_workbench,
     sandbox_export_workbench,
+    consent_workbench,
 )
 API_ROUTERS = (
     identity_api.router,
@@ -126,6 +131,7 @@ API_ROUTERS = (
     approvals_api.router,
     sandbox_api.router,
     sandbox_export_api.router,
+    consent_api.router,
 )
 
 
