@@ -41,6 +41,7 @@ from sluice.identity.models import (
 from sluice.ingestion.models import DatasetVersion, IngestionRun
 from sluice.operators import models as operator_models
 from sluice.operators.selection import models as selection_models
+from sluice.products.models import PriceCap, Product
 from sluice.quality.models import ProviderAssessment, QualityRulesVersion
 from sluice.quality.tickets.models import CorrectionTicket
 from sluice.sandbox.export_models import ExportRequest, PrivacyBudget
@@ -80,7 +81,9 @@ __all__ = [
     "NumberSequence",
     "OperationChannel",
     "Organization",
+    "PriceCap",
     "PrivacyBudget",
+    "Product",
     "ProviderAssessment",
     "QualityRulesVersion",
     "RectificationOrder",

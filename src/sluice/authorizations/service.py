@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Final, TypeVar
@@ -565,29 +565,57 @@ def _check_round(
         raise Conflict("authz.round_used", problem_code="round_used", number=used.number)
 
 
-def _product_key(name: str) -> str:
+def product_key(name: str) -> str:
+    """A product's name as N2 compares names: blanks dropped, case folded."""
     return re.sub(r"\s+", "", name).casefold()
+
+
+def delivered_product_name(
+    session: Session,
+    *,
+    operator_ids: Collection[uuid.UUID],
+    names: Iterable[str],
+    excluding: Collection[uuid.UUID] = (),
+) -> tuple[str, Authorization] | None:
+    """N2 by name: the first of ``names`` that an agreement of these operators which took
+    effect already names as a product (folded with ``product_key``), with that agreement;
+    the agreements in ``excluding`` (a product's own renewal chain) are not looked at.
+
+    The layers decide how N2 is split. An agreement's product clause is only a name and a
+    description, so drafting an agreement compares names here (``_check_products_new``).
+    The products module, above this one, declares products with their content: its
+    ``products.service.already_delivered`` asks this function for the names and compares
+    the content itself (type, resources read, normalised spec and output) with the
+    products listed before, which this module cannot see."""
+    wanted = {product_key(n): n for n in names}
+    skip = set(excluding)
+    for earlier in repository.delivered_by(session, operator_ids):
+        if earlier.id in skip:
+            continue
+        content = current_version(session, earlier).content
+        for product in content["clauses"]["products"]:
+            name = wanted.get(product_key(product["name"]))
+            if name is not None:
+                return name, earlier
+    return None
 
 
 def _check_products_new(session: Session, operator: Organization, names: list[str]) -> None:
     """N2: no operator re-develops, itself or through an affiliate, a product it has
-    already delivered under an agreement that took effect."""
-    wanted = {_product_key(n): n for n in names}
+    already delivered under an agreement that took effect (by name: see
+    ``delivered_product_name``)."""
     others = {operator.id} | qualified.affiliated_organizations(session, operator.id)
-    for earlier in repository.delivered_by(session, others):
-        content = current_version(session, earlier).content
-        for product in content["clauses"]["products"]:
-            name = wanted.get(_product_key(product["name"]))
-            if name is None:
-                continue
-            holder = parties.organization(session, earlier.operator_id)
-            raise Conflict(
-                "authz.product_delivered",
-                problem_code="product_already_delivered",
-                product=name,
-                number=earlier.number,
-                operator=holder.name if holder else "—",
-            )
+    found = delivered_product_name(session, operator_ids=others, names=names)
+    if found is not None:
+        name, earlier = found
+        holder = parties.organization(session, earlier.operator_id)
+        raise Conflict(
+            "authz.product_delivered",
+            problem_code="product_already_delivered",
+            product=name,
+            number=earlier.number,
+            operator=holder.name if holder else "—",
+        )
 
 
 def _domain_label(domain: str | None) -> MessageRef | str:
@@ -874,6 +902,30 @@ def _add_version(
     session.add(version)
     authorization.version = number
     return version
+
+
+def add_version(
+    session: Session,
+    authorization: Authorization,
+    *,
+    content: dict[str, Any],
+    changes: list[dict[str, Any]],
+    reason: str,
+    actor: Principal,
+    at: datetime,
+) -> AuthorizationVersion:
+    """The agreement's next version with this content (an amendment, ``amendments``): the
+    parties sign it as they sign any version."""
+    return _add_version(
+        session,
+        authorization,
+        number=authorization.version + 1,
+        content=content,
+        changes=changes,
+        reason=reason,
+        actor=actor,
+        at=at,
+    )
 
 
 def _set_scope(

@@ -96,6 +96,10 @@ class Permission(StrEnum):
     APPROVALS_READ = "approvals.read"
     APPROVALS_DECIDE = "approvals.decide"
     CHANNELS_MANAGE = "channels.manage"
+    PRODUCTS_READ = "products.read"
+    PRODUCTS_DECLARE = "products.declare"
+    PRODUCTS_REVIEW = "products.review"
+    PRICE_CAPS_MANAGE = "price_caps.manage"
     CONSENTS_GRANT = "consents.grant"
     CONSENTS_READ_GRANTED = "consents.read_granted"
     CONSENTS_INSPECT = "consents.inspect"
@@ -292,6 +296,26 @@ PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
         frozenset({Role.BUREAU}),
         "登记和跟踪已有公共数据运营渠道的整合",
         "Keep the register of existing operation channels and their move to the platform",
+    ),
+    Permission.PRODUCTS_READ: PermissionSpec(
+        frozenset({Role.BUREAU, Role.REGISTRY, Role.OPERATOR}),
+        "查看数据产品（运营机构仅本单位）",
+        "Read data products (operators: own only)",
+    ),
+    Permission.PRODUCTS_DECLARE: PermissionSpec(
+        frozenset({Role.OPERATOR}),
+        "申报、提交和上架本单位的数据产品",
+        "Declare, submit and list one's own data products",
+    ),
+    Permission.PRODUCTS_REVIEW: PermissionSpec(
+        frozenset({Role.BUREAU}),
+        "数据产品安全合规审查、暂停和下架",
+        "Review data products for security and compliance, suspend and delist them",
+    ),
+    Permission.PRICE_CAPS_MANAGE: PermissionSpec(
+        frozenset({Role.BUREAU}),
+        "制定数据产品分类价格上限",
+        "Set the price caps of product classes",
     ),
     Permission.CONSENTS_GRANT: PermissionSpec(
         frozenset({Role.SUBJECT}),

@@ -269,6 +269,12 @@ class Settings(BaseSettings):
         "exports with noise may spend; a request beyond it is refused with "
         "privacy_budget_exhausted.",
     )
+    product_registration_required: bool = Field(
+        default=False,
+        description="Whether a data product must hold a registration in force (登记, N4) "
+        "before it can be listed and called; off, registration is encouraged but optional. "
+        "An unregistered product is then refused with product_unavailable.",
+    )
     consent_max_days: int = Field(
         default=365,
         ge=1,
