@@ -125,7 +125,8 @@ add_messages(
         ),
         "consent.product_other_kind": (
             "该产品查询的是{wanted}的数据，您的账户关联的是{kind}。",
-            "This product is about {wanted} subjects; your account stands for a {kind}.",
+            "This product is about subjects of type {wanted}; your account stands for one of "
+            "type {kind}.",
         ),
         "consent.purpose_unknown": (
             "该产品的使用目的只能是：{allowed}。",
