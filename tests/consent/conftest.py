@@ -18,7 +18,7 @@ from tests.consent.world import PRODUCTS, World, build
 @pytest.fixture(scope="module")
 def products() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(offers, "_products", lambda: PRODUCTS)
+        patch.setattr(offers, "products_service", PRODUCTS)
         yield
 
 

@@ -1,10 +1,11 @@
 """The consent tests' world: the bureau, two buyers, three data subjects (two persons, one
 enterprise) opened through the service, and three listed products that need consent.
 
-Products stand in for ``products.service`` (``FakeProducts``, installed in
-``consent.offers``): the ledger reads of a product only what the products module's contract
-gives (its code, title, subject kind, purposes), so a world of agreements and workspaces
-behind real products would cost the suite seconds and prove nothing more here.
+Products stand in for ``products.service`` (``FakeProducts``, installed as
+``consent.offers.products_service``): the ledger reads of a product only what the products
+module's contract gives (its code, title, subject kind, purposes), so a world of agreements,
+workspaces and reviews behind real products would cost the suite seconds and prove nothing
+more here (``test_offers.py`` reads the real module).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.identity import service as identity
 from sluice.identity.models import User
+from sluice.products import service as products_service
 from tests.identity.factories import PASSWORD, Account, make_account
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)
@@ -52,6 +54,7 @@ class FakeProducts:
     """``products.service`` as the consent ledger calls it."""
 
     listed: list[FakeProduct] = field(default_factory=list)
+    ProductUnavailable = products_service.ProductUnavailable
 
     def listed_products(self, session: Any) -> list[FakeProduct]:
         return list(self.listed)

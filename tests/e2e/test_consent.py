@@ -25,7 +25,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def world(tmp_path: Path, live_database: Database, monkeypatch: pytest.MonkeyPatch) -> World:
-    monkeypatch.setattr(offers, "_products", lambda: PRODUCTS)
+    monkeypatch.setattr(offers, "products_service", PRODUCTS)
     built = build(live_database, tmp_path / "var")
     with built.database.unit_of_work() as session:
         for minutes, outcome in enumerate(("answered", "consent_required")):

@@ -7,15 +7,14 @@ the subject's consent, with the purposes a buyer may call it for; a consent name
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from types import ModuleType
-from typing import Any
 
 from sqlalchemy.orm import Session
+
+from sluice.products import service as products_service
 
 
 @dataclass(frozen=True)
@@ -28,28 +27,16 @@ class Offer:
     purposes: tuple[str, ...]
 
 
-def _products() -> ModuleType | None:
-    # The products module is being built beside this one (issue 12); until it is in the
-    # tree no product can be offered, and titles fall back to the product's id.
-    try:
-        return importlib.import_module("sluice.products.service")
-    except ModuleNotFoundError:
-        return None
-
-
 def offers(session: Session, *, at: datetime) -> list[Offer]:
-    """Every listed product a consent can be granted for, by title."""
-    products = _products()
-    if products is None:
-        return []
+    """Every listed product a consent can be granted for, by title: those callable now
+    (``callable_product``: listed, and registered where registration is required) whose
+    calls need consent."""
     found = []
-    for product in products.listed_products(session):
+    for product in products_service.listed_products(session):
         try:
-            callable_: Any = products.callable_product(session, code=product.code, at=at)
-        except Exception as error:
-            if getattr(error, "status", None) == 404:
-                continue
-            raise
+            callable_ = products_service.callable_product(session, code=product.code, at=at)
+        except products_service.ProductUnavailable:
+            continue
         if not callable_.consent_required:
             continue
         found.append(
@@ -69,24 +56,17 @@ def offer(session: Session, product_id: uuid.UUID, *, at: datetime) -> Offer | N
 
 
 def titles(session: Session, product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """Each product's title as its module shows it (its id while products are not built)."""
-    products = _products()
-    return {
-        product_id: str(products.product_title(session, product_id))
-        if products
-        else str(product_id)
-        for product_id in set(product_ids)
-    }
+    """Each product's title as its module shows it ("—" for one it does not know)."""
+    return {i: products_service.product_title(session, i) for i in set(product_ids)}
 
 
 def search(session: Session, text: str) -> list[uuid.UUID]:
-    """Listed products whose title or code contains the text (for searching lists)."""
-    products = _products()
-    if products is None or not text:
-        return []
+    """Listed products whose name or code contains the text (for searching lists)."""
     wanted = text.casefold()
+    if not wanted:
+        return []
     return [
         p.id
-        for p in products.listed_products(session)
-        if wanted in str(p.code).casefold() or wanted in titles(session, [p.id])[p.id].casefold()
+        for p in products_service.listed_products(session)
+        if wanted in p.code.casefold() or wanted in p.name.casefold()
     ]
