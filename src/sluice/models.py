@@ -44,6 +44,7 @@ from sluice.operators.selection import models as selection_models
 from sluice.products.models import PriceCap, Product
 from sluice.quality.models import ProviderAssessment, QualityRulesVersion
 from sluice.quality.tickets.models import CorrectionTicket
+from sluice.registration import models as registration_models
 from sluice.sandbox.export_models import ExportRequest, PrivacyBudget
 from sluice.sandbox.models import SavedQuery, Workspace, WorkspaceQuery
 
@@ -96,5 +97,6 @@ __all__ = [
     "comment_models",
     "operator_models",
     "operator_rule_models",
+    "registration_models",
     "selection_models",
 ]

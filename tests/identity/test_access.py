@@ -142,6 +142,15 @@ POST   /api/v1/quality/rules                                                    
 GET    /api/v1/quality/scores                                                       bureau,provider
 POST   /api/v1/rectifications/{order_id}/check                                      bureau
 POST   /api/v1/rectifications/{order_id}/report                                     operator
+GET    /api/v1/registrations                                                        bureau,operator,registry
+GET    /api/v1/registrations/applications                                           bureau,operator,registry
+POST   /api/v1/registrations/applications                                           operator
+GET    /api/v1/registrations/applications/{application_id}                          bureau,operator,registry
+POST   /api/v1/registrations/applications/{application_id}/decision                 registry
+POST   /api/v1/registrations/applications/{application_id}/objections               everyone
+POST   /api/v1/registrations/applications/{application_id}/withdraw                 operator
+POST   /api/v1/registrations/objections/{objection_id}/decision                     registry
+GET    /api/v1/registrations/{registration_id}                                      bureau,operator,registry
 GET    /api/v1/resources                                                            bureau,provider,registry
 POST   /api/v1/resources                                                            provider
 GET    /api/v1/resources/{resource_id}                                              bureau,provider,registry
@@ -311,6 +320,18 @@ GET    /console/quality/providers/{code}                                        
 GET    /console/quality/rules                                                       bureau,provider
 POST   /console/quality/rules                                                       bureau
 GET    /console/quality/rules/{number}                                              bureau,provider
+GET    /console/registrations                                                       bureau,operator,registry
+POST   /console/registrations/applications                                          operator
+GET    /console/registrations/applications/{application_id}                         bureau,operator,registry
+POST   /console/registrations/applications/{application_id}/decide                  registry
+GET    /console/registrations/applications/{application_id}/materials/{material_id} bureau,operator,registry
+POST   /console/registrations/applications/{application_id}/withdraw                operator
+GET    /console/registrations/new                                                   operator
+POST   /console/registrations/objections/{objection_id}/decide                      registry
+GET    /console/registrations/register                                              bureau,operator,registry
+GET    /console/registrations/register/{registration_id}                            bureau,operator,registry
+GET    /console/registrations/register/{registration_id}/certificate.html           bureau,operator,registry
+GET    /console/registrations/register/{registration_id}/certificate.pdf            bureau,operator,registry
 GET    /console/resources                                                           bureau,provider,registry
 POST   /console/resources                                                           provider
 GET    /console/resources/{resource_id}                                             bureau,provider,registry
@@ -363,6 +384,9 @@ GET    /portal/selections/{round_id}                                            
 GET    /organizations/{code}                                                        public
 GET    /problems/{code}                                                             public
 GET    /openapi.json                                                               public
+GET    /registry/notices                                                            public
+POST   /registry/notices/{application_id}/objections                                everyone
+GET    /registry/verify/{code}                                                      public
 GET    /static/{path}                                                                public
 GET    /verify/certificates/{number}                                                public
 """

@@ -96,6 +96,10 @@ class Permission(StrEnum):
     APPROVALS_READ = "approvals.read"
     APPROVALS_DECIDE = "approvals.decide"
     CHANNELS_MANAGE = "channels.manage"
+    REGISTRATIONS_READ = "registrations.read"
+    REGISTRATIONS_APPLY = "registrations.apply"
+    REGISTRATIONS_DECIDE = "registrations.decide"
+    REGISTRATIONS_OBJECT = "registrations.object"
     PRODUCTS_READ = "products.read"
     PRODUCTS_DECLARE = "products.declare"
     PRODUCTS_REVIEW = "products.review"
@@ -336,6 +340,26 @@ PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
         frozenset({Role.SUBJECT}),
         "查看谁用了本人的数据",
         "See who used one's own data",
+    ),
+    Permission.REGISTRATIONS_READ: PermissionSpec(
+        frozenset({Role.REGISTRY, Role.BUREAU, Role.OPERATOR}),
+        "查看数据资源登记（运营机构仅本单位）",
+        "Read data registrations (operators: own only)",
+    ),
+    Permission.REGISTRATIONS_APPLY: PermissionSpec(
+        frozenset({Role.OPERATOR}),
+        "为本单位的数据产品申请登记、变更、续期和注销",
+        "Apply to register, change, renew or cancel one's own data products' registrations",
+    ),
+    Permission.REGISTRATIONS_DECIDE: PermissionSpec(
+        frozenset({Role.REGISTRY}),
+        "受理、审查登记申请，处理异议，发放登记证书",
+        "Accept and review registration applications, decide objections, issue certificates",
+    ),
+    Permission.REGISTRATIONS_OBJECT: PermissionSpec(
+        _EVERY_ROLE,
+        "对公示中的登记申请提出实名异议",
+        "Object, under one's real name, to a registration in public notice",
     ),
 }
 

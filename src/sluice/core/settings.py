@@ -282,6 +282,22 @@ class Settings(BaseSettings):
         description="Longest validity a data subject's consent may have, in days from its first "
         "day to its last; a grant running longer is refused.",
     )
+    registration_valid_years: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="How long a registration (登记, N4) stays valid, in years from the day its "
+        "certificate is issued; a renewal adds as many years again to the end of the term.",
+    )
+    registration_renewal_window_days: int = Field(
+        default=60,
+        ge=1,
+        le=365,
+        description="A registration's renewal may be filed only within this many days before "
+        "it expires (N4: 60); earlier or later the application is refused with "
+        "renewal_window_closed. Whether a product must be registered before it can be called "
+        "is product_registration_required.",
+    )
 
     @property
     def keys_path(self) -> Path:

@@ -59,6 +59,9 @@ from sluice.quality import rules_pages as quality_rules_pages
 from sluice.quality import workbench as quality_workbench
 from sluice.quality.tickets import api as tickets_api
 from sluice.quality.tickets import pages as tickets_pages
+from sluice.registration import api as registration_api
+from sluice.registration import pages as registration_pages
+from sluice.registration import workbench as registration_workbench
 from sluice.sandbox import api as sandbox_api
 from sluice.sandbox import export_api as sandbox_export_api
 from sluice.sandbox import export_pages as sandbox_export_pages
@@ -98,6 +101,7 @@ PAGE_ROUTERS = (
     channels_pages.router,
     sandbox_pages.router,
     sandbox_export_pages.router,
+    registration_pages.router,
     consent_pages.router,
 )
 #: The modules with panels on the console home (each registers them when imported).
@@ -114,6 +118,7 @@ WORKBENCH_PANELS = (
     quality_workbench,
     sandbox_workbench,
     sandbox_export_workbench,
+    registration_workbench,
     consent_workbench,
 )
 API_ROUTERS = (
@@ -131,6 +136,7 @@ API_ROUTERS = (
     approvals_api.router,
     sandbox_api.router,
     sandbox_export_api.router,
+    registration_api.router,
     consent_api.router,
 )
 
