@@ -1,0 +1,751 @@
+"""Data products run inside the platform: the buyer-side entry of the guard (R8.10, R8.6).
+
+A product runs over the views of **its agreement's** workspace (``workspace_views``: one
+view per resource in the agreement's current scope, over its newest version), never over
+files of its own and never over an operator's interactive state. Its SQL passes the
+sandbox's query policy and column rules exactly as a sandbox query would
+(``product_sql``, which adds bound parameters), and runs on the same locked DuckDB
+(``dataplane.product_engine``). The functions, in the gateway's order:
+
+- ``authorize_call``: the product's agreement is in force at ``at`` (status and term, as
+  ``guard.service.refusal`` decides for every use: ``authorization_inactive``), still
+  grants the right to operate data products (``authorization_inactive`` too: the
+  agreement no longer covers products), its resources are still in scope and
+  authorizable (``out_of_scope``), and the buyer's purpose is one of the product's
+  (``purpose_not_allowed``). One audit row (``guard.decision``, use ``product_call``)
+  per decision: the buyer's organization, the product, the agreement, the resources, the
+  purpose, allowed or refused with its reason; a refusal keeps its row
+  (``SluiceError.keep``).
+- ``subject_token``: the subject's input cleaned and tokenized as ingestion does
+  (``product_inputs``), for the consent check; ``input_invalid`` naming the input.
+- ``run``: one answer, and nothing else (see below); ``input_invalid`` for bad inputs.
+- ``download`` and ``identify``: a dataset product's approved export with a fingerprint
+  per download, and which download a leaked copy came from (``dataplane.fingerprints``).
+- ``validate_spec``: a declaration checked against the agreement's views before a
+  product is listed (``spec_invalid`` naming the problem).
+
+What a buyer sees (``ProductAnswer.result``), per type:
+
+- **verification** (核验): ``{"result": "match"}`` or ``{"result": "no_match"}``; with an
+  answer column, the one value the matching rows hold (one of ``answer_values``), and
+  ``no_match`` when no row matches, the rows disagree, or the value is not declared.
+  Inputs are bound parameters; nothing else about the data is in the answer.
+- **statistics**: ``{"columns": [{"name", "type"}], "rows": [[…]], "suppressed": n}``:
+  the query's groups covering at least k distinct subjects
+  (``sandbox_export_min_subjects``, the export gate's k and its subject-count rewrite);
+  smaller groups are left out and counted in ``suppressed``.
+- **score**: ``{"score": n, "reasons": [{"code", "label"}]}``: the query's one row for
+  the subject (``:subject`` bound to the subject's token), its score rounded to an
+  integer and clamped to ``score_range``, its reason codes (a list, or comma-separated
+  text) kept only where the product declares them, labelled in the caller's language.
+  A subject without data answers ``{"score": null, "reasons": []}`` (and counts as no
+  item): "no data" is an answer, not an error, and says no more than a no-match does.
+
+A product whose query no longer runs as declared (its view left the scope, a rule was
+tightened, a score query answered several rows) answers ``product_failed`` (409) and
+nothing of the data.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Final
+
+from sqlalchemy.orm import Session
+
+from sluice.audit import service as audit
+from sluice.authorizations import destruction
+from sluice.authorizations import service as authorizations
+from sluice.authorizations.models import Authorization
+from sluice.catalog import service as catalog
+from sluice.core.errors import SluiceError
+from sluice.core.i18n import ZH
+from sluice.core.ids import sm3_hex
+from sluice.core.keystore import KeyStoreError
+from sluice.core.principal import Principal
+from sluice.core.settings import Settings
+from sluice.dataplane import derived, fingerprints
+from sluice.dataplane.product_engine import ProductWorkspace, ViewSource, product_engine
+from sluice.dataplane.sandbox_shared import QueryResult
+from sluice.dataplane.schema import FIELD_TYPES, IDENTIFIER_TYPES
+from sluice.guard import export_columns
+from sluice.guard import service as guard
+from sluice.guard.export_checks import _suppress
+from sluice.guard.product_errors import (
+    ExportUnavailable,
+    InputInvalid,
+    InvalidSpec,
+    ProductFailed,
+    PurposeNotAllowed,
+    RefusalDetail,
+)
+from sluice.guard.product_exports import approved_export
+from sluice.guard.product_inputs import clean_inputs
+from sluice.guard.product_specs import (
+    CallableProduct,
+    DatasetSpec,
+    InputField,
+    ScoreSpec,
+    StatisticsSpec,
+    VerificationSpec,
+)
+from sluice.guard.product_sql import Prepared, prepare, verification_sql
+from sluice.guard.query_policy import QueryRefused
+from sluice.guard.query_types import ViewSpec
+from sluice.guard.workspace_queries import versions_of
+from sluice.guard.workspace_views import SUBJECT_TYPES, WorkspaceView, workspace_views
+
+__all__ = [
+    "ExportUnavailable",
+    "FingerprintedFile",
+    "InputInvalid",
+    "InvalidSpec",
+    "ProductAnswer",
+    "ProductFailed",
+    "PurposeNotAllowed",
+    "authorize_call",
+    "download",
+    "identify",
+    "run",
+    "subject_token",
+    "validate_spec",
+]
+
+#: The right an agreement must grant for its products to be called (R3.4).
+PRODUCT_RIGHT: Final = "product_operation"
+#: The audit row's ``use``, as ``authorize_use`` names the others.
+USE: Final = "product_call"
+#: Whom the guard reads an agreement as when no operator asks (a buyer's call).
+PLATFORM: Final = Principal.system("guard")
+#: The parameter a score's SQL names its subject's token by.
+SUBJECT_PARAMETER: Final = "subject"
+CSV_MEDIA_TYPE: Final = "text/csv; charset=utf-8"
+_REASON_CODE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_INTEGER_TYPES: Final = frozenset(
+    {
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "HUGEINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+    }
+)
+#: The SQL types a view column may have to be compared with an input of each type.
+_COMPARABLE: Final[Mapping[str, frozenset[str]]] = {
+    "int": _INTEGER_TYPES,
+    "decimal": _INTEGER_TYPES | {"DECIMAL", "DOUBLE", "FLOAT"},
+    "date": frozenset({"DATE"}),
+    "datetime": frozenset({"TIMESTAMP", "TIMESTAMP WITH TIME ZONE"}),
+    "bool": frozenset({"BOOLEAN"}),
+    "text": frozenset({"VARCHAR"}),
+    "enum": frozenset({"VARCHAR"}),
+}
+
+
+@dataclass(frozen=True)
+class ProductAnswer:
+    #: The whole answer a buyer sees.
+    result: dict[str, Any]
+    #: What a per-item price counts: subjects answered (verification, score) or rows.
+    items: int
+    #: The dataset versions the answer read (``workspace_queries.versions_of``).
+    versions: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class FingerprintedFile:
+    file_name: str
+    media_type: str
+    content: bytes
+    sm3_hex: str
+    rows: int
+    #: The download's seed: what ``identify`` needs to name it again. The gateway keeps
+    #: it with the download; it is never shown to the buyer.
+    seed_hex: str
+
+
+# -- the buyer's call --------------------------------------------------------------------------
+
+
+def authorize_call(
+    session: Session, *, actor: Principal, product: CallableProduct, at: datetime, purpose: str
+) -> None:
+    """Allow or refuse one call of a product (see the module docstring); the decision is
+    audited either way, a refusal's row kept through the rollback."""
+    authorization = authorizations.seen(session, PLATFORM, product.authorization_id)
+    resources = sorted(set(product.resource_ids), key=str)
+    refused = _call_refusal(session, authorization, product, at=at, purpose=purpose)
+    detail = _decision_detail(actor, product, authorization, resources, purpose)
+    if refused is not None:
+        error, reason = refused
+        target = authorization.id
+
+        def write(session: Session) -> None:
+            audit.record(
+                session,
+                actor=actor,
+                action=guard.DECISION,
+                target_type="authorization",
+                target_id=target,
+                at=at,
+                outcome="refused",
+                detail={**detail, "decision": "refused", "reason": reason, "code": error.code},
+            )
+
+        raise error.keep(write)
+    audit.record(
+        session,
+        actor=actor,
+        action=guard.DECISION,
+        target_type="authorization",
+        target_id=authorization.id,
+        at=at,
+        detail={**detail, "decision": "allowed", "code": "ok"},
+    )
+
+
+def _call_refusal(
+    session: Session,
+    authorization: Authorization,
+    product: CallableProduct,
+    *,
+    at: datetime,
+    purpose: str,
+) -> tuple[SluiceError, str] | None:
+    refused = guard.refusal(
+        session, authorization, at=at, resources=product.resource_ids, purpose=PRODUCT_RIGHT
+    )
+    if refused is not None:
+        if refused.reason == "purpose_not_granted":
+            inactive = guard.AuthorizationInactive(
+                "product.no_product_right", number=authorization.number
+            )
+            return inactive, "right_not_granted"
+        return refused.error, refused.reason
+    if purpose not in product.purposes:
+        return (
+            PurposeNotAllowed(
+                "product.purpose_not_allowed",
+                product=product.code,
+                purpose=purpose[:80],
+                allowed="、".join(product.purposes) or "—",
+            ),
+            "purpose_not_allowed",
+        )
+    return None
+
+
+def _decision_detail(
+    actor: Principal,
+    product: CallableProduct,
+    authorization: Authorization,
+    resources: Sequence[uuid.UUID],
+    purpose: str,
+) -> dict[str, Any]:
+    return {
+        "use": USE,
+        "buyer": str(actor.organization_id) if actor.organization_id else None,
+        "product": product.code,
+        "product_id": str(product.id),
+        "authorization": authorization.number,
+        "status": authorization.status,
+        "resources": [str(r) for r in resources],
+        "purpose": purpose[:200],
+    }
+
+
+def subject_token(
+    settings: Settings, product: CallableProduct, inputs: Mapping[str, object]
+) -> str | None:
+    """The token of the subject a call is about (its input cleaned and tokenized as
+    ingestion does); ``None`` for a product not about a subject."""
+    if product.subject_input is None:
+        return None
+    fields = _inputs_of(product)
+    field = next((f for f in fields if f.name == product.subject_input), None)
+    if field is None or field.type not in IDENTIFIER_TYPES:
+        raise ValueError(f"product {product.code}: {product.subject_input} is no personal input")
+    token = clean_inputs(settings, fields, inputs, only=frozenset({field.name}))[field.name]
+    if token is None:
+        raise _missing(field)
+    return str(token)
+
+
+def run(
+    session: Session,
+    *,
+    settings: Settings,
+    product: CallableProduct,
+    inputs: Mapping[str, object],
+    at: datetime,
+    locale: str = ZH,
+) -> ProductAnswer:
+    """Answer one call (see the module docstring). The caller decided it first
+    (``authorize_call``); ``locale`` is the language of a score's reason labels."""
+    authorization = authorizations.seen(session, PLATFORM, product.authorization_id)
+    views = {v.name: v for v in workspace_views(session, authorization)}
+    spec = product.spec
+    if isinstance(spec, VerificationSpec):
+        return _verify(settings, product, spec, authorization, views, inputs)
+    if isinstance(spec, StatisticsSpec):
+        return _statistics(settings, product, spec, authorization, views, inputs)
+    if isinstance(spec, ScoreSpec):
+        return _score(settings, product, spec, authorization, views, inputs, locale)
+    raise ValueError(f"product {product.code} is a dataset: it is downloaded, not run")
+
+
+def _verify(
+    settings: Settings,
+    product: CallableProduct,
+    spec: VerificationSpec,
+    authorization: Authorization,
+    views: Mapping[str, WorkspaceView],
+    inputs: Mapping[str, object],
+) -> ProductAnswer:
+    values = clean_inputs(settings, spec.inputs, inputs)
+    optional = frozenset(f.name for f in spec.inputs if not f.required)
+    prepared = _runnable(
+        product, verification_sql(spec, optional), list(spec.match), views, settings
+    )
+    result = _engine(settings, authorization, views).run_bound(
+        prepared.sql, _bound(values, prepared.parameters), max_rows=2
+    )
+    answer = "no_match"
+    if result.rows and spec.answer_column is None:
+        answer = "match"
+    elif result.rows:
+        found = {str(row[0]) for row in result.rows if row[0] is not None}
+        if (
+            len(found) == 1
+            and len(result.rows) == 1
+            and next(iter(found)) in (spec.answer_values or ())
+        ):
+            answer = next(iter(found))
+    return ProductAnswer({"result": answer}, 1, _versions(prepared, views))
+
+
+def _statistics(
+    settings: Settings,
+    product: CallableProduct,
+    spec: StatisticsSpec,
+    authorization: Authorization,
+    views: Mapping[str, WorkspaceView],
+    inputs: Mapping[str, object],
+) -> ProductAnswer:
+    values = clean_inputs(settings, spec.parameters, inputs)
+    prepared = _runnable(
+        product, spec.sql, [p.name for p in spec.parameters], views, settings, counts=True
+    )
+    engine = _engine(settings, authorization, views)
+    result = engine.run_bound(
+        prepared.sql,
+        _bound(values, prepared.parameters),
+        max_rows=settings.sandbox_max_result_rows,
+    )
+    if result.truncated:
+        raise ProductFailed("product.failed.truncated", product=product.code)
+    counts: QueryResult | None = None
+    if prepared.counts_sql is not None:
+        counts = engine.run_bound(
+            prepared.counts_sql,
+            _bound(values, prepared.counts_parameters),
+            max_rows=settings.sandbox_max_result_rows,
+        )
+    elif any(c.subject for name in prepared.checked.views for c in views[name].columns):
+        raise ProductFailed("product.failed.uncountable", product=product.code)
+    suppressed = _suppress(result, counts, settings.sandbox_export_min_subjects)
+    if suppressed is None:  # pragma: no cover - the rewrite names its keys as the output does
+        raise ProductFailed("product.failed.uncountable", product=product.code)
+    kept, _groups, small = suppressed
+    answer = {
+        "columns": [{"name": name, "type": kind} for name, kind in result.columns],
+        "rows": kept,
+        "suppressed": small,
+    }
+    return ProductAnswer(answer, len(kept), _versions(prepared, views))
+
+
+def _score(
+    settings: Settings,
+    product: CallableProduct,
+    spec: ScoreSpec,
+    authorization: Authorization,
+    views: Mapping[str, WorkspaceView],
+    inputs: Mapping[str, object],
+    locale: str,
+) -> ProductAnswer:
+    token = clean_inputs(settings, [spec.subject], inputs)[spec.subject.name]
+    if token is None:
+        raise _missing(spec.subject)
+    prepared = _runnable(product, spec.sql, [SUBJECT_PARAMETER], views, settings)
+    result = _engine(settings, authorization, views).run_bound(
+        prepared.sql, {SUBJECT_PARAMETER: token}, max_rows=1
+    )
+    if result.truncated:
+        raise ProductFailed("product.failed.rows", product=product.code)
+    versions = _versions(prepared, views)
+    row = (
+        {
+            name.lower(): value
+            for (name, _), value in zip(result.columns, result.rows[0], strict=True)
+        }
+        if result.rows
+        else {}
+    )
+    score = _integer(row.get("score"), product)
+    if score is None:
+        return ProductAnswer({"score": None, "reasons": []}, 0, versions)
+    low, high = spec.score_range
+    codes = _codes(row.get("reasons"))
+    reasons = [
+        {"code": code, "label": spec.reasons[code][0 if locale == ZH else 1]}
+        for code in codes
+        if code in spec.reasons
+    ]
+    return ProductAnswer({"score": min(max(score, low), high), "reasons": reasons}, 1, versions)
+
+
+def _integer(value: object, product: CallableProduct) -> int | None:
+    """A score as an integer (rounded half up), ``None`` for no score."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ProductFailed("product.failed.score", product=product.code)
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ProductFailed("product.failed.score", product=product.code) from None
+    if not number.is_finite():
+        raise ProductFailed("product.failed.score", product=product.code)
+    return int(number.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def _codes(value: object) -> list[str]:
+    """Reason codes from a list or comma-separated text, each once, in order."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else str(value).split(",")
+    seen: dict[str, None] = {}
+    for item in items:
+        code = str(item).strip() if item is not None else ""
+        if code:
+            seen.setdefault(code, None)
+    return list(seen)
+
+
+# -- shared steps ------------------------------------------------------------------------------
+
+
+def _inputs_of(product: CallableProduct) -> list[InputField]:
+    spec = product.spec
+    if isinstance(spec, VerificationSpec):
+        return list(spec.inputs)
+    if isinstance(spec, StatisticsSpec):
+        return list(spec.parameters)
+    if isinstance(spec, ScoreSpec):
+        return [spec.subject]
+    return []
+
+
+def _missing(field: InputField) -> InputInvalid:
+    return InputInvalid("product.input.missing", input=field.name, title=field.title)
+
+
+def _bound(values: Mapping[str, object], names: frozenset[str]) -> dict[str, object]:
+    return {name: values.get(name) for name in names}
+
+
+def _specs(views: Mapping[str, WorkspaceView]) -> dict[str, ViewSpec]:
+    return {name: view.spec() for name, view in views.items()}
+
+
+def _runnable(
+    product: CallableProduct,
+    sql: str,
+    parameters: Sequence[str],
+    views: Mapping[str, WorkspaceView],
+    settings: Settings,
+    *,
+    counts: bool = False,
+) -> Prepared:
+    """The product's query as declared, or ``product_failed`` when it no longer passes
+    (the views changed under it since it was declared)."""
+    try:
+        return prepare(
+            sql, parameters, _specs(views), row_cap=settings.sandbox_row_cap, counts=counts
+        )
+    except (QueryRefused, InvalidSpec) as error:
+        raise ProductFailed(
+            "product.failed.spec", product=product.code, reason=RefusalDetail(error)
+        ) from None
+
+
+def _engine(
+    settings: Settings, authorization: Authorization, views: Mapping[str, WorkspaceView]
+) -> ProductWorkspace:
+    """The agreement's product engine over all its views (one per agreement, reused)."""
+    sources = [ViewSource(v.name, v.directory) for v in views.values()]
+    return product_engine(settings, f"product-{authorization.id}", sources)
+
+
+def _versions(prepared: Prepared, views: Mapping[str, WorkspaceView]) -> list[dict[str, Any]]:
+    return versions_of([views[name] for name in sorted(prepared.checked.views)])
+
+
+# -- declaring a product -----------------------------------------------------------------------
+
+
+def validate_spec(
+    session: Session,
+    *,
+    settings: Settings,
+    product_spec: VerificationSpec | StatisticsSpec | ScoreSpec | DatasetSpec,
+    authorization_id: uuid.UUID,
+    at: datetime,
+) -> list[uuid.UUID]:
+    """Check a product's declaration against its agreement's workspace views (see the
+    module docstring) and return the resources it reads; ``spec_invalid`` naming the
+    problem, ``authorization_inactive`` for an agreement not in force at ``at``."""
+    authorization = authorizations.seen(session, PLATFORM, authorization_id)
+    refused = guard.refusal(session, authorization, at=at)
+    if refused is not None:
+        raise refused.error
+    if isinstance(product_spec, DatasetSpec):
+        return _validate_dataset(session, product_spec, authorization)
+    views = {v.name: v for v in workspace_views(session, authorization)}
+    if isinstance(product_spec, VerificationSpec):
+        read = _validate_verification(session, settings, product_spec, views)
+    elif isinstance(product_spec, StatisticsSpec):
+        read = _validate_statistics(settings, product_spec, views)
+    else:
+        read = _validate_score(settings, product_spec, views)
+    return [views[name].resource_id for name in sorted(read)]
+
+
+def _checked(
+    sql: str,
+    parameters: Sequence[str],
+    views: Mapping[str, WorkspaceView],
+    settings: Settings,
+    *,
+    counts: bool = False,
+) -> Prepared:
+    try:
+        return prepare(
+            sql, parameters, _specs(views), row_cap=settings.sandbox_row_cap, counts=counts
+        )
+    except QueryRefused as error:
+        raise InvalidSpec(
+            "product.spec.policy", part=error.part, code=error.code, reason=RefusalDetail(error)
+        ) from None
+
+
+def _check_inputs(fields: Sequence[InputField]) -> None:
+    names: set[str] = set()
+    for field in fields:
+        if field.name in names:
+            raise InvalidSpec("product.spec.duplicate_input", part=field.name)
+        names.add(field.name)
+        if field.type not in FIELD_TYPES:
+            raise InvalidSpec("product.spec.input_type", part=field.name, type=field.type)
+        if field.type == "enum" and not field.values:
+            raise InvalidSpec("product.spec.enum_values", part=field.name)
+
+
+def _check_subject(field: InputField) -> None:
+    if field.type not in SUBJECT_TYPES:
+        raise InvalidSpec("product.spec.subject_type", part=field.name, type=field.type)
+
+
+def _view(views: Mapping[str, WorkspaceView], name: str) -> WorkspaceView:
+    view = views.get(name) or next(
+        (v for v in views.values() if v.name.lower() == name.lower()), None
+    )
+    if view is None:
+        raise InvalidSpec("product.spec.view", part=name, views="、".join(sorted(views)) or "—")
+    return view
+
+
+def _column(view: WorkspaceView, name: str) -> Any:
+    column = next((c for c in view.columns if c.name.lower() == name.lower()), None)
+    if column is None:
+        raise InvalidSpec("product.spec.column", part=name, view=view.name)
+    return column
+
+
+def _validate_verification(
+    session: Session,
+    settings: Settings,
+    spec: VerificationSpec,
+    views: Mapping[str, WorkspaceView],
+) -> frozenset[str]:
+    _check_inputs(spec.inputs)
+    view = _view(views, spec.view)
+    fields = {f.name: f for f in spec.inputs}
+    subject = fields.get(spec.subject)
+    if subject is None or spec.subject not in spec.match:
+        raise InvalidSpec("product.spec.subject_missing", part=spec.subject)
+    _check_subject(subject)
+    for name in spec.match:
+        if name not in fields:
+            raise InvalidSpec("product.spec.match_input", part=name)
+    for name in fields:
+        if name not in spec.match:
+            raise InvalidSpec("product.spec.unmatched_input", part=name)
+    types = {f.name: f.type for f in catalog.fields_of(session, resource_id=view.resource_id)}
+    for name, column_name in spec.match.items():
+        column = _column(view, column_name)
+        kind = fields[name].type
+        if kind in IDENTIFIER_TYPES:
+            if column.form != "token" or types.get(column.source_field) != kind:
+                raise InvalidSpec(
+                    "product.spec.match_token", part=name, type=kind, column=column.name
+                )
+        elif column.form != "value" or column.sql_type.split("(")[0] not in _COMPARABLE[kind]:
+            raise InvalidSpec(
+                "product.spec.match_value",
+                part=name,
+                type=kind,
+                column=column.name,
+                column_type=column.sql_type,
+            )
+    if (spec.answer_column is None) != (not spec.answer_values):
+        raise InvalidSpec("product.spec.answer_values", part=spec.answer_column or "—")
+    if spec.answer_column is not None:
+        _column(view, spec.answer_column)
+    optional = frozenset(f.name for f in spec.inputs if not f.required)
+    prepared = _checked(verification_sql(spec, optional), list(spec.match), views, settings)
+    return prepared.checked.views
+
+
+def _validate_statistics(
+    settings: Settings, spec: StatisticsSpec, views: Mapping[str, WorkspaceView]
+) -> frozenset[str]:
+    _check_inputs(spec.parameters)
+    prepared = _checked(spec.sql, [p.name for p in spec.parameters], views, settings, counts=True)
+    checked = prepared.checked
+    if checked.row_level:
+        raise InvalidSpec("product.spec.row_level", part="SELECT")
+    keys = [c.name for c in checked.output if c.kind == "group_key"]
+    for dimension in spec.dimensions:
+        if dimension not in keys:
+            raise InvalidSpec("product.spec.dimension", part=dimension, keys="、".join(keys) or "—")
+    leaving = export_columns.refusal(checked, _specs(views))
+    if leaving is not None:
+        detail = InvalidSpec(f"export.column.{leaving.reason}", part=leaving.column)
+        raise InvalidSpec(
+            "product.spec.export_column", part=leaving.column, reason=RefusalDetail(detail)
+        )
+    if prepared.counts_sql is None and any(
+        c.subject for name in checked.views for c in views[name].columns
+    ):
+        raise InvalidSpec("product.spec.uncountable", part="subjects")
+    return checked.views
+
+
+def _validate_score(
+    settings: Settings, spec: ScoreSpec, views: Mapping[str, WorkspaceView]
+) -> frozenset[str]:
+    _check_inputs([spec.subject])
+    _check_subject(spec.subject)
+    low, high = spec.score_range
+    if low > high:
+        raise InvalidSpec("product.spec.score_range", part=f"{low}–{high}")
+    for code, (zh, en) in spec.reasons.items():
+        if not _REASON_CODE.match(code) or not zh.strip() or not en.strip():
+            raise InvalidSpec("product.spec.reason", part=code)
+    prepared = _checked(spec.sql, [SUBJECT_PARAMETER], views, settings)
+    names = sorted(c.name.lower() for c in prepared.checked.output)
+    if names != ["reasons", "score"]:
+        raise InvalidSpec("product.spec.score_columns", part="、".join(names) or "—")
+    return prepared.checked.views
+
+
+def _validate_dataset(
+    session: Session, spec: DatasetSpec, authorization: Authorization
+) -> list[uuid.UUID]:
+    export = approved_export(session, spec.export_id)
+    if export is None or export.owner_id != destruction.data_owner(session, authorization):
+        raise InvalidSpec("product.spec.export", part=str(spec.export_id))
+    return sorted(set(export.resource_ids), key=str)
+
+
+# -- datasets ----------------------------------------------------------------------------------
+
+
+def download(
+    session: Session,
+    *,
+    settings: Settings,
+    product: CallableProduct,
+    buyer_id: uuid.UUID,
+    download_id: uuid.UUID,
+    at: datetime,
+) -> FingerprintedFile:
+    """The dataset product's approved export, fingerprinted for this download (a fresh
+    random seed; ``dataplane.fingerprints`` explains the marks and their limits). The
+    agreement must be in force and grant the product right (``authorization_inactive``);
+    an export not approved, or destroyed with its agreement's data, is
+    ``product_unavailable``. ``buyer_id`` and ``download_id`` are the gateway's record of
+    the download, which keeps the seed; the file itself carries only the marks."""
+    spec = product.spec
+    if not isinstance(spec, DatasetSpec):
+        raise ValueError(f"product {product.code} is not a dataset")
+    authorization = authorizations.seen(session, PLATFORM, product.authorization_id)
+    refused = guard.refusal(session, authorization, at=at, purpose=PRODUCT_RIGHT)
+    if refused is not None:
+        raise refused.error
+    unavailable = ExportUnavailable(
+        "product.export.unavailable", product=product.code, export=str(spec.export_id)
+    )
+    export = approved_export(session, spec.export_id)
+    if export is None or export.owner_id != destruction.data_owner(session, authorization):
+        raise unavailable
+    try:
+        data = derived.read(settings, export.owner_id, export.file_name)
+    except (KeyStoreError, FileNotFoundError):
+        raise unavailable from None
+    if sm3_hex(data) != export.file_sm3:
+        raise unavailable
+    seed = secrets.token_bytes(fingerprints.SEED_BYTES)
+    numeric = (
+        {name for name, kind in export.columns if fingerprints.numeric_type(kind)}
+        if export.columns
+        else None
+    )
+    marked = fingerprints.mark(data, seed, numeric_columns=numeric)
+    content = marked.content
+    return FingerprintedFile(
+        file_name=f"{_file_stem(product.code)}.csv",
+        media_type=CSV_MEDIA_TYPE,
+        content=content,
+        sm3_hex=sm3_hex(content),
+        rows=marked.rows,
+        seed_hex=seed.hex(),
+    )
+
+
+def identify(content: bytes, candidates: Sequence[tuple[uuid.UUID, str]]) -> uuid.UUID | None:
+    """The download a leaked copy came from, among ``(download id, seed hex)``, or
+    ``None`` when no candidate's fingerprint is clearly in it."""
+    seeds: list[tuple[uuid.UUID, bytes]] = []
+    for download_id, seed_hex in candidates:
+        try:
+            seeds.append((download_id, bytes.fromhex(seed_hex)))
+        except ValueError:
+            continue
+    return fingerprints.identify(content, seeds)
+
+
+def _file_stem(code: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", code).strip("._") or "dataset"
