@@ -76,7 +76,7 @@ def test_a_subject_grants_sees_and_revokes_its_consent(client: TestClient, world
     assert f"已授予同意，同意编号 {consent_id}。请将编号告知数据需求方。" in page
     row = _row(page, consent_id)
     assert buyer in row and INCOME.name in row and LOAN in row
-    assert "2026-11-26 – 2027-11-25" in row and "有效" in row
+    assert "2026-11-26<br>– 2027-11-25" in row and "有效" in row
 
     revoked = client.post(
         f"/console/consents/{consent_id}/revoke", data={"csrf_token": csrf}, follow_redirects=False

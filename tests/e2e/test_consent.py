@@ -91,7 +91,7 @@ def test_a_subject_grants_sees_and_revokes_consent_and_sees_the_uses_of_its_data
     assert "已授予同意" in page.inner_text("[data-testid=notice]")
     row = page.locator("[data-testid=consents] tbody tr").first
     assert buyer_name in row.inner_text() and "有效" in row.inner_text()
-    assert "2026-11-26 – 2027-05-25" in row.inner_text()
+    assert "2026-11-26\n– 2027-05-25" in row.inner_text()
 
     row.locator("[data-testid=revoke]").click()
     page.wait_for_selector("text=已撤回同意")

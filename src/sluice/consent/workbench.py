@@ -43,8 +43,8 @@ add_messages(
             "信息主体授予数据需求方的同意及其证明材料（SM3）。",
             "The consents subjects granted buyers, with their evidence (SM3).",
         ),
-        "workbench.consent_ledger.active": ("有效的同意", "Consents in force"),
-        "workbench.consent_ledger.revoked": ("已撤回", "Revoked"),
+        "workbench.consent_ledger.active": ("有效的授权同意", "Consents in force"),
+        "workbench.consent_ledger.revoked": ("已撤回的授权同意", "Consents revoked"),
         "workbench.consent.all": ("查看全部", "See all"),
     }
 )
