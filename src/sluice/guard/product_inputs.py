@@ -8,11 +8,11 @@ type rule (``validation.type_check``: GB 11643 and GB 32100 check characters, mo
 plate shapes, parsable numbers and dates), then:
 
 - a **personal** value (``id_number``, ``uscc``, ``person_name``, ``mobile``, ``plate``,
-  ``address``) becomes its token, under the key ingestion tokenizes with (the key
-  store's ``tokenization`` scope, ``tokens.TOKEN_SCOPE``, read through
-  ``KeyStore.data_key`` as ``dataplane.ingest`` does), so it equals the view's
-  ``<field>_token`` column for the same person or enterprise, however the buyer spelled
-  it (``91210800…a`` in lower case, full-width digits, spaces);
+  ``address``) becomes its token through ``dataplane.subject_tokens`` (the consent
+  ledger's way from one typed identifier to its token: the same cleaning and type rule,
+  and the key ingestion tokenizes with, the key store's ``tokenization`` scope), so it
+  equals the view's ``<field>_token`` column for the same person or enterprise, however
+  the buyer spelled it (``91210800…a`` in lower case, full-width digits, spaces);
 - any other value becomes the typed value the engine compares (``int``, ``Decimal``,
   ``date``, an aware ``datetime``, ``bool``, text), an enum's spelled as its vocabulary
   declares it.
@@ -33,11 +33,10 @@ from typing import Final
 import pyarrow as pa
 
 from sluice.core.i18n import MessageRef
-from sluice.core.keystore import KeyStore
 from sluice.core.settings import Settings
+from sluice.dataplane import subject_tokens
 from sluice.dataplane.cleaning import clean_column
 from sluice.dataplane.schema import FIELD_TYPES, IDENTIFIER_TYPES, FieldSpec
-from sluice.dataplane.tokens import TOKEN_SCOPE, tokenize
 from sluice.dataplane.validation import type_check
 from sluice.guard.product_errors import InputInvalid
 from sluice.guard.product_specs import InputField
@@ -48,12 +47,6 @@ MAX_ADDRESS_CHARS: Final = 400
 
 #: What a cleaned input is bound as: a token or text, a number, a date or time, a flag.
 Bound = object
-
-
-def token_key(settings: Settings) -> bytes:
-    """The key ingestion tokenizes identifiers with (``dataplane.ingest.ingest_file``'s
-    ``keys.data_key(token_scope)``, ``token_scope`` defaulting to ``TOKEN_SCOPE``)."""
-    return KeyStore(settings.keys_path).data_key(TOKEN_SCOPE)
 
 
 def clean_inputs(
@@ -74,7 +67,6 @@ def clean_inputs(
                 input=str(name)[:80],
                 known="、".join(sorted(declared)) or "—",
             )
-    key: bytes | None = None
     cleaned: dict[str, Bound | None] = {}
     for field in fields:
         if only is not None and field.name not in only:
@@ -82,13 +74,22 @@ def clean_inputs(
         text = _text(field, inputs.get(field.name))
         if text is None:
             cleaned[field.name] = None
-            continue
-        value, personal = _clean(field, text)
-        if personal:
-            key = key if key is not None else token_key(settings)
-            value = tokenize(pa.array([value], pa.string()), key)[0].as_py()
-        cleaned[field.name] = value
+        elif field.type in subject_tokens.TOKENIZED_TYPES:
+            cleaned[field.name] = _token(settings, field, text)
+        else:
+            cleaned[field.name] = _clean(field, text)
     return cleaned
+
+
+def _token(settings: Settings, field: InputField, text: str) -> str | None:
+    """A personal input's token, as the data holds it for the same value."""
+    try:
+        return subject_tokens.subject_token(text, field.type, settings=settings)
+    except subject_tokens.IdentifierInvalid as invalid:
+        if invalid.reason == "empty" and not field.required:
+            return None
+        key = "product.input.missing" if invalid.reason == "empty" else "product.input.malformed"
+        raise _invalid(key, field) from None
 
 
 def _text(field: InputField, raw: object) -> str | None:
@@ -116,34 +117,28 @@ def _text(field: InputField, raw: object) -> str | None:
     return text
 
 
-def _clean(field: InputField, text: str) -> tuple[Bound, bool]:
-    """One input cleaned as ingestion cleans its field's column; whether it is personal."""
+def _clean(field: InputField, text: str) -> Bound | None:
+    """Any other input cleaned and typed as ingestion cleans its field's column."""
     spec = _field_spec(field.name, field.type, tuple(field.values) if field.values else None)
     cleaned = clean_column(pa.array([text], pa.string()), spec)
     if not cleaned.text.is_valid()[0].as_py():
         if field.required:
             raise _invalid("product.input.missing", field)
-        return None, False
+        return None
     passes = type_check(spec, cleaned.text, cleaned.value)
     if passes is not None and not bool(passes[0]):
         raise _invalid("product.input.malformed", field)
-    value = cleaned.value[0].as_py()
+    value: Bound = cleaned.value[0].as_py()
     if spec.values is not None and value not in spec.values:
         raise _invalid("product.input.not_allowed", field, values="、".join(spec.values))
-    return value, spec.is_identifier
+    return value
 
 
 @lru_cache(maxsize=1024)
 def _field_spec(name: str, kind: str, values: tuple[str, ...] | None) -> FieldSpec:
-    if kind not in FIELD_TYPES:
-        raise ValueError(f"input {name!r} has type {kind!r}, not a catalog field type")
-    personal = kind in IDENTIFIER_TYPES
-    return FieldSpec(
-        name=name,
-        type=kind,
-        field_class="identifier" if personal else "internal",
-        values=values,
-    )
+    if kind not in FIELD_TYPES or kind in IDENTIFIER_TYPES:
+        raise ValueError(f"input {name!r} has type {kind!r}, not a catalog value type")
+    return FieldSpec(name=name, type=kind, field_class="internal", values=values)
 
 
 def _invalid(key: str, field: InputField, **params: object) -> InputInvalid:
