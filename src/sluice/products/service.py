@@ -269,8 +269,12 @@ def _to_callable(product: Product) -> CallableProduct:
 
 
 def registration_of(session: Session, product: Product, at: datetime) -> Any:
-    """The product's registration in force (``registration.service.current``), or None."""
-    registration: Any = importlib.import_module("sluice.registration.service")
+    """The product's registration in force (``registration.service.current``: its code and
+    validity), or None."""
+    try:
+        registration: Any = importlib.import_module("sluice.registration.service")
+    except ModuleNotFoundError:  # pragma: no cover - until the registration module lands
+        return None
     return registration.current(session, kind="product", subject_id=product.id, at=at)
 
 
@@ -698,6 +702,11 @@ def _own(session: Session, actor: Principal, product_id: uuid.UUID) -> Product:
     if product.operator_id != actor.organization_id:
         raise NotFound("products.not_found")
     return product
+
+
+def own(session: Session, *, actor: Principal, product_id: uuid.UUID) -> Product:
+    """The operator's own product, for its forms (anyone else's is ``not_found``)."""
+    return _own(session, actor, product_id)
 
 
 def _touch(product: Product, at: datetime) -> None:

@@ -53,6 +53,10 @@ from sluice.operators import review_pages as operator_review_pages
 from sluice.operators import workbench as operators_workbench
 from sluice.operators.selection import api as selection_api
 from sluice.operators.selection import pages as selection_pages
+from sluice.products import api as products_api
+from sluice.products import market_pages as products_market
+from sluice.products import pages as products_pages
+from sluice.products import workbench as products_workbench
 from sluice.quality import api as quality_api
 from sluice.quality import pages as quality_pages
 from sluice.quality import rules_pages as quality_rules_pages
@@ -101,6 +105,8 @@ PAGE_ROUTERS = (
     channels_pages.router,
     sandbox_pages.router,
     sandbox_export_pages.router,
+    products_pages.router,
+    products_market.router,
     registration_pages.router,
     consent_pages.router,
 )
@@ -118,6 +124,7 @@ WORKBENCH_PANELS = (
     quality_workbench,
     sandbox_workbench,
     sandbox_export_workbench,
+    products_workbench,
     registration_workbench,
     consent_workbench,
 )
@@ -136,6 +143,7 @@ API_ROUTERS = (
     approvals_api.router,
     sandbox_api.router,
     sandbox_export_api.router,
+    products_api.router,
     registration_api.router,
     consent_api.router,
 )
