@@ -29,6 +29,7 @@ from sluice.catalog.models import (
 from sluice.channels.models import OperationChannel
 from sluice.consent.models import Consent, ConsentUse, DataSubject
 from sluice.core.database import Base
+from sluice.gateway import models as gateway_models
 from sluice.identity.models import (
     AccessToken,
     ApiKey,
@@ -95,6 +96,7 @@ __all__ = [
     "Workspace",
     "WorkspaceQuery",
     "comment_models",
+    "gateway_models",
     "operator_models",
     "operator_rule_models",
     "registration_models",

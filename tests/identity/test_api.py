@@ -199,7 +199,7 @@ def test_api_keys_are_shown_once_stored_hashed_and_revocable(
     assert revoked.status_code == 204
     after = client.get("/gateway/v1/whoami", headers={"X-API-Key": key})
     assert after.status_code == 401
-    assert after.json()["code"] == "not_authenticated"
+    assert after.json()["code"] == "invalid_key"
 
 
 def test_a_buyer_cannot_revoke_another_buyers_key(

@@ -96,6 +96,10 @@ class Permission(StrEnum):
     APPROVALS_READ = "approvals.read"
     APPROVALS_DECIDE = "approvals.decide"
     CHANNELS_MANAGE = "channels.manage"
+    SUBSCRIPTIONS_MANAGE = "subscriptions.manage"
+    GATEWAY_CALLS_READ = "gateway.calls.read"
+    KEYS_SUSPEND = "keys.suspend"
+    GATEWAY_TRACE = "gateway.trace"
     REGISTRATIONS_READ = "registrations.read"
     REGISTRATIONS_APPLY = "registrations.apply"
     REGISTRATIONS_DECIDE = "registrations.decide"
@@ -300,6 +304,26 @@ PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
         frozenset({Role.BUREAU}),
         "登记和跟踪已有公共数据运营渠道的整合",
         "Keep the register of existing operation channels and their move to the platform",
+    ),
+    Permission.SUBSCRIPTIONS_MANAGE: PermissionSpec(
+        frozenset({Role.BUYER}),
+        "订阅和退订数据产品（本单位）",
+        "Subscribe to and cancel data products (own organization)",
+    ),
+    Permission.GATEWAY_CALLS_READ: PermissionSpec(
+        frozenset({Role.BUYER, Role.BUREAU}),
+        "查看数据产品调用记录和计量（数据需求方仅本单位）",
+        "Read data product calls and metering (buyers: own only)",
+    ),
+    Permission.KEYS_SUSPEND: PermissionSpec(
+        frozenset({Role.BUREAU}),
+        "暂停和恢复数据需求方的 API 密钥",
+        "Suspend and resume buyers' API keys",
+    ),
+    Permission.GATEWAY_TRACE: PermissionSpec(
+        frozenset({Role.BUREAU}),
+        "追溯泄露数据文件的下载方",
+        "Trace a leaked data file to the buyer who downloaded it",
     ),
     Permission.PRODUCTS_READ: PermissionSpec(
         frozenset({Role.BUREAU, Role.REGISTRY, Role.OPERATOR}),

@@ -299,6 +299,35 @@ class Settings(BaseSettings):
         "is product_registration_required.",
     )
 
+    gateway_signature_window_seconds: int = Field(
+        default=300,
+        ge=10,
+        le=3600,
+        description="How far, in seconds, a signed gateway request's X-Sluice-Timestamp may be "
+        "from the server's clock, either way; an older or later one is refused with replay. "
+        "Nonces are remembered for as long.",
+    )
+    gateway_quota_per_day: int = Field(
+        default=100_000,
+        ge=1,
+        description="Most calls a subscription may make in a day (Beijing time) by default; a "
+        "buyer may choose a lower daily or monthly quota (a month at most 31 times this), "
+        "never a higher one. Beyond it calls are refused with quota_exceeded.",
+    )
+    gateway_rate_per_second: int = Field(
+        default=50,
+        ge=1,
+        description="Most calls a subscription may make in one second by default; a buyer may "
+        "choose a lower rate per second or per minute (at most 60 times this), never a higher "
+        "one. Beyond it calls are refused with rate_limited and Retry-After.",
+    )
+    gateway_key_rate_per_second: int = Field(
+        default=100,
+        ge=1,
+        description="Most gateway calls one API key may make in one second over all its "
+        "products; beyond it calls are refused with rate_limited and Retry-After.",
+    )
+
     @property
     def keys_path(self) -> Path:
         """The key store directory: ``keys_dir`` if set, else ``<home>/keys``."""

@@ -16,6 +16,7 @@ from sluice.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyRead,
+    ApiKeyReason,
     LogoutRequest,
     MeRead,
     OrganizationCreate,
@@ -37,6 +38,7 @@ ProfileReader = Annotated[Principal, Depends(Requires(P.PROFILE_READ))]
 IdentityReader = Annotated[Principal, Depends(Requires(P.IDENTITY_READ))]
 IdentityManager = Annotated[Principal, Depends(Requires(P.IDENTITY_MANAGE))]
 KeyManager = Annotated[Principal, Depends(Requires(P.API_KEYS_MANAGE))]
+KeySuspender = Annotated[Principal, Depends(Requires(P.KEYS_SUSPEND))]
 AccountOwner = Annotated[Principal, Depends(Requires(P.OWN_ACCOUNT))]
 
 
@@ -212,6 +214,29 @@ def revoke_api_key(
 ) -> Response:
     service.revoke_api_key(session, actor=actor, clock=clock, key_id=key_id)
     return Response(status_code=204)
+
+
+@router.post("/api-keys/{key_id}/suspend")
+def suspend_api_key(
+    key_id: uuid.UUID, body: ApiKeyReason, actor: KeySuspender, session: DbSession, clock: AppClock
+) -> ApiKeyRead:
+    """The bureau suspends a buyer's key: gateway calls with it answer ``key_suspended``
+    (403) with this reason until the key is resumed."""
+    api_key = service.suspend_api_key(
+        session, actor=actor, key_id=key_id, reason=body.reason, at=clock.now()
+    )
+    return ApiKeyRead.model_validate(api_key)
+
+
+@router.post("/api-keys/{key_id}/resume")
+def resume_api_key(
+    key_id: uuid.UUID, body: ApiKeyReason, actor: KeySuspender, session: DbSession, clock: AppClock
+) -> ApiKeyRead:
+    """The bureau lifts a key's suspension, saying why."""
+    api_key = service.resume_api_key(
+        session, actor=actor, key_id=key_id, reason=body.reason, at=clock.now()
+    )
+    return ApiKeyRead.model_validate(api_key)
 
 
 @router.get("/public-keys", dependencies=[Anyone])

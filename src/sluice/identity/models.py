@@ -106,7 +106,12 @@ class AccessToken(UUIDPrimaryKey, Base):
 
 
 class ApiKey(UUIDPrimaryKey, Base):
-    """A buyer organization's key for the gateway: shown once, stored hashed, revocable."""
+    """A buyer organization's key for the gateway: shown once, stored hashed, revocable.
+
+    The bureau may suspend a key with a reason (``suspended_at``, ``suspended_reason``) and
+    resume it; a suspended key is refused with ``key_suspended`` until then. ``last_used_at``
+    is written at most once a minute, so a busy key's row is not written on every call.
+    """
 
     __tablename__ = "api_keys"
 
@@ -118,6 +123,8 @@ class ApiKey(UUIDPrimaryKey, Base):
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    suspended_at: Mapped[datetime | None]
+    suspended_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class SigningKey(UUIDPrimaryKey, Base):

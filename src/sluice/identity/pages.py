@@ -42,6 +42,7 @@ Anyone = Depends(Public())
 IdentityReader = Annotated[Principal, Depends(Requires(P.IDENTITY_READ))]
 IdentityManager = Annotated[Principal, Depends(Requires(P.IDENTITY_MANAGE))]
 KeyManager = Annotated[Principal, Depends(Requires(P.API_KEYS_MANAGE))]
+KeySuspender = Annotated[Principal, Depends(Requires(P.KEYS_SUSPEND))]
 AccountOwner = Annotated[Principal, Depends(Requires(P.OWN_ACCOUNT))]
 
 add_nav(
@@ -50,6 +51,7 @@ add_nav(
     ),
     NavItem("nav.users", "/console/users", P.IDENTITY_READ, "nav.section.admin", 20),
     NavItem("nav.api_keys", "/console/api-keys", P.API_KEYS_MANAGE),
+    NavItem("nav.all_keys", "/console/keys", P.KEYS_SUSPEND, "nav.section.admin", 25),
 )
 add_messages(
     {
@@ -195,6 +197,41 @@ add_messages(
         "keys.empty": (
             "还没有密钥。填写用途说明并点击“创建密钥”。",
             "No keys yet. Give a purpose and press Create key.",
+        ),
+        "keys.suspended": ("已暂停", "Suspended"),
+        "keys.suspended_why": (
+            "数据局于 {when} 暂停：{reason}",
+            "Suspended by the data bureau at {when}: {reason}",
+        ),
+        "keys.signing_link": (
+            "请求签名密钥（HMAC-SM3）在“调用设置”中管理。",
+            "Request-signing secrets (HMAC-SM3) are managed under Call settings.",
+        ),
+        "nav.all_keys": ("密钥管理", "API keys of buyers"),
+        "keys.all.title": ("数据需求方的 API 密钥", "Buyers' API keys"),
+        "keys.all.lead": (
+            "发现密钥被滥用或泄露时可暂停该密钥并写明理由：使用它的调用将被拒绝（key_suspended），"
+            "数据需求方会看到理由；核实后可恢复。吊销只能由数据需求方自己操作。",
+            "Suspend a key that is misused or leaked, giving the reason: calls with it are "
+            "refused (key_suspended) and the buyer sees the reason; resume it once resolved. "
+            "Only the buyer can revoke its keys.",
+        ),
+        "keys.all.search": (
+            "搜索密钥名称、前缀或机构",
+            "Search key names, prefixes or organizations",
+        ),
+        "keys.all.organization": ("机构", "Organization"),
+        "keys.all.empty": ("还没有任何 API 密钥。", "No API keys yet."),
+        "keys.suspend": ("暂停", "Suspend"),
+        "keys.resume": ("恢复", "Resume"),
+        "keys.reason": ("理由", "Reason"),
+        "keys.suspended_notice": (
+            "已暂停密钥“{name}”，使用它的调用将被拒绝。",
+            "Key '{name}' suspended; calls with it are refused.",
+        ),
+        "keys.resumed_notice": (
+            "已恢复密钥“{name}”。",
+            "Key '{name}' resumed.",
         ),
         "common.created_at": ("创建时间", "Created"),
         "common.status": ("状态", "Status"),
@@ -907,3 +944,122 @@ def revoke_api_key(
     api_key = service.revoke_api_key(session, actor=actor, clock=clock, key_id=key_id)
     _notice(request, actor, session, clock, API_KEYS_PAGE, "keys.revoked_notice", name=api_key.name)
     return see_other(API_KEYS_PAGE)
+
+
+# --- every buyer's keys (the bureau suspends and resumes them) -----------------------------
+
+ALL_KEYS_PAGE: Final = "/console/keys"
+ALL_KEYS = ListSpec(
+    sorts=("organization", "name", "created", "used"), filters=("status",), default_sort="-created"
+)
+_KEY_STATUSES: Final = ("active", "suspended", "revoked")
+
+
+def _all_keys_page(
+    request: Request,
+    actor: Principal,
+    session: Session,
+    locale: str,
+    listing: ListQuery,
+    *,
+    message: str | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    page = service.api_key_page(session, actor=actor, query=listing)
+    context = {
+        "filters": [
+            (
+                "status",
+                translate("common.status", locale),
+                [
+                    (s, translate("keys.active" if s == "active" else f"keys.{s}", locale))
+                    for s in _KEY_STATUSES
+                ],
+            )
+        ],
+        "message": message,
+        "errors": errors or {},
+        "back": f"{ALL_KEYS_PAGE}{link(page.query)}".rstrip("?"),
+    }
+    if status_code != 200:
+        full = {"listing": page.query, "page_of_rows": page, "list_id": "list", **context}
+        return render(request, "identity/all_keys.html", full, status_code=status_code)
+    return render_list(
+        request,
+        "identity/all_keys.html",
+        context,
+        page=page,
+        rows_template="identity/_all_key_rows.html",
+    )
+
+
+@router.get(ALL_KEYS_PAGE, response_class=HTMLResponse)
+def all_keys_page(
+    request: Request,
+    actor: KeySuspender,
+    session: DbSession,
+    clock: AppClock,
+    locale: Locale,
+    listing: Annotated[ListQuery, Depends(ALL_KEYS)],
+) -> HTMLResponse:
+    message = _take_notice(request, actor, session, clock, ALL_KEYS_PAGE, locale)
+    return _all_keys_page(request, actor, session, locale, listing, message=message)
+
+
+async def _key_action(
+    request: Request,
+    actor: Principal,
+    session: Session,
+    clock: AppClock,
+    locale: str,
+    *,
+    key_id: uuid.UUID,
+    suspend: bool,
+) -> Response:
+    form = await request.form()
+    back = _back(form.get("back"), ALL_KEYS_PAGE)
+    reason = str(form.get("reason", ""))
+    act = service.suspend_api_key if suspend else service.resume_api_key
+    try:
+        api_key = act(session, actor=actor, key_id=key_id, reason=reason, at=clock.now())
+    except SluiceError as error:
+        if error.status == 404:
+            raise
+        undo_keeping_refusal(session, error)
+        return _all_keys_page(
+            request,
+            actor,
+            session,
+            locale,
+            ALL_KEYS(request),
+            errors={FORM: error.detail(locale)},
+            status_code=error.status,
+        )
+    done = "keys.suspended_notice" if suspend else "keys.resumed_notice"
+    _notice(request, actor, session, clock, ALL_KEYS_PAGE, done, name=api_key.name)
+    return see_other(back)
+
+
+@router.post("/console/keys/{key_id}/suspend", response_class=HTMLResponse)
+async def suspend_api_key(
+    request: Request,
+    key_id: uuid.UUID,
+    actor: KeySuspender,
+    session: DbSession,
+    clock: AppClock,
+    locale: Locale,
+) -> Response:
+    return await _key_action(request, actor, session, clock, locale, key_id=key_id, suspend=True)
+
+
+@router.post("/console/keys/{key_id}/resume", response_class=HTMLResponse)
+async def resume_api_key(
+    request: Request,
+    key_id: uuid.UUID,
+    actor: KeySuspender,
+    session: DbSession,
+    clock: AppClock,
+    locale: Locale,
+) -> Response:
+    return await _key_action(request, actor, session, clock, locale, key_id=key_id, suspend=False)

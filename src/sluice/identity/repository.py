@@ -294,6 +294,78 @@ def live_api_key(session: Session, *, key_hash: str) -> ApiKey | None:
     )
 
 
+def live_api_key_with_organization(
+    session: Session, *, key_hash: str
+) -> tuple[ApiKey, Organization] | None:
+    """The unrevoked key with this digest and its organization, in one read (every gateway
+    call starts here)."""
+    found = session.execute(
+        select(ApiKey, Organization)
+        .join(Organization, Organization.id == ApiKey.organization_id)
+        .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+    ).first()
+    return (found[0], found[1]) if found is not None else None
+
+
+def touch_api_key(session: Session, *, key_id: uuid.UUID, now: datetime, since: datetime) -> None:
+    """Set the key's ``last_used_at`` to ``now`` unless it was set after ``since``: compared
+    in SQL, so of many concurrent calls in a minute only the first writes (and locks) the
+    row; the others match nothing and touch no row."""
+    session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.id == key_id,
+            (ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < since),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def any_api_key(session: Session, key_id: uuid.UUID) -> ApiKey | None:
+    """Any organization's key, for the bureau (which suspends and resumes them)."""
+    return session.get(ApiKey, key_id)
+
+
+#: What the bureau's list of keys may be sorted by.
+API_KEY_SORTS: Final[dict[str, ColumnElement[Any]]] = {
+    "organization": _c(Organization.name),
+    "name": _c(ApiKey.name),
+    "created": _c(ApiKey.created_at),
+    "used": _c(ApiKey.last_used_at),
+}
+
+
+def api_key_page(session: Session, query: ListQuery) -> Page[tuple[ApiKey, Organization]]:
+    """Every organization's keys, for the bureau. Search: key name, prefix, organization.
+    Filter ``status``: ``active``, ``suspended`` or ``revoked``."""
+    statement = cast(
+        "Select[Any]",
+        select(ApiKey, Organization).join(Organization, Organization.id == ApiKey.organization_id),
+    )
+    if query.q:
+        statement = statement.where(
+            contains(query.q, _c(ApiKey.name), _c(ApiKey.prefix), _c(Organization.name))
+        )
+    status = query.filter("status")
+    if status == "revoked":
+        statement = statement.where(ApiKey.revoked_at.is_not(None))
+    elif status == "suspended":
+        statement = statement.where(ApiKey.revoked_at.is_(None), ApiKey.suspended_at.is_not(None))
+    elif status == "active":
+        statement = statement.where(ApiKey.revoked_at.is_(None), ApiKey.suspended_at.is_(None))
+    page = paginate(
+        session,
+        statement,
+        query,
+        sorts=API_KEY_SORTS,
+        default="-created",
+        tiebreak=_c(ApiKey.id),
+        scalars=False,
+    )
+    return Page([(row[0], row[1]) for row in page.items], page.total, page.query)
+
+
 def api_keys_of(session: Session, organization_id: uuid.UUID) -> list[ApiKey]:
     query = (
         select(ApiKey)

@@ -125,7 +125,21 @@ class ApiKeyRead(BaseModel):
     prefix: str
     created_at: datetime
     revoked_at: datetime | None
-    last_used_at: datetime | None
+    last_used_at: datetime | None = Field(
+        description="When the key was last used, to the minute (written at most once a minute)."
+    )
+    suspended_at: datetime | None = Field(
+        description="When the bureau suspended the key; calls are refused until it resumes it."
+    )
+    suspended_reason: str | None
+
+
+class ApiKeyReason(BaseModel):
+    """Why the bureau suspends or resumes a key (kept in the audit log, shown to the buyer)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Trimmed = Field(min_length=2, max_length=500)
 
 
 class ApiKeyCreated(ApiKeyRead):

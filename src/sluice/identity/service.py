@@ -46,6 +46,13 @@ from sluice.identity.passwords import hash_password, needs_rehash, verify_passwo
 from sluice.identity.schemas import PASSWORD_MAX, OrganizationCreate, UserCreate
 
 API_KEY_PREFIX = "slk_"
+#: Longer than any key this service makes; a longer header is not even hashed.
+_API_KEY_MAX: Final = 128
+#: A key's ``last_used_at`` is written at most this often (the row is not a hot spot).
+LAST_USED_EVERY: Final = timedelta(minutes=1)
+#: Fewest and most characters of the reason the bureau gives for suspending or resuming a key.
+KEY_REASON_MIN: Final = 2
+KEY_REASON_MAX: Final = 500
 #: Longest username that can exist (the column); a longer one is counted under its digest.
 _USERNAME_MAX: Final = 150
 #: Longest client address kept (an IPv6 address with its zone fits).
@@ -65,6 +72,20 @@ class LoginThrottled(SluiceError):
 
     status = 429
     code = "login_throttled"
+
+
+class InvalidKey(SluiceError):
+    """An ``X-API-Key`` that names no live key (unknown, malformed or revoked)."""
+
+    status = 401
+    code = "invalid_key"
+
+
+class KeySuspended(SluiceError):
+    """A key the bureau suspended; the reason is given so the buyer knows whom to ask."""
+
+    status = 403
+    code = "key_suspended"
 
 
 class CurrentPasswordWrong(InvalidInput):
@@ -89,6 +110,8 @@ audit.declare_actions(
         "identity.token.issued": ("签发访问令牌", "Access token issued"),
         "identity.api_key.created": ("创建 API 密钥", "API key created"),
         "identity.api_key.revoked": ("吊销 API 密钥", "API key revoked"),
+        "identity.api_key.suspended": ("暂停 API 密钥", "API key suspended"),
+        "identity.api_key.resumed": ("恢复 API 密钥", "API key resumed"),
     }
 )
 audit.declare_detail_labels({"legal_basis": ("授权依据", "Legal basis")})
@@ -144,6 +167,24 @@ add_messages(
             "A data subject acts as a person and belongs to no organization.",
         ),
         "identity.api_key_unknown": ("API 密钥不存在。", "The API key does not exist."),
+        "problem.invalid_key": ("API 密钥无效", "Invalid API key"),
+        "error.invalid_key": (
+            "X-API-Key 中的 API 密钥不存在、格式不对或已吊销。",
+            "The API key in X-API-Key does not exist, is malformed or was revoked.",
+        ),
+        "problem.key_suspended": ("API 密钥已暂停", "API key suspended"),
+        "error.key_suspended": (
+            "此 API 密钥已被数据局暂停使用，理由：{reason}。如有疑问请联系市数据局。",
+            "The data bureau suspended this API key: {reason}. Ask the bureau if in doubt.",
+        ),
+        "identity.api_key_revoked": (
+            "API 密钥已吊销，不能再暂停或恢复。",
+            "The API key is revoked; it can no longer be suspended or resumed.",
+        ),
+        "identity.key_reason_required": (
+            "请写明理由（2 至 500 个字）。",
+            "Give the reason (2 to 500 characters).",
+        ),
         "identity.user_unknown": ("用户不存在。", "The user does not exist."),
         "identity.cannot_deactivate_self": (
             "不能停用自己的账户，请由另一位管理员操作。",
@@ -1023,15 +1064,25 @@ def resolve_access_token(session: Session, *, clock: Clock, token: str) -> Princ
 
 
 def resolve_api_key(session: Session, *, clock: Clock, key: str) -> Principal | None:
-    if not key.startswith(API_KEY_PREFIX):
+    """The buyer a live key stands for; None for an unknown, malformed or revoked key (or an
+    inactive organization's). A suspended key is refused (``KeySuspended``).
+
+    ``last_used_at`` is written at most once a minute per key, compared in SQL
+    (``repository.touch_api_key``): a busy key's row is not rewritten, and locked, by every
+    call."""
+    if not key.startswith(API_KEY_PREFIX) or len(key) > _API_KEY_MAX:
         return None
-    found = repository.live_api_key(session, key_hash=sm3_hex(key))
-    if found is None:
+    found_pair = repository.live_api_key_with_organization(session, key_hash=sm3_hex(key))
+    if found_pair is None:
         return None
-    organization = repository.organization(session, found.organization_id)
-    if organization is None or not organization.active:
+    found, organization = found_pair
+    if not organization.active:
         return None
-    found.last_used_at = clock.now()
+    if found.suspended_at is not None:
+        raise KeySuspended(reason=found.suspended_reason or "—")
+    now = clock.now()
+    if found.last_used_at is None or found.last_used_at < now - LAST_USED_EVERY:
+        repository.touch_api_key(session, key_id=found.id, now=now, since=now - LAST_USED_EVERY)
     return Principal(
         username=f"apikey:{found.prefix}",
         via="api_key",
@@ -1094,6 +1145,101 @@ def revoke_api_key(
             detail={"prefix": api_key.prefix},
         )
     return api_key
+
+
+def own_api_keys(session: Session, *, actor: Principal) -> list[ApiKey]:
+    """The actor's organization's keys, newest first (revoked ones too)."""
+    actor.require(Permission.API_KEYS_MANAGE)
+    assert actor.organization_id is not None
+    return repository.api_keys_of(session, actor.organization_id)
+
+
+def own_api_key(session: Session, *, actor: Principal, key_id: uuid.UUID) -> ApiKey:
+    """One of the actor's organization's live keys; another's, or a revoked one, is not
+    found."""
+    actor.require(Permission.API_KEYS_MANAGE)
+    assert actor.organization_id is not None
+    api_key = repository.api_key(session, key_id=key_id, organization_id=actor.organization_id)
+    if api_key is None or api_key.revoked_at is not None:
+        raise NotFound("identity.api_key_unknown")
+    return api_key
+
+
+def _key_reason(reason: str) -> str:
+    text = " ".join(reason.split())
+    if not KEY_REASON_MIN <= len(text) <= KEY_REASON_MAX:
+        raise InvalidInput("identity.key_reason_required")
+    return text
+
+
+def _bureau_key(session: Session, key_id: uuid.UUID) -> ApiKey:
+    api_key = repository.any_api_key(session, key_id)
+    if api_key is None:
+        raise NotFound("identity.api_key_unknown")
+    if api_key.revoked_at is not None:
+        raise Conflict("identity.api_key_revoked")
+    return api_key
+
+
+def suspend_api_key(
+    session: Session, *, actor: Principal, key_id: uuid.UUID, reason: str, at: datetime
+) -> ApiKey:
+    """The bureau (or the platform's monitoring, acting as the system) suspends a buyer's
+    key: every gateway call with it is refused with ``key_suspended`` and the reason until
+    it is resumed. Suspending a suspended key changes nothing (its first reason stays)."""
+    actor.require(Permission.KEYS_SUSPEND)
+    text = _key_reason(reason)
+    api_key = _bureau_key(session, key_id)
+    if api_key.suspended_at is not None:
+        return api_key
+    api_key.suspended_at = at
+    api_key.suspended_reason = text
+    audit.record(
+        session,
+        actor=actor,
+        action="identity.api_key.suspended",
+        target_type="api_key",
+        target_id=api_key.id,
+        at=at,
+        detail={"prefix": api_key.prefix, "reason": text},
+    )
+    return api_key
+
+
+def resume_api_key(
+    session: Session, *, actor: Principal, key_id: uuid.UUID, reason: str, at: datetime
+) -> ApiKey:
+    """The bureau lifts a suspension, saying why; resuming a key not suspended changes
+    nothing."""
+    actor.require(Permission.KEYS_SUSPEND)
+    text = _key_reason(reason)
+    api_key = _bureau_key(session, key_id)
+    if api_key.suspended_at is None:
+        return api_key
+    audit.record(
+        session,
+        actor=actor,
+        action="identity.api_key.resumed",
+        target_type="api_key",
+        target_id=api_key.id,
+        at=at,
+        detail={
+            "prefix": api_key.prefix,
+            "reason": text,
+            "suspended_reason": api_key.suspended_reason,
+        },
+    )
+    api_key.suspended_at = None
+    api_key.suspended_reason = None
+    return api_key
+
+
+def api_key_page(
+    session: Session, *, actor: Principal, query: ListQuery
+) -> Page[tuple[ApiKey, Organization]]:
+    """Every buyer's keys with their organization, for the bureau."""
+    actor.require(Permission.KEYS_SUSPEND)
+    return repository.api_key_page(session, query)
 
 
 # --- the console's lists and pickers -------------------------------------------------------

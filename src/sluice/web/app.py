@@ -40,6 +40,8 @@ from sluice.core.database import Database
 from sluice.core.home import prepare_home
 from sluice.core.settings import Settings, get_settings
 from sluice.gateway import api as gateway_api
+from sluice.gateway import pages as gateway_pages
+from sluice.gateway import workbench as gateway_workbench
 from sluice.guard import api as guard_api
 from sluice.identity import api as identity_api
 from sluice.identity import pages as identity_pages
@@ -105,6 +107,7 @@ PAGE_ROUTERS = (
     channels_pages.router,
     sandbox_pages.router,
     sandbox_export_pages.router,
+    gateway_pages.router,
     products_pages.router,
     products_market.router,
     registration_pages.router,
@@ -124,6 +127,7 @@ WORKBENCH_PANELS = (
     quality_workbench,
     sandbox_workbench,
     sandbox_export_workbench,
+    gateway_workbench,
     products_workbench,
     registration_workbench,
     consent_workbench,
@@ -132,6 +136,7 @@ API_ROUTERS = (
     identity_api.router,
     audit_api.router,
     gateway_api.router,
+    gateway_api.rest,
     catalog_api.router,
     tickets_api.router,
     ingestion_api.router,

@@ -122,13 +122,19 @@ class Requires:
 
 
 class RequiresApiKey(Requires):
-    """Gateway routes: a buyer organization's API key in ``X-API-Key``."""
+    """Gateway routes: a buyer organization's API key in ``X-API-Key``.
+
+    No key: ``not_authenticated`` (401). A key that names no live key: ``invalid_key``
+    (401). A suspended key: ``key_suspended`` (403, with the bureau's reason)."""
 
     async def resolve(self, request: Request, session: Session, clock: Clock) -> Principal | None:
         key = request.headers.get(API_KEY_HEADER)
         if not key:
             return None
-        return identity.resolve_api_key(session, clock=clock, key=key)
+        principal = identity.resolve_api_key(session, clock=clock, key=key)
+        if principal is None:
+            raise identity.InvalidKey()
+        return principal
 
 
 def _is_form(request: Request) -> bool:
