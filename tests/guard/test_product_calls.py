@@ -674,6 +674,9 @@ def test_an_ended_agreement_refuses_its_products_and_keeps_the_audit_row(
     )
     assert event.detail["status"] == "terminated"
     assert event.target_id == str(agreement)
+    # Nor does any path run it.
+    with pytest.raises(AuthorizationInactive):
+        call(city, settings, by_district, since="2000-01-01")
 
 
 # -- datasets -----------------------------------------------------------------------------------

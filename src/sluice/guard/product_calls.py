@@ -33,7 +33,10 @@ What a buyer sees (``ProductAnswer.result``), per type:
 - **statistics**: ``{"columns": [{"name", "type"}], "rows": [[…]], "suppressed": n}``:
   the query's groups covering at least k distinct subjects
   (``sandbox_export_min_subjects``, the export gate's k and its subject-count rewrite);
-  smaller groups are left out and counted in ``suppressed``.
+  smaller groups are left out and counted in ``suppressed``. k holds per answer only:
+  parameters let a buyer ask overlapping questions (two ``since`` dates a day apart)
+  whose difference may single out fewer than k subjects; declare coarse parameters
+  (enums, years), as docs/sandbox.md says of differencing in the sandbox.
 - **score**: ``{"score": n, "reasons": [{"code", "label"}]}``: the query's one row for
   the subject (``:subject`` bound to the subject's token), its score rounded to an
   integer and clamped to ``score_range``, its reason codes (a list, or comma-separated
@@ -293,6 +296,11 @@ def run(
     """Answer one call (see the module docstring). The caller decided it first
     (``authorize_call``); ``locale`` is the language of a score's reason labels."""
     authorization = authorizations.seen(session, PLATFORM, product.authorization_id)
+    # ``authorize_call`` decided (and audited) the call; this only makes sure that no path
+    # runs a product of an agreement not in force (status and term: no query).
+    inactive = guard.refusal(session, authorization, at=at)
+    if inactive is not None:
+        raise inactive.error
     views = {v.name: v for v in workspace_views(session, authorization)}
     spec = product.spec
     if isinstance(spec, VerificationSpec):
