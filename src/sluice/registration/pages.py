@@ -27,6 +27,7 @@ from sluice.registration import documents, kinds, service
 from sluice.registration.api import read_materials
 from sluice.registration.certificate_render import render_html, render_pdf
 from sluice.registration.evidence import MAX_MATERIAL_MB
+from sluice.registration.models import RegistrationApplication
 from sluice.registration.repository import APPLICATION_SORTS, OPEN_FILTER, REGISTRATION_SORTS
 from sluice.registration.states import APPLICATION, OPEN, PENDING, REGISTRATION
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, MaybePrincipal, Requires
@@ -66,10 +67,14 @@ _DONE: Final = (
     "objected",
 )
 
-add_nav(NavItem("nav.registrations", PAGE, P.REGISTRATIONS_READ, order=74))
+add_nav(
+    NavItem("nav.registrations", PAGE, P.REGISTRATIONS_READ, order=74),
+    NavItem("nav.registration_notices", NOTICES, P.REGISTRATIONS_OBJECT, order=96),
+)
 add_messages(
     {
         "nav.registrations": ("数据登记", "Registrations"),
+        "nav.registration_notices": ("登记公示", "Registration notices"),
         "registrations.title": ("登记申请", "Registration applications"),
         "registrations.lead": (
             "公共数据资源登记（N4）：登记机构在 3 个工作日内决定是否受理，受理后 20 个工作日内完成"
@@ -428,6 +433,7 @@ def _application_page(
         "intact": service.evidence_intact(session, application),
         "objections": service.objections(session, actor=actor, application=application),
         "registration": registration,
+        "subject_href": _subject_href(actor, application),
         "may_decide": actor.has(P.REGISTRATIONS_DECIDE) and application.status in OPEN,
         "may_withdraw": actor.has(P.REGISTRATIONS_APPLY) and application.status in OPEN,
         "notice_type": application.type in service.NOTICE_TYPES,
@@ -436,6 +442,14 @@ def _application_page(
         "error": error,
     }
     return render(request, "registration/application.html", context, status_code=status_code)
+
+
+def _subject_href(actor: Principal, application: RegistrationApplication) -> str | None:
+    """The subject's own page, for its owner (who surely may open it)."""
+    spec = kinds.spec_of(application.kind)
+    if spec.subject_href is None or actor.organization_id != application.applicant_id:
+        return None
+    return spec.subject_href(application.subject_id)
 
 
 @router.get(PAGE + "/applications/{application_id}", response_class=HTMLResponse, tags=["console"])

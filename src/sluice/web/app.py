@@ -58,6 +58,7 @@ from sluice.operators.selection import pages as selection_pages
 from sluice.products import api as products_api
 from sluice.products import market_pages as products_market
 from sluice.products import pages as products_pages
+from sluice.products import registration_kind as product_registration_kind
 from sluice.products import workbench as products_workbench
 from sluice.quality import api as quality_api
 from sluice.quality import pages as quality_pages
@@ -132,6 +133,8 @@ WORKBENCH_PANELS = (
     registration_workbench,
     consent_workbench,
 )
+#: What the registration workflow registers (each kind registers itself when imported).
+REGISTRABLE_KINDS = (product_registration_kind,)
 API_ROUTERS = (
     identity_api.router,
     audit_api.router,
