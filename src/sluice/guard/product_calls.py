@@ -331,14 +331,10 @@ def _verify(
     answer = "no_match"
     if result.rows and spec.answer_column is None:
         answer = "match"
-    elif result.rows:
-        found = {str(row[0]) for row in result.rows if row[0] is not None}
-        if (
-            len(found) == 1
-            and len(result.rows) == 1
-            and next(iter(found)) in (spec.answer_values or ())
-        ):
-            answer = next(iter(found))
+    elif len(result.rows) == 1:  # distinct values: two rows are rows that disagree
+        value = result.rows[0][0]
+        if value is not None and str(value) in (spec.answer_values or ()):
+            answer = str(value)
     return ProductAnswer({"result": answer}, 1, _versions(prepared, views))
 
 
@@ -416,7 +412,7 @@ def _score(
     low, high = spec.score_range
     codes = _codes(row.get("reasons"))
     reasons = [
-        {"code": code, "label": spec.reasons[code][0 if locale == ZH else 1]}
+        {"code": code, "label": spec.reasons[code][0 if locale.lower().startswith("zh") else 1]}
         for code in codes
         if code in spec.reasons
     ]
