@@ -15,6 +15,7 @@ from sluice.core.i18n import ZH
 from sluice.products import pricing
 from sluice.products import service as products
 from sluice.products.schemas import ProductUpdate
+from sluice.sandbox import exports, queries
 from tests.approvals.factories import approve
 from tests.authorizations.factories import terminate_by_two
 from tests.products.world import STATISTICS_SPEC, VERIFICATION_SPEC, ProductWorld, score_spec
@@ -122,7 +123,12 @@ def test_review_listing_suspension_and_delisting(world: ProductWorld) -> None:
         )
         with pytest.raises(InvalidTransition):  # not the bureau's to list
             products.review(
-                session, actor=bureau, at=at, product_id=product.id, decision="approve", reason="再次"
+                session,
+                actor=bureau,
+                at=at,
+                product_id=product.id,
+                decision="approve",
+                reason="再次",
             )
         listed = products.list_product(
             session, actor=operator, settings=settings, at=at, product_id=product.id
@@ -395,3 +401,39 @@ def test_the_gateway_reads_one_row_per_call(world: ProductWorld) -> None:
         assert len(statements) == 1 and "products.code" in statements[0]
         with pytest.raises(products.ProductUnavailable):
             products.callable_product(session, code="no-such-product", at=at)
+
+
+def test_a_dataset_product_is_an_approved_export_of_its_workspace(world: ProductWorld) -> None:
+    agreement, name = world.agreement()
+    workspace = world.workspace(agreement)
+    at, operator, settings = world.clock().now(), world.operator(), world.city.settings
+    sql = "SELECT count(DISTINCT uscc_token) AS firms FROM scjgj_enterprises"
+    with world.database.unit_of_work() as session:
+        query = queries.run(
+            session, actor=operator, settings=settings, at=at, workspace_id=workspace, sql=sql
+        ).query
+        export = exports.request(
+            session,
+            actor=operator,
+            settings=settings,
+            at=at,
+            workspace_id=workspace,
+            query_id=query.id,
+            purpose="企业总量数据集",
+        )
+    dataset = {
+        "type": "dataset",
+        "consent_required": False,
+        "billing_unit": "period",
+        "price_fen": 0,
+    }
+    waiting = _refused(world, agreement, name, spec={"export_id": str(export.id)}, **dataset)
+    assert waiting.code == "spec_invalid" and str(export.id) in waiting.detail(ZH)
+    with world.database.unit_of_work() as session:
+        exports.approve(
+            session, actor=world.bureau(), settings=settings, at=at, export_id=export.id
+        )
+    product = world.declare(agreement, name, spec={"export_id": str(export.id)}, **dataset)
+    assert product.resource_ids == [str(world.city.enterprises)]
+    assert product.output_schema["columns"] == [{"name": "firms", "type": "BIGINT"}]
+    assert product.subject_kind is None

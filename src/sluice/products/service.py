@@ -30,11 +30,10 @@
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final, cast
 
 from sqlalchemy.exc import IntegrityError
@@ -60,16 +59,9 @@ from sluice.core.paging import ListQuery, Page
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings, get_settings
-from sluice.guard.product_specs import (
-    BillingUnit,
-    CallableProduct,
-    DatasetSpec,
-    ScoreSpec,
-    StatisticsSpec,
-    SubjectKind,
-    VerificationSpec,
-)
-from sluice.guard.workspace_views import workspace_views
+from sluice.guard import product_calls, product_exports
+from sluice.guard.product_exports import ApprovedExport
+from sluice.guard.product_specs import BillingUnit, CallableProduct, DatasetSpec, SubjectKind
 from sluice.operators import qualified
 from sluice.products import pricing, repository, specs
 from sluice.products.models import Product
@@ -83,6 +75,8 @@ from sluice.products.states import (
     PRODUCT,
     SUSPENDED,
 )
+from sluice.registration import service as registration
+from sluice.registration.models import Registration
 from sluice.sandbox import exports, workspaces
 from sluice.sandbox.models import Workspace
 
@@ -268,13 +262,8 @@ def _to_callable(product: Product) -> CallableProduct:
     )
 
 
-def registration_of(session: Session, product: Product, at: datetime) -> Any:
-    """The product's registration in force (``registration.service.current``: its code and
-    validity), or None."""
-    try:
-        registration: Any = importlib.import_module("sluice.registration.service")
-    except ModuleNotFoundError:  # pragma: no cover - until the registration module lands
-        return None
+def registration_of(session: Session, product: Product, at: datetime) -> Registration | None:
+    """The product's registration in force (its code and validity), or None."""
     return registration.current(session, kind="product", subject_id=product.id, at=at)
 
 
@@ -580,27 +569,10 @@ def _resources_read(
 ) -> list[uuid.UUID]:
     """The guard's check of the spec against the agreement's workspace views, and the
     resources it reads (``spec_invalid`` naming what is wrong)."""
-    try:
-        product_calls: Any = importlib.import_module("sluice.guard.product_calls")
-    except ModuleNotFoundError:  # pragma: no cover - until the guard's product calls land
-        return _views_read(session, spec, agreement)
     found = product_calls.validate_spec(
         session, settings=settings, product_spec=spec, authorization_id=agreement.id, at=at
     )
-    return sorted({uuid.UUID(str(r)) for r in found}, key=str)
-
-
-def _views_read(
-    session: Session, spec: specs.Spec, agreement: Authorization
-) -> list[uuid.UUID]:  # pragma: no cover - stands in until guard.product_calls lands
-    views = {v.name: v.resource_id for v in workspace_views(session, agreement)}
-    if isinstance(spec, VerificationSpec):
-        named = {spec.view}
-    elif isinstance(spec, StatisticsSpec | ScoreSpec):
-        named = {name for name in views if name in spec.sql}
-    else:
-        named = set(views)
-    return sorted({views[n] for n in named if n in views}, key=str)
+    return sorted(set(found), key=str)
 
 
 def _apply(product: Product, data: ProductUpdate, content: _Content) -> None:
@@ -1045,6 +1017,35 @@ def _unavailable_with(session: Session, ending: endings.Ending) -> None:
 
 
 endings.register_ending_hook("products", _unavailable_with)
+
+
+# -- what a dataset product serves ------------------------------------------------------------
+
+
+def _sandbox_export(session: Session, export_id: uuid.UUID) -> ApprovedExport | None:
+    """The sandbox's export request as a dataset product serves it (``guard.product_exports``:
+    the guard sits below the sandbox and cannot ask it, so this module, above both, tells
+    it). Read as the platform; the time is the present's, only to lapse a request whose
+    agreement ended where no hook saw it."""
+    try:
+        found = exports.visible(session, actor=PLATFORM, at=datetime.now(UTC), export_id=export_id)
+    except NotFound:
+        return None
+    export = found.export
+    return ApprovedExport(
+        id=export.id,
+        status=export.status,
+        owner_id=export.owner_id,
+        file_name=export.file_name,
+        file_sm3=export.file_sm3,
+        rows=export.rows,
+        resource_ids=tuple(
+            dict.fromkeys(uuid.UUID(str(v["resource_id"])) for v in export.versions)
+        ),
+    )
+
+
+product_exports.register_export_source(_sandbox_export)
 
 
 __all__ = [
