@@ -28,6 +28,7 @@ from sluice.core.errors import SluiceError
 from sluice.core.permissions import OrgKind, Role
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
+from sluice.dataplane import sandbox_shared
 from sluice.guard import product_calls
 from sluice.guard.product_calls import FingerprintedFile, ProductAnswer
 from sluice.guard.product_errors import InputInvalid, InvalidSpec, PurposeNotAllowed
@@ -674,9 +675,12 @@ def test_an_ended_agreement_refuses_its_products_and_keeps_the_audit_row(
     )
     assert event.detail["status"] == "terminated"
     assert event.target_id == str(agreement)
-    # Nor does any path run it.
+    # Nor does any path run it, and its engine can be let go.
     with pytest.raises(AuthorizationInactive):
         call(city, settings, by_district, since="2000-01-01")
+    assert f"product-{agreement}" in sandbox_shared._engines
+    product_calls.release(agreement)
+    assert f"product-{agreement}" not in sandbox_shared._engines
 
 
 # -- datasets -----------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.dataplane import derived, fingerprints
 from sluice.dataplane.product_engine import ProductWorkspace, ViewSource, product_engine
-from sluice.dataplane.sandbox_shared import QueryResult
+from sluice.dataplane.sandbox_shared import QueryResult, close_workspace
 from sluice.dataplane.schema import FIELD_TYPES, IDENTIFIER_TYPES
 from sluice.guard import export_columns
 from sluice.guard import service as guard
@@ -115,6 +115,7 @@ __all__ = [
     "authorize_call",
     "download",
     "identify",
+    "release",
     "run",
     "subject_token",
     "validate_spec",
@@ -494,12 +495,23 @@ def _runnable(
         ) from None
 
 
+def _engine_key(authorization_id: uuid.UUID) -> str:
+    return f"product-{authorization_id}"
+
+
 def _engine(
     settings: Settings, authorization: Authorization, views: Mapping[str, WorkspaceView]
 ) -> ProductWorkspace:
     """The agreement's product engine over all its views (one per agreement, reused)."""
     sources = [ViewSource(v.name, v.directory) for v in views.values()]
-    return product_engine(settings, f"product-{authorization.id}", sources)
+    return product_engine(settings, _engine_key(authorization.id), sources)
+
+
+def release(authorization_id: uuid.UUID) -> None:
+    """The agreement ended: its products' engine interrupts what runs and lets go of its
+    views (for the products' ending hook; without it the engine is only never used again,
+    since no call of an agreement not in force reaches it)."""
+    close_workspace(_engine_key(authorization_id))
 
 
 def _versions(prepared: Prepared, views: Mapping[str, WorkspaceView]) -> list[dict[str, Any]]:
