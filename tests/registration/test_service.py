@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sluice.audit.models import AuditEvent
@@ -18,9 +19,10 @@ from sluice.core.errors import InvalidInput, InvalidTransition, NotFound, Permis
 from sluice.core.i18n import EN, ZH
 from sluice.identity import repository as identity
 from sluice.identity import signing
-from sluice.registration import certificates, evidence, service
+from sluice.registration import certificates, evidence, repository, service
 from sluice.registration.evidence import Material
-from sluice.registration.states import APPLICATION, OBJECTION, REGISTRATION
+from sluice.registration.models import OPEN_CONDITION, RegistrationApplication
+from sluice.registration.states import APPLICATION, OBJECTION, OPEN, REGISTRATION
 from tests.identity.factories import Account
 from tests.registration import kind
 from tests.registration.world import World, apply, at, decide, register
@@ -488,3 +490,27 @@ def test_every_edge_of_the_three_lifecycles_is_walked_and_audited(
     walked = set(session.scalars(select(AuditEvent.action).distinct()))
     for machine in (APPLICATION, REGISTRATION, OBJECTION):
         assert {f"{machine.entity}.{t.name}" for t in machine.transitions} <= walked
+
+
+def test_the_database_holds_one_open_application_per_subject(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two applications filed at the same moment: the second one's insert is refused by the
+    partial unique index, which the service turns into ``registration_in_progress``."""
+    assert "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN)) == OPEN_CONDITION
+    subject = world.subject("并发申请的产品")
+    with world.database.unit_of_work() as session:
+        first = apply(session, world, at("2026-11-02 10:00"), subject)
+        values = {
+            c.key: getattr(first, c.key)
+            for c in RegistrationApplication.__table__.columns
+            if c.key != "id"
+        }
+    with world.database.sessions() as session:
+        session.add(RegistrationApplication(**values))
+        with pytest.raises(IntegrityError):
+            session.flush()
+    # The service's own check missed it (the other filing had not committed yet).
+    monkeypatch.setattr(repository, "open_application", lambda *args: None)
+    with pytest.raises(service.RegistrationInProgress), world.database.unit_of_work() as session:
+        apply(session, world, at("2026-11-02 10:01"), subject)

@@ -27,10 +27,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sluice.core.database import Base, UUIDPrimaryKey
+
+#: The applications still waiting for the registry (``states.OPEN``), as SQL.
+OPEN_CONDITION = "status IN ('applied', 'accepted', 'in_notice')"
 
 
 class Registration(UUIDPrimaryKey, Base):
@@ -69,6 +73,15 @@ class RegistrationApplication(UUIDPrimaryKey, Base):
     __table_args__ = (
         Index("ix_registration_applications_kind_subject", "kind", "subject_id"),
         Index("ix_registration_applications_status_applied", "status", "applied_at"),
+        # One application at a time per subject, even when two are filed at the same moment.
+        Index(
+            "uq_registration_applications_open",
+            "kind",
+            "subject_id",
+            unique=True,
+            postgresql_where=text(OPEN_CONDITION),
+            sqlite_where=text(OPEN_CONDITION),
+        ),
     )
 
     kind: Mapped[str] = mapped_column(String(40))

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sluice.audit import details as audit_details
@@ -460,7 +461,15 @@ def apply(
     rows = [evidence.keep(settings, application.id, m) for m in kept]
     application.evidence_sm3 = evidence.digest(application, rows)
     session.add(application)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another application for it was filed at the same moment
+        raise RegistrationInProgress(
+            "registration.in_progress",
+            title=subject.title,
+            type=_ref(f"registration.type.{type}"),
+            state=_ref(f"state.registration_application.{APPLIED}"),
+        ) from None
     session.add_all(rows)
     session.flush()
     audit.record(

@@ -26,6 +26,9 @@ down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+#: Applications still waiting for the registry: one at a time per subject.
+OPEN = "status IN ('applied', 'accepted', 'in_notice')"
+
 
 def upgrade() -> None:
     op.create_table(
@@ -101,6 +104,13 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_registration_applications_status_applied", ["status", "applied_at"], unique=False
+        )
+        batch_op.create_index(
+            "uq_registration_applications_open",
+            ["kind", "subject_id"],
+            unique=True,
+            postgresql_where=sa.text(OPEN),
+            sqlite_where=sa.text(OPEN),
         )
         batch_op.create_index(
             batch_op.f("ix_registration_applications_registration_id"),
@@ -230,6 +240,7 @@ def downgrade() -> None:
     with op.batch_alter_table("registration_applications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_registration_applications_applicant_id"))
         batch_op.drop_index(batch_op.f("ix_registration_applications_registration_id"))
+        batch_op.drop_index("uq_registration_applications_open")
         batch_op.drop_index("ix_registration_applications_status_applied")
         batch_op.drop_index("ix_registration_applications_kind_subject")
     op.drop_table("registration_applications")
