@@ -4,20 +4,24 @@ N5 pricing, the review and listing lifecycle, amendments, N2 and the agreement's
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import event
 
 from sluice.authorizations import amendments
 from sluice.authorizations import service as authorizations
+from sluice.authorizations import states as authorization_states
+from sluice.core.clock import SHANGHAI
 from sluice.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound, SluiceError
 from sluice.core.i18n import ZH
+from sluice.core.principal import Principal
 from sluice.products import pricing
 from sluice.products import service as products
 from sluice.products.schemas import ProductUpdate
 from sluice.sandbox import exports, queries
 from tests.approvals.factories import approve
-from tests.authorizations.factories import terminate_by_two
+from tests.authorizations.factories import decision, terminate_by_two
 from tests.products.world import STATISTICS_SPEC, VERIFICATION_SPEC, ProductWorld, score_spec
 
 
@@ -437,3 +441,68 @@ def test_a_dataset_product_is_an_approved_export_of_its_workspace(world: Product
     assert product.resource_ids == [str(world.city.enterprises)]
     assert product.output_schema["columns"] == [{"name": "firms", "type": "BIGINT"}]
     assert product.subject_kind is None
+
+
+def test_a_platform_that_requires_registration_lists_and_serves_registered_products_only(
+    world: ProductWorld,
+) -> None:
+    agreement, name = world.agreement()
+    listed = world.listed(agreement, name)
+    approved = world.declare(agreement, name, spec=score_spec(1950))
+    at = world.clock().now()
+    strict = world.city.settings.model_copy(update={"product_registration_required": True})
+    with world.database.unit_of_work() as session:
+        products.submit(session, actor=world.operator(), at=at, product_id=approved.id)
+        products.review(
+            session,
+            actor=world.bureau(),
+            at=at,
+            product_id=approved.id,
+            decision="approve",
+            reason="通过",
+        )
+        with pytest.raises(products.ProductUnavailable):
+            products.callable_product(session, code=listed.code, at=at, settings=strict)
+        with pytest.raises(Conflict) as unregistered:
+            products.list_product(
+                session, actor=world.operator(), settings=strict, at=at, product_id=approved.id
+            )
+        assert unregistered.value.code == "registration_required"
+        # Registration encouraged, not required (the default): both are served.
+        assert products.callable_product(session, code=listed.code, at=at).code == listed.code
+
+
+def test_a_renewal_carries_the_product_on_under_the_successor(world: ProductWorld) -> None:
+    agreement, name = world.agreement()
+    listed = world.listed(agreement, name)
+    bureau, operator, settings = world.bureau(), world.operator(), world.city.settings
+    with world.database.unit_of_work() as session:
+        first = authorizations.seen(session, bureau, agreement)
+        assert first.term_end is not None
+        term_end = first.term_end
+        near_end = datetime.combine(term_end - timedelta(days=30), time(10), tzinfo=SHANGHAI)
+        authorization_states.AUTHORIZATION.fire(
+            first, "mark_expiring", session=session, actor=Principal.system("test"), at=near_end
+        )
+        successor = authorizations.renew(
+            session,
+            actor=bureau,
+            settings=settings,
+            at=near_end,
+            authorization_id=agreement,
+            data=decision(held_on=near_end.date()),
+        ).id
+        for signer in (bureau, operator):
+            authorizations.sign(
+                session, actor=signer, settings=settings, at=near_end, authorization_id=successor
+            )
+    next_day = datetime.combine(term_end + timedelta(days=1), time(10), tzinfo=SHANGHAI)
+    with world.database.unit_of_work() as session:
+        assert (
+            products.callable_product(session, code=listed.code, at=near_end).authorization_id
+            == agreement
+        )
+        carried = products.callable_product(session, code=listed.code, at=next_day)
+        assert carried.authorization_id == successor
+        kept = products.find_product(session, code=listed.code)
+        assert kept is not None and kept.status == "listed" and kept.authorization_id == successor
