@@ -506,3 +506,5 @@ def test_a_renewal_carries_the_product_on_under_the_successor(world: ProductWorl
         assert carried.authorization_id == successor
         kept = products.find_product(session, code=listed.code)
         assert kept is not None and kept.status == "listed" and kept.authorization_id == successor
+        events = products.history(session, actor=bureau, product_id=listed.id)
+        assert events[-1].action == "product.renewed"

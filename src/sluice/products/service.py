@@ -82,6 +82,8 @@ from sluice.sandbox.models import Workspace
 
 DECLARED: Final = "product.declared"
 UPDATED: Final = "product.updated"
+#: The product runs under the renewal that took over from its agreement.
+RENEWED: Final = "product.renewed"
 #: The irreversible act of delisting, carried out on a second approval.
 DELIST: Final = "product.delist"
 #: Who lapses a product whose chain ended where no hook saw it, and reads for the gateway.
@@ -92,6 +94,7 @@ audit.declare_actions(
     {
         DECLARED: ("申报数据产品", "Data product declared"),
         UPDATED: ("修改数据产品草稿", "Data product draft changed"),
+        RENEWED: ("数据产品随续期协议继续提供", "Data product carried on under the renewal"),
     }
 )
 add_messages(
@@ -994,8 +997,18 @@ def _follow_chain(session: Session, product: Product, at: datetime) -> None:
     current = next((m for m in members if authorizations.in_force_on(m, today)), None)
     if current is None:
         return  # between terms: the guard refuses the call (authorization_inactive)
+    previous = product.authorization_id
     product.authorization_id, product.runs_until = current.id, current.term_end
     _touch(product, at)
+    audit.record(
+        session,
+        actor=PLATFORM,
+        action=RENEWED,
+        target_type="product",
+        target_id=product.id,
+        at=at,
+        detail={"from": str(previous), "authorization": current.number},
+    )
 
 
 def _lapse(
