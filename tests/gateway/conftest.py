@@ -17,6 +17,22 @@ from tests.sandbox.world import START
 from tests.sandbox.world import build as build_city
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``@pytest.mark.postgres`` tests here share the module's world but run on PostgreSQL
+    only: what they prove (no overshoot across workers) is the database's to keep, and on
+    SQLite the writer lock would keep it for them."""
+    dropped = [
+        item
+        for item in items
+        if item.nodeid.startswith("tests/gateway/")
+        and item.get_closest_marker("postgres")
+        and "[sqlite" in item.nodeid
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def world(
     request: pytest.FixtureRequest,

@@ -9,17 +9,33 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
 import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from sluice.authorizations import service as authorizations
 from sluice.core.clock import FixedClock
 from sluice.core.principal import Principal
 from sluice.gateway import service as gateway
+from sluice.gateway.models import Call, MeteredEvent
 from sluice.gateway.signing import sign
 from tests.authorizations.factories import terminate_by_two
 from tests.gateway.world import LOAN, PLANNING, SCORE_PRICE, Buyer, GatewayWorld
@@ -446,3 +462,88 @@ def test_a_fingerprinted_download_names_its_buyer_when_handed_back(
     assert nothing.json()["identified"] is False
     downloads = calls_of(client, bearer(client, first.account), kind="download")
     assert [(d["outcome"], d["amount_fen"]) for d in downloads] == [("answered", 0)]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def two_workers(world: GatewayWorld) -> Iterator[str]:
+    """The application served by ``uvicorn --workers 2`` (two processes) on this world."""
+    port = _free_port()
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "SLUICE_HOME": str(world.settings.home),
+        "SLUICE_DATABASE_URL": world.database.url,
+        "SLUICE_TEST_NOW": world.clock().now().isoformat(),
+    }
+    command = [sys.executable, "-m", "uvicorn", "tests.gateway.server:app", "--factory"]
+    command += ["--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, "--log-level", "warning"], cwd=root, env=env, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as ready:  # noqa: S310
+                    if ready.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the two-worker server did not start") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)  # its own session: the server and workers
+            server.wait(timeout=10)
+
+
+def _post(url: str, key: str, body: bytes) -> tuple[int, str]:
+    request = urllib.request.Request(  # noqa: S310 (the test's own loopback server)
+        url,
+        data=body,
+        method="POST",
+        headers={"X-API-Key": key, "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (loopback)
+            return answer.status, "answered"
+    except urllib.error.HTTPError as refusal:
+        return refusal.code, json.loads(refusal.read())["code"]
+
+
+@pytest.mark.postgres
+def test_fifty_concurrent_calls_against_a_quota_of_twenty_succeed_exactly_twenty_times(
+    world: GatewayWorld,
+) -> None:
+    """On PostgreSQL, with two server processes: the conditional upsert is all that stands
+    between 50 calls at once and a quota of 20."""
+    buyer = world.buyer(world.stats.code, quota_limit=20, rate_limit=3000, rate_period="minute")
+    url = f"{{base}}{INVOKE.format(code=world.stats.code)}"
+    body = json.dumps({"input": {}, "purpose": PLANNING}).encode()
+    with two_workers(world) as base, ThreadPoolExecutor(max_workers=50) as pool:
+        answers = list(pool.map(lambda _: _post(url.format(base=base), buyer.key, body), range(50)))
+    assert sorted(answers).count((200, "answered")) == 20
+    assert sorted(answers).count((429, "quota_exceeded")) == 30
+    with world.database.unit_of_work() as session:
+        metered = session.scalar(
+            select(func.count(MeteredEvent.id)).where(
+                MeteredEvent.buyer_id == buyer.organization_id
+            )
+        )
+        logged = session.scalar(
+            select(func.count(Call.id)).where(Call.buyer_id == buyer.organization_id)
+        )
+    assert (metered, logged) == (20, 50)

@@ -8,7 +8,16 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final, Literal, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Select, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Engine,
+    Select,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -308,10 +317,13 @@ def live_api_key_with_organization(
 
 
 def touch_api_key(session: Session, *, key_id: uuid.UUID, now: datetime, since: datetime) -> None:
-    """Set the key's ``last_used_at`` to ``now`` unless it was set after ``since``: compared
-    in SQL, so of many concurrent calls in a minute only the first writes (and locks) the
-    row; the others match nothing and touch no row."""
-    session.execute(
+    """Set the key's ``last_used_at`` to ``now`` unless it was set after ``since``.
+
+    Compared in SQL, so of many concurrent calls in a minute only the first writes the row;
+    and written in a transaction of its own, committed at once, so the row is locked for
+    that one statement and never for the rest of a call (a call's own transaction can run
+    a product for milliseconds; every other call with the key would queue behind it)."""
+    statement = (
         update(ApiKey)
         .where(
             ApiKey.id == key_id,
@@ -320,6 +332,12 @@ def touch_api_key(session: Session, *, key_id: uuid.UUID, now: datetime, since: 
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )
+    bind = session.get_bind()
+    if not isinstance(bind, Engine):  # a session bound to one connection: stay in it
+        session.execute(statement)
+        return
+    with bind.begin() as connection:
+        connection.execute(statement)
 
 
 def any_api_key(session: Session, key_id: uuid.UUID) -> ApiKey | None:

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from sluice.core.clock import Clock
 from sluice.core.database import Database
@@ -131,7 +132,9 @@ class RequiresApiKey(Requires):
         key = request.headers.get(API_KEY_HEADER)
         if not key:
             return None
-        principal = identity.resolve_api_key(session, clock=clock, key=key)
+        # In a worker thread: the key's last use may be written, and a write may wait for a
+        # lock; the event loop must never wait with it.
+        principal = await run_in_threadpool(identity.resolve_api_key, session, clock=clock, key=key)
         if principal is None:
             raise identity.InvalidKey()
         return principal
