@@ -38,7 +38,7 @@ from sluice.gateway import service as gateway
 from sluice.gateway.models import Call, MeteredEvent
 from sluice.gateway.signing import sign
 from tests.authorizations.factories import terminate_by_two
-from tests.gateway.world import LOAN, PLANNING, SCORE_PRICE, Buyer, GatewayWorld
+from tests.gateway.world import LOAN, PLANNING, SCORE_PRICE, VERIFY_PRICE, Buyer, GatewayWorld
 from tests.identity.factories import bearer
 from tests.sandbox.world import USCC
 
@@ -133,6 +133,29 @@ def test_an_answer_holds_the_result_and_request_metadata_only_and_is_metered_and
     uses = client.get("/api/v1/consents/my-uses", headers=bearer(client, world.subject_account))
     assert uses.status_code == 200, uses.text
     assert "answered" in uses.text and "企业信用评分" in uses.text
+
+
+def test_a_verification_answers_match_or_no_match_and_nothing_else(
+    world: GatewayWorld, client: TestClient
+) -> None:
+    """R8.10 through HTTP: the whole body is the answer and the request's metadata."""
+    buyer = world.buyer(world.verify.code)
+    consent = world.consent(buyer, world.verify)
+    answers = []
+    for district in ("站前区", "老边区"):  # USCC[0] is registered in 站前区
+        body = {"input": {"uscc": USCC[0], "district": district}, "purpose": LOAN}
+        sent = {**body, "consent_id": str(consent)}
+        response = client.post(
+            INVOKE.format(code=world.verify.code), json=sent, headers=buyer.headers
+        )
+        assert response.status_code == 200, response.text
+        answers.append(response.json())
+    for answer, result in zip(answers, ("match", "no_match"), strict=True):
+        assert set(answer) == {"request_id", "product", "result", "metered"}
+        uuid.UUID(answer["request_id"])
+        assert answer["product"] == world.verify.code
+        assert answer["result"] == {"result": result}
+        assert answer["metered"] == {"unit": "call", "quantity": 1, "amount_fen": VERIFY_PRICE}
 
 
 def test_every_refusal_before_the_product_runs_has_its_code(

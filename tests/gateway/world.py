@@ -3,7 +3,9 @@
 On the sandbox's small city (``tests/sandbox/world.py``: 12 enterprises in three districts,
 9 rated), with the bureau's cap for finance scores:
 
-* agreement **main**, naming three products, all listed:
+* agreement **main**, naming four products, all listed:
+  - ``verify``: does an enterprise of this credit code sit in this district? consent
+    needed, industry:finance, ¥3.00 a call;
   - ``score``: a credit score about an enterprise, consent needed, industry:finance,
     ¥12.00 a call, purposes 贷前审查 and 贷后管理;
   - ``stats``: firms per district, public governance (free), no subject, no consent;
@@ -42,12 +44,13 @@ from sluice.products.models import Product
 from sluice.sandbox import export_repository, exports, queries
 from tests.authorizations.factories import CLAUSES
 from tests.identity.factories import PASSWORD, Account, make_account
-from tests.products.world import STATISTICS_SPEC, ProductWorld, score_spec
+from tests.products.world import STATISTICS_SPEC, VERIFICATION_SPEC, ProductWorld, score_spec
 from tests.sandbox.world import START, USCC, SandboxWorld
 
 LOAN = "贷前审查"
 PLANNING = "区域规划"
 SCORE_PRICE = 1200
+VERIFY_PRICE = 300
 EXPORTED = (
     "SELECT e.name, year(e.established_on) AS founded, count(*) AS firms, "
     "sum(e.registered_capital_fen) AS capital_fen "
@@ -77,6 +80,7 @@ class GatewayWorld:
     products: ProductWorld
     main: uuid.UUID
     ending: uuid.UUID
+    verify: Product
     score: Product
     stats: Product
     dataset: Product
@@ -261,18 +265,28 @@ def build(city: SandboxWorld) -> GatewayWorld:
     operator = city.world.operator
     products = ProductWorld(city, operator, city.finance)
     with city.database.unit_of_work() as session:
-        pricing.set_cap(
-            session,
-            actor=city.world.bureau_principal(),
-            at=city.clock().now(),
-            product_type="score",
-            domain="industry:finance",
-            cap_fen=1500,
-            reason="依据 2026 年政府指导价方案",
-        )
+        for product_type, cap in (("score", 1500), ("verification", 500)):
+            pricing.set_cap(
+                session,
+                actor=city.world.bureau_principal(),
+                at=city.clock().now(),
+                product_type=product_type,
+                domain="industry:finance",
+                cap_fen=cap,
+                reason="依据 2026 年政府指导价方案",
+            )
     n = next(_n)
-    main = _agreement(products, ["企业信用评分", "区县企业统计", "企业名录"])
+    main = _agreement(products, ["企业登记核验", "企业信用评分", "区县企业统计", "企业名录"])
     ending = _agreement(products, ["可终止统计"])
+    verify = products.listed(
+        main,
+        "企业登记核验",
+        code=f"verify-{n}",
+        type="verification",
+        spec=VERIFICATION_SPEC,
+        purposes=[LOAN],
+        price_fen=VERIFY_PRICE,
+    )
     score = products.listed(
         main,
         "企业信用评分",
@@ -316,7 +330,17 @@ def build(city: SandboxWorld) -> GatewayWorld:
         token = subject.token
     account = Account(user.username, PASSWORD, user.id, None, Role.SUBJECT)
     return GatewayWorld(
-        products, main, ending, score, stats, dataset, ending_product, account, principal, token
+        products,
+        main,
+        ending,
+        verify,
+        score,
+        stats,
+        dataset,
+        ending_product,
+        account,
+        principal,
+        token,
     )
 
 
