@@ -37,6 +37,7 @@ from sluice.core.principal import Principal
 from sluice.gateway import service as gateway
 from sluice.gateway.models import Call, MeteredEvent
 from sluice.gateway.signing import sign
+from sluice.web.app import create_app
 from tests.authorizations.factories import terminate_by_two
 from tests.gateway.world import LOAN, PLANNING, SCORE_PRICE, VERIFY_PRICE, Buyer, GatewayWorld
 from tests.identity.factories import bearer
@@ -236,6 +237,19 @@ def test_quota_and_rate_refuse_past_their_limits_with_retry_after(
     assert limited.headers["Retry-After"] == "1"
     clock.advance(timedelta(seconds=1))
     assert invoke(client, rate, stats, uscc=None, purpose=PLANNING).status_code == 200
+
+    # A key's own rate holds over all its products.
+    tight = world.settings.model_copy(update={"gateway_key_rate_per_second": 2})
+    app = create_app(tight, database=world.database, clock=clock)
+    both = world.buyer(stats, world.dataset.code)
+    with TestClient(app, base_url="http://127.0.0.1") as keyed:
+        assert invoke(keyed, both, stats, uscc=None, purpose=PLANNING).status_code == 200
+        download = f"/gateway/v1/products/{world.dataset.code}/download"
+        fetched = keyed.get(download, params={"purpose": "市场分析"}, headers=both.headers)
+        assert fetched.status_code == 200
+        third = invoke(keyed, both, stats, uscc=None, purpose=PLANNING)
+        problem = refused(third, 429, "rate_limited")
+        assert "每个 API 密钥每秒最多调用 2 次" in problem["detail"]
 
     metered = client.get(
         "/api/v1/gateway/metering",
