@@ -7,7 +7,7 @@ from sluice.consent import service
 from sluice.core.i18n import add_messages
 from sluice.core.paging import ListQuery
 from sluice.core.permissions import Permission
-from sluice.web.workbench import ROWS, Context, Figure, Panel, PanelContent, Todo, add_panel
+from sluice.web.workbench import ROWS, Context, Panel, PanelContent, Todo, add_panel
 
 add_messages(
     {
@@ -17,8 +17,14 @@ add_messages(
             "Buyers need your consent to query data about you; you can revoke it at any time "
             "and see who used your data.",
         ),
-        "workbench.consent_subject.active": ("有效的同意", "Consents in force"),
-        "workbench.consent_subject.uses": ("与我有关的调用", "Uses of my data"),
+        "workbench.consent_subject.active": (
+            "有效的同意：{count} 项",
+            "Consents in force: {count}",
+        ),
+        "workbench.consent_subject.uses": (
+            "与我有关的调用和下载：{count} 次",
+            "Calls and downloads about me: {count}",
+        ),
         "workbench.consent_subject.none": (
             "您还没有授予任何同意。",
             "You have not granted any consent.",
@@ -33,7 +39,10 @@ add_messages(
             "调用需要授权同意的产品时，带上信息主体授予本单位的同意编号（consent_id）。",
             "Calls of products that need consent carry the consent_id a subject granted you.",
         ),
-        "workbench.consent_buyer.active": ("有效的同意", "Consents in force"),
+        "workbench.consent_buyer.active": (
+            "有效的同意：{count} 项",
+            "Consents in force: {count}",
+        ),
         "workbench.consent_buyer.none": (
             "还没有信息主体授予本单位同意。",
             "No data subject has granted your organization consent yet.",
@@ -43,11 +52,19 @@ add_messages(
             "信息主体授予数据需求方的同意及其证明材料（SM3）。",
             "The consents subjects granted buyers, with their evidence (SM3).",
         ),
-        "workbench.consent_ledger.active": ("有效的授权同意", "Consents in force"),
-        "workbench.consent_ledger.revoked": ("已撤回的授权同意", "Consents revoked"),
+        "workbench.consent_ledger.counts": (
+            "台账中有效的同意 {active} 项，尚未生效 {pending} 项，已过期 {expired} 项，"
+            "已撤回 {revoked} 项。",
+            "The ledger holds {active} consents in force, {pending} pending, {expired} expired "
+            "and {revoked} revoked.",
+        ),
         "workbench.consent.all": ("查看全部", "See all"),
     }
 )
+
+
+# Counts go in the panels' own lines, not in the figures row at the top of the console: those
+# figures are each role's few headline numbers.
 
 
 def _subject(ctx: Context) -> PanelContent:
@@ -59,14 +76,14 @@ def _subject(ctx: Context) -> PanelContent:
         )
     counts = service.counts(ctx.session, actor=actor, at=ctx.clock.now())
     uses = service.use_count(ctx.session, actor=actor)
-    figures = [
-        Figure(
-            ctx._("workbench.consent_subject.active"), str(counts["active"]), "/console/consents"
-        ),
-        Figure(ctx._("workbench.consent_subject.uses"), str(uses), "/console/consents/uses"),
-    ]
     return PanelContent(
-        figures=figures,
+        todos=[
+            Todo(
+                ctx._("workbench.consent_subject.active", count=counts["active"]),
+                "/console/consents",
+            ),
+            Todo(ctx._("workbench.consent_subject.uses", count=uses), "/console/consents/uses"),
+        ],
         lead=ctx._("workbench.consent_subject.lead"),
         note="" if sum(counts.values()) else ctx._("workbench.consent_subject.none"),
         more_href="/console/consents",
@@ -82,19 +99,23 @@ def _buyer(ctx: Context) -> PanelContent:
         at=at,
         query=ListQuery(size=ROWS, sort="granted", descending=True, filters={"status": "active"}),
     )
-    todos = [
+    rows = [
         Todo(f"{v.product} · {v.consent.purpose} · {v.subject_masked}", "/console/consents/granted")
         for v in found.items
     ]
+    todos = (
+        [
+            Todo(
+                ctx._("workbench.consent_buyer.active", count=found.total),
+                "/console/consents/granted",
+                rows=rows,
+            )
+        ]
+        if found.total
+        else []
+    )
     return PanelContent(
         todos=todos,
-        figures=[
-            Figure(
-                ctx._("workbench.consent_buyer.active"),
-                str(found.total),
-                "/console/consents/granted",
-            )
-        ],
         lead=ctx._("workbench.consent_buyer.lead"),
         note="" if found.total else ctx._("workbench.consent_buyer.none"),
         more_href="/console/consents/granted",
@@ -105,19 +126,8 @@ def _buyer(ctx: Context) -> PanelContent:
 def _ledger(ctx: Context) -> PanelContent:
     counts = service.counts(ctx.session, actor=ctx.principal, at=ctx.clock.now())
     return PanelContent(
-        figures=[
-            Figure(
-                ctx._("workbench.consent_ledger.active"),
-                str(counts["active"]),
-                "/console/consent-ledger?status=active",
-            ),
-            Figure(
-                ctx._("workbench.consent_ledger.revoked"),
-                str(counts["revoked"]),
-                "/console/consent-ledger?status=revoked",
-            ),
-        ],
         lead=ctx._("workbench.consent_ledger.lead"),
+        note=ctx._("workbench.consent_ledger.counts", **counts),
         more_href="/console/consent-ledger",
         more_label=ctx._("workbench.consent.all"),
     )
