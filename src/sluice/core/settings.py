@@ -298,7 +298,6 @@ class Settings(BaseSettings):
         "renewal_window_closed. Whether a product must be registered before it can be called "
         "is product_registration_required.",
     )
-
     gateway_signature_window_seconds: int = Field(
         default=300,
         ge=10,
