@@ -151,10 +151,14 @@ def test_nul_in_the_query_or_a_form_is_refused(client: TestClient) -> None:
 def test_the_file_routes_are_exactly_the_upload_routes(app: FastAPI) -> None:
     paths = sorted(r.path for r in file_routes(app))
     assert paths == [
+        "/api/v1/gateway/trace",
         "/api/v1/operators/applications/{application_id}/evidence",
+        "/api/v1/registrations/applications",
         "/api/v1/resources/{resource_id}/ingestions",
         "/console/authorizations/{authorization_id}/attestation",
+        "/console/gateway/trace",
         "/console/operator-application/{application_id}/evidence",
+        "/console/registrations/applications",
         "/console/resources/{resource_id}/upload",
     ]
 

@@ -209,6 +209,10 @@ def test_the_bureau_sees_reviews_overdue_tickets_with_chase_and_what_awaits_its_
         "已发布目录": "6",
         "数据源": "3",
         "部门平均质量分": "72.5",
+        "已上架": "0",
+        "已暂停": "0",
+        "今日调用": "0",
+        "今日被拒绝": "0",
     }
     assert page.panels["workbench.quality"].note == (
         "最近一次评估：2026-11-25 10:00，1 个部门参评，均在 60 分以上。"
@@ -337,13 +341,19 @@ def test_the_buyer_sees_its_keys_and_what_the_gateway_will_let_it_do(
 ) -> None:
     page = console(client, city.buyer)
     keys = page.panels["workbench.keys"]
-    assert keys.lead.startswith("数据产品的订阅和接口网关尚未开放。")
+    assert keys.lead.startswith("用 API 密钥调用本单位订阅的数据产品")
     # The key made today is not nagged about; the one unused for 100 days is.
     assert keys.todos == ["待清理：1 个密钥已 90 天以上未使用，不需要的请撤销"]
     assert len(keys.rows) == 1
     assert keys.rows[0].startswith("旧对账系统 · ")
     assert keys.rows[0].endswith("从未使用")
-    assert page.figures == {"有效 API 密钥": "2", "尚未使用的密钥": "2"}
+    assert page.figures == {
+        "有效 API 密钥": "2",
+        "尚未使用的密钥": "2",
+        "今日调用": "0",
+        "今日被拒绝": "0",
+        "订阅中的产品": "0",
+    }
 
 
 def test_finance_registry_and_subject_see_what_they_can_and_what_is_coming(
@@ -356,7 +366,7 @@ def test_finance_registry_and_subject_see_what_they_can_and_what_is_coming(
     assert finance.figures == {"生效中协议": "1", "获授权运营机构": "1"}
 
     registry = console(client, city.registry)
-    assert registry.panels["workbench.registry"].lead.startswith("您现在可以查阅全部数据资源")
+    assert registry.panels["workbench.registry"].lead.startswith("您可以查阅全部数据资源")
     assert registry.panels["workbench.agreements.registry"].chart
     assert registry.figures == {
         "已登记数据资源": "6",
@@ -367,7 +377,7 @@ def test_finance_registry_and_subject_see_what_they_can_and_what_is_coming(
 
     subject = console(client, city.subject)
     yours = subject.panels["workbench.subject"]
-    assert yours.lead.startswith("查看谁使用了您的个人数据、授予或撤回授权同意的功能尚未上线。")
+    assert yours.lead.startswith("在“我的同意”中授予或随时撤回")
     assert yours.note.startswith("现在您可以在公开目录中查看")
     assert subject.figures == {"已发布目录": "6", "数据源": "3"}
 

@@ -65,12 +65,12 @@ add_messages(
         "workbench.resources.own_published": ("本部门已发布", "Yours published"),
         "workbench.registry": ("资源登记", "Registration"),
         "workbench.registry.lead": (
-            "您现在可以查阅全部数据资源（含未发布的）和全部授权运营协议（只读）。数据资源和数据产品的"
-            "登记、登记证书的颁发尚未上线，上线后待登记的事项会列在这里。",
-            "You can already read every data resource (unpublished ones too) and every "
-            "authorization agreement (read-only). Registering resources and products and "
-            "issuing certificates are not built yet; once they are, what awaits registration "
-            "is listed here.",
+            "您可以查阅全部数据资源（含未发布的）和全部授权运营协议（只读）。数据产品的登记申请在"
+            "“登记”页受理、审查、公示和发证；数据资源的登记尚未上线。",
+            "You can read every data resource (unpublished ones too) and every authorization "
+            "agreement (read-only). Product registrations are accepted, reviewed, put on "
+            "notice and certified on the Registrations page; registering data resources is "
+            "not built yet.",
         ),
         "workbench.registry.note": (
             "目前没有需要您办理的事项。",
@@ -79,11 +79,11 @@ add_messages(
         "workbench.registry.resources": ("已登记数据资源", "Registered resources"),
         "workbench.subject": ("我的数据", "Your data"),
         "workbench.subject.lead": (
-            "查看谁使用了您的个人数据、授予或撤回授权同意的功能尚未上线。上线后，每一次使用您数据的"
-            "产品调用和每一份您签署的同意都会在这里列出，您可以随时撤回。",
-            "Seeing who used your personal data, and granting or withdrawing consent, are not "
-            "built yet. Once they are, every product call that used your data and every "
-            "consent you gave are listed here, and you can withdraw at any time.",
+            "在“我的同意”中授予或随时撤回数据需求方使用您数据的同意，在“谁用了我的数据”中查看"
+            "每一次使用您数据的产品调用和下载。",
+            "Grant or withdraw at any time a buyer's consent to use your data under My "
+            "consents, and see every product call and download that used your data under "
+            "Who used my data.",
         ),
         "workbench.subject.note": (
             "现在您可以在公开目录中查看各部门开放了哪些数据、由哪个部门提供、开放到什么程度。",

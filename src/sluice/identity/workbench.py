@@ -25,11 +25,12 @@ add_messages(
     {
         "workbench.keys": ("API 密钥与数据产品", "API keys and data products"),
         "workbench.keys.lead": (
-            "数据产品的订阅和接口网关尚未开放。开放后，您可以在这里订阅运营机构上架的数据产品，"
-            "用 API 密钥调用，并归档信息主体的授权同意；现在可以先创建密钥。",
-            "Subscribing to data products and the API gateway are not open yet. Once they are, "
-            "you subscribe here to the products operators offer, call them with an API key "
-            "and archive the data subjects' consents; you can create keys now.",
+            "用 API 密钥调用本单位订阅的数据产品（请求头 X-API-Key）；密钥只显示一次，可为密钥设置"
+            "请求签名。需要信息主体同意的产品，调用时附上主体授予本单位的同意编号。",
+            "Call the products your organization subscribes to with an API key (header "
+            "X-API-Key); a key is shown once and may carry a request-signing secret. For "
+            "products that need the data subject's consent, send the consent id the subject "
+            "granted you with each call.",
         ),
         "workbench.keys.idle": (
             "待清理：{n} 个密钥已 {days} 天以上未使用，不需要的请撤销",
@@ -38,8 +39,9 @@ add_messages(
         "workbench.keys.never": ("从未使用", "never used"),
         "workbench.keys.last": ("最近使用 {at}", "last used {at}"),
         "workbench.keys.none": (
-            "还没有 API 密钥。接口网关开放前即可在“API 密钥”页创建。",
-            "No API key yet. You can create one on the API keys page before the gateway opens.",
+            "还没有 API 密钥：在“API 密钥”页创建后即可调用已订阅的数据产品。",
+            "No API key yet: create one on the API keys page to call the products you "
+            "subscribe to.",
         ),
         "workbench.keys.ok": (
             "没有需要清理的密钥；超过 {days} 天未使用的密钥会列在这里，提醒您撤销。",
