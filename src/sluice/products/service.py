@@ -1052,6 +1052,9 @@ def _sandbox_export(session: Session, export_id: uuid.UUID) -> ApprovedExport | 
         file_name=export.file_name,
         file_sm3=export.file_sm3,
         rows=export.rows,
+        # The SQL types say which columns hold numbers, so a text column of digits (a
+        # district code) keeps its spelling when the download is fingerprinted.
+        columns=tuple((str(c["name"]), str(c["type"])) for c in export.columns),
         resource_ids=tuple(
             dict.fromkeys(uuid.UUID(str(v["resource_id"])) for v in export.versions)
         ),
