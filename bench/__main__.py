@@ -9,6 +9,7 @@ from pathlib import Path
 from bench import (
     bench_catalog,
     bench_demo,
+    bench_gateway,
     bench_ingest,
     bench_policy,
     bench_sandbox,
@@ -21,6 +22,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "demo": bench_demo.run,
     "catalog": bench_catalog.run,
     "ingest": bench_ingest.run,
+    "gateway": bench_gateway.run,
     "policy": bench_policy.run,
     "sandbox": bench_sandbox.run,
     "sm2": bench_sm2.run,
