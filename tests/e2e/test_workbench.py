@@ -29,13 +29,13 @@ SCREENSHOTS: Final = Path(__file__).resolve().parents[2] / "docs" / "screenshots
 ROLES: Final = {
     "bureau": ("bureau", "逾期未答复：1 件纠错工单"),
     "bureau2": ("colleague", "待您审批：1 项不可逆操作"),
-    "registry": ("registry", "数据资源和数据产品的登记、登记证书的颁发尚未上线"),
+    "registry": ("registry", "没有待办理的登记申请"),
     "finance": ("finance", "数据收益的核算、上缴和报告尚未上线"),
     "provider": ("provider_a", "待答复：1 件纠错工单"),
     "operator": ("operator", "待整改：1 份整改通知"),
-    "buyer": ("buyer", "数据产品的订阅和接口网关尚未开放"),
+    "buyer": ("buyer", "用 API 密钥调用本单位订阅的数据产品"),
     "panel": ("panelist", "待评分：1 轮磋商等待您的评分"),
-    "subject": ("subject", "查看谁使用了您的个人数据"),
+    "subject": ("subject", "在“我的同意”中授予或随时撤回"),
 }
 
 
