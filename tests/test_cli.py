@@ -150,7 +150,8 @@ def test_ingest_command_stores_a_version_and_repeats_are_no_ops(
 def test_the_sweep_ends_agreements_with_every_modules_ending_hook(tmp_path: Path) -> None:
     """`sluice authorizations sweep` runs in a process of its own: the ending hooks of the
     modules that hold things under an agreement must be registered there too, or an
-    agreement the sweep ends would leave its workspace open and its exports pending."""
+    agreement the sweep ends would leave its workspace open, its exports pending, its
+    products listed and their subscriptions running."""
     import os
     import subprocess
     import sys
@@ -175,4 +176,6 @@ def test_the_sweep_ends_agreements_with_every_modules_ending_hook(tmp_path: Path
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120
     )
-    assert done.stdout == "['exports', 'workspaces']", done.stderr[-2000:]
+    assert done.stdout == "['exports', 'products', 'subscriptions', 'workspaces']", done.stderr[
+        -2000:
+    ]

@@ -64,6 +64,7 @@ def test_the_irreversible_acts_are_registered_with_their_permissions() -> None:
         "authorization.force_exit": "exits.decide",
         "exit.force": "rectifications.issue",
         "catalog_batch.withdraw": "catalog.compile",
+        "product.delist": "products.review",
     }
     with pytest.raises(LookupError):
         registry.act("authorization.shred_everything")
