@@ -91,10 +91,12 @@ def demo(
 ) -> None:
     """Build the demo city of 营口 and serve it; logins go to var/demo-credentials.json."""
     from sluice.demo import authorizations as demo_authorizations
+    from sluice.demo import buyers as demo_buyers
     from sluice.demo import catalog as demo_catalog
     from sluice.demo import channels as demo_channels
     from sluice.demo import city
     from sluice.demo import data as demo_data
+    from sluice.demo import market as demo_market
     from sluice.demo import operators as demo_operators
     from sluice.demo import sandbox as demo_sandbox
     from sluice.demo import selection as demo_selection
@@ -128,11 +130,15 @@ def demo(
         database, settings=settings, now=SystemClock().now(), rounds=rounds
     )
     workspaces = demo_sandbox.seed_workspaces(database, settings=settings, now=SystemClock().now())
+    market = demo_market.seed_market(
+        database, settings=settings, now=SystemClock().now(), seed=city.SEED, scale=scale
+    )
     seconds = time.perf_counter() - started
     path = city.write_credentials(
         settings, created=created, datasets=datasets, authorizations=agreements
     )
     demo_sandbox.write_credentials(settings, workspaces)
+    demo_buyers.write_credentials(settings, market)
     rows = sum(d["rows"] for d in datasets)
     typer.echo(
         f"Demo city ready: {len(datasets)} source datasets, {rows:,} rows, "
@@ -144,6 +150,12 @@ def demo(
             f"  {share.provider + '/' + share.code:<30} {share.rows_rejected:>9,} of "
             f"{share.rows_total:>11,} rows  {share.share:7.2%}  "
             f"(intended {share.intended:.2%})  {share.title}"
+        )
+    if market:
+        typer.echo(
+            f"Data product market: {len(market['products'])} products listed, "
+            f"{len(market['buyers'])} buyers with API keys, {len(market['subjects'])} data "
+            "subjects (keys, example calls and consents in the credentials file)"
         )
     typer.echo(f"Logins (one per role): {path}")
     if serve:

@@ -112,6 +112,9 @@ ACCOUNTS = (
     (Role.OPERATOR, "operator", "ykdata", "陈晓（营口数据集团）"),
     (Role.OPERATOR, "operator2", "haigang", "林涛（海港数智）"),
     (Role.BUYER, "buyer", "ykbank", "孙鹏（营口银行）"),
+    # The market's other two buyers (``demo.buyers``): one login each for their API keys.
+    (Role.BUYER, "buyer2", "bayuquan-ins", "吴倩（鲅鱼圈保险代理）"),
+    (Role.BUYER, "buyer3", "liaoxin", "郑凯（辽信征信）"),
     (Role.PANEL, "panel", "pingjia", "周教授（评价专家组）"),
     (Role.SUBJECT, "subject", None, "张伟（信息主体）"),
 )
