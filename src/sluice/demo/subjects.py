@@ -49,6 +49,7 @@ OWNER_ROWS: Final = 20_000
 EMPLOYMENT: Final = "employment-verification"
 PROPERTY: Final = "property-ownership-verification"
 SCORE: Final = "sme-credit-score"
+MATCH: Final = {"result": "match"}
 
 
 @dataclass(frozen=True)
@@ -125,16 +126,14 @@ def choose(
         employment, owned, score = ready[EMPLOYMENT], ready[PROPERTY], ready[SCORE]
         if employment is not None and owned is not None:
             for person in persons:
-                inputs = {"id_number": person.identifier, "name": person.name}
-                if _answer(
-                    session,
-                    settings,
-                    employment,
-                    {**inputs, "employer_uscc": person.employer_uscc},
-                    at,
-                ) == {"result": "match"} and _answer(
-                    session, settings, owned, {**inputs, "location": person.location}, at
-                ) == {"result": "match"}:
+                said = {"id_number": person.identifier, "name": person.name}
+                employed = {**said, "employer_uscc": person.employer_uscc}
+                owns = {**said, "location": person.location}
+                if (
+                    _answer(session, settings, employment, employed, at)
+                    == MATCH
+                    == _answer(session, settings, owned, owns, at)
+                ):
                     chosen.append(replace(person, username=PERSONS[len(chosen)]))
                 if len(chosen) == len(PERSONS):
                     break
