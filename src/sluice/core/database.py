@@ -74,7 +74,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL: ~20x more commits/s than the rollback journal, and readers never block the writer.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # One writer at a time: under the gateway's load (two workers, dozens of calls at once)
+    # a call may queue behind many others' commits; it waits rather than failing with 500.
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
