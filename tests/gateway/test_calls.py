@@ -452,6 +452,26 @@ def test_subscriptions_are_made_checked_and_cancelled(
     assert invoke(client, buyer, world.stats.code, uscc=None, purpose=PLANNING).status_code == 200
 
 
+def test_cancelling_and_subscribing_again_does_not_give_back_a_used_quota(
+    world: GatewayWorld, client: TestClient
+) -> None:
+    stats = world.stats.code
+    buyer = world.buyer()
+    owner = bearer(client, buyer.account)
+    url = "/api/v1/subscriptions"
+    made = client.post(url, json={"product_code": stats, "quota_limit": 2}, headers=owner)
+    assert made.status_code == 201, made.text
+    for _ in range(2):
+        assert invoke(client, buyer, stats, uscc=None, purpose=PLANNING).status_code == 200
+    refused(invoke(client, buyer, stats, uscc=None, purpose=PLANNING), 429, "quota_exceeded")
+    cancelled = client.post(f"{url}/{made.json()['id']}/cancel", headers=owner)
+    assert cancelled.status_code == 200, cancelled.text
+    again = client.post(url, json={"product_code": stats, "quota_limit": 2}, headers=owner)
+    assert again.status_code == 201, again.text
+    assert (again.json()["quota_used"], again.json()["quota_left"]) == (2, 0)
+    refused(invoke(client, buyer, stats, uscc=None, purpose=PLANNING), 429, "quota_exceeded")
+
+
 def _leak(content: bytes, seed: int) -> bytes:
     """The file as a leaker passes it on: rows shuffled, two of its 12 dropped, re-saved."""
     header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))

@@ -267,7 +267,8 @@ def _admit(
             at=trace.at,
         )
     limits = quotas.limits(
-        subscription_id=subscription.id,
+        buyer_id=trace.buyer_id,
+        product_id=product.id,
         quota_limit=subscription.quota_limit,
         quota_period=subscription.quota_period,
         rate_limit=subscription.rate_limit,
@@ -283,7 +284,7 @@ def _settle(session: Session, trace: Trace, admitted: _Admitted, *, items: int) 
     """Step 11: count exactly, meter, log and record the use, in a few statements."""
     product, subscription = admitted.product, admitted.subscription
     checks = admitted.limits
-    period = quotas.billing_period(subscription.id)
+    period = quotas.billing_period(trace.buyer_id, product.id)
     if product.billing_unit == "period":
         checks = (*checks, period)
     counted = quotas.take(session, checks, product=trace.code, at=trace.at)

@@ -92,9 +92,9 @@ class Counter(Base):
 
     __tablename__ = "gateway_counters"
 
-    #: ``quota:<subscription>``, ``rate:<subscription>``, ``key:<api key>``,
-    #: ``period:<subscription>``.
-    scope: Mapped[str] = mapped_column(String(60), primary_key=True)
+    #: ``quota:<buyer>:<product>``, ``rate:<buyer>:<product>``, ``key:<api key>``,
+    #: ``period:<buyer>:<product>``.
+    scope: Mapped[str] = mapped_column(String(100), primary_key=True)
     window_start: Mapped[datetime]
     used: Mapped[int]
     #: The limit the last count was held to (the upsert compares with it).

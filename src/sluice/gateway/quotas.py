@@ -155,7 +155,8 @@ class Limit:
 
 def limits(
     *,
-    subscription_id: uuid.UUID,
+    buyer_id: uuid.UUID,
+    product_id: uuid.UUID,
     quota_limit: int,
     quota_period: str,
     rate_limit: int,
@@ -164,18 +165,28 @@ def limits(
     settings: Settings,
 ) -> tuple[Limit, ...]:
     """A call's limits in the order they refuse: the subscription's quota, its rate, the
-    key's rate over all its products."""
+    key's rate over all its products.
+
+    The quota and the rate are counted by buyer and product, not by subscription, so a
+    buyer that cancels and subscribes again carries on in the window it was in (a new
+    subscription never hands back a used-up quota)."""
     return (
-        Limit(f"quota:{subscription_id}", quota_limit, period_of(quota_period), "quota"),
-        Limit(f"rate:{subscription_id}", rate_limit, period_of(rate_period), "rate"),
+        Limit(quota_scope(buyer_id, product_id), quota_limit, period_of(quota_period), "quota"),
+        Limit(f"rate:{buyer_id}:{product_id}", rate_limit, period_of(rate_period), "rate"),
         Limit(f"key:{api_key_id}", settings.gateway_key_rate_per_second, "second", "key"),
     )
 
 
-def billing_period(subscription_id: uuid.UUID) -> Limit:
-    """Counts a subscription's billable calls by month (Beijing time), never refusing: the
-    first of each month is the one a per-period product charges for."""
-    return Limit(f"period:{subscription_id}", UNLIMITED, "month", "period")
+def quota_scope(buyer_id: uuid.UUID, product_id: uuid.UUID) -> str:
+    """The counter of a buyer's quota for a product, whichever subscription it holds."""
+    return f"quota:{buyer_id}:{product_id}"
+
+
+def billing_period(buyer_id: uuid.UUID, product_id: uuid.UUID) -> Limit:
+    """Counts a buyer's billable calls of a product by month (Beijing time), never refusing:
+    the first of each month is the one a per-period product charges for. Keyed by buyer and
+    product, so a new subscription within the month is not charged the period again."""
+    return Limit(f"period:{buyer_id}:{product_id}", UNLIMITED, "month", "period")
 
 
 def period_of(value: str) -> Period:

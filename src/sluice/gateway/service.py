@@ -218,12 +218,13 @@ class Usage:
 def usage(
     session: Session, subscriptions: list[Subscription], *, at: datetime
 ) -> dict[uuid.UUID, Usage]:
-    found = repository.counters(session, [f"quota:{s.id}" for s in subscriptions])
+    scopes = {s.id: quotas.quota_scope(s.buyer_id, s.product_id) for s in subscriptions}
+    found = repository.counters(session, list(scopes.values()))
     result = {}
     for subscription in subscriptions:
         period = quotas.period_of(subscription.quota_period)
         start = quotas.window_start(period, at)
-        row = found.get(f"quota:{subscription.id}")
+        row = found.get(scopes[subscription.id])
         used = row[1] if row is not None and row[0] >= start else 0
         result[subscription.id] = Usage(
             used, max(0, subscription.quota_limit - used), quotas.window_end(period, start)

@@ -115,7 +115,7 @@ def upgrade() -> None:
 
     op.create_table(
         "gateway_counters",
-        sa.Column("scope", sa.String(length=60), nullable=False),
+        sa.Column("scope", sa.String(length=100), nullable=False),
         sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used", sa.Integer(), nullable=False),
         sa.Column("limit_value", sa.Integer(), nullable=False),
