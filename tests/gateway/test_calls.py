@@ -472,6 +472,19 @@ def test_cancelling_and_subscribing_again_does_not_give_back_a_used_quota(
     refused(invoke(client, buyer, stats, uscc=None, purpose=PLANNING), 429, "quota_exceeded")
 
 
+@pytest.mark.parametrize(
+    ("name", "value"), [("since", "0001-01-01T00:00:00"), ("until", "9999-12-31T23:59:59-12:00")]
+)
+def test_a_metering_window_at_the_edge_of_the_calendar_is_refused_naming_it(
+    world: GatewayWorld, client: TestClient, name: str, value: str
+) -> None:
+    reader = bearer(client, world.city.world.bureau)
+    answer = client.get("/api/v1/gateway/metering", params={name: value}, headers=reader)
+    problem = refused(answer, 422, "invalid_input")
+    assert problem["errors"] == [{"field": name, "msg": "out of range"}]
+    assert name in problem["detail"]
+
+
 def _leak(content: bytes, seed: int) -> bytes:
     """The file as a leaker passes it on: rows shuffled, two of its 12 dropped, re-saved."""
     header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))

@@ -10,7 +10,7 @@ were rolled back, and ``rate_limited`` carries ``Retry-After``.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
@@ -19,7 +19,8 @@ from pydantic import BaseModel
 
 from sluice.core.clock import display_zone
 from sluice.core.database import undo_keeping_refusal
-from sluice.core.errors import PROBLEM_MEDIA_TYPE, SluiceError
+from sluice.core.errors import PROBLEM_MEDIA_TYPE, InvalidInput, SluiceError
+from sluice.core.i18n import add_messages
 from sluice.core.ids import sm3_hex
 from sluice.core.paging import ListQuery
 from sluice.core.permissions import Permission
@@ -58,6 +59,16 @@ KeyManager = Annotated[Principal, Depends(Requires(Permission.API_KEYS_MANAGE))]
 CallReader = Annotated[Principal, Depends(Requires(Permission.GATEWAY_CALLS_READ))]
 Tracer = Annotated[Principal, Depends(Requires(Permission.GATEWAY_TRACE))]
 REQUEST_ID_HEADER = "X-Sluice-Request-Id"
+
+add_messages(
+    {
+        "gateway.time_out_of_range": (
+            "参数 {name} 的时间超出可处理的范围，请给出公元 1 年之后、9999 年之前的时间。",
+            "The time in parameter {name} is out of range: give one after the year 1 and "
+            "before the year 9999.",
+        ),
+    }
+)
 
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     status: {"description": text, "content": {PROBLEM_MEDIA_TYPE: {}}}
@@ -366,16 +377,28 @@ def metering(
     rows = service.metering(
         session,
         actor=actor,
-        since=_aware(since) or month_start(now),
-        until=_aware(until) or now + timedelta(seconds=1),
+        since=_aware("since", since) or month_start(now),
+        until=_aware("until", until) or now + timedelta(seconds=1),
     )
     return [MeteringRead(**row.__dict__) for row in rows]
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=display_zone())
+def _aware(name: str, value: datetime | None) -> datetime | None:
+    """``value`` in UTC (Beijing time when it names no zone); a time at the very edge of
+    the calendar that has no UTC equivalent (``0001-01-01T00:00:00``) is a 422 naming the
+    parameter."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=display_zone())
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise InvalidInput(
+            "gateway.time_out_of_range",
+            name=name,
+            errors=[{"field": name, "msg": "out of range"}],
+        ) from None
 
 
 @rest.post("/gateway/trace")
