@@ -358,6 +358,14 @@ def test_a_suspended_key_is_refused_and_last_use_is_written_once_a_minute(
     assert suspended.status_code == 200, suspended.text
     problem = refused(call(), 403, "key_suspended")
     assert "调用异常，疑似泄露" in problem["detail"]
+    # The refusal is on the buyer's call log (R8.8), named like every other refusal.
+    logged = calls_of(client, owner, outcome="key_suspended")
+    assert [(c["product_code"], c["kind"], c["purpose"], c["status"]) for c in logged] == [
+        (stats, "call", PLANNING, 403)
+    ]
+    # An unknown key has no buyer: it is refused and logged nowhere.
+    unknown = {"X-API-Key": buyer.key[:-4] + "zzzz"}
+    refused(invoke(client, None, stats, uscc=None, headers=unknown), 401, "invalid_key")
     listed = client.get("/api/v1/api-keys", headers=owner).json()
     assert listed[0]["suspended_reason"] == "调用异常，疑似泄露"
     assert client.post(f"{url}/suspend", json={"reason": "x" * 3}, headers=owner).status_code == 403

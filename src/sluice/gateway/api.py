@@ -9,6 +9,7 @@ were rolled back, and ``rate_limited`` carries ``Retry-After``.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -16,8 +17,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
-from sluice.core.clock import display_zone
+from sluice.core.clock import Clock, display_zone
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.errors import PROBLEM_MEDIA_TYPE, InvalidInput, SluiceError
 from sluice.core.i18n import add_messages
@@ -40,6 +42,7 @@ from sluice.gateway.schemas import (
     SubscriptionRead,
     TraceRead,
 )
+from sluice.identity import service as identity
 from sluice.web.deps import (
     AppClock,
     AppSettings,
@@ -53,7 +56,44 @@ from sluice.web.listing import ListSpec
 router = APIRouter(prefix="/gateway/v1", tags=["gateway"])
 rest = APIRouter(prefix="/api/v1", tags=["gateway"])
 
-KeyHolder = Annotated[Principal, Depends(RequiresApiKey(Permission.GATEWAY_INVOKE))]
+
+class _GatewayKey(RequiresApiKey):
+    """The buyer's key (step 1). A suspended key's refusal keeps the call's log row
+    (``calls.refused_at_key``); an unknown key has no buyer, so it leaves none."""
+
+    async def resolve(self, request: Request, session: Session, clock: Clock) -> Principal | None:
+        try:
+            return await super().resolve(request, session, clock)
+        except identity.KeySuspended as error:
+            code = request.path_params.get("code")
+            if code and error.organization_id is not None and error.api_key_id is not None:
+                download = request.url.path.endswith("/download")
+                purpose = request.query_params.get("purpose") if download else None
+                error.keep(
+                    calls.refused_at_key(
+                        buyer_id=error.organization_id,
+                        api_key_id=error.api_key_id,
+                        code=str(code),
+                        kind="download" if download else "call",
+                        at=clock.now(),
+                        purpose=purpose or await _purpose_sent(request),
+                        error=error,
+                    )
+                )
+            raise
+
+
+async def _purpose_sent(request: Request) -> str | None:
+    """The ``purpose`` of an invoke's JSON body, if it has one (for the log row only)."""
+    try:
+        sent = json.loads(await request.body())
+    except ValueError:
+        return None
+    purpose = sent.get("purpose") if isinstance(sent, dict) else None
+    return purpose if isinstance(purpose, str) else None
+
+
+KeyHolder = Annotated[Principal, Depends(_GatewayKey(Permission.GATEWAY_INVOKE))]
 Subscriber = Annotated[Principal, Depends(Requires(Permission.SUBSCRIPTIONS_MANAGE))]
 KeyManager = Annotated[Principal, Depends(Requires(Permission.API_KEYS_MANAGE))]
 CallReader = Annotated[Principal, Depends(Requires(Permission.GATEWAY_CALLS_READ))]

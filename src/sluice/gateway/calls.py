@@ -42,7 +42,7 @@ from typing import Any, Final, Literal
 from sqlalchemy.orm import Session
 
 from sluice.consent import service as consent
-from sluice.core.errors import SluiceError
+from sluice.core.errors import KeptWrite, SluiceError
 from sluice.core.i18n import add_messages
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
@@ -390,6 +390,33 @@ def download(session: Session, *, trace: Trace, settings: Settings, signed: Sign
         },
     )
     return FileAnswer(trace.request_id, download_id, file, metered)
+
+
+def refused_at_key(
+    *,
+    buyer_id: uuid.UUID,
+    api_key_id: uuid.UUID,
+    code: str,
+    kind: Kind,
+    at: datetime,
+    purpose: str | None,
+    error: SluiceError,
+) -> KeptWrite:
+    """The log row of a call refused at step 1 for a suspended key (``key_suspended``),
+    kept through the refusal's rollback (``SluiceError.keep``): the buyer and the key are
+    known, so the call is on the buyer's log like any other refusal (R8.8). A key that
+    names no live key (``invalid_key``) has no buyer to log it for and leaves no row."""
+    actor = Principal(
+        username="apikey", via="api_key", organization_id=buyer_id, api_key_id=api_key_id
+    )
+    trace = start(actor, code=code, kind=kind, at=at, purpose=purpose, consent_id=None)
+
+    def write(session: Session) -> None:
+        found = products.find_product(session, code=code)
+        trace.product_id = found.id if found is not None else None
+        refused(session, trace=trace, error=error)
+
+    return write
 
 
 def refused(session: Session, *, trace: Trace, error: SluiceError) -> None:

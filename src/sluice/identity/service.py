@@ -82,10 +82,24 @@ class InvalidKey(SluiceError):
 
 
 class KeySuspended(SluiceError):
-    """A key the bureau suspended; the reason is given so the buyer knows whom to ask."""
+    """A key the bureau suspended; the reason is given so the buyer knows whom to ask. The
+    key and its buyer are known, so the gateway can log the refused call (R8.8)."""
 
     status = 403
     code = "key_suspended"
+
+    def __init__(
+        self,
+        message_key: str | None = None,
+        /,
+        *,
+        organization_id: uuid.UUID | None = None,
+        api_key_id: uuid.UUID | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(message_key, **params)
+        self.organization_id = organization_id
+        self.api_key_id = api_key_id
 
 
 class CurrentPasswordWrong(InvalidInput):
@@ -1079,7 +1093,11 @@ def resolve_api_key(session: Session, *, clock: Clock, key: str) -> Principal | 
     if not organization.active:
         return None
     if found.suspended_at is not None:
-        raise KeySuspended(reason=found.suspended_reason or "—")
+        raise KeySuspended(
+            reason=found.suspended_reason or "—",
+            organization_id=organization.id,
+            api_key_id=found.id,
+        )
     now = clock.now()
     if found.last_used_at is None or found.last_used_at < now - LAST_USED_EVERY:
         repository.touch_api_key(session, key_id=found.id, now=now, since=now - LAST_USED_EVERY)
