@@ -176,6 +176,28 @@ def test_a_grant_breaking_the_rules_is_refused_naming_every_field(
     assert made["subject"] == "91210800**********" and made["subject_kind"] == "enterprise"
 
 
+def test_a_first_day_beyond_the_longest_validity_is_refused_naming_it(
+    client: TestClient, world: World
+) -> None:
+    zhang = {**_login(client, world.zhang.account()), **EN}
+    body = {
+        "buyer_id": str(world.buyer.organization_id),
+        "product_id": str(INCOME.id),
+        "purpose": LOAN,
+    }
+    for first, last in (("9999-12-30", "9999-12-31"), ("2027-11-27", "2027-12-01")):
+        refused = client.post(
+            "/api/v1/consents",
+            json={**body, "valid_from": first, "valid_until": last},
+            headers=zhang,
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "invalid_input"
+        assert {e["field"]: e["message"] for e in refused.json()["errors"]} == {
+            "valid_from": "The first day can be at most 365 days from today (2027-11-26)."
+        }
+
+
 def test_another_subjects_consent_does_not_exist_for_a_subject(
     client: TestClient, world: World
 ) -> None:
@@ -299,7 +321,12 @@ def test_the_plaintext_identifiers_are_stored_nowhere(world: World) -> None:
                 assert form not in content, (path, secret)
 
 
-def test_lists_page_and_filter_by_standing(world: World) -> None:
+def test_lists_page_and_filter_by_standing(client: TestClient, world: World) -> None:
+    # A revoked consent of its own: the test does not rely on another one running first.
+    zhang = _login(client, world.zhang.account())
+    made = _grant(client, zhang, world, valid_until="2026-12-25")
+    revoked = client.post(f"/api/v1/consents/{made['id']}/revoke", headers=zhang)
+    assert revoked.status_code == 200, revoked.text
     with world.database.unit_of_work() as session:
         page = service.consents(
             session,

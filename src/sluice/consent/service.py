@@ -136,6 +136,10 @@ add_messages(
             "生效日不能早于今天（{today}）。",
             "The first day cannot be before today ({today}).",
         ),
+        "consent.from_too_far": (
+            "生效日最晚为今天起 {days} 天内（{latest}）。",
+            "The first day can be at most {days} days from today ({latest}).",
+        ),
         "consent.until_before_from": (
             "截止日不能早于生效日。",
             "The last day cannot be before the first day.",
@@ -494,8 +498,20 @@ def grant_problems(
                 )
             )
     today = local(at).date()
+    # A consent may start at most its longest validity from today: a first day further on
+    # is refused here, before anything counts days from it (9999-12-30 + 365 days overflows).
+    furthest = today + timedelta(days=settings.consent_max_days)
     if valid_from is not None and valid_from < today:
         problems.append(Problem("valid_from", "consent.from_past", {"today": today.isoformat()}))
+    elif valid_from is not None and valid_from > furthest:
+        problems.append(
+            Problem(
+                "valid_from",
+                "consent.from_too_far",
+                {"days": settings.consent_max_days, "latest": furthest.isoformat()},
+            )
+        )
+        valid_from = None
     if valid_from is not None and valid_until is not None:
         latest = valid_from + timedelta(days=settings.consent_max_days - 1)
         if valid_until < valid_from:
