@@ -108,6 +108,33 @@ def test_refusals_come_back_as_problems_with_their_codes(
     assert amended.status_code == 201 and amended.json()["version"] == 2
 
 
+def test_a_product_about_a_subject_always_needs_its_consent(
+    world: ProductWorld, client: TestClient
+) -> None:
+    operator = {**bearer(client, world.city.world.operator), "Accept-Language": "en"}
+    agreement, name = world.agreement()
+    body = _body(world, agreement, name, spec=score_spec(1971))
+    refused = client.post(
+        "/api/v1/products", json={**body, "consent_required": False}, headers=operator
+    )
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert problem["code"] == "consent_needed"
+    assert [e["field"] for e in problem["errors"]] == ["consent_required"]
+    assert "R8.7" in problem["detail"] and "enterprise" in problem["detail"]
+    zh = client.post(
+        "/api/v1/products",
+        json={**body, "consent_required": False},
+        headers={**operator, "Accept-Language": "zh-CN"},
+    )
+    assert "明确同意" in zh.json()["detail"]
+    # Left out, it is set: the product about an enterprise needs the enterprise's consent.
+    del body["consent_required"]
+    declared = client.post("/api/v1/products", json=body, headers=operator)
+    assert declared.status_code == 201, declared.text
+    assert declared.json()["consent_required"] is True
+
+
 def test_another_operators_product_does_not_exist(world: ProductWorld, client: TestClient) -> None:
     agreement, name = world.agreement()
     product = world.declare(agreement, name)

@@ -206,7 +206,6 @@ def test_an_industry_product_over_a_lowered_cap_cannot_be_listed(world: ProductW
         spec={**verification, "view": "scjgj_enterprises"},
         domain="industry:commerce",
         price_fen=800,
-        consent_required=False,
     )
     with world.database.unit_of_work() as session:
         products.submit(session, actor=operator, at=at, product_id=product.id)

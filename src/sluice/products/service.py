@@ -139,6 +139,15 @@ add_messages(
             "the subject's consent; statistics and dataset products are about no single "
             "subject.",
         ),
+        "products.consent_needed": (
+            "该产品针对单个{kind}（有主体输入），依规（R8.7）买方查询个人或企业须取得该主体的"
+            "明确同意：调用须经信息主体同意，不能取消。",
+            "This product is about a single {kind} (it has a subject input): under R8.7 a "
+            "buyer querying a person or an enterprise must hold that subject's explicit "
+            "consent, so its calls need the subject's consent and that cannot be turned off.",
+        ),
+        "products.consent_needed.person": ("个人", "person"),
+        "products.consent_needed.enterprise": ("企业", "enterprise"),
         "products.export_not_approved": (
             "数据集产品须基于本工作区已批准的出域结果；出域申请 {export} 的状态为“{status}”。",
             "A dataset product needs an approved export of this workspace; export {export} is "
@@ -181,6 +190,7 @@ add_messages(
         "problem.product_not_in_agreement": ("协议未列明该产品", "Product not in the agreement"),
         "problem.authorization_inactive": ("授权未生效", "Authorization not in force"),
         "problem.consent_needs_subject": ("无主体的产品不需同意", "No subject to consent"),
+        "problem.consent_needed": ("针对个人或企业的产品须经主体同意", "Subject consent needed"),
         "problem.registration_required": ("产品尚未登记", "Product not registered"),
         "problem.workspace_closed": ("工作区已关闭", "Workspace closed"),
     }
@@ -539,6 +549,16 @@ def _content(
             problem_code="consent_needs_subject",
             errors=[{"field": "consent_required", "msg": "no subject"}],
         )
+    # R8.7: a product about a person or an enterprise always needs that subject's consent:
+    # left out, it is set (``_apply``); declared otherwise, it is refused.
+    explicit = "consent_required" in data.model_fields_set
+    if subject is not None and not data.consent_required and explicit:
+        raise InvalidInput(
+            "products.consent_needed",
+            problem_code="consent_needed",
+            kind=MessageRef(f"products.consent_needed.{subject.kind}"),
+            errors=[{"field": "consent_required", "msg": "subject needs consent"}],
+        )
     columns: Sequence[dict[str, str]] = ()
     dataset_query = None
     if isinstance(spec, DatasetSpec):
@@ -588,7 +608,7 @@ def _apply(product: Product, data: ProductUpdate, content: _Content) -> None:
     product.fingerprint = content.fingerprint
     product.resource_ids = [str(r) for r in content.resource_ids]
     product.output_schema = content.output
-    product.consent_required = data.consent_required
+    product.consent_required = data.consent_required or content.subject is not None
     product.subject_input = content.subject.input if content.subject else None
     product.subject_kind = content.subject.kind if content.subject else None
     product.purposes = list(data.purposes)
