@@ -78,3 +78,14 @@ def test_quota_windows_are_beijing_days_and_months_and_rates_fixed_seconds_and_m
     assert quotas.seconds_left("second", at) == 1
     assert quotas.seconds_left("minute", at) == 1
     assert quotas.seconds_left("day", datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)) == 14 * 3600
+
+
+def test_a_call_is_never_charged_above_the_cap_in_force_and_names_it() -> None:
+    billed = charge(
+        replace(PRODUCT, billing_unit="item"),
+        items=3,
+        first_of_period=False,
+        in_force=(200, "cap:dataset:industry:finance@v2"),
+    )
+    assert (billed.unit_price_fen, billed.amount_fen) == (200, 600)
+    assert billed.pricing_rule == "cap:dataset:industry:finance@v2"

@@ -235,6 +235,69 @@ def test_an_industry_product_over_a_lowered_cap_cannot_be_listed(world: ProductW
             products.callable_product(session, code=product.code, at=at)
 
 
+def test_a_cap_lowered_under_a_listed_price_suspends_the_product_at_once(
+    world: ProductWorld,
+) -> None:
+    at, bureau = world.clock().now(), world.bureau()
+
+    def cap(fen: int) -> None:
+        with world.database.unit_of_work() as session:
+            pricing.set_cap(
+                session,
+                actor=bureau,
+                at=at,
+                product_type="score",
+                domain="industry:energy",
+                cap_fen=fen,
+                reason="能源行业评分产品指导价",
+            )
+
+    cap(1000)
+    priced = world.listed(*world.agreement(), domain="industry:energy", price_fen=900)
+    cheap = world.listed(*world.agreement(), domain="industry:energy", price_fen=400)
+    with world.database.unit_of_work() as session:
+        callable_ = products.callable_product(session, code=priced.code, at=at)
+        assert callable_.pricing_rule == "cap:score:industry:energy@v1"
+    cap(500)
+    with world.database.unit_of_work() as session:
+        with pytest.raises(products.ProductUnavailable) as unavailable:
+            products.callable_product(session, code=priced.code, at=at)
+        assert (unavailable.value.status, unavailable.value.code) == (404, "product_unavailable")
+        on_market = {row.product.code for row in products.market(session)}
+        assert priced.code not in on_market and cheap.code in on_market
+        suspended = products.visible(session, actor=bureau, product_id=priced.id).product
+        assert suspended.status == "suspended"
+        assert suspended.suspended_reason is not None
+        assert suspended.suspended_reason.startswith("price_over_cap")
+        [event_] = [
+            e
+            for e in products.history(session, actor=bureau, product_id=priced.id)
+            if e.action == "product.suspend"
+        ]
+        assert (event_.actor_username, event_.detail["code"]) == (bureau.username, "price_over_cap")
+        assert (event_.detail["price_fen"], event_.detail["cap_fen"]) == (900, 500)
+        # Under the cap in force, the cheap one is charged its price under the new rule; a
+        # call racing the suspension would never be charged over the cap either.
+        kept = products.callable_product(session, code=cheap.code, at=at)
+        assert products.charged_price(session, product=kept, at=at) == (
+            400,
+            "cap:score:industry:energy@v2",
+        )
+        assert products.charged_price(session, product=callable_, at=at) == (
+            500,
+            "cap:score:industry:energy@v2",
+        )
+    # The bureau cannot resume it at its old price.
+    with pytest.raises(pricing.PriceOverCap), world.database.unit_of_work() as session:
+        products.resume(session, actor=bureau, at=at, product_id=priced.id, reason="恢复上架")
+    cap(900)
+    with world.database.unit_of_work() as session:
+        resumed = products.resume(
+            session, actor=bureau, at=at, product_id=priced.id, reason="上限已调回"
+        )
+        assert (resumed.status, resumed.pricing_rule) == ("listed", "cap:score:industry:energy@v3")
+
+
 def test_a_product_the_agreement_does_not_name_needs_an_amendment_both_sign(
     world: ProductWorld,
 ) -> None:

@@ -288,7 +288,12 @@ def _settle(session: Session, trace: Trace, admitted: _Admitted, *, items: int) 
     if product.billing_unit == "period":
         checks = (*checks, period)
     counted = quotas.take(session, checks, product=trace.code, at=trace.at)
-    charge = metering.charge(product, items=items, first_of_period=counted.get(period.scope) == 1)
+    charge = metering.charge(
+        product,
+        items=items,
+        first_of_period=counted.get(period.scope) == 1,
+        in_force=products.charged_price(session, product=product, at=trace.at),
+    )
     repository.add_call(
         session,
         {

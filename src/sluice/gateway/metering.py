@@ -8,8 +8,9 @@
 
 Public governance and welfare products are free: their events carry price and amount 0
 (they are still metered, so the bureau sees their use). The price and the pricing rule are
-the ones in force at the call (``CallableProduct.price_fen`` and ``pricing_rule``), so a
-later price change never reprices an event.
+the ones in force at the call (``CallableProduct.price_fen`` and ``pricing_rule``, never
+above the class's cap in force then: ``products.service.charged_price``), so a later price
+change never reprices an event.
 """
 
 from __future__ import annotations
@@ -37,7 +38,15 @@ def is_free(product: CallableProduct) -> bool:
     return product.domain in FREE_DOMAINS
 
 
-def charge(product: CallableProduct, *, items: int, first_of_period: bool) -> Charge:
+def charge(
+    product: CallableProduct,
+    *,
+    items: int,
+    first_of_period: bool,
+    in_force: tuple[int, str] | None = None,
+) -> Charge:
+    """The call's charge; ``in_force`` is the unit price and rule in force at the call
+    (``products.service.charged_price``: never above the cap then), else the product's."""
     unit = product.billing_unit
     if unit == "item":
         quantity = max(0, items)
@@ -47,5 +56,6 @@ def charge(product: CallableProduct, *, items: int, first_of_period: bool) -> Ch
         quantity = 1 if first_of_period else 0
     else:
         quantity = 1
-    price = 0 if is_free(product) else max(0, product.price_fen)
-    return Charge(unit, quantity, price, quantity * price, product.pricing_rule)
+    price, rule = in_force or (product.price_fen, product.pricing_rule)
+    price = 0 if is_free(product) else max(0, price)
+    return Charge(unit, quantity, price, quantity * price, rule)

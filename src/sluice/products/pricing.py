@@ -8,7 +8,11 @@
   class with no cap yet cannot be listed either (``price_cap_missing``); a free one can.
 * The bureau sets a class's cap as a new version (``set_cap``); the newest version in effect
   is the one in force. A listed product keeps the cap it was listed under, named in its
-  pricing rule (``cap:score:industry:finance@v2``), which every metered call carries.
+  pricing rule (``cap:score:industry:finance@v2``), while its price stays at or under the
+  cap in force. A cap set lower than a listed product's price suspends that product at once
+  (the lifecycle's ``suspend``, audited, reason ``price_over_cap``): the operator re-prices
+  and the bureau resumes it, which checks the price against the cap in force again. The
+  gateway never charges above the cap in force at the call either (``charged``).
 
 Prices are shown as the market marks them (明码标价): ``免费`` / ``Free``, or
 ``¥12.00 / 次`` / ``¥12.00 / call`` from the integer fen.
@@ -31,6 +35,7 @@ from sluice.core.principal import Principal
 from sluice.guard.product_specs import BILLING_UNITS, PRODUCT_TYPES
 from sluice.products import repository
 from sluice.products.models import PriceCap
+from sluice.products.states import PRODUCT
 
 #: N5: these domains' products are free.
 FREE_DOMAINS: Final = ("governance", "welfare")
@@ -38,6 +43,8 @@ INDUSTRY: Final = "industry:"
 #: The largest price or cap one may type: ¥100,000,000.00 per unit.
 MAX_FEN: Final = 10_000_000_000
 CAP_SET: Final = "price_cap.set"
+#: The recorded reason of a product suspended because a cap was lowered under its price.
+OVER_CAP: Final = "price_over_cap"
 
 audit.declare_actions({CAP_SET: ("制定产品分类价格上限", "Price cap set")})
 audit.declare_target_types({"price_cap": ("价格上限", "Price cap")})
@@ -265,7 +272,59 @@ def set_cap(
             "reason": cap.reason,
         },
     )
+    _suspend_over(session, actor=actor, at=at, cap=cap)
     return cap
+
+
+def over_cap_reason(price_fen: int, cap: PriceCap) -> str:
+    """The suspension reason of a product priced over a newly lowered cap."""
+    return (
+        f"{OVER_CAP}：价格 ¥{amount(price_fen)} 超过数据局第 {cap.version} 版上限 "
+        f"¥{amount(cap.cap_fen)}，待运营机构调价后由数据局恢复上架"
+    )
+
+
+def _suspend_over(session: Session, *, actor: Principal, at: datetime, cap: PriceCap) -> None:
+    """Suspend every listed product of the cap's class priced over it (N5): calls are
+    refused from the next one on, and the market no longer shows them."""
+    for product in repository.listed_products(session):
+        if (product.type, product.domain) != (cap.product_type, cap.domain):
+            continue
+        if product.price_fen <= cap.cap_fen:
+            continue
+        reason = over_cap_reason(product.price_fen, cap)
+        PRODUCT.fire(
+            product,
+            "suspend",
+            session=session,
+            actor=actor,
+            at=at,
+            detail={
+                "reason": reason,
+                "code": OVER_CAP,
+                "price_fen": product.price_fen,
+                "cap_fen": cap.cap_fen,
+                "pricing_rule": rule_of(cap),
+            },
+        )
+        product.suspended_reason = reason
+        product.revision += 1
+        product.updated_at = at
+
+
+def charged(
+    session: Session, *, product_type: str, domain: str, price_fen: int, rule: str, at: datetime
+) -> tuple[int, str]:
+    """What one unit is charged at ``at`` and under which rule: the product's price, never
+    above the cap of its class in force then (the rule names that cap); free products 0."""
+    if is_free_domain(domain):
+        return 0, f"free:{domain}"
+    if price_fen <= 0:
+        return 0, rule
+    cap = repository.cap_in_force(session, product_type, domain, at)
+    if cap is None:
+        return price_fen, rule
+    return min(price_fen, cap.cap_fen), rule_of(cap)
 
 
 __all__ = ["BILLING_UNITS", "FREE_DOMAINS", "Pricing", "check", "price_text", "set_cap"]

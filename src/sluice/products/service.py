@@ -275,6 +275,19 @@ def _to_callable(product: Product) -> CallableProduct:
     )
 
 
+def charged_price(session: Session, *, product: CallableProduct, at: datetime) -> tuple[int, str]:
+    """What one unit of the product is charged at ``at`` and the rule: its price, never above
+    the cap of its class in force then (``pricing.charged``)."""
+    return pricing.charged(
+        session,
+        product_type=product.type,
+        domain=product.domain,
+        price_fen=product.price_fen,
+        rule=product.pricing_rule,
+        at=at,
+    )
+
+
 def registration_of(session: Session, product: Product, at: datetime) -> Registration | None:
     """The product's registration in force (its code and validity), or None."""
     return registration.current(session, kind="product", subject_id=product.id, at=at)
@@ -910,8 +923,21 @@ def suspend(
 def resume(
     session: Session, *, actor: Principal, at: datetime, product_id: uuid.UUID, reason: str
 ) -> Product:
+    """Put a suspended product back on the market; its price must be at or under the cap
+    in force (a product suspended for a lowered cap is re-priced first), whose rule it is
+    listed under from now."""
     reason = _reason(reason)
     product = _reviewed(session, actor, product_id)
+    PRODUCT.require(product, "resume")
+    priced = pricing.check(
+        session,
+        product_type=product.type,
+        domain=product.domain,
+        price_fen=product.price_fen,
+        at=at,
+    )
+    product.price_cap_id = priced.cap.id if priced.cap else None
+    product.pricing_rule = priced.rule
     PRODUCT.fire(product, "resume", session=session, actor=actor, at=at, detail={"reason": reason})
     product.suspended_reason = None
     _touch(product, at)
