@@ -24,14 +24,15 @@ import pytest
 from sqlalchemy import select
 
 from sluice.audit.models import AuditEvent
+from sluice.catalog.models import ResourceField
 from sluice.core.errors import SluiceError
 from sluice.core.permissions import OrgKind, Role
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.dataplane import sandbox_shared
+from sluice.dataplane import sandbox_shared, subject_tokens
 from sluice.guard import product_calls
 from sluice.guard.product_calls import FingerprintedFile, ProductAnswer
-from sluice.guard.product_errors import InputInvalid, InvalidSpec, PurposeNotAllowed
+from sluice.guard.product_errors import InputInvalid, InvalidSpec, ProductFailed, PurposeNotAllowed
 from sluice.guard.product_exports import ApprovedExport, register_export_source
 from sluice.guard.product_specs import (
     CallableProduct,
@@ -311,6 +312,32 @@ def test_the_subject_token_refuses_a_malformed_subject(
     assert "is not a valid Unified social credit code" in refused.value.detail("en")
 
 
+@pytest.mark.parametrize(
+    "inputs", [{"uscc": "\ud800", "rating": "A"}, {"uscc": USCC[0], "rating": "A\udfff"}]
+)
+def test_text_no_utf8_encodes_is_input_invalid_not_a_crash(
+    city: SandboxWorld, settings: Settings, inputs: dict[str, object]
+) -> None:
+    """A JSON body may carry a lone surrogate (``"\\ud800"``), which Python decodes but no
+    UTF-8 encodes."""
+    [named] = [name for name, value in inputs.items() if not str(value).isascii()]
+    verify = product(city, RATED)
+    for ask in (
+        lambda: call(city, settings, verify, **inputs),
+        lambda: product_calls.subject_token(settings, verify, inputs),
+    ):
+        try:
+            ask()
+        except InputInvalid as refused:
+            assert (refused.status, refused.input) == (422, named)
+            assert "UTF-8" in refused.detail("en") and "UTF-8" in refused.detail("zh-CN")
+        else:
+            assert named == "rating"  # the subject's token alone never reads the rating
+    with pytest.raises(subject_tokens.IdentifierInvalid) as invalid:
+        subject_tokens.subject_token("\ud800", "uscc", settings=settings)
+    assert invalid.value.reason == "malformed"
+
+
 # -- statistics ---------------------------------------------------------------------------------
 
 
@@ -382,6 +409,155 @@ def test_undeclared_reason_codes_never_leave(city: SandboxWorld, settings: Setti
         "score": 60,
         "reasons": [{"code": "low_tax_rating", "label": "纳税信用等级低"}],
     }
+
+
+def _score(sql: str) -> ScoreSpec:
+    return SCORE.model_copy(update={"sql": sql})
+
+
+#: The reviewer's: 营口测试企业05有限公司's exact registered capital under another's consent.
+OTHERS_CAPITAL = (
+    "SELECT sum(CASE WHEN name = '营口测试企业05有限公司' THEN registered_capital_fen ELSE 0 END)"
+    " AS score, 'rated' AS reasons FROM scjgj_enterprises "
+    "WHERE uscc_token = :subject OR name = '营口测试企业05有限公司'"
+)
+
+
+@pytest.mark.parametrize(
+    ("sql", "view"),
+    [
+        pytest.param(OTHERS_CAPITAL, "scjgj_enterprises", id="the subject OR another"),
+        pytest.param(
+            "SELECT count(*) AS score, '' AS reasons FROM scjgj_enterprises "
+            "WHERE (uscc_token = :subject OR district = '西市区') AND district IS NOT NULL",
+            "scjgj_enterprises",
+            id="an OR within a top-level AND",
+        ),
+        pytest.param(
+            "SELECT count(*) AS score, '' AS reasons FROM scjgj_enterprises AS e "
+            "JOIN swj_tax_ratings AS t ON t.rating_year = 2024 WHERE e.uscc_token = :subject",
+            "swj_tax_ratings",
+            id="a joined view not restricted",
+        ),
+        pytest.param(
+            "WITH everyone AS (SELECT registered_capital_fen AS c FROM scjgj_enterprises) "
+            "SELECT sum(c) AS score, '' AS reasons FROM everyone, swj_tax_ratings AS t "
+            "WHERE t.uscc_token = :subject",
+            "scjgj_enterprises",
+            id="a CTE reading everyone",
+        ),
+        pytest.param(
+            "SELECT count(*) AS score, '' AS reasons FROM (SELECT uscc_token FROM "
+            "swj_tax_ratings WHERE uscc_token = :subject UNION ALL SELECT uscc_token "
+            "FROM scjgj_enterprises WHERE district = '西市区') AS u",
+            "scjgj_enterprises",
+            id="a set operation's other branch",
+        ),
+    ],
+)
+def test_a_score_reading_other_subjects_rows_is_refused_at_declaration_and_call(
+    city: SandboxWorld, settings: Settings, sql: str, view: str
+) -> None:
+    with pytest.raises(InvalidSpec) as refused:
+        _validate(city, settings, _score(sql))
+    assert (refused.value.code, refused.value.part) == ("spec_invalid", view)
+    assert "top-level AND" in refused.value.detail("en")
+    assert f"视图 {view}" in refused.value.detail("zh-CN")
+    # A product declared before the rule (or past it) answers nothing at all.
+    leaking = product(city, _score(sql), resources=(city.enterprises, city.ratings))
+    with pytest.raises(ProductFailed) as failed:
+        call(city, settings, leaking, uscc=USCC[0])
+    assert (failed.value.status, failed.value.code) == (409, "product_failed")
+    assert view in failed.value.detail("en")
+
+
+def test_a_score_never_answers_a_sensitive_value_of_its_subject(
+    city: SandboxWorld, settings: Settings
+) -> None:
+    own = _score(
+        "SELECT max(registered_capital_fen) AS score, 'rated' AS reasons "
+        "FROM scjgj_enterprises WHERE uscc_token = :subject"
+    )
+    with pytest.raises(InvalidSpec) as refused:
+        _validate(city, settings, own)
+    assert (refused.value.code, refused.value.part) == (
+        "spec_invalid",
+        "MAX(registered_capital_fen)",
+    )
+    assert "A score answer leaves the platform" in refused.value.detail("en")
+    with pytest.raises(ProductFailed):
+        call(city, settings, product(city, own, resources=(city.enterprises,)), uscc=USCC[0])
+    as_row = _score(
+        "SELECT registered_capital_fen AS score, '' AS reasons FROM scjgj_enterprises "
+        "WHERE uscc_token = :subject"
+    )
+    with pytest.raises(InvalidSpec):  # a row value the policy itself refuses
+        _validate(city, settings, as_row)
+    for wide in ((0, 1001), (-1, 100), (0, 10**12)):
+        with pytest.raises(InvalidSpec) as too_wide:
+            _validate(city, settings, SCORE.model_copy(update={"score_range": wide}))
+        assert too_wide.value.part == f"{wide[0]}–{wide[1]}"
+        assert "within 0 to 1000" in too_wide.value.detail("en")
+    assert _validate(city, settings, SCORE.model_copy(update={"score_range": (0, 1000)}))
+
+
+def test_a_score_restricted_to_its_subject_in_every_read_answers(
+    city: SandboxWorld, settings: Settings
+) -> None:
+    joined = _score(
+        "WITH mine AS (SELECT t.rating FROM swj_tax_ratings AS t "
+        "WHERE (t.uscc_token = :subject) AND t.rating_year = 2024) "
+        "SELECT count(*) * 10 + max(CASE m.rating WHEN 'A' THEN 5 ELSE 0 END) AS score, "
+        "'' AS reasons FROM mine AS m, scjgj_enterprises AS e "
+        "WHERE :subject = e.uscc_token AND e.district IS NOT NULL"
+    )
+    assert _validate(city, settings, joined) == [city.enterprises, city.ratings]
+    made = product(city, joined, resources=(city.enterprises, city.ratings))
+    assert call(city, settings, made, uscc=USCC[0]).result == {"score": 15, "reasons": []}
+    assert call(city, settings, made, uscc=USCC[2]).result == {"score": 10, "reasons": []}
+
+
+def test_a_column_tightened_after_declaration_fails_statistics_and_scores(
+    city: SandboxWorld, settings: Settings
+) -> None:
+    firsts = StatisticsSpec(
+        sql="SELECT district, count(*) AS firms, min(name) AS first_name "
+        "FROM scjgj_enterprises GROUP BY district ORDER BY district"
+    )
+    named = _score(
+        "SELECT count(*) AS score, min(name) AS reasons FROM scjgj_enterprises "
+        "WHERE uscc_token = :subject"
+    )
+    assert _validate(city, settings, firsts) == [city.enterprises]
+    assert _validate(city, settings, named) == [city.enterprises]
+    statistics = product(city, firsts, resources=(city.enterprises,), subject=None)
+    score = product(city, named, resources=(city.enterprises,))
+    assert call(city, settings, statistics).result["rows"] == [
+        ["站前区", 5, "营口测试企业01有限公司"],
+        ["西市区", 4, "营口测试企业06有限公司"],
+    ]
+    assert call(city, settings, score, uscc=USCC[0]).result == {"score": 1, "reasons": []}
+    # The provider reclassifies company names as sensitive: min(name) picks one record's.
+    _reclassify(city, "name", "sensitive")
+    try:
+        for made, inputs in ((statistics, {}), (score, {"uscc": USCC[0]})):
+            with pytest.raises(ProductFailed) as failed:
+                call(city, settings, made, **inputs)
+            assert failed.value.code == "product_failed"
+            assert "MIN(name)" in failed.value.detail("en")
+    finally:
+        _reclassify(city, "name", "public")
+    assert call(city, settings, statistics).result["suppressed"] == 1
+
+
+def _reclassify(city: SandboxWorld, field: str, field_class: str) -> None:
+    with city.database.unit_of_work() as session:
+        found = session.scalars(
+            select(ResourceField).where(
+                ResourceField.resource_id == city.enterprises, ResourceField.name == field
+            )
+        ).one()
+        found.field_class = field_class
 
 
 # -- declarations ---------------------------------------------------------------------------------

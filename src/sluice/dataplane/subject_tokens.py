@@ -69,8 +69,13 @@ def _spec(field_type: str) -> FieldSpec:
 
 def clean(value: str, field_type: str) -> str:
     """The value's canonical text, as ingestion cleans a column of ``field_type``;
-    ``IdentifierInvalid`` when it is empty or fails the type's rule."""
+    ``IdentifierInvalid`` when it is empty or fails the type's rule (or is not valid
+    Unicode: a lone surrogate no UTF-8 encodes is ``malformed``)."""
     spec = _spec(field_type)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise IdentifierInvalid(field_type, "malformed") from None
     cleaned = clean_column(pa.array([value], pa.string()), spec)
     text = cleaned.text[0].as_py()
     if text is None:

@@ -43,10 +43,19 @@ What a buyer sees (``ProductAnswer.result``), per type:
   text) kept only where the product declares them, labelled in the caller's language.
   A subject without data answers ``{"score": null, "reasons": []}`` (and counts as no
   item): "no data" is an answer, not an error, and says no more than a no-match does.
+  A score is about its subject only: every view its query reads must be restricted by a
+  top-level ``AND`` conjunct ``<the view's subject token column> = :subject``
+  (``product_sql``: no ``OR`` around it, in every CTE, subquery and branch), so no
+  other subject's row can reach it; its output passes the export gate as a statistic's
+  does (``export_columns``: no ``max(registered_capital_fen)``, no sensitive row
+  value); and ``score_range`` lies within 0..1000 (a score, not a value).
 
-A product whose query no longer runs as declared (its view left the scope, a rule was
-tightened, a score query answered several rows) answers ``product_failed`` (409) and
-nothing of the data.
+What leaves the platform is checked at declaration (``spec_invalid``) and again at every
+call, against the views as they are then (cached with the prepared query): a product
+whose query no longer runs as declared (its view left the scope, a rule or a column's
+class was tightened so that an output column may no longer leave or a statistic became
+row-level, a score query no longer restricted to its subject or answering several rows)
+answers ``product_failed`` (409) and nothing of the data.
 """
 
 from __future__ import annotations
@@ -68,7 +77,7 @@ from sluice.authorizations import service as authorizations
 from sluice.authorizations.models import Authorization
 from sluice.catalog import service as catalog
 from sluice.core.errors import SluiceError
-from sluice.core.i18n import ZH
+from sluice.core.i18n import ZH, add_messages
 from sluice.core.ids import sm3_hex
 from sluice.core.keystore import KeyStoreError
 from sluice.core.principal import Principal
@@ -77,7 +86,6 @@ from sluice.dataplane import derived, fingerprints
 from sluice.dataplane.product_engine import ProductWorkspace, ViewSource, product_engine
 from sluice.dataplane.sandbox_shared import QueryResult, close_workspace
 from sluice.dataplane.schema import FIELD_TYPES, IDENTIFIER_TYPES
-from sluice.guard import export_columns
 from sluice.guard import service as guard
 from sluice.guard.export_checks import _suppress
 from sluice.guard.product_errors import (
@@ -129,6 +137,8 @@ USE: Final = "product_call"
 PLATFORM: Final = Principal.system("guard")
 #: The parameter a score's SQL names its subject's token by.
 SUBJECT_PARAMETER: Final = "subject"
+#: The widest range a score may be declared with: a score, never a value of the data.
+SCORE_LIMITS: Final = (0, 1000)
 CSV_MEDIA_TYPE: Final = "text/csv; charset=utf-8"
 _REASON_CODE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _INTEGER_TYPES: Final = frozenset(
@@ -351,6 +361,9 @@ def _statistics(
     prepared = _runnable(
         product, spec.sql, [p.name for p in spec.parameters], views, settings, counts=True
     )
+    if prepared.checked.row_level:
+        raise _failed(product, InvalidSpec("product.spec.row_level", part="SELECT"))
+    _still_leaves(product, prepared)
     engine = _engine(settings, authorization, views)
     result = engine.run_bound(
         prepared.sql,
@@ -392,7 +405,14 @@ def _score(
     token = clean_inputs(settings, [spec.subject], inputs)[spec.subject.name]
     if token is None:
         raise _missing(spec.subject)
-    prepared = _runnable(product, spec.sql, [SUBJECT_PARAMETER], views, settings)
+    prepared = _runnable(
+        product, spec.sql, [SUBJECT_PARAMETER], views, settings, subject=SUBJECT_PARAMETER
+    )
+    if prepared.unrestricted is not None:
+        raise _failed(
+            product, InvalidSpec("product.spec.subject_unrestricted", part=prepared.unrestricted)
+        )
+    _still_leaves(product, prepared)
     result = _engine(settings, authorization, views).run_bound(
         prepared.sql, {SUBJECT_PARAMETER: token}, max_rows=1
     )
@@ -482,17 +502,41 @@ def _runnable(
     settings: Settings,
     *,
     counts: bool = False,
+    subject: str | None = None,
 ) -> Prepared:
     """The product's query as declared, or ``product_failed`` when it no longer passes
     (the views changed under it since it was declared)."""
     try:
         return prepare(
-            sql, parameters, _specs(views), row_cap=settings.sandbox_row_cap, counts=counts
+            sql,
+            parameters,
+            _specs(views),
+            row_cap=settings.sandbox_row_cap,
+            counts=counts,
+            subject=subject,
         )
     except (QueryRefused, InvalidSpec) as error:
-        raise ProductFailed(
-            "product.failed.spec", product=product.code, reason=RefusalDetail(error)
-        ) from None
+        raise _failed(product, error) from None
+
+
+def _failed(product: CallableProduct, error: SluiceError) -> ProductFailed:
+    return ProductFailed("product.failed.spec", product=product.code, reason=RefusalDetail(error))
+
+
+def _leaving(prepared: Prepared) -> InvalidSpec | None:
+    """Why an output column of the query may not leave the platform (the export gate's
+    rule, ``export_columns``), or ``None``."""
+    if prepared.leaving is None:
+        return None
+    return InvalidSpec(f"export.column.{prepared.leaving.reason}", part=prepared.leaving.column)
+
+
+def _still_leaves(product: CallableProduct, prepared: Prepared) -> None:
+    """``product_failed`` when an output column may no longer leave (a column's class or
+    rule was tightened since the product was declared)."""
+    leaving = _leaving(prepared)
+    if leaving is not None:
+        raise _failed(product, leaving)
 
 
 def _engine_key(authorization_id: uuid.UUID) -> str:
@@ -555,10 +599,16 @@ def _checked(
     settings: Settings,
     *,
     counts: bool = False,
+    subject: str | None = None,
 ) -> Prepared:
     try:
         return prepare(
-            sql, parameters, _specs(views), row_cap=settings.sandbox_row_cap, counts=counts
+            sql,
+            parameters,
+            _specs(views),
+            row_cap=settings.sandbox_row_cap,
+            counts=counts,
+            subject=subject,
         )
     except QueryRefused as error:
         raise InvalidSpec(
@@ -656,11 +706,10 @@ def _validate_statistics(
     for dimension in spec.dimensions:
         if dimension not in keys:
             raise InvalidSpec("product.spec.dimension", part=dimension, keys="、".join(keys) or "—")
-    leaving = export_columns.refusal(checked, _specs(views))
+    leaving = _leaving(prepared)
     if leaving is not None:
-        detail = InvalidSpec(f"export.column.{leaving.reason}", part=leaving.column)
         raise InvalidSpec(
-            "product.spec.export_column", part=leaving.column, reason=RefusalDetail(detail)
+            "product.spec.export_column", part=leaving.part, reason=RefusalDetail(leaving)
         )
     if prepared.counts_sql is None and any(
         c.subject for name in checked.views for c in views[name].columns
@@ -677,13 +726,27 @@ def _validate_score(
     low, high = spec.score_range
     if low > high:
         raise InvalidSpec("product.spec.score_range", part=f"{low}–{high}")
+    if low < SCORE_LIMITS[0] or high > SCORE_LIMITS[1]:
+        raise InvalidSpec(
+            "product.spec.score_range_wide",
+            part=f"{low}–{high}",
+            low=SCORE_LIMITS[0],
+            high=SCORE_LIMITS[1],
+        )
     for code, (zh, en) in spec.reasons.items():
         if not _REASON_CODE.match(code) or not zh.strip() or not en.strip():
             raise InvalidSpec("product.spec.reason", part=code)
-    prepared = _checked(spec.sql, [SUBJECT_PARAMETER], views, settings)
+    prepared = _checked(spec.sql, [SUBJECT_PARAMETER], views, settings, subject=SUBJECT_PARAMETER)
     names = sorted(c.name.lower() for c in prepared.checked.output)
     if names != ["reasons", "score"]:
         raise InvalidSpec("product.spec.score_columns", part="、".join(names) or "—")
+    if prepared.unrestricted is not None:
+        raise InvalidSpec("product.spec.subject_unrestricted", part=prepared.unrestricted)
+    leaving = _leaving(prepared)
+    if leaving is not None:
+        raise InvalidSpec(
+            "product.spec.score_export_column", part=leaving.part, reason=RefusalDetail(leaving)
+        )
     return prepared.checked.views
 
 
@@ -765,3 +828,26 @@ def identify(content: bytes, candidates: Sequence[tuple[uuid.UUID, str]]) -> uui
 
 def _file_stem(code: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", code).strip("._") or "dataset"
+
+
+add_messages(
+    {
+        "product.spec.subject_unrestricted": (
+            "评分只能读取其主体的数据：查询读取视图 {part} 时，WHERE 须以 AND 条件包含"
+            "“该视图的主体令牌列 = :subject”（不能放在 OR 之中）。",
+            "A score may read its subject's data only: where the query reads view {part}, "
+            "its WHERE must include, as a top-level AND condition (not inside an OR), "
+            "“the view's subject token column = :subject”.",
+        ),
+        "product.spec.score_export_column": (
+            "评分结果会离开平台，输出列不能通过出域检查：{reason}",
+            "A score answer leaves the platform, and an output column fails the export "
+            "check: {reason}",
+        ),
+        "product.spec.score_range_wide": (
+            "评分范围 {part} 无效：须在 {low} 至 {high} 之间（评分不是数据的取值）。",
+            "Score range {part} is invalid: it must lie within {low} to {high} (a score, "
+            "not a value of the data).",
+        ),
+    }
+)

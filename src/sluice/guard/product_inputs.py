@@ -18,8 +18,9 @@ plate shapes, parsable numbers and dates), then:
   declares it.
 
 A missing required input, an unknown input, a list or object, text over the length cap,
-a value that does not clean or parse, or an enum value outside ``values`` is
-``input_invalid`` (422) naming the input. The plaintext of a personal input is never
+text that is not valid Unicode (a lone surrogate such as JSON's ``"\ud800"``, which no
+UTF-8 encodes), a value that does not clean or parse, or an enum value outside ``values``
+is ``input_invalid`` (422) naming the input. The plaintext of a personal input is never
 returned, kept or logged: only its token leaves this module.
 """
 
@@ -32,7 +33,7 @@ from typing import Final
 
 import pyarrow as pa
 
-from sluice.core.i18n import MessageRef
+from sluice.core.i18n import MessageRef, add_messages
 from sluice.core.settings import Settings
 from sluice.dataplane import subject_tokens
 from sluice.dataplane.cleaning import clean_column
@@ -110,6 +111,10 @@ def _text(field: InputField, raw: object) -> str | None:
     limit = MAX_ADDRESS_CHARS if field.type == "address" else MAX_INPUT_CHARS
     if len(text) > limit:
         raise _invalid("product.input.too_long", field, limit=limit)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _invalid("product.input.not_unicode", field) from None
     if not text.strip():
         if field.required:
             raise _invalid("product.input.missing", field)
@@ -149,3 +154,14 @@ def _invalid(key: str, field: InputField, **params: object) -> InputInvalid:
         type=MessageRef(f"vocab.field_type.{field.type}"),
         **params,
     )
+
+
+add_messages(
+    {
+        "product.input.not_unicode": (
+            "输入 {input}（{title}）含有无法以 UTF-8 编码的字符（如单独的代理码位）。",
+            "Input {input} ({title}) holds characters that cannot be encoded as UTF-8 (such "
+            "as a lone surrogate).",
+        ),
+    }
+)

@@ -20,6 +20,16 @@ at each call. The policy itself refuses every placeholder, so ``prepare``:
    rewrite, for statistics) back into ``$name`` parameters, which the engine binds
    (``dataplane.product_engine``): an input never becomes SQL text.
 
+With the checked query it also keeps what the export gate says of its output
+(``export_columns.refusal``: every product's answer leaves the platform) and, for a query
+about one subject (a score: ``subject`` names its parameter), the first view it reads
+**not** restricted to that subject (``Prepared.unrestricted``). A read is restricted when
+the ``SELECT`` reading the view has, among the top-level ``AND`` conjuncts of its
+``WHERE``, ``<the view's subject token column> = :subject`` (either side; parentheses
+allowed, no ``OR`` or ``NOT`` around it). Every read counts: each branch of a set
+operation, each CTE and subquery, each side of a join. So every row the query sees is
+that subject's, whatever it computes of them.
+
 The result is cached per SQL, parameters and views (the views change only with a new
 version of the data or a new scope), so a call pays for the check once.
 """
@@ -35,7 +45,9 @@ from typing import Final
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
+from sqlglot.optimizer.scope import traverse_scope
 
+from sluice.guard import export_columns
 from sluice.guard.product_errors import InvalidSpec
 from sluice.guard.product_specs import VerificationSpec
 from sluice.guard.query_policy import CheckedQuery, SqlInvalid, check_query, subject_count_query
@@ -63,6 +75,11 @@ class Prepared:
     #: parameters, when asked for and the query reads subject columns.
     counts_sql: str | None = None
     counts_parameters: frozenset[str] = frozenset()
+    #: What the export gate refuses of the output (``None``: all of it may leave).
+    leaving: export_columns.ColumnRefusal | None = None
+    #: For a query about one subject: the first view it reads without restricting it to
+    #: the subject (``None``: every read is restricted).
+    unrestricted: str | None = None
 
 
 def prepare(
@@ -72,15 +89,18 @@ def prepare(
     *,
     row_cap: int,
     counts: bool = False,
+    subject: str | None = None,
 ) -> Prepared:
     """The query checked with its parameters (see the module docstring): ``spec_invalid``
-    for a parameter problem, the policy's own ``QueryRefused`` for the rest."""
+    for a parameter problem, the policy's own ``QueryRefused`` for the rest. ``subject``
+    names the parameter a query about one subject binds the subject's token to."""
     return _prepare(
         sql,
         tuple(sorted(set(parameters))),
         tuple(sorted(views.values(), key=lambda v: v.name)),
         row_cap,
         counts,
+        subject,
     )
 
 
@@ -91,6 +111,7 @@ def _prepare(
     views: tuple[ViewSpec, ...],
     row_cap: int,
     counts: bool,
+    subject: str | None,
 ) -> Prepared:
     marked, used = _mark(sql, parameters)
     by_name = {v.name: v for v in views}
@@ -105,7 +126,64 @@ def _prepare(
         rewritten = subject_count_query(checked, by_name)
         if rewritten is not None:
             counted, counted_uses = _unmark(rewritten)
-    return Prepared(checked, bound, bound_names, counted, counted_uses)
+    leaving = export_columns.refusal(checked, by_name)
+    unrestricted = _unrestricted(checked.sql, by_name, subject) if subject is not None else None
+    return Prepared(checked, bound, bound_names, counted, counted_uses, leaving, unrestricted)
+
+
+def _unrestricted(sql: str, views: Mapping[str, ViewSpec], parameter: str) -> str | None:
+    """The first view the (policy-normalised) query reads without a top-level ``WHERE``
+    conjunct ``<its subject token column> = :parameter`` (see the module docstring)."""
+    by_name = {name.lower(): view for name, view in views.items()}
+    marked = _MARK.format(parameter)
+    tree = sqlglot.parse_one(sql, read=DIALECT)
+    for scope in traverse_scope(tree):
+        for alias, source in scope.sources.items():
+            if not isinstance(source, exp.Table):
+                continue  # a CTE or subquery: its own scope is checked on its own
+            view = by_name.get(source.name.lower())
+            if view is None:  # pragma: no cover - the policy lets only views and CTEs through
+                return source.name
+            column = next((c.name.lower() for c in view.columns if c.subject), None)
+            where = scope.expression.args.get("where")
+            if column is None or not isinstance(where, exp.Where):
+                return view.name
+            if not any(
+                _restricts(conjunct, alias, column, marked) for conjunct in _conjuncts(where.this)
+            ):
+                return view.name
+    return None
+
+
+def _conjuncts(condition: exp.Expr) -> list[exp.Expr]:
+    """The top-level ``AND`` terms of a condition (through parentheses)."""
+    while isinstance(condition, exp.Paren):
+        condition = condition.this
+    if isinstance(condition, exp.And):
+        return [*_conjuncts(condition.left), *_conjuncts(condition.right)]
+    return [condition]
+
+
+def _restricts(conjunct: exp.Expr, alias: str, column: str, marked: str) -> bool:
+    """Whether a conjunct is ``<alias>.<column> = :subject`` (either way round)."""
+    if not isinstance(conjunct, exp.EQ):
+        return False
+    sides = [conjunct.this, conjunct.expression]
+    for side, other in (sides, sides[::-1]):
+        while isinstance(side, exp.Paren):
+            side = side.this
+        while isinstance(other, exp.Paren):
+            other = other.this
+        if (
+            isinstance(side, exp.Column)
+            and side.name.lower() == column
+            and side.table.lower() == alias.lower()
+            and isinstance(other, exp.Literal)
+            and other.is_string
+            and other.this == marked
+        ):
+            return True
+    return False
 
 
 def _mark(sql: str, parameters: tuple[str, ...]) -> tuple[str, frozenset[str]]:
