@@ -44,8 +44,9 @@ What a buyer sees (``ProductAnswer.result``), per type:
   A subject without data answers ``{"score": null, "reasons": []}`` (and counts as no
   item): "no data" is an answer, not an error, and says no more than a no-match does.
   A score is about its subject only: every view its query reads must be restricted by a
-  top-level ``AND`` conjunct ``<the view's subject token column> = :subject``
-  (``product_sql``: no ``OR`` around it, in every CTE, subquery and branch), so no
+  top-level ``AND`` conjunct ``<a token column of the subject's type> = :subject``
+  (``uscc_token``, ``employer_uscc_token`` … by the catalog field's type; ``product_sql``:
+  no ``OR`` around it, in every CTE, subquery and branch), so no
   other subject's row can reach it; its output passes the export gate as a statistic's
   does (``export_columns``: no ``max(registered_capital_fen)``, no sensitive row
   value); and ``score_range`` lies within 0..1000 (a score, not a value).
@@ -319,7 +320,7 @@ def run(
     if isinstance(spec, StatisticsSpec):
         return _statistics(settings, product, spec, authorization, views, inputs)
     if isinstance(spec, ScoreSpec):
-        return _score(settings, product, spec, authorization, views, inputs, locale)
+        return _score(session, settings, product, spec, authorization, views, inputs, locale)
     raise ValueError(f"product {product.code} is a dataset: it is downloaded, not run")
 
 
@@ -394,6 +395,7 @@ def _statistics(
 
 
 def _score(
+    session: Session,
     settings: Settings,
     product: CallableProduct,
     spec: ScoreSpec,
@@ -406,7 +408,12 @@ def _score(
     if token is None:
         raise _missing(spec.subject)
     prepared = _runnable(
-        product, spec.sql, [SUBJECT_PARAMETER], views, settings, subject=SUBJECT_PARAMETER
+        product,
+        spec.sql,
+        [SUBJECT_PARAMETER],
+        views,
+        settings,
+        subject=_subject_columns(session, views, spec.subject.type),
     )
     if prepared.unrestricted is not None:
         raise _failed(
@@ -494,6 +501,22 @@ def _specs(views: Mapping[str, WorkspaceView]) -> dict[str, ViewSpec]:
     return {name: view.spec() for name, view in views.items()}
 
 
+def _subject_columns(
+    session: Session, views: Mapping[str, WorkspaceView], kind: str
+) -> dict[str, frozenset[str]]:
+    """Each view's token columns of a field of the subject's type (``uscc``: the tax
+    ratings' ``uscc_token``, the provident fund's ``employer_uscc_token``), by the catalog
+    field's type as a verification's match is judged. A score must restrict every view it
+    reads by one of them (``product_sql``)."""
+    found: dict[str, frozenset[str]] = {}
+    for name, view in views.items():
+        types = {f.name: f.type for f in catalog.fields_of(session, resource_id=view.resource_id)}
+        found[name] = frozenset(
+            c.name for c in view.columns if c.form == "token" and types.get(c.source_field) == kind
+        )
+    return found
+
+
 def _runnable(
     product: CallableProduct,
     sql: str,
@@ -502,7 +525,7 @@ def _runnable(
     settings: Settings,
     *,
     counts: bool = False,
-    subject: str | None = None,
+    subject: Mapping[str, frozenset[str]] | None = None,
 ) -> Prepared:
     """The product's query as declared, or ``product_failed`` when it no longer passes
     (the views changed under it since it was declared)."""
@@ -513,7 +536,8 @@ def _runnable(
             _specs(views),
             row_cap=settings.sandbox_row_cap,
             counts=counts,
-            subject=subject,
+            subject=SUBJECT_PARAMETER if subject is not None else None,
+            subject_columns=subject,
         )
     except (QueryRefused, InvalidSpec) as error:
         raise _failed(product, error) from None
@@ -588,7 +612,7 @@ def validate_spec(
     elif isinstance(product_spec, StatisticsSpec):
         read = _validate_statistics(settings, product_spec, views)
     else:
-        read = _validate_score(settings, product_spec, views)
+        read = _validate_score(session, settings, product_spec, views)
     return [views[name].resource_id for name in sorted(read)]
 
 
@@ -599,7 +623,7 @@ def _checked(
     settings: Settings,
     *,
     counts: bool = False,
-    subject: str | None = None,
+    subject: Mapping[str, frozenset[str]] | None = None,
 ) -> Prepared:
     try:
         return prepare(
@@ -608,7 +632,8 @@ def _checked(
             _specs(views),
             row_cap=settings.sandbox_row_cap,
             counts=counts,
-            subject=subject,
+            subject=SUBJECT_PARAMETER if subject is not None else None,
+            subject_columns=subject,
         )
     except QueryRefused as error:
         raise InvalidSpec(
@@ -719,7 +744,7 @@ def _validate_statistics(
 
 
 def _validate_score(
-    settings: Settings, spec: ScoreSpec, views: Mapping[str, WorkspaceView]
+    session: Session, settings: Settings, spec: ScoreSpec, views: Mapping[str, WorkspaceView]
 ) -> frozenset[str]:
     _check_inputs([spec.subject])
     _check_subject(spec.subject)
@@ -736,7 +761,13 @@ def _validate_score(
     for code, (zh, en) in spec.reasons.items():
         if not _REASON_CODE.match(code) or not zh.strip() or not en.strip():
             raise InvalidSpec("product.spec.reason", part=code)
-    prepared = _checked(spec.sql, [SUBJECT_PARAMETER], views, settings, subject=SUBJECT_PARAMETER)
+    prepared = _checked(
+        spec.sql,
+        [SUBJECT_PARAMETER],
+        views,
+        settings,
+        subject=_subject_columns(session, views, spec.subject.type),
+    )
     names = sorted(c.name.lower() for c in prepared.checked.output)
     if names != ["reasons", "score"]:
         raise InvalidSpec("product.spec.score_columns", part="、".join(names) or "—")

@@ -25,8 +25,10 @@ With the checked query it also keeps what the export gate says of its output
 about one subject (a score: ``subject`` names its parameter), the first view it reads
 **not** restricted to that subject (``Prepared.unrestricted``). A read is restricted when
 the ``SELECT`` reading the view has, among the top-level ``AND`` conjuncts of its
-``WHERE``, ``<the view's subject token column> = :subject`` (either side; parentheses
-allowed, no ``OR`` or ``NOT`` around it). Every read counts: each branch of a set
+``WHERE``, ``<a token column of the subject's type in that view> = :subject`` (either
+side; parentheses allowed, no ``OR`` or ``NOT`` around it): ``uscc_token`` of the tax
+ratings, ``employer_uscc_token`` of the provident fund accounts, as the caller says
+(``subject_columns``). Every read counts: each branch of a set
 operation, each CTE and subquery, each side of a join. So every row the query sees is
 that subject's, whatever it computes of them.
 
@@ -37,7 +39,7 @@ version of the data or a new scope), so a call pays for the check once.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
@@ -90,10 +92,18 @@ def prepare(
     row_cap: int,
     counts: bool = False,
     subject: str | None = None,
+    subject_columns: Mapping[str, Iterable[str]] | None = None,
 ) -> Prepared:
     """The query checked with its parameters (see the module docstring): ``spec_invalid``
     for a parameter problem, the policy's own ``QueryRefused`` for the rest. ``subject``
-    names the parameter a query about one subject binds the subject's token to."""
+    names the parameter a query about one subject binds the subject's token to, and
+    ``subject_columns`` the token columns of each view that hold that subject's type."""
+    columns = tuple(
+        sorted(
+            (view, tuple(sorted(c.lower() for c in names)))
+            for view, names in (subject_columns or {}).items()
+        )
+    )
     return _prepare(
         sql,
         tuple(sorted(set(parameters))),
@@ -101,6 +111,7 @@ def prepare(
         row_cap,
         counts,
         subject,
+        columns,
     )
 
 
@@ -112,6 +123,7 @@ def _prepare(
     row_cap: int,
     counts: bool,
     subject: str | None,
+    subject_columns: tuple[tuple[str, tuple[str, ...]], ...],
 ) -> Prepared:
     marked, used = _mark(sql, parameters)
     by_name = {v.name: v for v in views}
@@ -127,31 +139,34 @@ def _prepare(
         if rewritten is not None:
             counted, counted_uses = _unmark(rewritten)
     leaving = export_columns.refusal(checked, by_name)
-    unrestricted = _unrestricted(checked.sql, by_name, subject) if subject is not None else None
+    unrestricted = (
+        _unrestricted(checked.sql, dict(subject_columns), subject) if subject is not None else None
+    )
     return Prepared(checked, bound, bound_names, counted, counted_uses, leaving, unrestricted)
 
 
-def _unrestricted(sql: str, views: Mapping[str, ViewSpec], parameter: str) -> str | None:
+def _unrestricted(
+    sql: str, subject_columns: Mapping[str, tuple[str, ...]], parameter: str
+) -> str | None:
     """The first view the (policy-normalised) query reads without a top-level ``WHERE``
-    conjunct ``<its subject token column> = :parameter`` (see the module docstring)."""
-    by_name = {name.lower(): view for name, view in views.items()}
+    conjunct ``<a subject column of it> = :parameter`` (see the module docstring)."""
+    by_name = {name.lower(): columns for name, columns in subject_columns.items()}
     marked = _MARK.format(parameter)
     tree = sqlglot.parse_one(sql, read=DIALECT)
     for scope in traverse_scope(tree):
         for alias, source in scope.sources.items():
             if not isinstance(source, exp.Table):
                 continue  # a CTE or subquery: its own scope is checked on its own
-            view = by_name.get(source.name.lower())
-            if view is None:  # pragma: no cover - the policy lets only views and CTEs through
-                return source.name
-            column = next((c.name.lower() for c in view.columns if c.subject), None)
+            columns = by_name.get(source.name.lower(), ())
             where = scope.expression.args.get("where")
-            if column is None or not isinstance(where, exp.Where):
-                return view.name
+            if not columns or not isinstance(where, exp.Where):
+                return source.name
             if not any(
-                _restricts(conjunct, alias, column, marked) for conjunct in _conjuncts(where.this)
+                _restricts(conjunct, alias, column, marked)
+                for conjunct in _conjuncts(where.this)
+                for column in columns
             ):
-                return view.name
+                return source.name
     return None
 
 
