@@ -40,7 +40,7 @@ from sluice.products.states import (
     UNAVAILABLE,
 )
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
-from sluice.web.forms import FORM, FormErrors, see_other
+from sluice.web.forms import FORM, FormErrors, form_text, see_other
 from sluice.web.listing import ListSpec, render_list
 from sluice.web.templating import NavItem, add_nav, render
 
@@ -348,11 +348,6 @@ def product_page(
     return _product_page(request, session, actor, locale, product_id, done=done)
 
 
-async def _text(request: Request, name: str) -> str:
-    value = (await request.form()).get(name, "")
-    return value if isinstance(value, str) else ""
-
-
 def _act(
     request: Request,
     session: Session,
@@ -412,7 +407,7 @@ async def amend(
     settings: AppSettings,
     locale: Locale,
 ) -> Response:
-    review = await _text(request, "review")
+    review = await form_text(request, "review")
     return _act(
         request,
         session,
@@ -463,7 +458,7 @@ def _review_route(decision: str, done: str) -> Any:
         clock: AppClock,
         locale: Locale,
     ) -> Response:
-        reason = await _text(request, "reason")
+        reason = await form_text(request, "reason")
         return _act(
             request,
             session,
@@ -492,50 +487,37 @@ router.post(PRODUCTS_PAGE + "/{product_id}/reject", response_class=HTMLResponse)
 )
 
 
-@router.post(PRODUCTS_PAGE + "/{product_id}/suspend", response_class=HTMLResponse)
-async def suspend(
-    request: Request,
-    product_id: uuid.UUID,
-    actor: Reviewer,
-    session: DbSession,
-    clock: AppClock,
-    locale: Locale,
-) -> Response:
-    reason = await _text(request, "reason")
-    return _act(
-        request,
-        session,
-        actor,
-        locale,
-        product_id,
-        "suspended",
-        lambda: service.suspend(
-            session, actor=actor, at=clock.now(), product_id=product_id, reason=reason
-        ),
-    )
+def _reasoned_route(act: Callable[..., object], done: str) -> Any:
+    """A bureau act on a listed product that takes only a reason (suspend, resume)."""
+
+    async def route(
+        request: Request,
+        product_id: uuid.UUID,
+        actor: Reviewer,
+        session: DbSession,
+        clock: AppClock,
+        locale: Locale,
+    ) -> Response:
+        reason = await form_text(request, "reason")
+        return _act(
+            request,
+            session,
+            actor,
+            locale,
+            product_id,
+            done,
+            lambda: act(session, actor=actor, at=clock.now(), product_id=product_id, reason=reason),
+        )
+
+    return route
 
 
-@router.post(PRODUCTS_PAGE + "/{product_id}/resume", response_class=HTMLResponse)
-async def resume(
-    request: Request,
-    product_id: uuid.UUID,
-    actor: Reviewer,
-    session: DbSession,
-    clock: AppClock,
-    locale: Locale,
-) -> Response:
-    reason = await _text(request, "reason")
-    return _act(
-        request,
-        session,
-        actor,
-        locale,
-        product_id,
-        "resumed",
-        lambda: service.resume(
-            session, actor=actor, at=clock.now(), product_id=product_id, reason=reason
-        ),
-    )
+router.post(PRODUCTS_PAGE + "/{product_id}/suspend", response_class=HTMLResponse)(
+    _reasoned_route(service.suspend, "suspended")
+)
+router.post(PRODUCTS_PAGE + "/{product_id}/resume", response_class=HTMLResponse)(
+    _reasoned_route(service.resume, "resumed")
+)
 
 
 @router.post(PRODUCTS_PAGE + "/{product_id}/delist", response_class=HTMLResponse)
@@ -548,7 +530,7 @@ async def delist(
     settings: AppSettings,
     locale: Locale,
 ) -> Response:
-    reason = await _text(request, "reason")
+    reason = await form_text(request, "reason")
     return _act(
         request,
         session,

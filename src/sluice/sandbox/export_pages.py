@@ -26,7 +26,7 @@ from sluice.sandbox.export_models import ExportRequest
 from sluice.sandbox.export_repository import EXPORT_SORTS
 from sluice.sandbox.export_states import APPROVED, LAPSED, PENDING, REJECTED
 from sluice.web.deps import AppClock, AppSettings, DbSession, Locale, Requires
-from sluice.web.forms import see_other
+from sluice.web.forms import form_text, see_other
 from sluice.web.listing import ListSpec, render_list
 from sluice.web.templating import NavItem, add_nav, render
 
@@ -292,11 +292,6 @@ def export_page(
     return _export_page(request, session, actor, settings, clock, locale, export_id, done=done)
 
 
-async def _text(request: Request, name: str) -> str:
-    value = (await request.form()).get(name, "")
-    return value if isinstance(value, str) else ""
-
-
 @router.post(EXPORTS_PAGE + "/{export_id}/approve", response_class=HTMLResponse)
 async def approve(
     request: Request,
@@ -307,7 +302,7 @@ async def approve(
     settings: AppSettings,
     locale: Locale,
 ) -> Response:
-    note = await _text(request, "note")
+    note = await form_text(request, "note")
     return _review(
         request,
         session,
@@ -333,7 +328,7 @@ async def reject(
     settings: AppSettings,
     locale: Locale,
 ) -> Response:
-    reason = await _text(request, "reason")
+    reason = await form_text(request, "reason")
     return _review(
         request,
         session,

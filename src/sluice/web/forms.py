@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any, Final, Protocol, TypeVar
 
+from fastapi import Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ValidationError
 
@@ -272,3 +273,9 @@ def see_other(location: str) -> RedirectResponse:
     """Post/redirect/get: an accepted form answers with the page to show next (303), so a
     reload re-reads that page and never posts the form again."""
     return RedirectResponse(location, status_code=303)
+
+
+async def form_text(request: Request, name: str) -> str:
+    """One text field of a posted form; missing, or a file where text was due, reads ``""``."""
+    value = (await request.form()).get(name, "")
+    return value if isinstance(value, str) else ""
