@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sluice.authorizations import document_service, repository, service
-from sluice.authorizations.document_render import PdfFontsMissing
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.errors import NotFound
 from sluice.core.permissions import OrgKind, Role
 from sluice.core.principal import Principal
+from sluice.core.printing import PdfFontsMissing
 from sluice.core.settings import Settings
 from tests.authorizations.factories import World, active_authorization, make_world
 from tests.identity.factories import bearer, console_login

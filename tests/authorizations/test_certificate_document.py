@@ -20,10 +20,10 @@ from gmssl import func, sm3
 from gmssl.sm2 import CryptSM2
 
 from sluice.authorizations import certificate_service, repository
-from sluice.authorizations.document_render import PdfFontsMissing, hex_lines
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.permissions import Role
+from sluice.core.printing import PdfFontsMissing, hex_lines
 from sluice.core.settings import Settings
 from sluice.dataplane import derived
 from sluice.identity import signing

@@ -24,10 +24,10 @@ from sluice.authorizations.document_render import (
     DocumentScopeItem,
     DocumentSignature,
     chinese_number,
-    hex_lines,
     render_html,
     render_pdf,
 )
+from sluice.core.printing import hex_lines
 from tests.authorizations import layout
 
 BUREAU = DocumentParty("bureau", "营口市数据局", "11210800MB0000001X")
@@ -339,7 +339,8 @@ def test_without_chinese_fonts_the_pdf_is_refused_not_printed_as_tofu(tmp_path: 
     script = textwrap.dedent(
         """
         from tests.authorizations.test_document_render import agreement
-        from sluice.authorizations.document_render import PdfFontsMissing, render_pdf
+        from sluice.authorizations.document_render import render_pdf
+        from sluice.core.printing import PdfFontsMissing
         try:
             render_pdf(agreement())
         except PdfFontsMissing as error:

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from sluice.authorizations import certificate_service
-from sluice.authorizations.document_render import PdfFontsMissing
 from sluice.authorizations.shared_pages import Reader
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.i18n import add_messages
+from sluice.core.printing import PdfFontsMissing
 from sluice.web.deps import AppSettings, DbSession, Locale, MaybePrincipal
 from sluice.web.templating import render
 

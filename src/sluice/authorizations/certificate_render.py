@@ -15,18 +15,9 @@ from datetime import datetime
 from typing import Any, Final
 from urllib.parse import unquote
 
-import jinja2
-import segno
-from markupsafe import Markup
-
-from sluice.authorizations.document_render import (
-    TEMPLATES,
-    format_time,
-    hex_lines,
-    page_footer_content,
-    pdf_of,
-)
+from sluice.authorizations.document_render import TEMPLATES, page_footer_content
 from sluice.core.i18n import ZH, add_messages, normalize_locale, translate
+from sluice.core.printing import environment, format_time, hex_lines, pdf_of, qr_svg
 
 #: A file's SM3 sits in a table column: four groups of eight digits a line, two lines.
 FILE_HEX_GROUPS: Final = 4
@@ -74,20 +65,7 @@ class CertificateDocument:
             raise ValueError("CertificateDocument.issued_at must be timezone-aware")
 
 
-def qr_svg(url: str) -> Markup:
-    """``url`` as a QR code in inline SVG, sized by the page (a viewBox, no width)."""
-    code = segno.make(url, error="m")
-    # segno escapes the title; the rest is its own path data.
-    return Markup(code.svg_inline(border=2, title=url, svgclass="qr-code", omitsize=True))  # noqa: S704
-
-
-_environment = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_environment = environment(TEMPLATES)
 
 
 def render_html(doc: CertificateDocument) -> str:

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from sluice.authorizations import document_service, service
-from sluice.authorizations.document_render import PdfFontsMissing
 from sluice.authorizations.shared_pages import Reader
 from sluice.core.database import undo_keeping_refusal
 from sluice.core.i18n import add_messages
+from sluice.core.printing import PdfFontsMissing
 from sluice.web.deps import DbSession, Locale
 from sluice.web.params import VersionNumber
 from sluice.web.templating import render

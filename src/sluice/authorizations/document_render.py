@@ -9,36 +9,27 @@ rendering refuses with ``pdf_fonts_missing`` instead of handing out a page of em
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
-import jinja2
 from markupsafe import Markup
 
-from sluice.core.clock import local
-from sluice.core.errors import SluiceError
 from sluice.core.i18n import EN, ZH, add_messages, normalize_locale, translate
+from sluice.core.printing import (
+    environment,
+    format_date,
+    format_time,
+    hex_lines,
+    page_footer,
+    pdf_of,
+)
 
 TEMPLATES: Final = Path(__file__).parent / "templates"
 
-#: Families the stylesheet asks for; a PDF set in none of them would show tofu for Chinese.
-#: Source Han is Adobe's name for the same typefaces.
-CJK_FONT_FAMILIES: Final = (
-    "Noto Serif CJK SC",
-    "Noto Sans CJK SC",
-    "Source Han Serif SC",
-    "Source Han Sans SC",
-)
-
 #: Articles before the agreement's own clauses: mode and scenario, rights, term, scope.
 FIXED_ARTICLES: Final = 4
-
-#: Hex values are shown in groups of 8 digits, 8 groups a line, so people can compare them.
-HEX_GROUP: Final = 8
-HEX_GROUPS_PER_LINE: Final = 8
 
 _CHINESE_DIGITS: Final = "零一二三四五六七八九"
 
@@ -114,13 +105,6 @@ class AgreementDocument:
     locale: str = ZH
 
 
-class PdfFontsMissing(SluiceError):
-    """The server cannot set Chinese text: a deployment fault, not the reader's."""
-
-    status = 503
-    code = "pdf_fonts_missing"
-
-
 def chinese_number(n: int) -> str:
     """1 → 一, 10 → 十, 15 → 十五, 21 → 二十一, 105 → 一百零五 (as in 第二十一条)."""
     if not 0 < n < 1000:
@@ -144,58 +128,12 @@ def article_label(n: int, locale: str) -> str:
     return translate("agreement_document.article", locale, number=number)
 
 
-def hex_lines(value: str, groups_per_line: int = HEX_GROUPS_PER_LINE) -> list[str]:
-    """A long hex value as lines of space-separated groups, for reading aloud and comparing.
-    A narrow column (a file's SM3 in a table) asks for fewer groups a line."""
-    digits = "".join(value.split())
-    groups = [digits[i : i + HEX_GROUP] for i in range(0, len(digits), HEX_GROUP)]
-    return [
-        " ".join(groups[i : i + groups_per_line]) for i in range(0, len(groups), groups_per_line)
-    ]
-
-
-def format_date(value: date, locale: str) -> str:
-    if locale == EN:
-        return value.isoformat()
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
-def format_time(value: datetime, locale: str) -> str:
-    """Signing times are read in the city's time (Asia/Shanghai)."""
-    at = local(value)
-    if locale == EN:
-        return at.strftime("%Y-%m-%d %H:%M")
-    return f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"
-
-
-def _css_string(text: str) -> str:
-    """A CSS string literal; every character but ASCII letters and digits is hex-escaped.
-
-    Escapes have all six digits and spaces are escaped too, because CSS swallows one
-    whitespace character after an escape.
-    """
-    escaped = "".join(
-        char if char.isascii() and char.isalnum() else f"\\{ord(char):06x}" for char in text
-    )
-    return f'"{escaped}"'
-
-
 def page_footer_content(locale: str) -> Markup:
     """The footer as CSS ``content``: the sentence's words around the two page counters."""
-    sentence = translate("agreement_document.page", locale, page="{page}", pages="{pages}")
-    parts = re.split(r"(\{pages?\})", sentence)
-    counters = {"{page}": "counter(page)", "{pages}": "counter(pages)"}
-    content = " ".join(counters.get(part) or _css_string(part) for part in parts if part)
-    return Markup(content)  # noqa: S704  # only escaped CSS strings and counters
+    return page_footer("agreement_document.page", locale)
 
 
-_environment = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_environment = environment(TEMPLATES)
 
 
 def render_html(doc: AgreementDocument) -> str:
@@ -228,28 +166,8 @@ def render_pdf(doc: AgreementDocument) -> bytes:
     return pdf_of(render_html(doc))
 
 
-def pdf_of(html: str) -> bytes:
-    """A printable page of this package as a PDF, refused when Chinese cannot be set."""
-    import weasyprint  # deferred: loading Pango costs time that only PDF requests need
-
-    # No base URL: the page loads nothing, and user text (escaped) cannot make it load any.
-    document = weasyprint.HTML(string=html).render()
-    pdf: bytes = document.write_pdf()
-    # Document.fonts is filled while the pages are drawn: the faces Pango really chose.
-    used = {getattr(font, "family", "") for font in document.fonts.values()}
-    if not used.intersection(CJK_FONT_FAMILIES):
-        raise PdfFontsMissing(fonts=" / ".join(CJK_FONT_FAMILIES[:2]))
-    return pdf
-
-
 add_messages(
     {
-        "problem.pdf_fonts_missing": ("缺少中文字体", "Chinese fonts missing"),
-        "error.pdf_fonts_missing": (
-            "服务器未安装中文字体（{fonts}），无法生成 PDF。请安装 fonts-noto-cjk 后重试。",
-            "The server has no Chinese font ({fonts}), so the PDF cannot be produced. "
-            "Install fonts-noto-cjk and try again.",
-        ),
         "agreement_document.article": ("第{number}条", "Article {number}"),
         "agreement_document.page": ("第 {page} 页 共 {pages} 页", "Page {page} of {pages}"),
         "agreement_document.colon": ("：", ": "),

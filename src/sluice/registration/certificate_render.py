@@ -4,49 +4,33 @@
 module only lays it out and reads nothing. The page carries what a reader needs to check it
 without trusting the platform: the signed content, its SM3 digest, the registry's SM2
 signature and public key, the steps to verify them, and a QR code that opens the public
-verification page. It is set as the agreement and the destruction certificate are
-(``authorizations/document_render.py``, ``certificate_render.py``: one HTML for screen and
-PDF, WeasyPrint, Noto CJK, ``pdf_fonts_missing`` rather than a page of empty boxes);
-registration sits below authorizations in the layers, so the few lines of that setting
-it needs are its own here.
+verification page. It is printed as the agreement and the destruction certificate are,
+through ``core/printing.py`` (one HTML for screen and PDF, WeasyPrint, Noto CJK,
+``pdf_fonts_missing`` rather than a page of empty boxes).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import unquote
 
-import jinja2
-import segno
-from markupsafe import Markup
-
-from sluice.core.clock import local
-from sluice.core.errors import SluiceError
-from sluice.core.i18n import EN, ZH, add_messages, normalize_locale, translate
+from sluice.core.i18n import ZH, add_messages, normalize_locale, translate
+from sluice.core.printing import (
+    environment,
+    format_date,
+    format_time,
+    hex_lines,
+    page_footer,
+    pdf_of,
+    qr_svg,
+)
 
 TEMPLATES: Final = Path(__file__).parent / "templates"
 #: SM2 signer ID the registry signs with (GB/T 32918 / GM/T 0009 default), for the steps.
 SIGNER_ID: Final = "1234567812345678"
-#: Families the stylesheet asks for; a PDF set in none of them would show tofu for Chinese.
-CJK_FONT_FAMILIES: Final = (
-    "Noto Serif CJK SC",
-    "Noto Sans CJK SC",
-    "Source Han Serif SC",
-    "Source Han Sans SC",
-)
-HEX_GROUP: Final = 8
-HEX_GROUPS_PER_LINE: Final = 8
-
-
-class PdfFontsMissing(SluiceError):
-    """The server cannot set Chinese text: a deployment fault, not the reader's."""
-
-    status = 503
-    code = "pdf_fonts_missing"
 
 
 @dataclass(frozen=True)
@@ -85,59 +69,7 @@ class CertificateDocument:
                 raise ValueError("CertificateDocument times must be timezone-aware")
 
 
-def qr_svg(url: str) -> Markup:
-    """``url`` as a QR code in inline SVG, sized by the page (a viewBox, no width)."""
-    code = segno.make(url, error="m")
-    # segno escapes the title; the rest is its own path data.
-    return Markup(code.svg_inline(border=2, title=url, svgclass="qr-code", omitsize=True))  # noqa: S704
-
-
-def hex_lines(value: str) -> list[str]:
-    """A long hex value as lines of space-separated groups, for reading and comparing."""
-    digits = "".join(value.split())
-    groups = [digits[i : i + HEX_GROUP] for i in range(0, len(digits), HEX_GROUP)]
-    return [
-        " ".join(groups[i : i + HEX_GROUPS_PER_LINE])
-        for i in range(0, len(groups), HEX_GROUPS_PER_LINE)
-    ]
-
-
-def format_date(value: datetime, locale: str) -> str:
-    day = local(value)
-    return day.strftime("%Y-%m-%d") if locale == EN else f"{day.year}年{day.month}月{day.day}日"
-
-
-def format_time(value: datetime, locale: str) -> str:
-    at = local(value)
-    if locale == EN:
-        return at.strftime("%Y-%m-%d %H:%M")
-    return f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"
-
-
-def _css_string(text: str) -> str:
-    """A CSS string literal with every character but ASCII letters and digits escaped."""
-    escaped = "".join(
-        char if char.isascii() and char.isalnum() else f"\\{ord(char):06x}" for char in text
-    )
-    return f'"{escaped}"'
-
-
-def page_footer(locale: str) -> Markup:
-    """The footer as CSS ``content``: the sentence's words around the two page counters."""
-    sentence = translate("registration_certificate.page", locale, page="{page}", pages="{pages}")
-    parts = re.split(r"(\{pages?\})", sentence)
-    counters = {"{page}": "counter(page)", "{pages}": "counter(pages)"}
-    content = " ".join(counters.get(part) or _css_string(part) for part in parts if part)
-    return Markup(content)  # noqa: S704  # only escaped CSS strings and counters
-
-
-_environment = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_environment = environment(TEMPLATES)
 
 
 def render_html(doc: CertificateDocument) -> str:
@@ -157,32 +89,18 @@ def render_html(doc: CertificateDocument) -> str:
         "signer_id": SIGNER_ID,
         "qr": qr_svg(doc.verify_url),
         "verify_shown": unquote(doc.verify_url),
-        "page_footer": page_footer(locale),
+        "page_footer": page_footer("registration_certificate.page", locale),
     }
     return _environment.get_template("certificate.html").render(context)
 
 
 def render_pdf(doc: CertificateDocument) -> bytes:
     """The same page as a PDF; the QR code and the verification address are links in it."""
-    import weasyprint  # deferred: loading Pango costs time that only PDF requests need
-
-    # No base URL: the page loads nothing, and user text (escaped) cannot make it load any.
-    document = weasyprint.HTML(string=render_html(doc)).render()
-    pdf: bytes = document.write_pdf()
-    used = {getattr(font, "family", "") for font in document.fonts.values()}
-    if not used.intersection(CJK_FONT_FAMILIES):
-        raise PdfFontsMissing(fonts=" / ".join(CJK_FONT_FAMILIES[:2]))
-    return pdf
+    return pdf_of(render_html(doc))
 
 
 add_messages(
     {
-        "problem.pdf_fonts_missing": ("缺少中文字体", "Chinese fonts missing"),
-        "error.pdf_fonts_missing": (
-            "服务器未安装中文字体（{fonts}），无法生成 PDF。请安装 fonts-noto-cjk 后重试。",
-            "The server has no Chinese font ({fonts}), so the PDF cannot be produced. "
-            "Install fonts-noto-cjk and try again.",
-        ),
         "registration_certificate.page": ("第 {page} 页 共 {pages} 页", "Page {page} of {pages}"),
         "registration_certificate.title": ("数据资源登记证书", "Certificate of registration"),
         "registration_certificate.colon": ("：", ": "),
