@@ -46,7 +46,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -109,7 +109,7 @@ def _forbidden_roots(settings: Settings) -> tuple[Path, ...]:
     )
 
 
-def _check_in_data_zone(settings: Settings, views: Sequence[ViewSource]) -> None:
+def check_in_data_zone(settings: Settings, views: Sequence[ViewSource]) -> None:
     zone = settings.data_dir.resolve()
     forbidden = _forbidden_roots(settings)
     for view in views:
@@ -180,7 +180,12 @@ class DuckDBWorkspace:
         database.execute("SET allow_extension_repositories = 'forbidden'")
         database.execute("SET lock_configuration = true")
 
-    def run(self, sql: str, *, max_rows: int) -> QueryResult:
+    def run(
+        self, sql: str, *, max_rows: int, parameters: Mapping[str, object] | None = None
+    ) -> QueryResult:
+        """Run one SELECT, at most ``max_rows`` rows (``truncated`` when more exist). A
+        product's query binds the buyer's inputs as ``$name`` ``parameters`` (every name
+        the SQL uses, no other), so an input never becomes SQL text."""
         started = time.perf_counter()
         limit = min(max_rows, self.limits.max_result_rows)
         if limit < 1:
@@ -192,7 +197,10 @@ class DuckDBWorkspace:
             if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
                 raise QueryFailed("error.query_failed.statement")
             alarm = WATCHDOG.arm(self.limits.timeout_seconds, cursor.interrupt)
-            cursor.execute(sql)
+            if parameters is None:
+                cursor.execute(sql)
+            else:
+                cursor.execute(sql, dict(parameters))
             description = cursor.description or []
             fetched = cursor.fetchmany(limit + 1)
         except duckdb.InterruptException as error:
@@ -279,7 +287,7 @@ def engine_for(settings: Settings, key: str, views: Sequence[ViewSource]) -> Wor
     """The engine ``settings.engine`` names, for this workspace and its views. Every view
     must read a version directory in the data zone, never sources, raw uploads, quarantine,
     keys, evidence, uploads or an authorization's derived data."""
-    _check_in_data_zone(settings, views)
+    check_in_data_zone(settings, views)
     limits = limits_of(settings)
     if settings.engine == "spark":
         from sluice.dataplane import spark_engine

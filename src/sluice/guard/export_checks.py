@@ -315,7 +315,7 @@ def check_export(
         raise audited.refuse(error) from None
     if result.truncated:
         raise audited.refuse(ResultTruncated("export.refused.truncated", part="", limit=cap))
-    suppressed_result = _suppress(result, counts, submitted.min_subjects)
+    suppressed_result = suppress_small_groups(result, counts, submitted.min_subjects)
     if suppressed_result is None:
         raise audited.refuse(SubjectsUncountable("export.refused.uncountable"))
     kept, groups, suppressed = suppressed_result
@@ -423,7 +423,7 @@ def _key(values: Sequence[object]) -> str:
     return json.dumps(list(values), ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _suppress(
+def suppress_small_groups(
     result: QueryResult, counts: QueryResult | None, k: int
 ) -> tuple[list[list[object]], int, int] | None:
     """The rows whose group covers at least k subjects, the number of groups, and how many

@@ -84,11 +84,11 @@ from sluice.core.keystore import KeyStoreError
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.dataplane import derived, fingerprints
-from sluice.dataplane.product_engine import ProductWorkspace, ViewSource, product_engine
+from sluice.dataplane.product_engine import DuckDBWorkspace, ViewSource, product_engine
 from sluice.dataplane.sandbox_shared import QueryResult, close_workspace
 from sluice.dataplane.schema import FIELD_TYPES, IDENTIFIER_TYPES
 from sluice.guard import service as guard
-from sluice.guard.export_checks import _suppress
+from sluice.guard.export_checks import suppress_small_groups
 from sluice.guard.product_errors import (
     ExportUnavailable,
     InputInvalid,
@@ -337,8 +337,8 @@ def _verify(
     prepared = _runnable(
         product, verification_sql(spec, optional), list(spec.match), views, settings
     )
-    result = _engine(settings, authorization, views).run_bound(
-        prepared.sql, _bound(values, prepared.parameters), max_rows=2
+    result = _engine(settings, authorization, views).run(
+        prepared.sql, parameters=_bound(values, prepared.parameters), max_rows=2
     )
     answer = "no_match"
     if result.rows and spec.answer_column is None:
@@ -366,23 +366,23 @@ def _statistics(
         raise _failed(product, InvalidSpec("product.spec.row_level", part="SELECT"))
     _still_leaves(product, prepared)
     engine = _engine(settings, authorization, views)
-    result = engine.run_bound(
+    result = engine.run(
         prepared.sql,
-        _bound(values, prepared.parameters),
+        parameters=_bound(values, prepared.parameters),
         max_rows=settings.sandbox_max_result_rows,
     )
     if result.truncated:
         raise ProductFailed("product.failed.truncated", product=product.code)
     counts: QueryResult | None = None
     if prepared.counts_sql is not None:
-        counts = engine.run_bound(
+        counts = engine.run(
             prepared.counts_sql,
-            _bound(values, prepared.counts_parameters),
+            parameters=_bound(values, prepared.counts_parameters),
             max_rows=settings.sandbox_max_result_rows,
         )
     elif any(c.subject for name in prepared.checked.views for c in views[name].columns):
         raise ProductFailed("product.failed.uncountable", product=product.code)
-    suppressed = _suppress(result, counts, settings.sandbox_export_min_subjects)
+    suppressed = suppress_small_groups(result, counts, settings.sandbox_export_min_subjects)
     if suppressed is None:  # pragma: no cover - the rewrite names its keys as the output does
         raise ProductFailed("product.failed.uncountable", product=product.code)
     kept, _groups, small = suppressed
@@ -420,8 +420,8 @@ def _score(
             product, InvalidSpec("product.spec.subject_unrestricted", part=prepared.unrestricted)
         )
     _still_leaves(product, prepared)
-    result = _engine(settings, authorization, views).run_bound(
-        prepared.sql, {SUBJECT_PARAMETER: token}, max_rows=1
+    result = _engine(settings, authorization, views).run(
+        prepared.sql, parameters={SUBJECT_PARAMETER: token}, max_rows=1
     )
     if result.truncated:
         raise ProductFailed("product.failed.rows", product=product.code)
@@ -569,7 +569,7 @@ def _engine_key(authorization_id: uuid.UUID) -> str:
 
 def _engine(
     settings: Settings, authorization: Authorization, views: Mapping[str, WorkspaceView]
-) -> ProductWorkspace:
+) -> DuckDBWorkspace:
     """The agreement's product engine over all its views (one per agreement, reused)."""
     sources = [ViewSource(v.name, v.directory) for v in views.values()]
     return product_engine(settings, _engine_key(authorization.id), sources)
