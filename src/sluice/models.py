@@ -1,5 +1,6 @@
 """Imports every module's models so the metadata (and Alembic) sees the whole schema."""
 
+from sluice.alerts.models import Alert
 from sluice.approvals.models import ApprovalRequest
 from sluice.audit.models import AuditEvent
 from sluice.authorizations import comment_models, operator_rule_models
@@ -52,6 +53,7 @@ from sluice.sandbox.models import SavedQuery, Workspace, WorkspaceQuery
 __all__ = [
     "AccessToken",
     "AgreementSignature",
+    "Alert",
     "ApiKey",
     "ApprovalRequest",
     "AssetDisposal",

@@ -32,6 +32,10 @@ class Workspace(UUIDPrimaryKey, Base):
     #: When the chain first took effect (not when the row was first written).
     opened_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    #: Set while the platform's monitoring (a critical alert) holds the workspace: its
+    #: queries and exports are refused with ``workspace_suspended`` until the bureau lifts it.
+    suspended_at: Mapped[datetime | None]
+    suspended_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class WorkspaceQuery(UUIDPrimaryKey, Base):
