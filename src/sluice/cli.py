@@ -55,7 +55,9 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     from sluice.web.app import create_app
 
     typer.echo(f"Serving the console at http://{host}:{port}  (Ctrl+C to stop)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # No proxy headers here: the client is the direct peer unless SLUICE_TRUSTED_PROXIES
+    # names the proxy (web.deps.client_address reads X-Forwarded-For then).
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @db_app.command("upgrade")

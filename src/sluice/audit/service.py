@@ -9,11 +9,12 @@ Below ``record``, the reads of the whole log for whoever holds ``audit.read``.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from sqlalchemy import String
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from sluice.audit.details import declare_detail_keys as declare_detail_keys
 from sluice.audit.details import declare_detail_labels as declare_detail_labels
 from sluice.audit.details import declare_detail_values as declare_detail_values
 from sluice.audit.details import declare_target_types as declare_target_types
-from sluice.audit.models import AuditEvent
+from sluice.audit.models import AuditEvent, AuditEventResource
 from sluice.audit.repository import EventFilter as EventFilter
 from sluice.core.clock import local
 from sluice.core.i18n import LOCALES, add_messages, translate
@@ -34,6 +35,8 @@ from sluice.core.principal import Principal
 
 Outcome = Literal["ok", "refused", "failed"]
 
+#: What a reason code looks like (older entries also keep typed reasons in ``detail``).
+REASON_CODE: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
 #: Characters of the SM3 digest that stand for the cut-off end of an over-long value.
 _DIGEST_CHARS = 20
 
@@ -60,14 +63,27 @@ def record(
     at: datetime,
     outcome: Outcome = "ok",
     detail: Mapping[str, Any] | None = None,
+    reason: str | None = None,
+    authorization_id: uuid.UUID | None = None,
+    purpose: str | None = None,
+    consent_id: uuid.UUID | None = None,
+    resources: Iterable[uuid.UUID] = (),
 ) -> AuditEvent:
     """Append one event. Values too long for their column (a username someone typed at the
-    login form, say) are kept whole in ``detail`` and shortened in the column; see ``_fit``."""
+    login form, say) are kept whole in ``detail`` and shortened in the column; see ``_fit``.
+
+    The keyword fields say what the event was about beyond its target, where the caller
+    knows it (R8.8): ``reason`` a reason code (``out_of_scope``…), the agreement
+    (``authorization_id``), the ``purpose`` of a data use, the subject's consent
+    (``consent_id``) and the data ``resources`` used (each indexed: a provider reads the
+    uses of its data by them). The request's id and the client's address come from the
+    ``actor`` (``web.deps`` puts them on each request's principal)."""
     if action not in _actions:
         raise ValueError(f"audit action {action!r} is not declared")
     details = dict(detail or {})
     target = _fit(str(target_id), "target_id", details)
     username = _fit(actor.username, "actor_username", details)
+    used = sorted(set(resources), key=str)
     event = AuditEvent(
         occurred_at=at,
         action=action,
@@ -80,9 +96,34 @@ def record(
         target_type=target_type,
         target_id=target,
         detail=details,
+        reason=_fit(reason, "reason", details) if reason else None,
+        authorization_id=authorization_id,
+        purpose=_fit(purpose, "purpose", details) if purpose else None,
+        consent_id=consent_id,
+        request_id=actor.request_id,
+        client_address=_fit(actor.client_address, "client_address", details)
+        if actor.client_address
+        else None,
+        resources_digest=resources_digest(used) if used else None,
+        resources=[AuditEventResource(resource_id=r) for r in used],
     )
     session.add(event)
     return event
+
+
+def resources_digest(resources: Iterable[uuid.UUID]) -> str:
+    """SM3 of an entry's resources (their ids, sorted, comma-separated): stored on the entry
+    so whatever hashes its columns covers its ``audit_event_resources`` rows as well."""
+    return sm3_hex(",".join(sorted(str(r) for r in resources)))
+
+
+def reason_of(event: AuditEvent) -> str | None:
+    """The entry's reason code: its ``reason`` column, or for entries written before the
+    column existed, ``detail["reason"]`` when that is a code (not words someone typed)."""
+    if event.reason:
+        return event.reason
+    found = (event.detail or {}).get("reason")
+    return found if isinstance(found, str) and REASON_CODE.fullmatch(found) else None
 
 
 def _fit(value: str, column: str, details: dict[str, Any]) -> str:

@@ -26,6 +26,11 @@ class Principal:
     #: The console session or access token this principal came in through (None for API
     #: keys and the system): logging out ends it, a password change keeps only it.
     credential_id: uuid.UUID | None = None
+    #: The request this principal acts in (``web.deps`` gives each request its own), and
+    #: the client's network address as ``web.deps.client_address`` reads it (through the
+    #: trusted proxies, if any): both go on every audit entry the request writes.
+    request_id: uuid.UUID | None = None
+    client_address: str | None = None
 
     @classmethod
     def system(cls, name: str = "system") -> Principal:

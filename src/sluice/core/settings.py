@@ -7,6 +7,7 @@ database, not here.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -14,6 +15,79 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The monitoring rules (``alerts.rules``) and their defaults; ``alert_rules`` overrides any
+#: of these per rule. Windows are in minutes (aligned to Beijing time), thresholds per rule:
+#: a ratio to the baseline (rate_spike), distinct subjects (enumeration), a share of refused
+#: calls (refusal_ratio), a count of calls, queries or exports (the others).
+ALERT_RULE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "rate_spike": {
+        "enabled": True,
+        "severity": "warning",
+        "window_minutes": 60,
+        "threshold": 10.0,
+        "baseline_windows": 24,
+        "min_events": 100,
+    },
+    "enumeration": {
+        "enabled": True,
+        "severity": "critical",
+        "window_minutes": 60,
+        "threshold": 200.0,
+    },
+    "refusal_ratio": {
+        "enabled": True,
+        "severity": "warning",
+        "window_minutes": 60,
+        "threshold": 0.5,
+        "min_events": 20,
+    },
+    "off_hours": {"enabled": True, "severity": "info", "window_minutes": 60, "threshold": 20.0},
+    "new_address": {
+        "enabled": True,
+        "severity": "warning",
+        "window_minutes": 60,
+        "threshold": 1.0,
+        "baseline_windows": 720,
+    },
+    "export_volume": {
+        "enabled": True,
+        "severity": "warning",
+        "window_minutes": 1440,
+        "threshold": 10.0,
+    },
+    "refused_queries": {
+        "enabled": True,
+        "severity": "warning",
+        "window_minutes": 60,
+        "threshold": 20.0,
+    },
+}
+_ALERT_SEVERITIES = ("info", "warning", "critical")
+
+
+def _alert_rule(name: str, given: Any) -> dict[str, Any]:
+    if name not in ALERT_RULE_DEFAULTS:
+        raise ValueError(f"unknown alert rule {name!r} (one of {', '.join(ALERT_RULE_DEFAULTS)})")
+    if not isinstance(given, dict):
+        raise ValueError(f"alert rule {name!r}: give an object of settings")
+    rule = dict(ALERT_RULE_DEFAULTS[name])
+    for key, value in given.items():
+        if key not in rule:
+            raise ValueError(f"alert rule {name!r}: unknown setting {key!r}")
+        rule[key] = value
+    if not isinstance(rule["enabled"], bool):
+        raise ValueError(f"alert rule {name!r}: enabled is true or false")
+    if rule["severity"] not in _ALERT_SEVERITIES:
+        raise ValueError(f"alert rule {name!r}: severity is one of {', '.join(_ALERT_SEVERITIES)}")
+    for key in ("window_minutes", "baseline_windows", "min_events"):
+        if key in rule and (type(rule[key]) is not int or not 1 <= rule[key] <= 100_000):
+            raise ValueError(f"alert rule {name!r}: {key} is a whole number from 1 to 100000")
+    threshold = rule["threshold"]
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold <= 0:
+        raise ValueError(f"alert rule {name!r}: threshold is a number above 0")
+    rule["threshold"] = float(threshold)
+    return rule
 
 
 class Settings(BaseSettings):
@@ -56,6 +130,31 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from error
         return value
 
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of reverse proxies in front of Sluice whose "
+        "X-Forwarded-For is believed. Empty (the default): the caller is the direct peer, and "
+        "X-Forwarded-For is ignored. Each client address on the audit log and in login "
+        "throttling is the nearest address in X-Forwarded-For not in this list.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError as error:
+                raise ValueError(f"{item!r} is not an address or network (CIDR)") from error
+        return [item.strip() for item in value]
+
+    audit_retention_days: int = Field(
+        default=183,
+        ge=183,
+        description="Days audit entries stay in the live log at least (six months or more). "
+        "`sluice audit archive` copies older entries with their proofs to a file; none is "
+        "ever deleted.",
+    )
     session_hours: int = Field(
         default=8, ge=1, description="Lifetime of a console login session, in hours."
     )
@@ -325,6 +424,70 @@ class Settings(BaseSettings):
         ge=1,
         description="Most gateway calls one API key may make in one second over all its "
         "products; beyond it calls are refused with rate_limited and Retry-After.",
+    )
+    alert_rules: dict[str, dict[str, Any]] = Field(
+        default=ALERT_RULE_DEFAULTS,
+        description="The monitoring rules (docs/alerts.md), as JSON; a rule left out keeps its "
+        'defaults, a rule given keeps the defaults it does not name: {"enumeration": '
+        '{"threshold": 50}, "off_hours": {"enabled": false}}. Each has enabled, severity '
+        "(info, warning, critical: a critical alert suspends its API key or workspace), "
+        "window_minutes and threshold; rate_spike and new_address also baseline_windows (how "
+        "many earlier windows are the baseline), rate_spike and refusal_ratio min_events.",
+    )
+
+    @field_validator("alert_rules")
+    @classmethod
+    def _alert_rules(cls, value: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        rules = {name: dict(rule) for name, rule in ALERT_RULE_DEFAULTS.items()}
+        for name, given in value.items():
+            rules[name] = _alert_rule(name, given)
+        return rules
+
+    alert_evaluate_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=86_400,
+        description="How often, in seconds, the served application evaluates the alert rules "
+        "and retries webhook deliveries; 0 turns the schedule off (`sluice alerts evaluate` "
+        "still runs them on demand).",
+    )
+    alert_working_hours: tuple[int, int] = Field(
+        default=(8, 20),
+        description="Working hours for the off_hours rule, as [first hour, hour after the "
+        "last] in Beijing time on working days of the Chinese statutory calendar; a call or "
+        "query outside them, or on a rest day, is off hours.",
+    )
+
+    @field_validator("alert_working_hours")
+    @classmethod
+    def _working_hours(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if not 0 <= value[0] < value[1] <= 24:
+            raise ValueError("working hours are [start, end] with 0 <= start < end <= 24")
+        return value
+
+    alert_webhook_url: str | None = Field(
+        default=None,
+        description="Where each new alert is POSTed as JSON (after its transaction commits), "
+        "signed with HMAC-SM3 like a gateway request (X-Sluice-Timestamp, X-Sluice-Nonce, "
+        "X-Sluice-Signature) under alert_webhook_secret. Empty: alerts stay in the console.",
+    )
+    alert_webhook_secret: str | None = Field(
+        default=None,
+        description="The HMAC-SM3 key the alert webhook's body is signed with; the receiver "
+        "checks X-Sluice-Signature with it. Required when alert_webhook_url is set.",
+    )
+    alert_webhook_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="How long one webhook delivery may take before it counts as failed.",
+    )
+    alert_webhook_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="How many times a webhook delivery is tried (once per evaluation run) "
+        "before the alert is marked failed for good; each failure is recorded on the alert.",
     )
 
     @property

@@ -7,7 +7,11 @@ Every route declares what it needs through exactly one ``Requires`` (a permissio
 from __future__ import annotations
 
 import hmac
+import ipaddress
+import uuid
 from collections.abc import Iterator
+from dataclasses import replace
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -23,6 +27,7 @@ from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.identity import service as identity
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 SESSION_COOKIE = "sluice_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
@@ -50,10 +55,62 @@ def locale_of(request: Request) -> str:
 
 
 def client_address(request: Request) -> str | None:
-    """The caller's network address as the server sees it, for login throttling and the
-    audit log. Behind a reverse proxy, start uvicorn with ``--proxy-headers`` and
-    ``--forwarded-allow-ips`` set to the proxy, or every caller has the proxy's address."""
-    return request.client.host if request.client else None
+    """The caller's network address, for login throttling and the audit log: the direct
+    peer, unless the peer is one of the trusted proxies (``trusted_proxies``, none by
+    default); then the nearest address in ``X-Forwarded-For`` that is not a trusted proxy
+    (read right to left, so a client cannot put itself in place of the address its proxy
+    saw)."""
+    peer = request.client.host if request.client else None
+    networks = _trusted_networks(tuple(settings_of(request).trusted_proxies))
+    if peer is None or not networks:
+        return peer
+    return forwarded_client(peer, request.headers.getlist("x-forwarded-for"), networks)
+
+
+@lru_cache(maxsize=8)
+def _trusted_networks(proxies: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def _trusted(address: str, networks: tuple[IPNetwork, ...]) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed.version == n.version and parsed in n for n in networks)
+
+
+def forwarded_client(peer: str, forwarded: list[str], networks: tuple[IPNetwork, ...]) -> str:
+    """The client behind trusted proxies: from the peer leftwards through the
+    ``X-Forwarded-For`` hops, the first address not in ``networks``. A hop that is not an
+    address stops the walk at the trusted proxy that reported it."""
+    hops = [hop.strip() for header in forwarded for hop in header.split(",") if hop.strip()]
+    current = peer
+    for hop in reversed(hops):
+        if not _trusted(current, networks):
+            return current
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return current
+        current = hop
+    return current
+
+
+def request_id_of(request: Request) -> uuid.UUID:
+    """This request's id: one per request, shared by every dependency that asks."""
+    found = getattr(request.state, "request_id", None)
+    if isinstance(found, uuid.UUID):
+        return found
+    request.state.request_id = made = uuid.uuid4()
+    return made
+
+
+def in_request(principal: Principal, request: Request) -> Principal:
+    """The principal as this request's: its id and client address go on the audit log."""
+    return replace(
+        principal, request_id=request_id_of(request), client_address=client_address(request)
+    )
 
 
 def unit_of_work(request: Request) -> Iterator[Session]:
@@ -102,6 +159,7 @@ class Requires:
         if principal is None:
             raise NotAuthenticated()
         principal.require(self.permission)
+        principal = in_request(principal, request)
         request.state.principal = principal
         return principal
 
@@ -164,6 +222,7 @@ class Public:
             found = identity.resolve_console_session(session, clock=clock, token=cookie)
             if found is not None:
                 principal, console_session = found
+                principal = in_request(principal, request)
                 request.state.csrf_token = console_session.csrf_token
                 request.state.principal = principal
         if request.method not in _SAFE_METHODS and _is_form(request):
