@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, Unpack
 
 from sqlalchemy.orm import Session
 
@@ -99,7 +99,10 @@ class StateMachine:
         actor: Principal,
         at: datetime,
         detail: Mapping[str, Any] | None = None,
+        **fields: Unpack[audit.EntryFields],
     ) -> Transition:
+        """Move ``obj`` along ``name`` and record it; ``fields`` are ``record``'s optional
+        entry fields (reason code, agreement, purpose, consent, resources)."""
         transition = self.require(obj, name)
         actor.require(transition.permission)
         previous = obj.status
@@ -112,6 +115,7 @@ class StateMachine:
             target_id=str(obj.id),
             at=at,
             detail={"from": previous, "to": transition.target, **(detail or {})},
+            **fields,
         )
         return transition
 

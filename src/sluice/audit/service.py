@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypedDict
 
 from sqlalchemy import String
 from sqlalchemy.orm import Session
@@ -51,6 +51,17 @@ def declare_actions(actions: Mapping[str, tuple[str, str]]) -> None:
 
 def declared_actions() -> frozenset[str]:
     return frozenset(_actions)
+
+
+class EntryFields(TypedDict, total=False):
+    """``record``'s optional keyword fields, for helpers that pass them through
+    (``StateMachine.fire``)."""
+
+    reason: str | None
+    authorization_id: uuid.UUID | None
+    purpose: str | None
+    consent_id: uuid.UUID | None
+    resources: Iterable[uuid.UUID]
 
 
 def record(

@@ -677,6 +677,8 @@ def grant(
             "consent_until": data.valid_until.isoformat(),
             "consent_evidence_sm3": stored.sm3,
         },
+        consent_id=consent.id,
+        purpose=data.purpose,
     )
     return consent
 
@@ -688,7 +690,15 @@ def revoke(session: Session, *, actor: Principal, at: datetime, consent_id: uuid
     consent = repository.consent_for_update(session, actor, consent_id)
     if consent is None or consent.subject_id != subject.id:
         raise NotFound("consent.not_found")
-    CONSENT.fire(consent, "revoke", session=session, actor=actor, at=at)
+    CONSENT.fire(
+        consent,
+        "revoke",
+        session=session,
+        actor=actor,
+        at=at,
+        consent_id=consent.id,
+        purpose=consent.purpose,
+    )
     consent.revoked_at = at
     return consent
 

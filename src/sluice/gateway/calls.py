@@ -147,7 +147,9 @@ def start(
     purpose: str | None,
     consent_id: uuid.UUID | None,
 ) -> Trace:
-    return Trace(uuid.uuid4(), actor, code, kind, at, purpose, consent_id)
+    # The request's own id (web.deps) when there is one: the id the buyer is told is the
+    # one on the call's audit entries.
+    return Trace(actor.request_id or uuid.uuid4(), actor, code, kind, at, purpose, consent_id)
 
 
 @dataclass(frozen=True)
@@ -251,7 +253,12 @@ def _admit(
         raise WrongEndpoint(f"gateway.wrong_endpoint.{endpoint}", product=trace.code)
     purpose = trace.purpose or ""
     product_calls.authorize_call(
-        session, actor=trace.actor, product=product, at=trace.at, purpose=purpose
+        session,
+        actor=trace.actor,
+        product=product,
+        at=trace.at,
+        purpose=purpose,
+        consent_id=trace.consent_id,
     )
     if inputs is not None:
         trace.subject_token = product_calls.subject_token(settings, product, inputs)

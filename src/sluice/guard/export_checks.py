@@ -504,6 +504,7 @@ class _Audit:
     def refuse(self, error: SluiceError) -> SluiceError:
         detail = self.detail(error.code, getattr(error, "part", None) or None)
         actor, at, target = self.actor, self.at, self.authorization.id
+        resources = [v.resource_id for v in self.read]
 
         def write(session: Session) -> None:
             audit.record(
@@ -515,6 +516,10 @@ class _Audit:
                 at=at,
                 outcome="refused",
                 detail=detail,
+                reason=error.code,
+                authorization_id=target,
+                purpose=PURPOSE,
+                resources=resources,
             )
 
         return error.keep(write)
@@ -528,6 +533,9 @@ class _Audit:
             target_id=self.authorization.id,
             at=self.at,
             detail=self.detail("ok"),
+            authorization_id=self.authorization.id,
+            purpose=PURPOSE,
+            resources=[v.resource_id for v in self.read],
         )
 
 

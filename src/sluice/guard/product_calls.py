@@ -193,10 +193,17 @@ class FingerprintedFile:
 
 
 def authorize_call(
-    session: Session, *, actor: Principal, product: CallableProduct, at: datetime, purpose: str
+    session: Session,
+    *,
+    actor: Principal,
+    product: CallableProduct,
+    at: datetime,
+    purpose: str,
+    consent_id: uuid.UUID | None = None,
 ) -> None:
     """Allow or refuse one call of a product (see the module docstring); the decision is
-    audited either way, a refusal's row kept through the rollback."""
+    audited either way, a refusal's row kept through the rollback. ``consent_id`` is the
+    consent the buyer named, if any (checked after this decision), for the audit entry."""
     authorization = authorizations.seen(session, PLATFORM, product.authorization_id)
     resources = sorted(set(product.resource_ids), key=str)
     refused = _call_refusal(session, authorization, product, at=at, purpose=purpose)
@@ -215,6 +222,11 @@ def authorize_call(
                 at=at,
                 outcome="refused",
                 detail={**detail, "decision": "refused", "reason": reason, "code": error.code},
+                reason=reason,
+                authorization_id=target,
+                purpose=purpose,
+                consent_id=consent_id,
+                resources=resources,
             )
 
         raise error.keep(write)
@@ -226,6 +238,10 @@ def authorize_call(
         target_id=authorization.id,
         at=at,
         detail={**detail, "decision": "allowed", "code": "ok"},
+        authorization_id=authorization.id,
+        purpose=purpose,
+        consent_id=consent_id,
+        resources=resources,
     )
 
 

@@ -104,6 +104,10 @@ def _record(
             "status": authorization.status,
             **({"reason": reason} if reason else {}),
         },
+        reason=reason,
+        authorization_id=authorization.id,
+        purpose=purpose,
+        resources=resources,
     )
 
 

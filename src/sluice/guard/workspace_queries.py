@@ -169,6 +169,10 @@ def _refused(
             at=at,
             outcome="refused",
             detail=detail,
+            reason=error.code,
+            authorization_id=authorization.id,
+            purpose=PURPOSE,
+            resources=[v.resource_id for v in read],
         )
 
     error.keep(write)
@@ -233,6 +237,9 @@ def run(
         target_id=authorization.id,
         at=at,
         detail=_detail(submitted, authorization, code="ok", read=read, result=result),
+        authorization_id=authorization.id,
+        purpose=PURPOSE,
+        resources=[v.resource_id for v in read],
     )
     return QueryRun(authorization, checked, result, read)
 

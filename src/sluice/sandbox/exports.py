@@ -358,6 +358,9 @@ def request(
             **({"epsilon": str(_epsilon(micro))} if micro is not None else {}),
             "file_sm3": export.file_sm3,
         },
+        authorization_id=agreement.id,
+        purpose=purpose,
+        resources=[view.resource_id for view in candidate.read],
     )
     return export
 
@@ -693,6 +696,9 @@ def _downloaded(
         target_id=export.id,
         at=at,
         detail={"what": what, "file_sm3": export.file_sm3},
+        authorization_id=export.authorization_id,
+        purpose=export.purpose,
+        resources=[uuid.UUID(str(v["resource_id"])) for v in export.versions if "resource_id" in v],
     )
 
 
