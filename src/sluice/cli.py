@@ -30,6 +30,8 @@ authorizations_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(authorizations_app, name="authorizations")
+alerts_app = typer.Typer(help="Security alerts: evaluate the rules.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
 
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 Port = Annotated[int, typer.Option(help="Port to listen on.")]
@@ -371,3 +373,20 @@ def authorizations_sweep() -> None:
         ("deletion attestations overdue", report.attestations_overdue),
     ):
         typer.echo(f"{label}: {len(items)}" + (f"  ({', '.join(items)})" if items else ""))
+
+
+@alerts_app.command("evaluate")
+def alerts_evaluate() -> None:
+    """Evaluate the alert rules now (the served console also runs them every
+    alert_evaluate_seconds), contain critical alerts and deliver the webhook. Idempotent."""
+    from sluice.alerts import schedule
+    from sluice.web import app as _every_module  # noqa: F401  (every module's actions)
+
+    settings = _settings()
+    database = Database(settings.resolved_database_url)
+    upgrade(database.engine)
+    result = schedule.run_once(database, settings=settings, clock=SystemClock())
+    typer.echo(
+        f"alerts raised: {result.raised} (critical: {result.critical}, contained: "
+        f"{result.contained}); webhook deliveries: {result.delivered}"
+    )

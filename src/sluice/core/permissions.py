@@ -100,6 +100,13 @@ class Permission(StrEnum):
     GATEWAY_CALLS_READ = "gateway.calls.read"
     KEYS_SUSPEND = "keys.suspend"
     GATEWAY_TRACE = "gateway.trace"
+    ALERTS_READ = "alerts.read"
+    ALERTS_HANDLE = "alerts.handle"
+    EMERGENCY_PLANS_READ = "emergency_plans.read"
+    EMERGENCY_PLANS_MANAGE = "emergency_plans.manage"
+    INCIDENTS_READ = "incidents.read"
+    INCIDENTS_RESPOND = "incidents.respond"
+    INCIDENTS_HANDLE = "incidents.handle"
     REGISTRATIONS_READ = "registrations.read"
     REGISTRATIONS_APPLY = "registrations.apply"
     REGISTRATIONS_DECIDE = "registrations.decide"
@@ -324,6 +331,43 @@ PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
         frozenset({Role.BUREAU}),
         "追溯泄露数据文件的下载方",
         "Trace a leaked data file to the buyer who downloaded it",
+    ),
+    Permission.ALERTS_READ: PermissionSpec(
+        frozenset({Role.BUREAU}),
+        "查看安全告警",
+        "Read security alerts",
+    ),
+    Permission.ALERTS_HANDLE: PermissionSpec(
+        frozenset({Role.BUREAU}),
+        "处理安全告警（确认、驳回、解除自动处置）",
+        "Handle security alerts (acknowledge, dismiss, lift a containment)",
+    ),
+    Permission.EMERGENCY_PLANS_READ: PermissionSpec(
+        frozenset({Role.BUREAU, Role.OPERATOR}),
+        "查看应急预案和演练记录（运营机构仅本单位）",
+        "Read emergency plans and drill records (operators: own only)",
+    ),
+    Permission.EMERGENCY_PLANS_MANAGE: PermissionSpec(
+        frozenset({Role.BUREAU, Role.OPERATOR}),
+        "编制本单位应急预案、记录演练",
+        "Keep one's own emergency plan and record its drills",
+    ),
+    Permission.INCIDENTS_READ: PermissionSpec(
+        frozenset({Role.BUREAU, Role.OPERATOR}),
+        "查看安全事件（运营机构仅本单位）",
+        "Read security incidents (operators: own only)",
+    ),
+    Permission.INCIDENTS_RESPOND: PermissionSpec(
+        frozenset({Role.BUREAU, Role.OPERATOR}),
+        "报告和处置安全事件（隔离数据、暂停操作、专项报告；运营机构仅本单位）",
+        "Report and contain security incidents (isolate data, suspend operations, special "
+        "report; operators: own only)",
+    ),
+    Permission.INCIDENTS_HANDLE: PermissionSpec(
+        frozenset({Role.BUREAU}),
+        "处置安全事件（溯源排查、上报、复盘结案、下达整改）",
+        "Handle security incidents (investigate, report upward, close with a review, order "
+        "rectification)",
     ),
     Permission.PRODUCTS_READ: PermissionSpec(
         frozenset({Role.BUREAU, Role.REGISTRY, Role.OPERATOR}),

@@ -285,6 +285,7 @@ def request(
     if earlier.outcome != "ok" or not earlier.checked_sql:
         raise QueryNotRun("export.query_not_run", code=earlier.outcome)
     workspace = workspaces.visible(session, actor=actor, at=at, workspace_id=workspace_id)
+    workspaces.require_active(workspace)
     agreement = workspaces.agreement(session, workspace, at=at)
     export_id = uuid.uuid4()
     if micro is not None:

@@ -96,6 +96,7 @@ def run(
     history and the audit log."""
     sql = _checked_sql(sql)
     workspace = _querying(session, actor, at, workspace_id)
+    workspaces.require_active(workspace)
     agreement = workspaces.agreement(session, workspace, at=at)
     query_id = uuid.uuid4()
 

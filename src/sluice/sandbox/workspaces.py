@@ -47,7 +47,7 @@ from sluice.authorizations import service as authorizations
 from sluice.authorizations import states as authorization_states
 from sluice.authorizations.models import Authorization
 from sluice.core.clock import local
-from sluice.core.errors import NotFound
+from sluice.core.errors import NotFound, SluiceError
 from sluice.core.i18n import add_messages
 from sluice.core.paging import ListQuery, Page
 from sluice.core.permissions import Permission
@@ -64,9 +64,24 @@ OPENED: Final = "workspace.opened"
 #: no hook saw): the platform, not the reader whose visit brought it about.
 PLATFORM: Final = Principal.system("sandbox")
 
-audit.declare_actions({OPENED: ("开放沙箱工作区", "Sandbox workspace opened")})
+SUSPENDED: Final = "workspace.suspended"
+RESUMED: Final = "workspace.resumed"
+
+audit.declare_actions(
+    {
+        OPENED: ("开放沙箱工作区", "Sandbox workspace opened"),
+        SUSPENDED: ("暂停沙箱工作区", "Sandbox workspace suspended"),
+        RESUMED: ("恢复沙箱工作区", "Sandbox workspace resumed"),
+    }
+)
 add_messages(
     {
+        "problem.workspace_suspended": ("沙箱工作区已暂停", "Sandbox workspace suspended"),
+        "error.workspace_suspended": (
+            "数据局暂停了该沙箱工作区：{reason}。暂停期间不能查询或申请导出，如有疑问请联系数据局。",
+            "The data bureau suspended this sandbox workspace: {reason}. No query or export "
+            "can be made until it is lifted; ask the bureau if in doubt.",
+        ),
         "sandbox.workspace.not_found": (
             "沙箱工作区不存在。",
             "There is no such sandbox workspace.",
@@ -273,6 +288,76 @@ def visible(
     return workspace
 
 
+class WorkspaceSuspended(SluiceError):
+    """A query or export in a workspace the platform's monitoring suspended."""
+
+    status = 403
+    code = "workspace_suspended"
+
+
+def require_active(workspace: Workspace) -> None:
+    """Refuse work in a suspended workspace (``workspace_suspended``, with the reason)."""
+    if workspace.suspended_at is not None:
+        raise WorkspaceSuspended(reason=workspace.suspended_reason or "—")
+
+
+def suspend(
+    session: Session,
+    *,
+    actor: Principal,
+    workspace_id: uuid.UUID,
+    reason: str,
+    at: datetime,
+) -> Workspace | None:
+    """Suspend a workspace (the monitoring, acting as the system, on a critical alert): its
+    queries and export requests are refused with ``workspace_suspended`` until the bureau
+    resumes it. None if there is no such workspace; suspending a suspended one changes
+    nothing (its first reason stays)."""
+    actor.require(Permission.KEYS_SUSPEND)
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None or workspace.suspended_at is not None:
+        return workspace
+    workspace.suspended_at = at
+    workspace.suspended_reason = reason
+    audit.record(
+        session,
+        actor=actor,
+        action=SUSPENDED,
+        target_type="workspace",
+        target_id=workspace.id,
+        at=at,
+        detail={"reason": reason},
+    )
+    return workspace
+
+
+def resume(
+    session: Session,
+    *,
+    actor: Principal,
+    workspace_id: uuid.UUID,
+    reason: str,
+    at: datetime,
+) -> Workspace | None:
+    """The bureau lifts a workspace's suspension, saying why."""
+    actor.require(Permission.KEYS_SUSPEND)
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None or workspace.suspended_at is None:
+        return workspace
+    audit.record(
+        session,
+        actor=actor,
+        action=RESUMED,
+        target_type="workspace",
+        target_id=workspace.id,
+        at=at,
+        detail={"reason": reason, "suspended_reason": workspace.suspended_reason},
+    )
+    workspace.suspended_at = None
+    workspace.suspended_reason = None
+    return workspace
+
+
 def agreement(session: Session, workspace: Workspace, *, at: datetime) -> Authorization:
     """The chain's current agreement: the one queries run under."""
     return _chain_of(session, workspace).current(local(at).date())
@@ -293,9 +378,13 @@ __all__ = [
     "Chain",
     "Summary",
     "WorkspaceRow",
+    "WorkspaceSuspended",
     "agreement",
     "query_counts",
+    "require_active",
+    "resume",
     "summaries",
+    "suspend",
     "views",
     "visible",
     "workspace_page",

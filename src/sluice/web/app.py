@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from sluice import __version__
+from sluice.alerts import api as alerts_api
+from sluice.alerts import schedule as alerts_schedule
 from sluice.approvals import api as approvals_api
 from sluice.approvals import pages as approvals_pages
 from sluice.approvals import workbench as approvals_workbench
@@ -154,7 +160,30 @@ API_ROUTERS = (
     products_api.router,
     registration_api.router,
     consent_api.router,
+    alerts_api.router,
 )
+
+
+#: Jobs the served application runs in the background for as long as it lives, each given
+#: the database, the settings and the clock (each returns at once if its setting turns it off).
+BACKGROUND: tuple[Callable[..., Coroutine[Any, Any, None]], ...] = (alerts_schedule.periodic,)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    state = app.state
+    tasks = [
+        asyncio.create_task(job(state.database, settings=state.settings, clock=state.clock))
+        for job in BACKGROUND
+    ]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with suppress(asyncio.CancelledError):
+                await task
 
 
 def create_app(
@@ -173,6 +202,7 @@ def create_app(
         # Swagger UI and ReDoc load from a CDN; the spec itself is served locally.
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.database = database or Database(settings.resolved_database_url)
