@@ -38,6 +38,7 @@ LAYERS: Final[tuple[tuple[str, ...], ...]] = (
     ("consent",),
     ("gateway",),
     ("alerts",),
+    ("incidents",),
     ("web",),
     ("demo",),
     ("cli", "models"),

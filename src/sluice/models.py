@@ -40,6 +40,7 @@ from sluice.identity.models import (
     SigningKey,
     User,
 )
+from sluice.incidents import models as incident_models
 from sluice.ingestion.models import DatasetVersion, IngestionRun
 from sluice.operators import models as operator_models
 from sluice.operators.selection import models as selection_models
@@ -99,6 +100,7 @@ __all__ = [
     "WorkspaceQuery",
     "comment_models",
     "gateway_models",
+    "incident_models",
     "operator_models",
     "operator_rule_models",
     "registration_models",
