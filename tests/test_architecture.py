@@ -37,6 +37,7 @@ LAYERS: Final[tuple[tuple[str, ...], ...]] = (
     ("products",),
     ("consent",),
     ("gateway",),
+    ("usage",),
     ("alerts",),
     ("incidents",),
     ("web",),

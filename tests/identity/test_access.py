@@ -412,6 +412,7 @@ POST   /console/tickets/{ticket_id}/close                                       
 POST   /console/tickets/{ticket_id}/fix                                             provider
 POST   /console/tickets/{ticket_id}/reject                                          provider
 POST   /console/tickets/{ticket_id}/supervise                                       bureau
+GET    /console/usage                                                               provider
 GET    /console/users                                                               bureau
 POST   /console/users                                                               bureau
 POST   /console/users/{user_id}/deactivate                                          bureau

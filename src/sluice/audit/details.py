@@ -98,6 +98,15 @@ def outcome_label(outcome: str, locale: str) -> str:
     return translate(key, locale) if has_message(key) else outcome
 
 
+def reason_label(code: str, locale: str) -> str:
+    """A reason code in words: its declared label, else the title of the refusal with that
+    code (``problem.<code>``), else the code."""
+    for candidate in (f"audit.value.reason.{code}", f"problem.{code}"):
+        if has_message(candidate):
+            return translate(candidate, locale)
+    return code
+
+
 def key_label(key: str, locale: str, parent: str | None = None) -> str:
     """A detail key's label; inside a nested value, ``audit.detail.<parent>.<key>`` first."""
     candidates = []

@@ -131,9 +131,14 @@ def resources_digest(resources: Iterable[uuid.UUID]) -> str:
 def reason_of(event: AuditEvent) -> str | None:
     """The entry's reason code: its ``reason`` column, or for entries written before the
     column existed, ``detail["reason"]`` when that is a code (not words someone typed)."""
-    if event.reason:
-        return event.reason
-    found = (event.detail or {}).get("reason")
+    return reason_from(event.reason, event.detail)
+
+
+def reason_from(reason: str | None, detail: Mapping[str, Any] | None) -> str | None:
+    """``reason_of`` for an entry read as columns."""
+    if reason:
+        return reason
+    found = (detail or {}).get("reason")
     return found if isinstance(found, str) and REASON_CODE.fullmatch(found) else None
 
 

@@ -56,6 +56,7 @@ class Permission(StrEnum):
     IDENTITY_MANAGE = "identity.manage"
     API_KEYS_MANAGE = "api_keys.manage"
     AUDIT_READ = "audit.read"
+    DATA_USAGE_READ = "usage.read"
     GATEWAY_INVOKE = "gateway.invoke"
     TICKETS_READ = "tickets.read"
     TICKETS_FILE = "tickets.file"
@@ -149,6 +150,11 @@ PERMISSIONS: Final[dict[Permission, PermissionSpec]] = {
     ),
     Permission.AUDIT_READ: PermissionSpec(
         frozenset({Role.BUREAU}), "查阅审计日志", "Read the audit log"
+    ),
+    Permission.DATA_USAGE_READ: PermissionSpec(
+        frozenset({Role.PROVIDER}),
+        "查看本部门数据被如何使用（来自审计日志）",
+        "See how own department's data is used (from the audit log)",
     ),
     Permission.GATEWAY_INVOKE: PermissionSpec(
         frozenset({Role.BUYER}), "调用数据产品接口", "Call data product APIs"

@@ -81,6 +81,8 @@ from sluice.sandbox import export_pages as sandbox_export_pages
 from sluice.sandbox import export_workbench as sandbox_export_workbench
 from sluice.sandbox import pages as sandbox_pages
 from sluice.sandbox import workbench as sandbox_workbench
+from sluice.usage import pages as usage_pages
+from sluice.usage import workbench as usage_workbench
 from sluice.web import errors
 from sluice.web.edge import Edge
 from sluice.web.pages import console, picker, portal
@@ -119,6 +121,7 @@ PAGE_ROUTERS = (
     products_market.router,
     registration_pages.router,
     consent_pages.router,
+    usage_pages.router,
 )
 #: The modules with panels on the console home (each registers them when imported).
 WORKBENCH_PANELS = (
@@ -138,6 +141,7 @@ WORKBENCH_PANELS = (
     products_workbench,
     registration_workbench,
     consent_workbench,
+    usage_workbench,
 )
 #: What the registration workflow registers (each kind registers itself when imported).
 REGISTRABLE_KINDS = (product_registration_kind,)
