@@ -40,6 +40,11 @@ EVERYONE: Final = frozenset(Role)
 # method  path  who: "public", "everyone", or roles separated by commas.
 ROUTES_TABLE: Final = """
 GET    /                                                                            public
+GET    /api/v1/alerts                                                               bureau
+GET    /api/v1/alerts/{alert_id}                                                    bureau
+POST   /api/v1/alerts/{alert_id}/acknowledge                                        bureau
+POST   /api/v1/alerts/{alert_id}/dismiss                                            bureau
+POST   /api/v1/alerts/{alert_id}/lift                                               bureau
 GET    /api/v1/api-keys                                                             buyer
 POST   /api/v1/api-keys                                                             buyer
 DELETE /api/v1/api-keys/{key_id}                                                    buyer
@@ -228,6 +233,11 @@ GET    /catalog/themes                                                          
 GET    /catalog/themes/{scheme}                                                     public
 GET    /catalog/themes/{scheme}/{concept}                                           public
 GET    /catalog/{entry_id}                                                          public
+GET    /console/alerts                                                              bureau
+GET    /console/alerts/{alert_id}                                                   bureau
+POST   /console/alerts/{alert_id}/acknowledge                                       bureau
+POST   /console/alerts/{alert_id}/dismiss                                           bureau
+POST   /console/alerts/{alert_id}/lift                                              bureau
 GET    /console                                                                     everyone
 GET    /console/account                                                             everyone
 POST   /console/account/password                                                    everyone

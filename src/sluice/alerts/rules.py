@@ -257,10 +257,7 @@ def new_address(
     """Client addresses a key acted from in the window (its audited actions) that it did not
     use in the ``baseline_windows`` windows before; a key with no earlier address at all is
     new, not moved, and is left out."""
-    address = getattr(AuditEvent, "client_address", None)
-    if address is None:  # the audit log keeps no client address (yet)
-        return []
-    key = AuditEvent.actor_api_key_id
+    address, key = AuditEvent.client_address, AuditEvent.actor_api_key_id
     span = window.end - window.start
     before = Window(window.start - span * rule["baseline_windows"], window.start)
     seen = (
@@ -273,6 +270,7 @@ def new_address(
     fresh = func.count(distinct(address))
     rows = session.execute(
         select(key, fresh, func.min(address))
+        .select_from(AuditEvent)
         .join(known, known.c.key == key)
         .outerjoin(seen, and_(seen.c.key == key, seen.c.address == address))
         .where(
@@ -287,6 +285,7 @@ def new_address(
     return [
         Finding("new_address", API_KEY, k, float(n), rule["threshold"], {"address": first})
         for k, n, first in rows
+        if k is not None
     ]
 
 

@@ -24,6 +24,8 @@ from sluice.alerts import repository, rules
 from sluice.alerts.models import Alert
 from sluice.alerts.states import ALERT, ESCALATED, OPEN
 from sluice.audit import service as audit
+from sluice.audit.models import AuditEvent
+from sluice.audit.repository import events_of
 from sluice.core.errors import Conflict, InvalidInput, NotFound
 from sluice.core.i18n import add_messages
 from sluice.core.paging import ListQuery, Page
@@ -269,6 +271,29 @@ def get_alert(session: Session, *, actor: Principal, alert_id: uuid.UUID) -> Ale
 def open_counts(session: Session, *, actor: Principal) -> dict[str, int]:
     actor.require(Permission.ALERTS_READ)
     return repository.open_counts(session)
+
+
+_CONTAINMENT_ACTIONS: Final = frozenset(
+    {
+        "identity.api_key.suspended",
+        "identity.api_key.resumed",
+        workspaces.SUSPENDED,
+        workspaces.RESUMED,
+    }
+)
+
+
+def history(session: Session, *, actor: Principal, alert_id: uuid.UUID) -> list[AuditEvent]:
+    """The alert's events and its subject's suspensions and resumptions since it was raised,
+    oldest first."""
+    found = get_alert(session, actor=actor, alert_id=alert_id)
+    own = events_of(session, target_type="alert", target_id=str(found.id))
+    subject = [
+        e
+        for e in events_of(session, target_type=found.subject_type, target_id=str(found.subject_id))
+        if e.action in _CONTAINMENT_ACTIONS and e.occurred_at >= found.raised_at
+    ]
+    return sorted([*own, *subject], key=lambda e: (e.occurred_at, e.id))
 
 
 def containment_in_force(alert: Alert) -> bool:

@@ -13,7 +13,9 @@ from fastapi.staticfiles import StaticFiles
 
 from sluice import __version__
 from sluice.alerts import api as alerts_api
+from sluice.alerts import pages as alerts_pages
 from sluice.alerts import schedule as alerts_schedule
+from sluice.alerts import workbench as alerts_workbench
 from sluice.approvals import api as approvals_api
 from sluice.approvals import pages as approvals_pages
 from sluice.approvals import workbench as approvals_workbench
@@ -122,6 +124,7 @@ PAGE_ROUTERS = (
     registration_pages.router,
     consent_pages.router,
     usage_pages.router,
+    alerts_pages.router,
 )
 #: The modules with panels on the console home (each registers them when imported).
 WORKBENCH_PANELS = (
@@ -142,6 +145,7 @@ WORKBENCH_PANELS = (
     registration_workbench,
     consent_workbench,
     usage_workbench,
+    alerts_workbench,
 )
 #: What the registration workflow registers (each kind registers itself when imported).
 REGISTRABLE_KINDS = (product_registration_kind,)
