@@ -310,6 +310,11 @@ POST   /console/consents/{consent_id}/revoke                                    
 GET    /console/data-subjects                                                       bureau
 POST   /console/data-subjects                                                       bureau
 POST   /console/decisions                                                           bureau
+GET    /console/emergency-plans                                                     bureau,operator
+POST   /console/emergency-plans                                                     bureau,operator
+GET    /console/emergency-plans/{plan_id}                                           bureau,operator
+GET    /console/emergency-plans/{plan_id}/document.pdf                              bureau,operator
+POST   /console/emergency-plans/{plan_id}/drills                                    bureau,operator
 GET    /console/exports                                                             bureau,operator
 GET    /console/exports/{export_id}                                                 bureau,operator
 POST   /console/exports/{export_id}/approve                                         bureau
@@ -322,6 +327,14 @@ GET    /console/gateway/metering                                                
 GET    /console/gateway/trace                                                       bureau
 POST   /console/gateway/trace                                                       bureau
 GET    /console/ingestions/{run_id}                                                 bureau,provider
+GET    /console/incidents                                                           bureau,operator
+POST   /console/incidents                                                           bureau,operator
+GET    /console/incidents/new                                                       bureau,operator
+GET    /console/incidents/{incident_id}                                             bureau,operator
+POST   /console/incidents/{incident_id}/notes                                       bureau,operator
+POST   /console/incidents/{incident_id}/rectification                               bureau
+GET    /console/incidents/{incident_id}/report.pdf                                  bureau,operator
+POST   /console/incidents/{incident_id}/steps                                       bureau,operator
 POST   /console/ingestions/{run_id}/confirm                                         provider
 POST   /console/ingestions/{run_id}/discard                                         provider
 GET    /console/keys                                                                bureau

@@ -238,8 +238,8 @@ def operators(session: Session) -> list[tuple[uuid.UUID, str]]:
         select(Organization.id, Organization.name)
         .where(Organization.kind == OrgKind.OPERATOR, Organization.active.is_(True))
         .order_by(Organization.name)
-    ).tuples()
-    return list(rows)
+    ).all()
+    return [(row[0], row[1]) for row in rows]
 
 
 def bureau_name(session: Session) -> str:

@@ -541,6 +541,12 @@ def rectification(session: Session, found: SecurityIncident) -> RectificationOrd
     return session.get(RectificationOrder, found.rectification_id)
 
 
+def rectification_agreement(session: Session, order: RectificationOrder) -> str:
+    """The number of the agreement a rectification was ordered under."""
+    agreement = session.get(Authorization, order.authorization_id)
+    return agreement.number if agreement else ""
+
+
 def operator_name(session: Session, found: SecurityIncident) -> str | None:
     if found.operator_id is None:
         return None

@@ -54,6 +54,8 @@ from sluice.guard import api as guard_api
 from sluice.identity import api as identity_api
 from sluice.identity import pages as identity_pages
 from sluice.identity import workbench as identity_workbench
+from sluice.incidents import pages as incidents_pages
+from sluice.incidents import plan_pages as incidents_plan_pages
 from sluice.ingestion import api as ingestion_api
 from sluice.ingestion import pages as ingestion_pages
 from sluice.ingestion import workbench as ingestion_workbench
@@ -124,6 +126,8 @@ PAGE_ROUTERS = (
     registration_pages.router,
     consent_pages.router,
     usage_pages.router,
+    incidents_pages.router,
+    incidents_plan_pages.router,
     alerts_pages.router,
 )
 #: The modules with panels on the console home (each registers them when imported).
