@@ -76,6 +76,7 @@ add_messages(
         "incident_page.search": ("编号、标题或运营机构", "Number, title or operator"),
         "incident_page.empty": ("没有安全事件。", "No security incidents."),
         "incident_page.new": ("报告安全事件", "Report an incident"),
+        "incident_page.open_from_alert": ("转为安全事件处置", "Open an incident from it"),
         "incident_page.number": ("编号", "No."),
         "incident_page.incident_title": ("标题", "Title"),
         "incident_page.severity": ("级别", "Severity"),
