@@ -109,7 +109,13 @@ def postgres() -> Iterator[PostgresSchema]:
 
 
 #: Tables whose rows no statement may change or delete (triggers refuse it).
-APPEND_ONLY: Final = ("audit_event_resources",)
+APPEND_ONLY: Final = (
+    "audit_event_resources",
+    "audit_events",
+    "audit_leaves",
+    "audit_tree_nodes",
+    "audit_tree_heads",
+)
 
 
 def _truncate_all(database: Database, schema: str) -> None:

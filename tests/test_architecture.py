@@ -26,7 +26,7 @@ LAYERS: Final[tuple[tuple[str, ...], ...]] = (
     ("core",),
     ("audit",),
     ("identity",),
-    ("approvals", "channels", "registration"),
+    ("approvals", "channels", "registration", "transparency"),
     ("dataplane",),
     ("catalog",),
     ("ingestion",),

@@ -32,6 +32,11 @@ authorizations_app = typer.Typer(
 app.add_typer(authorizations_app, name="authorizations")
 alerts_app = typer.Typer(help="Security alerts: evaluate the rules.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
+audit_app = typer.Typer(
+    help="The audit log: its Merkle tree, signed tree heads and their verification.",
+    no_args_is_help=True,
+)
+app.add_typer(audit_app, name="audit")
 
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 Port = Annotated[int, typer.Option(help="Port to listen on.")]
@@ -390,3 +395,50 @@ def alerts_evaluate() -> None:
         f"alerts raised: {result.raised} (critical: {result.critical}, contained: "
         f"{result.contained}); webhook deliveries: {result.delivered}"
     )
+
+
+@audit_app.command("sequence")
+def audit_sequence() -> None:
+    """Put every committed audit entry not yet in the Merkle tree into it and have the bureau
+    sign a tree head if the tree grew (the served console does it every
+    audit_tree_head_seconds, and before each tree head or proof it serves)."""
+    from sluice.audit import sequencer
+    from sluice.core.errors import SluiceError
+    from sluice.transparency import heads
+
+    settings = _settings()
+    database = Database(settings.resolved_database_url)
+    upgrade(database.engine)
+    with database.unit_of_work() as session:
+        done = sequencer.sequence(session, full=True)
+    typer.echo(f"sequenced {done.appended} entries; the tree has {done.tree_size}")
+    try:
+        with database.unit_of_work() as session:
+            head = heads.current_head(session, settings=settings, at=SystemClock().now())
+            typer.echo(f"signed tree head: {head.tree_size} entries, root {head.root_hash}")
+    except SluiceError as refusal:
+        typer.echo(f"no tree head signed: {refusal.detail('en')}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute every leaf of the audit log's Merkle tree from its entry, and the tree from
+    the leaves; check every stored subtree and signed tree head (signature, the bureau's key,
+    root). Writes nothing. Exits 1 and names the first bad entry or head on any mismatch."""
+    from sluice.transparency import heads
+
+    settings = _settings()
+    database = Database(settings.resolved_database_url)
+    upgrade(database.engine)
+    with database.unit_of_work() as session:
+        result = heads.verify_log(session)
+    waiting = f"; {result.unsequenced} entries not yet sequenced" if result.unsequenced else ""
+    if result.ok:
+        typer.echo(f"OK: {result.leaves} entries and {result.heads} signed heads verify{waiting}")
+        return
+    first = result.findings[0]
+    typer.echo(f"FAILED: {first.text}", err=True)
+    for finding in result.findings[1:]:
+        typer.echo(f"  also: {finding.text}", err=True)
+    typer.echo(f"checked {result.leaves} leaves and {result.heads} signed tree heads{waiting}")
+    raise typer.Exit(1)

@@ -2,6 +2,7 @@
 
 from sluice.alerts.models import Alert
 from sluice.approvals.models import ApprovalRequest
+from sluice.audit.log_models import AuditLeaf, AuditTreeHead, AuditTreeNode
 from sluice.audit.models import AuditEvent
 from sluice.authorizations import comment_models, operator_rule_models
 from sluice.authorizations.models import (
@@ -59,6 +60,9 @@ __all__ = [
     "ApprovalRequest",
     "AssetDisposal",
     "AuditEvent",
+    "AuditLeaf",
+    "AuditTreeHead",
+    "AuditTreeNode",
     "Authorization",
     "AuthorizationReminder",
     "AuthorizationScope",

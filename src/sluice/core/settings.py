@@ -155,6 +155,15 @@ class Settings(BaseSettings):
         "`sluice audit archive` copies older entries with their proofs to a file; none is "
         "ever deleted.",
     )
+    audit_tree_head_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=86_400,
+        description="How often, in seconds, the served application sequences the audit log "
+        "into its Merkle tree and has the bureau sign a new tree head when it grew; 0 turns the "
+        "schedule off (the tree head API, the transparency page and `sluice audit sequence` "
+        "still do it on demand).",
+    )
     session_hours: int = Field(
         default=8, ge=1, description="Lifetime of a console login session, in hours."
     )

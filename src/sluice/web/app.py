@@ -85,6 +85,9 @@ from sluice.sandbox import export_pages as sandbox_export_pages
 from sluice.sandbox import export_workbench as sandbox_export_workbench
 from sluice.sandbox import pages as sandbox_pages
 from sluice.sandbox import workbench as sandbox_workbench
+from sluice.transparency import api as transparency_api
+from sluice.transparency import pages as transparency_pages
+from sluice.transparency import schedule as transparency_schedule
 from sluice.usage import pages as usage_pages
 from sluice.usage import workbench as usage_workbench
 from sluice.web import errors
@@ -129,6 +132,7 @@ PAGE_ROUTERS = (
     incidents_pages.router,
     incidents_plan_pages.router,
     alerts_pages.router,
+    transparency_pages.router,
 )
 #: The modules with panels on the console home (each registers them when imported).
 WORKBENCH_PANELS = (
@@ -173,12 +177,16 @@ API_ROUTERS = (
     registration_api.router,
     consent_api.router,
     alerts_api.router,
+    transparency_api.router,
 )
 
 
 #: Jobs the served application runs in the background for as long as it lives, each given
 #: the database, the settings and the clock (each returns at once if its setting turns it off).
-BACKGROUND: tuple[Callable[..., Coroutine[Any, Any, None]], ...] = (alerts_schedule.periodic,)
+BACKGROUND: tuple[Callable[..., Coroutine[Any, Any, None]], ...] = (
+    alerts_schedule.periodic,
+    transparency_schedule.periodic,
+)
 
 
 @asynccontextmanager
