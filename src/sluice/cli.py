@@ -105,6 +105,7 @@ def demo(
     from sluice.demo import channels as demo_channels
     from sluice.demo import city
     from sluice.demo import data as demo_data
+    from sluice.demo import incidents as demo_incidents
     from sluice.demo import market as demo_market
     from sluice.demo import operators as demo_operators
     from sluice.demo import sandbox as demo_sandbox
@@ -141,6 +142,9 @@ def demo(
     workspaces = demo_sandbox.seed_workspaces(database, settings=settings, now=SystemClock().now())
     market = demo_market.seed_market(
         database, settings=settings, now=SystemClock().now(), seed=city.SEED, scale=scale
+    )
+    demo_incidents.seed_incidents(
+        database, settings=settings, now=SystemClock().now(), workspaces=workspaces
     )
     seconds = time.perf_counter() - started
     path = city.write_credentials(
