@@ -246,6 +246,13 @@ def test_the_export_holds_exactly_the_filtered_rows_in_words_and_beijing_time(
         "对象编号",
         "结果",
         "详情",
+        "原因代码",
+        "用途",
+        "授权",
+        "知情同意",
+        "数据资源",
+        "客户端地址",
+        "请求编号",
     ]
     assert [int(r[0]) for r in rows[1:]] == [world.provider_refused, world.disposed]
     disposed = rows[2]

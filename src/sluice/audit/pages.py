@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -56,6 +57,9 @@ FILTERS: Final = (
     "outcome",
     "from",
     "to",
+    "reason",
+    "purpose",
+    "resource",
 )
 AUDIT_LIST = ListSpec(sorts=("time", "id"), filters=FILTERS, default_sort="-time", size=50)
 Listing = Annotated[ListQuery, Depends(AUDIT_LIST)]
@@ -81,6 +85,23 @@ add_messages(
         "audit.target_id": ("对象编号", "Target id"),
         "audit.target_id_placeholder": ("粘贴编号或其开头", "Paste an id or its start"),
         "audit.outcome": ("结果", "Outcome"),
+        "audit.reason": ("原因代码", "Reason code"),
+        "audit.reason_placeholder": ("如 out_of_scope", "e.g. out_of_scope"),
+        "audit.purpose": ("用途", "Purpose"),
+        "audit.resource": ("数据资源", "Data resource"),
+        "audit.resource_placeholder": ("数据资源编号", "A data resource's id"),
+        "audit.authorization": ("授权", "Authorization"),
+        "audit.consent": ("知情同意", "Consent"),
+        "audit.client_address": ("客户端地址", "Client address"),
+        "audit.request_id": ("请求编号", "Request id"),
+        "audit.events_of_resource": (
+            "只看使用此数据资源的记录",
+            "Only events that used this resource",
+        ),
+        "audit.bad_resource": (
+            "“{value}”不是数据资源编号（形如 3f0c…-…的 36 位编号）。",
+            "“{value}” is not a data resource's id (36 characters like 3f0c…-…).",
+        ),
         "audit.detail": ("详情", "Details"),
         "audit.date_from": ("开始日期", "From"),
         "audit.date_to": ("结束日期", "To"),
@@ -121,6 +142,8 @@ add_messages(
         "audit.group.operator_checklist_item": ("资格审核清单", "Qualification checklist"),
         "audit.group.quality": ("数据质量", "Data quality"),
         "error.audit_dates": ("日期有误：{problems}", "Dates not valid: {problems}"),
+        "error.audit_filters": ("筛选条件有误：{problems}", "Filters not valid: {problems}"),
+        "audit.fix_filters": ("请更正筛选条件后再查询。", "Correct the filters to see the events."),
     }
 )
 
@@ -162,6 +185,12 @@ def read_filters(listing: ListQuery, locale: str) -> Asked:
     first, first_error = _day(listing.filter("from"), locale)
     last, last_error = _day(listing.filter("to"), locale)
     errors = {name: error for name, error in (("from", first_error), ("to", last_error)) if error}
+    resource_id = None
+    if raw_resource := listing.filter("resource"):
+        try:
+            resource_id = uuid.UUID(raw_resource)
+        except ValueError:
+            errors["resource"] = translate("audit.bad_resource", locale, value=raw_resource[:40])
     if first and last and first > last:
         errors["to"] = translate("audit.dates_reversed", locale)
     since, before = service.day_bounds(first, last)
@@ -176,6 +205,9 @@ def read_filters(listing: ListQuery, locale: str) -> Asked:
         before=before,
         text=listing.q,
         text_actions=service.actions_labelled(listing.q),
+        reason=listing.filter("reason"),
+        purpose=listing.filter("purpose"),
+        resource_id=resource_id,
     )
     return Asked(wanted, errors)
 
@@ -202,6 +234,15 @@ class EventRow:
     outcome_label: str
     details: list[details.DetailLine]
     details_text: str
+    #: The entry's fields beyond its target (``record``'s keyword fields), as read.
+    reason: str | None = None
+    reason_label: str = ""
+    purpose: str | None = None
+    authorization_id: str = ""
+    consent_id: str = ""
+    resources: tuple[str, ...] = ()
+    client_address: str = ""
+    request_id: str = ""
 
 
 def _organization_name(found: OrganizationName | None, locale: str) -> str:
@@ -210,7 +251,12 @@ def _organization_name(found: OrganizationName | None, locale: str) -> str:
     return found.name_en if locale != ZH and found.name_en else found.name
 
 
-def event_rows(events: list[AuditEvent], names: service.Names, locale: str) -> list[EventRow]:
+def event_rows(
+    events: list[AuditEvent],
+    names: service.Names,
+    locale: str,
+    resources: Mapping[int, list[uuid.UUID]] | None = None,
+) -> list[EventRow]:
     rows = []
     for event in events:
         user = names.users.get(event.actor_user_id) if event.actor_user_id else None
@@ -239,6 +285,14 @@ def event_rows(events: list[AuditEvent], names: service.Names, locale: str) -> l
                 outcome_label=details.outcome_label(event.outcome, locale),
                 details=details.describe(event, locale),
                 details_text=details.as_text(event, locale),
+                reason=(reason := service.reason_of(event)),
+                reason_label=details.reason_label(reason, locale) if reason else "",
+                purpose=event.purpose,
+                authorization_id=str(event.authorization_id or ""),
+                consent_id=str(event.consent_id or ""),
+                resources=tuple(str(r) for r in (resources or {}).get(event.id, ())),
+                client_address=event.client_address or "",
+                request_id=str(event.request_id or ""),
             )
         )
     return rows
@@ -316,6 +370,9 @@ def _chips(listing: ListQuery, locale: str, chosen: Mapping[str, str]) -> list[C
         "outcome": "audit.outcome",
         "from": "audit.date_from",
         "to": "audit.date_to",
+        "reason": "audit.reason",
+        "purpose": "audit.purpose",
+        "resource": "audit.resource",
     }
     return [
         Chip(translate(labels[name], locale), text, link(listing, **{name: None, "page": None}))
@@ -353,7 +410,8 @@ def audit_page(
     else:
         page = service.event_page(session, actor=actor, wanted=asked.wanted, query=listing)
         names = service.names_of(session, actor=actor, events=page.items)
-        context["rows"] = event_rows(list(page.items), names, locale)
+        used = service.resources_of(session, actor=actor, events=page.items)
+        context["rows"] = event_rows(list(page.items), names, locale, used)
     context["export_url"] = "/console/audit.csv" + link(listing, page=None).rstrip("?")
     return render_list(
         request, "audit/events.html", context, page=page, rows_template="audit/_rows.html"
@@ -371,7 +429,8 @@ def audit_export(
 ) -> StreamingResponse:
     asked = read_filters(listing, locale)
     if asked.errors:
-        raise InvalidInput("error.audit_dates", problems="；".join(asked.errors.values()))
+        key = "error.audit_filters" if "resource" in asked.errors else "error.audit_dates"
+        raise InvalidInput(key, problems="；".join(asked.errors.values()))
     export = service.start_export(
         session,
         actor=actor,
@@ -426,6 +485,13 @@ def _csv_lines(
         "audit.target_id",
         "audit.outcome",
         "audit.detail",
+        "audit.reason",
+        "audit.purpose",
+        "audit.authorization",
+        "audit.consent",
+        "audit.resource",
+        "audit.client_address",
+        "audit.request_id",
     ]
     writer.writerow([translate(key, locale) for key in header])
     yield "\ufeff" + buffer.getvalue()
@@ -443,11 +509,12 @@ def _csv_lines(
                 size=min(EXPORT_BATCH, export.rows - sent),
             )
             names = service.names_of(session, actor=actor, events=batch)
+            used = service.resources_of(session, actor=actor, events=batch)
         if not batch:
             return
         buffer.seek(0)
         buffer.truncate()
-        for row in event_rows(batch, names, locale):
+        for row in event_rows(batch, names, locale, used):
             writer.writerow(
                 [
                     row.id,
@@ -461,6 +528,13 @@ def _csv_lines(
                     _cell(row.target_id),
                     row.outcome_label,
                     _cell(row.details_text),
+                    _cell(row.reason),
+                    _cell(row.purpose),
+                    row.authorization_id,
+                    row.consent_id,
+                    " ".join(row.resources),
+                    _cell(row.client_address),
+                    row.request_id,
                 ]
             )
         yield buffer.getvalue()

@@ -19,7 +19,7 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, Select, String, Uuid, and_, column, func, or_, select, table
 from sqlalchemy.orm import Session
 
-from sluice.audit.models import AuditEvent
+from sluice.audit.models import AuditEvent, AuditEventResource
 from sluice.core.paging import ListQuery, Page, contains, paginate, starts_with
 
 #: identity's tables, the columns the log reads to name actors (see the module docstring).
@@ -69,6 +69,12 @@ class EventFilter:
     text_actions: tuple[str, ...] = ()
     #: No event after this id: an export reads the log as it was when it started.
     upto_id: int | None = None
+    #: A reason code: the entry's ``reason``, or for older entries ``detail["reason"]``.
+    reason: str | None = None
+    #: Text the entry's purpose holds.
+    purpose: str | None = None
+    #: A data resource the entry used (the resource index).
+    resource_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,18 @@ def _conditions(session: Session, wanted: EventFilter) -> list[ColumnElement[boo
         found.append(AuditEvent.occurred_at < wanted.before)
     if wanted.upto_id is not None:
         found.append(AuditEvent.id <= wanted.upto_id)
+    if wanted.reason:
+        older = and_(
+            AuditEvent.reason.is_(None), AuditEvent.detail["reason"].as_string() == wanted.reason
+        )
+        found.append(or_(AuditEvent.reason == wanted.reason, older))
+    if wanted.purpose:
+        found.append(contains(wanted.purpose, _EVENTS.purpose))
+    if wanted.resource_id is not None:
+        used = select(AuditEventResource.event_id).where(
+            AuditEventResource.resource_id == wanted.resource_id
+        )
+        found.append(AuditEvent.id.in_(used.scalar_subquery()))
     if wanted.text:
         named = select(USERS.c.id).where(
             contains(wanted.text, USERS.c.username, USERS.c.display_name)
@@ -197,6 +215,21 @@ def list_filtered(
     total = count_events(session, wanted)
     statement = _filtered(session, wanted).order_by(AuditEvent.id.desc())
     return total, list(session.scalars(statement.limit(limit).offset(offset)))
+
+
+def resources_of(session: Session, event_ids: Collection[int]) -> dict[int, list[uuid.UUID]]:
+    """The resources each of these entries used, by entry (one query for a page)."""
+    if not event_ids:
+        return {}
+    found: dict[int, list[uuid.UUID]] = {}
+    rows = session.execute(
+        select(AuditEventResource.event_id, AuditEventResource.resource_id)
+        .where(AuditEventResource.event_id.in_(list(event_ids)))
+        .order_by(AuditEventResource.event_id, AuditEventResource.resource_id)
+    )
+    for event_id, resource_id in rows:
+        found.setdefault(event_id, []).append(resource_id)
+    return found
 
 
 def events_of(session: Session, *, target_type: str, target_id: str) -> list[AuditEvent]:

@@ -321,6 +321,14 @@ def export_batch(
     )
 
 
+def resources_of(
+    session: Session, *, actor: Principal, events: Iterable[AuditEvent]
+) -> dict[int, list[uuid.UUID]]:
+    """The data resources each of these events used (one query)."""
+    actor.require(Permission.AUDIT_READ)
+    return repository.resources_of(session, [e.id for e in events])
+
+
 def count(session: Session, *, actor: Principal, wanted: EventFilter) -> int:
     actor.require(Permission.AUDIT_READ)
     return repository.count_events(session, wanted)
