@@ -99,6 +99,7 @@ def demo(
     port: Port = 8000,
 ) -> None:
     """Build the demo city of 营口 and serve it; logins go to var/demo-credentials.json."""
+    from sluice.demo import alerts as demo_alerts
     from sluice.demo import authorizations as demo_authorizations
     from sluice.demo import buyers as demo_buyers
     from sluice.demo import catalog as demo_catalog
@@ -165,6 +166,7 @@ def demo(
             f"(intended {share.intended:.2%})  {share.title}"
         )
     if market:
+        demo_alerts.seed_alerts(database, settings=settings, now=SystemClock().now())
         typer.echo(
             f"Data product market: {len(market['products'])} products listed, "
             f"{len(market['buyers'])} buyers with API keys, {len(market['subjects'])} data "

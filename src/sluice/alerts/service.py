@@ -152,6 +152,25 @@ def evaluate(session: Session, *, settings: Settings, at: datetime) -> Evaluatio
     return Evaluation(raised, contained)
 
 
+def raise_findings(
+    session: Session,
+    *,
+    settings: Settings,
+    window: rules.Window,
+    findings: list[rules.Finding],
+    at: datetime,
+) -> list[Alert]:
+    """Raise alerts for findings made elsewhere (the demo's past, an import), as ``evaluate``
+    raises its own: one per rule, subject and window, audited, critical ones contained."""
+    raised: list[Alert] = []
+    for name in rules.RULES:
+        mine = [f for f in findings if f.rule == name]
+        raised += _raise(session, settings, settings.alert_rules[name], window, mine, at)
+    for alert in raised:
+        _contain(session, alert, at)
+    return raised
+
+
 def _raise(
     session: Session,
     settings: Settings,
