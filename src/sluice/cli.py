@@ -147,6 +147,8 @@ def demo(
     demo_incidents.seed_incidents(
         database, settings=settings, now=SystemClock().now(), workspaces=workspaces
     )
+    if market:
+        demo_alerts.seed_alerts(database, settings=settings, now=SystemClock().now())
     seconds = time.perf_counter() - started
     path = city.write_credentials(
         settings, created=created, datasets=datasets, authorizations=agreements
@@ -166,7 +168,6 @@ def demo(
             f"(intended {share.intended:.2%})  {share.title}"
         )
     if market:
-        demo_alerts.seed_alerts(database, settings=settings, now=SystemClock().now())
         typer.echo(
             f"Data product market: {len(market['products'])} products listed, "
             f"{len(market['buyers'])} buyers with API keys, {len(market['subjects'])} data "
