@@ -449,3 +449,40 @@ def audit_verify() -> None:
         typer.echo(f"  also: {finding.text}", err=True)
     typer.echo(f"checked {result.leaves} leaves and {result.heads} signed tree heads{waiting}")
     raise typer.Exit(1)
+
+
+@audit_app.command("archive")
+def audit_archive() -> None:
+    """Copy the audit entries older than audit_retention_days (six months at least) that no
+    archive holds yet to a JSON-lines file under SLUICE_HOME/audit-archive, each with its
+    leaf index and inclusion proof against the latest signed tree head (sequenced and
+    signed first), and record the archive on the log. No entry is removed."""
+    from sluice.audit import archive, sequencer
+    from sluice.core.errors import SluiceError
+    from sluice.transparency import heads
+
+    settings = _settings()
+    database = Database(settings.resolved_database_url)
+    upgrade(database.engine)
+    now = SystemClock().now()
+    with database.unit_of_work() as session:
+        sequencer.sequence(session, full=True)
+    try:
+        with database.unit_of_work() as session:
+            heads.current_head(session, settings=settings, at=now)
+    except SluiceError as refusal:
+        typer.echo(f"no tree head signed ({refusal.detail('en')}): entries go without proofs")
+    with database.unit_of_work() as session:
+        done = archive.archive(session, settings=settings, at=now)
+    if done.path is None:
+        typer.echo(f"nothing to archive: no entry before {done.cutoff:%Y-%m-%d} is left")
+        return
+    proofs = (
+        f"with proofs against the signed tree head of {done.tree_size} entries"
+        if done.tree_size
+        else "without proofs (no signed tree head yet)"
+    )
+    typer.echo(
+        f"archived {done.entries} entries (ids {done.first_id} to {done.last_id}) to "
+        f"{done.path}, {proofs}; the entries stay in the log"
+    )

@@ -47,6 +47,7 @@ def test_an_operator_files_and_drills_its_own_plan_and_others_do_not_see_it(
     client.cookies.clear()
     csrf = console_login(client, pages_world.world.operator)
     assert "本单位尚未编制应急预案。" in _text(client.get("/console/emergency-plans").text)
+    assert "待编制：本单位应急预案" in _text(client.get("/console").text)
     refused = client.post(
         "/console/emergency-plans",
         data={
@@ -86,6 +87,8 @@ def test_an_operator_files_and_drills_its_own_plan_and_others_do_not_see_it(
     )
     shown = _text(drilled.text)
     assert "演练已记录。" in shown and "隔离用时 12 分钟" in shown
+    home = _text(client.get("/console").text)
+    assert "待编制：本单位应急预案" not in home and "待演练" not in home
     assert "张伟（总经理） · " + today in shown
     assert client.get(f"{plan_path}/document.pdf").content == PDF
 
@@ -159,6 +162,7 @@ def test_an_operator_reports_and_contains_its_own_incident_and_the_bureau_takes_
 
     client.cookies.clear()
     console_login(client, pages_world.world.bureau)
+    assert re.search(r"处置中：\d+ 起安全事件", _text(client.get("/console").text))
     page = client.get(path)
     assert 'data-testid="incident-status">已控制<' in page.text
     assert 'data-action="step-investigate"' in page.text

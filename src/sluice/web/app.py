@@ -56,6 +56,7 @@ from sluice.identity import pages as identity_pages
 from sluice.identity import workbench as identity_workbench
 from sluice.incidents import pages as incidents_pages
 from sluice.incidents import plan_pages as incidents_plan_pages
+from sluice.incidents import workbench as incidents_workbench
 from sluice.ingestion import api as ingestion_api
 from sluice.ingestion import pages as ingestion_pages
 from sluice.ingestion import workbench as ingestion_workbench
@@ -153,6 +154,7 @@ WORKBENCH_PANELS = (
     registration_workbench,
     consent_workbench,
     usage_workbench,
+    incidents_workbench,
     alerts_workbench,
 )
 #: What the registration workflow registers (each kind registers itself when imported).
