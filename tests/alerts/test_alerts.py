@@ -33,6 +33,7 @@ from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.demo.city import credit_code
 from sluice.sandbox import queries, workspaces
+from sluice.sandbox.export_models import ExportRequest
 from sluice.sandbox.models import Workspace
 from sluice.web.app import create_app
 from tests.gateway.test_calls import invoke, refused
@@ -317,8 +318,14 @@ def test_refused_sandbox_queries_suspend_the_workspace_until_the_bureau_lifts_it
         clock.advance(timedelta(seconds=1))
         with pytest.raises(Exception, match="column_not_allowed"):
             run("SELECT uscc_token, district FROM scjgj_enterprises")
-    settings = settings_with(world, refused_queries={"threshold": 3, "severity": "critical"})
+    settings = settings_with(
+        world,
+        refused_queries={"threshold": 3, "severity": "critical"},
+        rate_spike={"min_events": 3, "threshold": 3},
+    )
     evaluation = evaluate(world, settings, clock)
+    [spike] = findings(evaluation, "rate_spike", workspace_id)
+    assert (spike.observed, spike.subject_type, spike.containment) == (3, "workspace", None)
     [alert] = findings(evaluation, "refused_queries", workspace_id)
     assert (alert.observed, alert.containment, alert.detail) == (
         3,
@@ -387,3 +394,19 @@ def test_a_key_acting_from_an_address_it_never_used_is_flagged_once(
     assert findings(evaluation, "new_address", fresh.key_id) == []
     again = evaluate(world, settings_with(world), clock)
     assert findings(again, "new_address", moved.key_id) == []
+
+
+def test_exports_from_one_workspace_in_a_day_are_counted_with_their_rows(
+    world: GatewayWorld, clock: FixedClock
+) -> None:
+    # The world's dataset product comes from one approved export, requested at START.
+    with world.database.unit_of_work() as session:
+        [(workspace_id, rows)] = session.execute(
+            select(ExportRequest.workspace_id, ExportRequest.rows)
+        ).all()
+    settings = settings_with(world, export_volume={"threshold": 1})
+    evaluation = evaluate(world, settings, clock)
+    [alert] = findings(evaluation, "export_volume", workspace_id)
+    assert (alert.observed, alert.detail) == (1, {"exports": 1, "rows": rows})
+    assert (alert.window_end - alert.window_start, alert.severity) == (timedelta(days=1), "warning")
+    assert alert.window_start == datetime(2026, 11, 26, 0, 0, tzinfo=SHANGHAI)
