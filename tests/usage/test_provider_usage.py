@@ -155,6 +155,9 @@ def test_the_page_shows_the_provider_its_uses_and_another_provider_s_resource_is
     assert 'data-testid="usage-uses">3<' in own.text  # two in 30 days, one 40 days ago
     home = client.get("/console", headers=headers)
     assert 'href="/console/usage"' in home.text
+    resource_page = client.get(f"/console/resources/{city.a1}", headers=headers)
+    assert "近 30 天有 2 次使用记录。" in resource_page.text
+    assert f'href="/console/usage?resource={city.a1}"' in resource_page.text
 
 
 def test_others_may_not_read_a_provider_s_usage(

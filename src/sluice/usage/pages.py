@@ -14,12 +14,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from sluice.audit import details
+from sluice.catalog.pages import ResourcePanel, add_resource_panel
+from sluice.catalog.schemas import ResourceRead
 from sluice.core.errors import NotFound
 from sluice.core.i18n import add_messages, translate
 from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.usage import service
-from sluice.web.deps import AppClock, DbSession, Locale, Requires
+from sluice.web.deps import AppClock, DbSession, Locale, Requires, clock_of
 from sluice.web.templating import NavItem, add_nav, render
 
 router = APIRouter(tags=["console"])
@@ -73,6 +75,12 @@ add_messages(
             "所选期间没有使用本部门数据的记录。",
             "Nothing used your data in the chosen period.",
         ),
+        "usage.resource_panel": ("数据使用情况", "How it is used"),
+        "usage.resource_panel_uses": (
+            "近 30 天有 {n} 次使用记录。",
+            "{n} uses in the last 30 days.",
+        ),
+        "usage.resource_panel_link": ("查看使用情况", "See how it is used"),
         "usage.no_resources": (
             "本部门尚未登记数据资源。",
             "Your department has not registered any resource yet.",
@@ -169,3 +177,30 @@ def usage_page(
             "choices": service.own_resources(session, actor),
         },
     )
+
+
+# -- a resource's page: how it is used (its own provider only) --------------------------------
+
+
+def _usage_panel(
+    actor: Principal, session: DbSession, resource: ResourceRead
+) -> ResourcePanel | None:
+    """The uses of the resource in the last 30 days and the link to its usage page, on its
+    own provider's view of the resource page. The catalog hands panels no clock, so the
+    template asks with the request for the application's."""
+    if not actor.has(Permission.DATA_USAGE_READ) or resource.provider.id != actor.organization_id:
+        return None
+
+    def uses(request: Request) -> int:
+        found = service.provider_usage(
+            session, actor=actor, at=clock_of(request).now(), days=30, resource_id=resource.id
+        )
+        return found.uses
+
+    return ResourcePanel(
+        "usage/_resource_usage.html",
+        {"uses": uses, "href": f"{PAGE}?resource={resource.id}"},
+    )
+
+
+add_resource_panel(_usage_panel)
