@@ -490,3 +490,41 @@ def test_a_major_incident_orders_rectification_under_the_operators_agreement(
             session.scalars(select(IncidentAlert).where(IncidentAlert.incident_id.in_(ids))).all()
             == []
         )
+
+
+def test_a_second_alert_joins_an_open_incident_once(incidents: IncidentWorld) -> None:
+    clock = incidents.clock()
+    bureau = incidents.bureau()
+    first, second = incidents.alert(clock.now()), incidents.alert(clock.now(), rule="rate_spike")
+    with incidents.database.unit_of_work() as session:
+        opened = service.open_incident(
+            session,
+            actor=bureau,
+            at=clock.now(),
+            title="同一工作区的两条告警",
+            description="遍历和突增两条告警指向同一工作区。",
+            severity="general",
+            alert_ids=[first],
+        )
+        incident_id = opened.id
+    with incidents.database.unit_of_work() as session:
+        service.link_alert(
+            session, actor=bureau, at=clock.now(), incident_id=incident_id, alert_id=second
+        )
+    with incidents.database.unit_of_work() as session:
+        with pytest.raises(Conflict) as twice:
+            service.link_alert(
+                session, actor=bureau, at=clock.now(), incident_id=incident_id, alert_id=second
+            )
+        assert twice.value.detail("zh-CN") == "该告警已关联到这个事件。"
+        found = service.incident(session, bureau, incident_id)
+        assert {a.id for a in service.alerts_behind(session, bureau, found)} == {first, second}
+        assert [s.kind for s in service.timeline(session, bureau, found)] == [
+            "reported",
+            "alert_linked",
+        ]
+        linked = session.get(Alert, second)
+        assert linked is not None and (linked.status, linked.incident_id) == (
+            "escalated",
+            incident_id,
+        )

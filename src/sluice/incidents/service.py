@@ -33,6 +33,7 @@ from sluice.authorizations import exits, numbering
 from sluice.authorizations import states as agreement_states
 from sluice.authorizations.models import Authorization, RectificationOrder
 from sluice.authorizations.schemas import RectificationIn
+from sluice.core import dates
 from sluice.core.errors import Conflict, InvalidInput, NotFound
 from sluice.core.i18n import add_messages, translate
 from sluice.core.paging import ListQuery, Page
@@ -167,6 +168,10 @@ add_messages(
         "incident.rectification_text": (
             "整改要求须为 2 至 4000 个字符。",
             "The rectification's requirements are 2 to 4000 characters long.",
+        ),
+        "incident.deadline_range": (
+            "整改期限须在 {earliest} 至 {latest} 之间。",
+            "The deadline must lie between {earliest} and {latest}.",
         ),
         "incident.alert_linked": (
             "该告警已关联到这个事件。",
@@ -469,7 +474,12 @@ def order_rectification(
         fields = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
         if "description" in fields:
             raise _invalid("incident.rectification_text", "description") from None
-        raise _invalid("incident.text_length", "deadline", min=1, max=10) from None
+        raise _invalid(
+            "incident.deadline_range",
+            "deadline",
+            earliest=dates.EARLIEST.isoformat(),
+            latest=dates.LATEST.isoformat(),
+        ) from None
     order = exits.issue_rectification(
         session,
         actor=actor,
