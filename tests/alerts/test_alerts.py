@@ -41,7 +41,7 @@ from tests.gateway.world import PLANNING, GatewayWorld
 from tests.identity.factories import bearer, console_login
 from tests.sandbox.world import SHANGHAI, START
 
-SUBJECTS = 7
+SUBJECTS = 4
 
 
 def settings_with(world: GatewayWorld, **rules: dict[str, Any]) -> Settings:

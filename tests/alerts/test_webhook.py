@@ -119,7 +119,7 @@ def test_a_new_alert_is_posted_signed_and_marked_delivered(
         250,
     )
     assert content["containment"] == "key_suspended"
-    assert content["url"].endswith(f"/alerts/{alert_id}")
+    assert content["url"] == f"http://127.0.0.1:8000/console/alerts/{alert_id}"
     timestamp = headers[signing.TIMESTAMP_HEADER]
     assert timestamp == str(int(clock.now().timestamp()))
     assert headers[signing.NONCE_HEADER] == alert_id.hex

@@ -113,7 +113,7 @@ def enumeration(
                 ConsentUse.used_at == Call.at,
             ),
         )
-        .where(_in(Call.at, window))
+        .where(_in(Call.at, window), _in(ConsentUse.used_at, window))
         .group_by(Call.api_key_id)
         .having(subjects >= threshold)
     ).all()

@@ -61,7 +61,7 @@ def body(alert: Alert, *, settings: Settings) -> bytes:
         "detail": alert.detail,
         "raised_at": alert.raised_at.isoformat(),
         "containment": alert.containment,
-        "url": f"{settings.base_url.rstrip('/')}/alerts/{alert.id}",
+        "url": f"{settings.base_url.rstrip('/')}/console/alerts/{alert.id}",
     }
     return json.dumps(content, ensure_ascii=False, sort_keys=True).encode()
 
