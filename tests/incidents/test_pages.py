@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sluice.web.app import create_app
 from tests.identity.factories import console_login
 from tests.incidents import world
-from tests.incidents.world import IncidentWorld
+from tests.incidents.world import People
 
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -25,12 +25,12 @@ PDF = (
 @pytest.fixture(scope="module", params=["sqlite"])
 def pages_world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
-) -> Iterator[IncidentWorld]:
-    yield from world.build(request, tmp_path_factory, sqlite_template)
+) -> Iterator[People]:
+    yield from world.build_people(request, tmp_path_factory, sqlite_template)
 
 
 @pytest.fixture(scope="module")
-def client(pages_world: IncidentWorld) -> Iterator[TestClient]:
+def client(pages_world: People) -> Iterator[TestClient]:
     app = create_app(pages_world.settings, database=pages_world.database, clock=pages_world.clock())
     with TestClient(app, base_url="http://127.0.0.1") as test_client:
         yield test_client
@@ -41,11 +41,11 @@ def _text(html: str) -> str:
 
 
 def test_an_operator_files_and_drills_its_own_plan_and_others_do_not_see_it(
-    pages_world: IncidentWorld, client: TestClient
+    pages_world: People, client: TestClient
 ) -> None:
     today = pages_world.clock().now().date().isoformat()
     client.cookies.clear()
-    csrf = console_login(client, pages_world.world.operator)
+    csrf = console_login(client, pages_world.operator)
     assert "本单位尚未编制应急预案。" in _text(client.get("/console/emergency-plans").text)
     assert "待编制：本单位应急预案" in _text(client.get("/console").text)
     refused = client.post(
@@ -93,13 +93,13 @@ def test_an_operator_files_and_drills_its_own_plan_and_others_do_not_see_it(
     assert client.get(f"{plan_path}/document.pdf").content == PDF
 
     client.cookies.clear()
-    console_login(client, pages_world.world.other_operator)
+    console_login(client, pages_world.other_operator)
     assert client.get(plan_path).status_code == 404
     assert client.get(f"{plan_path}/document.pdf").status_code == 404
     assert "数据安全专项应急预案" not in client.get("/console/emergency-plans").text
 
     client.cookies.clear()
-    console_login(client, pages_world.world.bureau)
+    console_login(client, pages_world.bureau)
     listed = _text(client.get("/console/emergency-plans").text)
     assert "数据安全专项应急预案" in listed
     plan = _text(client.get(plan_path).text)
@@ -108,10 +108,10 @@ def test_an_operator_files_and_drills_its_own_plan_and_others_do_not_see_it(
 
 
 def test_an_operator_reports_and_contains_its_own_incident_and_the_bureau_takes_it_on(
-    pages_world: IncidentWorld, client: TestClient
+    pages_world: People, client: TestClient
 ) -> None:
     client.cookies.clear()
-    csrf = console_login(client, pages_world.world.operator)
+    csrf = console_login(client, pages_world.operator)
     refused = client.post(
         "/console/incidents",
         data={"csrf_token": csrf, "title": "截", "description": "", "severity": "general"},
@@ -155,13 +155,13 @@ def test_an_operator_reports_and_contains_its_own_incident_and_the_bureau_takes_
     assert forbidden.status_code == 403
 
     client.cookies.clear()
-    console_login(client, pages_world.world.other_operator)
+    console_login(client, pages_world.other_operator)
     assert client.get(path).status_code == 404
     assert client.get(f"{path}/report.pdf").status_code == 404
     assert "员工截图外发查询结果" not in client.get("/console/incidents").text
 
     client.cookies.clear()
-    console_login(client, pages_world.world.bureau)
+    console_login(client, pages_world.bureau)
     assert re.search(r"处置中：\d+ 起安全事件", _text(client.get("/console").text))
     page = client.get(path)
     assert 'data-testid="incident-status">已控制<' in page.text

@@ -15,11 +15,14 @@ import pytest
 from sluice.alerts.models import Alert
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
+from sluice.core.permissions import Role
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from tests.authorizations import shared_world
 from tests.authorizations.factories import World, active_authorization
-from tests.authorizations.shared_world import Shared
+from tests.authorizations.shared_world import START, Shared
+from tests.conftest import module_database
+from tests.identity.factories import Account, make_account
 
 
 @dataclass(frozen=True)
@@ -94,3 +97,35 @@ def build(
             built.database, built.clock(), built.settings, built.world, **built.unique()
         )
         yield IncidentWorld(built, agreement)
+
+
+@dataclass(frozen=True)
+class People:
+    """The bureau and two operators with logins, and nothing else: enough for the pages."""
+
+    database: Database
+    settings: Settings
+    bureau: Account
+    operator: Account
+    other_operator: Account
+
+    def clock(self) -> FixedClock:
+        return FixedClock(START)
+
+
+def build_people(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+) -> Iterator[People]:
+    root = tmp_path_factory.mktemp("incident-people")
+    with module_database(request, root, sqlite_template) as database:
+        settings = Settings(home=root / "var", database_url=database.url)
+        clock = FixedClock(START)
+        yield People(
+            database,
+            settings,
+            make_account(database, clock, Role.BUREAU),
+            make_account(database, clock, Role.OPERATOR),
+            make_account(database, clock, Role.OPERATOR),
+        )

@@ -24,6 +24,7 @@ from typing import Any, BinaryIO, Final
 
 from sqlalchemy.orm import Session
 
+from sluice.audit import details as audit_details
 from sluice.audit import service as audit
 from sluice.core.canonical import canonical_bytes, canonical_digest
 from sluice.core.clock import local
@@ -60,6 +61,7 @@ audit.declare_target_types(
         "emergency_drill": ("应急演练", "Emergency drill"),
     }
 )
+audit_details.declare_detail_labels({"plan": ("应急预案", "Emergency plan")})
 
 add_messages(
     {

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from sluice.alerts import service as alerts
 from sluice.alerts.models import Alert
+from sluice.audit import details as audit_details
 from sluice.audit import service as audit
 from sluice.authorizations import exits, numbering
 from sluice.authorizations import states as agreement_states
@@ -88,6 +89,16 @@ audit.declare_actions(
     }
 )
 audit.declare_target_types({"security_incident": ("安全事件", "Security incident")})
+audit_details.declare_detail_labels(
+    {
+        "measures": ("处置措施", "Measures"),
+        "recipient": ("上报对象", "Reported to"),
+        "agreement": ("授权运营协议", "Agreement"),
+        "alert": ("安全告警", "Alert"),
+    }
+)
+audit_details.declare_detail_values("measures", "incident_measure.{value}")
+audit_details.declare_detail_values("severity", "incident_severity.{value}")
 
 add_messages(
     {
