@@ -169,3 +169,38 @@ def test_an_operator_reports_and_contains_its_own_incident_and_the_bureau_takes_
     report = client.get(f"{path}/report.pdf")
     assert report.headers["content-type"] == "application/pdf"
     assert report.content.startswith(b"%PDF-")
+
+
+def test_a_major_incident_without_an_agreement_in_force_says_so_and_orders_nothing(
+    pages_world: People, client: TestClient
+) -> None:
+    client.cookies.clear()
+    csrf = console_login(client, pages_world.bureau)
+    form = _text(client.get("/console/incidents/new").text)
+    assert "涉及运营机构" in form and "不涉及运营机构" in form
+    reported = client.post(
+        "/console/incidents",
+        data={
+            "csrf_token": csrf,
+            "title": "接口返回未脱敏身份证号",
+            "description": "数据产品接口返回了未经脱敏的身份证号。",
+            "severity": "major",
+            "operator_id": str(pages_world.operator.organization_id),
+        },
+        follow_redirects=False,
+    )
+    path = reported.headers["location"].split("?")[0]
+    page = client.get(path)
+    assert 'data-testid="incident-severity">重大<' in page.text
+    assert "该运营机构没有生效中的授权运营协议，无法下达整改通知。" in _text(page.text)
+    refused = client.post(
+        f"{path}/rectification",
+        data={
+            "csrf_token": csrf,
+            "authorization_id": "",
+            "deadline": "2027-01-15",
+            "description": "整改",
+        },
+    )
+    assert refused.status_code == 422
+    assert "请选择该运营机构生效中的授权运营协议。" in _text(refused.text)
