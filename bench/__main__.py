@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from bench import (
+    bench_audit,
     bench_catalog,
     bench_demo,
     bench_gateway,
@@ -26,6 +27,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "policy": bench_policy.run,
     "sandbox": bench_sandbox.run,
     "sm2": bench_sm2.run,
+    "audit": bench_audit.run,
     "suite": bench_suite.run,
 }
 

@@ -36,13 +36,18 @@ class TreeHasher:
 
     name: str
     algorithm: Callable[[], hashes.HashAlgorithm] = field(repr=False)
+    #: A fresh hash context, copied for each digest (cheaper than making one each time).
+    _fresh: hashes.Hash = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_fresh", hashes.Hash(self.algorithm()))
 
     @property
     def size(self) -> int:
         return self.algorithm().digest_size
 
     def digest(self, data: bytes) -> bytes:
-        h = hashes.Hash(self.algorithm())
+        h = self._fresh.copy()
         h.update(data)
         return h.finalize()
 
@@ -88,7 +93,7 @@ class CompactRange:
     1 and up; leaves are level 0), so a caller can keep the ones it wants.
     """
 
-    __slots__ = ("hasher", "on_node", "size", "stack")
+    __slots__ = ("from_level", "hasher", "on_node", "size", "stack")
 
     def __init__(
         self,
@@ -96,6 +101,7 @@ class CompactRange:
         size: int = 0,
         hashes: Sequence[bytes] = (),
         on_node: Callable[[int, int, bytes], None] | None = None,
+        from_level: int = 1,
     ) -> None:
         if len(hashes) != size.bit_count():
             raise ValueError(f"a tree of {size} leaves has {size.bit_count()} edge subtrees")
@@ -103,6 +109,8 @@ class CompactRange:
         self.size = size
         self.stack = list(hashes)
         self.on_node = on_node
+        #: ``on_node`` hears only of subtrees of this level and up.
+        self.from_level = from_level
 
     @staticmethod
     def edge(size: int) -> list[tuple[int, int]]:
@@ -126,7 +134,7 @@ class CompactRange:
             right = stack.pop()
             stack[-1] = children(stack[-1], right)
             level += 1
-            if self.on_node is not None:
+            if level >= self.from_level and self.on_node is not None:
                 self.on_node(level, (size >> level) - 1, stack[-1])
 
     def root(self) -> bytes:

@@ -26,13 +26,23 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import Table, and_, exists, func, insert, select, text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Table,
+    TypeDecorator,
+    Uuid,
+    exists,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from sluice.audit.log_models import AuditLeaf, AuditTreeHead, AuditTreeNode
@@ -66,17 +76,18 @@ _HEADS: Final[Table] = AuditTreeHead.__table__  # type: ignore[assignment]
 
 
 # -- the canonical form of an entry ---------------------------------------------------------
+#
+# Entries are read for hashing with plain SQL (no ORM types: at a million rows their parsing
+# is most of the time) and each value normalized here, so the same entry gives the same bytes
+# on SQLite (text dates, 32-hex ids, JSON text) and on PostgreSQL (native types).
 
 
 def _plain(value: Any) -> Any:
-    """A column's value as JSON: datetimes in UTC ISO 8601 with microseconds and ``Z``, ids
-    as their hyphenated text, decimals as text, bytes as hex; ``None`` as ``null``."""
+    """A value as JSON: decimals as text, bytes as hex, dates in ISO 8601; ``None`` as null."""
     if value is None or isinstance(value, str | int | float | dict | list):
         return value
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return _when(value)
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, date):
@@ -88,14 +99,90 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _when(value: Any) -> str | None:
+    """A moment in UTC, ISO 8601 with microseconds and ``Z`` (stored times are UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if len(value) == 26 and value[10] == " " and value[19] == ".":  # SQLite's own text
+            return f"{value[:10]}T{value[11:]}Z"
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return f"{value.isoformat(timespec='microseconds')}Z"
+
+
+def _uuid(value: Any) -> str | None:
+    """An id as its hyphenated lowercase text (SQLite keeps 32 hex digits). The same ids
+    recur row after row (a buyer's key, its organization), so answers are remembered."""
+    if value is None:
+        return None
+    known = _UUIDS.get(value)
+    if known is not None:
+        return known
+    if len(_UUIDS) > 10_000:
+        _UUIDS.clear()
+    _UUIDS[value] = text_ = _uuid_text(value)
+    return text_
+
+
+_UUIDS: dict[Any, str] = {}
+
+
+def _uuid_text(value: Any) -> str:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, str) and len(value) == 32:
+        v = value.lower()
+        return f"{v[:8]}-{v[8:12]}-{v[12:16]}-{v[16:20]}-{v[20:]}"
+    return str(uuid.UUID(str(value)))
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _normalizer(column: Any) -> Callable[[Any], Any]:
+    kind = column.type
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance
+    if isinstance(kind, DateTime):
+        return _when
+    if isinstance(kind, Uuid):
+        return _uuid
+    if isinstance(kind, JSON):
+        return _json
+    return _plain
+
+
+#: Every column of ``audit_events``, by name (sorted), with its normalizer: a column a later
+#: migration adds is covered as soon as the model declares it.
+_COLUMNS: Final = tuple(sorted((c.name, _normalizer(c)) for c in _EVENTS.columns))
+_SELECTED: Final = ", ".join(f"e.{name}" for name, _ in _COLUMNS)
+
+
+_NAMES: Final = tuple(name for name, _ in _COLUMNS)
+#: The columns whose values need normalizing (times, ids, JSON), by position.
+_SPECIAL: Final = tuple((i, name, f) for i, (name, f) in enumerate(_COLUMNS) if f is not _plain)
+_ENCODER: Final = json.JSONEncoder(
+    sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain
+)
+
+
+def _canonical(values: Sequence[Any]) -> bytes:
+    """The canonical form from the values of ``_COLUMNS``, in their order."""
+    document = dict(zip(_NAMES, values))  # noqa: B905  (rows may carry more after them)
+    for i, name, normal in _SPECIAL:
+        document[name] = normal(values[i])
+    return _ENCODER.encode(document).encode()
+
+
 def leaf_data(row: Mapping[Any, Any]) -> bytes:
     """The canonical form of an entry: a JSON object of every column of ``audit_events``
-    (names sorted, no spaces, UTF-8, nested objects' keys sorted too). Its leaf hash is
+    (names sorted, no spaces, UTF-8, nested objects' keys sorted too; times in UTC as
+    ``2026-11-26T02:00:00.000000Z``, ids hyphenated, ``null`` for none). Its leaf hash is
     ``SM3(0x00 || leaf_data)``."""
-    document = {column.name: _plain(row[column.name]) for column in _EVENTS.columns}
-    return json.dumps(
-        document, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
-    ).encode()
+    return _canonical([row[name] for name, _ in _COLUMNS])
 
 
 def leaf_hash(row: Mapping[Any, Any], hasher: TreeHasher = SM3) -> bytes:
@@ -131,13 +218,15 @@ def sequence(session: Session, *, full: bool = False, hasher: TreeHasher = SM3) 
     session.flush()
     lock(session)
     size = tree_size(session)
-    stored: list[dict[str, Any]] = []
+    stored: list[str] = []
 
     def keep(level: int, index: int, digest: bytes) -> None:
         if level >= STORED_LEVEL:
-            stored.append({"level": level, "index": index, "hash": digest.hex()})
+            stored.append(f"({level},{index},'{digest.hex()}')")
 
-    compact = CompactRange(hasher, size, _edge(session, size, hasher), on_node=keep)
+    compact = CompactRange(
+        hasher, size, _edge(session, size, hasher), on_node=keep, from_level=STORED_LEVEL
+    )
     floor = -1
     if not full and size:
         highest = session.execute(select(func.max(_LEAVES.c.event_id))).scalar() or 0
@@ -149,24 +238,47 @@ def sequence(session: Session, *, full: bool = False, hasher: TreeHasher = SM3) 
             select(_EVENTS.c.id).where(_EVENTS.c.id > floor, ~covered).order_by(_EVENTS.c.id)
         ).scalars()
     )
-    for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
-        rows = session.execute(
-            select(_EVENTS).where(_EVENTS.c.id.in_(chunk)).order_by(_EVENTS.c.id)
-        ).mappings()
+    for low, high, wanted in _groups(ids):
         leaves = []
-        for row in rows:
-            digest = hasher.hash_leaf(leaf_data(row))
-            leaves.append(
-                {"leaf_index": compact.size, "event_id": row["id"], "leaf_hash": digest.hex()}
-            )
+        for values in session.execute(_BY_RANGE, {"low": low, "high": high}).all():
+            event_id = values[_ID_AT]
+            if event_id not in wanted:  # sequenced already (a late commit's neighbours)
+                continue
+            digest = hasher.hash_leaf(_canonical(values))
+            leaves.append(f"({compact.size},{int(event_id)},'{digest.hex()}')")
             compact.append(digest)
+        # One multi-row INSERT of numbers and hex digits written out (nothing in it comes from
+        # outside): compiling a thousand bound rows, or sending one statement a row, costs
+        # more than hashing them.
+        connection = session.connection()
         if leaves:
-            session.execute(insert(_LEAVES), leaves)
+            rows = ",".join(leaves)
+            connection.exec_driver_sql(f"INSERT INTO audit_leaves VALUES {rows}")  # noqa: S608
         if stored:
-            session.execute(insert(_NODES), stored)
+            rows = ",".join(stored)
+            connection.exec_driver_sql(f"INSERT INTO audit_tree_nodes VALUES {rows}")  # noqa: S608
             stored.clear()
     return Sequenced(compact.size, compact.size - size)
+
+
+_ID_AT: Final = [name for name, _ in _COLUMNS].index("id")
+_BY_RANGE: Final = text(
+    f"SELECT {_SELECTED} FROM audit_events e WHERE e.id >= :low AND e.id <= :high "  # noqa: S608
+    "ORDER BY e.id"
+)
+
+
+def _groups(ids: list[int]) -> Iterator[tuple[int, int, set[int]]]:
+    """The ids in groups of at most ``BATCH`` that lie close together, each read with one
+    range query: a late commit far below the rest is read on its own, not with all between."""
+    group: list[int] = []
+    for event_id in ids:
+        if group and (len(group) == BATCH or event_id - group[0] > 2 * BATCH):
+            yield group[0], group[-1], set(group)
+            group = []
+        group.append(event_id)
+    if group:
+        yield group[0], group[-1], set(group)
 
 
 def _edge(session: Session, size: int, hasher: TreeHasher) -> list[bytes]:
@@ -322,7 +434,7 @@ def verify(
                 )
             )
 
-    compact = CompactRange(hasher, on_node=check_node)
+    compact = CompactRange(hasher, on_node=check_node, from_level=STORED_LEVEL)
     pending = iter(heads)
     head: Mapping[Any, Any] | None = next(pending, None)
 
@@ -344,8 +456,10 @@ def verify(
         return current
 
     head = check_heads()
+    width = len(_COLUMNS)
     for row in _leaf_rows(session, chunk):
-        index, event_id, stored_hash = row["leaf_index"], row["event_id"], row["leaf_hash"]
+        index, event_id, stored_hash = row[width], row[width + 1], row[width + 2]
+        values = row
         if index != compact.size:
             findings.append(
                 Finding(
@@ -355,7 +469,7 @@ def verify(
                 )
             )
             break
-        if row["id"] is None:
+        if values[_ID_AT] is None:
             findings.append(
                 Finding(
                     "entry_missing",
@@ -366,7 +480,7 @@ def verify(
             )
             digest = bytes.fromhex(stored_hash)
         else:
-            digest = hasher.hash_leaf(leaf_data(row))
+            digest = hasher.hash_leaf(_canonical(values))
             if digest.hex() != stored_hash:
                 findings.append(
                     Finding(
@@ -407,28 +521,26 @@ def verify(
     return result
 
 
-def _leaf_rows(session: Session, chunk: int) -> Iterator[Mapping[Any, Any]]:
-    """Every leaf with its entry's columns (``id`` None where the entry is gone), in leaf
-    order, read ``chunk`` leaves at a time."""
-    query = select(
-        _LEAVES.c.leaf_index, _LEAVES.c.event_id, _LEAVES.c.leaf_hash, *_EVENTS.columns
-    ).select_from(_LEAVES.outerjoin(_EVENTS, _EVENTS.c.id == _LEAVES.c.event_id))
+_LEAF_ROWS: Final = text(
+    f"SELECT {_SELECTED}, l.leaf_index, l.event_id, l.leaf_hash FROM audit_leaves l "  # noqa: S608
+    "LEFT JOIN audit_events e ON e.id = l.event_id "
+    "WHERE l.leaf_index >= :low AND l.leaf_index < :high ORDER BY l.leaf_index"
+)
+
+
+def _leaf_rows(session: Session, chunk: int) -> Iterator[Sequence[Any]]:
+    """Every leaf: its entry's ``_COLUMNS`` (all None where the entry is gone), then its
+    index, entry id and stored hash; in leaf order, read ``chunk`` leaves at a time."""
     low = 0
     while True:
-        rows = list(
-            session.execute(
-                query.where(
-                    and_(_LEAVES.c.leaf_index >= low, _LEAVES.c.leaf_index < low + chunk)
-                ).order_by(_LEAVES.c.leaf_index)
-            ).mappings()
-        )
+        rows = session.execute(_LEAF_ROWS, {"low": low, "high": low + chunk}).all()
         if not rows:
-            last = session.execute(
+            after = session.execute(
                 select(func.min(_LEAVES.c.leaf_index)).where(_LEAVES.c.leaf_index >= low)
             ).scalar()
-            if last is None:
+            if after is None:
                 return
-            low = int(last)
+            low = int(after)
             continue
         yield from rows
         low += chunk
@@ -437,15 +549,13 @@ def _leaf_rows(session: Session, chunk: int) -> Iterator[Mapping[Any, Any]]:
 def leaf_of(session: Session, event_id: int) -> tuple[int, str, bytes] | None:
     """Entry ``event_id``'s leaf index, its stored leaf hash and the entry's canonical form
     as it reads now (hashing it gives the leaf hash, unless the entry was altered)."""
-    found = (
-        session.execute(
-            select(_LEAVES.c.leaf_index, _LEAVES.c.leaf_hash, *_EVENTS.columns)
-            .join(_EVENTS, _EVENTS.c.id == _LEAVES.c.event_id)
-            .where(_LEAVES.c.event_id == event_id)
-        )
-        .mappings()
-        .first()
-    )
+    found = session.execute(
+        text(
+            f"SELECT l.leaf_index, l.leaf_hash, {_SELECTED} FROM audit_leaves l "  # noqa: S608
+            "JOIN audit_events e ON e.id = l.event_id WHERE l.event_id = :event_id"
+        ),
+        {"event_id": event_id},
+    ).first()
     if found is None:
         return None
-    return int(found["leaf_index"]), str(found["leaf_hash"]), leaf_data(found)
+    return int(found[0]), str(found[1]), _canonical(found[2:])
