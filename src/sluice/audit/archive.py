@@ -119,12 +119,11 @@ def _lines(
     session: Session, batch: list[AuditEvent], tree: StoredTree | None
 ) -> Iterator[dict[str, Any]]:
     ids = [e.id for e in batch]
-    leaves: dict[int, int] = {
-        event_id: index
-        for event_id, index in session.execute(
+    leaves: dict[int, int] = dict(
+        session.execute(
             select(AuditLeaf.event_id, AuditLeaf.leaf_index).where(AuditLeaf.event_id.in_(ids))
-        )
-    }
+        ).all()
+    )
     resources: defaultdict[int, list[str]] = defaultdict(list)
     for event_id, resource_id in session.execute(
         select(AuditEventResource.event_id, AuditEventResource.resource_id)
