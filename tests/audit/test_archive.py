@@ -8,7 +8,9 @@ import json
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from sluice.audit import archive
 from sluice.audit import service as audit
@@ -16,11 +18,12 @@ from sluice.audit.log_models import AuditTreeHead
 from sluice.audit.merkle import SM3, verify_inclusion
 from sluice.audit.models import AuditEvent
 from sluice.audit.sequencer import StoredTree, sequence
-from sluice.core.clock import FixedClock
+from sluice.cli import app as cli
+from sluice.core.clock import FixedClock, SystemClock
 from sluice.core.database import Database
 from sluice.core.ids import sm3_hex
 from sluice.core.principal import Principal
-from sluice.core.settings import Settings
+from sluice.core.settings import Settings, get_settings
 
 OPERATOR = Principal(username="op", via="session", organization_id=uuid.uuid4())
 RESOURCE = uuid.UUID("00000000-0000-4000-8000-0000000000aa")
@@ -116,3 +119,35 @@ def test_a_longer_retention_keeps_entries_out_of_the_archive(
         assert done.path is None and done.tree_size is None
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == 1
     assert not any((settings.home / "audit-archive").glob("*.jsonl"))
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_the_command_archives_what_is_due_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, database: Database, settings: Settings
+) -> None:
+    now = SystemClock().now()
+    with database.unit_of_work() as session:
+        due = audit.record(
+            session,
+            actor=OPERATOR,
+            action="guard.sandbox_query",
+            target_type="authorization",
+            target_id=uuid.uuid4(),
+            at=now - timedelta(days=200),
+        )
+        session.flush()
+        due_id = due.id
+    monkeypatch.setenv("SLUICE_HOME", str(settings.home))
+    monkeypatch.setenv("SLUICE_DATABASE_URL", database.url)
+    get_settings.cache_clear()
+    try:
+        first = CliRunner().invoke(cli, ["audit", "archive"])
+        second = CliRunner().invoke(cli, ["audit", "archive"])
+    finally:
+        get_settings.cache_clear()
+    assert first.exit_code == 0, first.output
+    assert f"archived 1 entries (ids {due_id} to {due_id})" in first.output
+    assert "the entries stay in the log" in first.output
+    assert second.exit_code == 0 and "nothing to archive" in second.output
+    [file] = (settings.home / "audit-archive").glob("*.jsonl")
+    assert json.loads(file.read_text().splitlines()[1])["id"] == due_id
