@@ -11,8 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from sluice.audit import service as audit
+from sluice.audit.models import AuditEvent
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.permissions import Role
@@ -111,3 +113,19 @@ def test_the_row_and_the_export_show_the_entry_fields(
         "203.0.113.8",
         str(REQUEST),
     ]
+
+
+def test_each_request_writes_its_own_id_and_the_direct_peer_s_address(
+    bureau: TestClient, database: Database, world: World
+) -> None:
+    # No trusted proxy is set: a forwarded address is not believed.
+    for _ in range(2):
+        response = bureau.get("/console/audit.csv", headers={"X-Forwarded-For": "198.51.100.9"})
+        assert response.status_code == 200
+    with database.unit_of_work() as session:
+        exports = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == audit.EXPORTED).order_by(AuditEvent.id)
+        ).all()
+        assert [e.client_address for e in exports] == ["testclient", "testclient"]
+        first, second = (e.request_id for e in exports)
+        assert first is not None and second is not None and first != second
