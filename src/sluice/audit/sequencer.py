@@ -36,6 +36,7 @@ from sqlalchemy import (
     JSON,
     DateTime,
     Table,
+    TextClause,
     TypeDecorator,
     Uuid,
     exists,
@@ -106,6 +107,8 @@ def _when(value: Any) -> str | None:
     if isinstance(value, str):
         if len(value) == 26 and value[10] == " " and value[19] == ".":  # SQLite's own text
             return f"{value[:10]}T{value[11:]}Z"
+        if len(value) == 27 and value[10] == "T" and value[26] == "Z":  # canonical already
+            return value
         value = datetime.fromisoformat(value)
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
@@ -132,6 +135,8 @@ _UUIDS: dict[Any, str] = {}
 def _uuid_text(value: Any) -> str:
     if isinstance(value, uuid.UUID):
         return str(value)
+    if isinstance(value, str) and len(value) == 36:
+        return value.lower()
     if isinstance(value, str) and len(value) == 32:
         v = value.lower()
         return f"{v[:8]}-{v[8:12]}-{v[12:16]}-{v[16:20]}-{v[20:]}"
@@ -158,7 +163,45 @@ def _normalizer(column: Any) -> Callable[[Any], Any]:
 #: Every column of ``audit_events``, by name (sorted), with its normalizer: a column a later
 #: migration adds is covered as soon as the model declares it.
 _COLUMNS: Final = tuple(sorted((c.name, _normalizer(c)) for c in _EVENTS.columns))
-_SELECTED: Final = ", ".join(f"e.{name}" for name, _ in _COLUMNS)
+
+
+def _selected(dialect: str) -> str:
+    """The columns as the canonical form reads them. PostgreSQL hands ids, JSON and times
+    over as text already in the canonical spelling (cheaper than building Python objects
+    only to print them again); SQLite stores them as text anyway."""
+    if dialect != "postgresql":
+        return ", ".join(f"e.{name}" for name, _ in _COLUMNS)
+    spelled: dict[Callable[[Any], Any], str] = {
+        _uuid: "e.{}::text",
+        _json: "e.{}::text",
+        _when: "to_char(e.{} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+    }
+    return ", ".join(spelled.get(normal, "e.{}").format(name) for name, normal in _COLUMNS)
+
+
+def _statements(dialect: str) -> tuple[TextClause, TextClause, TextClause]:
+    """(entries by id range, leaves with their entries by leaf range, one entry's leaf)."""
+    if dialect not in _STATEMENTS:
+        columns = _selected(dialect)
+        _STATEMENTS[dialect] = (
+            text(
+                f"SELECT {columns} FROM audit_events e "  # noqa: S608
+                "WHERE e.id >= :low AND e.id <= :high ORDER BY e.id"
+            ),
+            text(
+                f"SELECT {columns}, l.leaf_index, l.event_id, l.leaf_hash "  # noqa: S608
+                "FROM audit_leaves l LEFT JOIN audit_events e ON e.id = l.event_id "
+                "WHERE l.leaf_index >= :low AND l.leaf_index < :high ORDER BY l.leaf_index"
+            ),
+            text(
+                f"SELECT {columns}, l.leaf_index, l.leaf_hash FROM audit_leaves l "  # noqa: S608
+                "JOIN audit_events e ON e.id = l.event_id WHERE l.event_id = :event_id"
+            ),
+        )
+    return _STATEMENTS[dialect]
+
+
+_STATEMENTS: dict[str, tuple[TextClause, TextClause, TextClause]] = {}
 
 
 _NAMES: Final = tuple(name for name, _ in _COLUMNS)
@@ -238,9 +281,10 @@ def sequence(session: Session, *, full: bool = False, hasher: TreeHasher = SM3) 
             select(_EVENTS.c.id).where(_EVENTS.c.id > floor, ~covered).order_by(_EVENTS.c.id)
         ).scalars()
     )
+    by_range = _statements(session.get_bind().dialect.name)[0]
     for low, high, wanted in _groups(ids):
         leaves = []
-        for values in session.execute(_BY_RANGE, {"low": low, "high": high}).all():
+        for values in session.execute(by_range, {"low": low, "high": high}).all():
             event_id = values[_ID_AT]
             if event_id not in wanted:  # sequenced already (a late commit's neighbours)
                 continue
@@ -262,10 +306,6 @@ def sequence(session: Session, *, full: bool = False, hasher: TreeHasher = SM3) 
 
 
 _ID_AT: Final = [name for name, _ in _COLUMNS].index("id")
-_BY_RANGE: Final = text(
-    f"SELECT {_SELECTED} FROM audit_events e WHERE e.id >= :low AND e.id <= :high "  # noqa: S608
-    "ORDER BY e.id"
-)
 
 
 def _groups(ids: list[int]) -> Iterator[tuple[int, int, set[int]]]:
@@ -521,19 +561,13 @@ def verify(
     return result
 
 
-_LEAF_ROWS: Final = text(
-    f"SELECT {_SELECTED}, l.leaf_index, l.event_id, l.leaf_hash FROM audit_leaves l "  # noqa: S608
-    "LEFT JOIN audit_events e ON e.id = l.event_id "
-    "WHERE l.leaf_index >= :low AND l.leaf_index < :high ORDER BY l.leaf_index"
-)
-
-
 def _leaf_rows(session: Session, chunk: int) -> Iterator[Sequence[Any]]:
     """Every leaf: its entry's ``_COLUMNS`` (all None where the entry is gone), then its
     index, entry id and stored hash; in leaf order, read ``chunk`` leaves at a time."""
+    leaf_rows = _statements(session.get_bind().dialect.name)[1]
     low = 0
     while True:
-        rows = session.execute(_LEAF_ROWS, {"low": low, "high": low + chunk}).all()
+        rows = session.execute(leaf_rows, {"low": low, "high": low + chunk}).all()
         if not rows:
             after = session.execute(
                 select(func.min(_LEAVES.c.leaf_index)).where(_LEAVES.c.leaf_index >= low)
@@ -549,13 +583,9 @@ def _leaf_rows(session: Session, chunk: int) -> Iterator[Sequence[Any]]:
 def leaf_of(session: Session, event_id: int) -> tuple[int, str, bytes] | None:
     """Entry ``event_id``'s leaf index, its stored leaf hash and the entry's canonical form
     as it reads now (hashing it gives the leaf hash, unless the entry was altered)."""
-    found = session.execute(
-        text(
-            f"SELECT l.leaf_index, l.leaf_hash, {_SELECTED} FROM audit_leaves l "  # noqa: S608
-            "JOIN audit_events e ON e.id = l.event_id WHERE l.event_id = :event_id"
-        ),
-        {"event_id": event_id},
-    ).first()
+    one_leaf = _statements(session.get_bind().dialect.name)[2]
+    found = session.execute(one_leaf, {"event_id": event_id}).first()
     if found is None:
         return None
-    return int(found[0]), str(found[1]), _canonical(found[2:])
+    width = len(_COLUMNS)
+    return int(found[width]), str(found[width + 1]), _canonical(found)
