@@ -231,11 +231,16 @@ def test_a_credit_code_typed_in_another_spelling_matches_as_ingestion_cleaned_it
         version = ingestion.current_version(session, city.ratings)
         assert version is not None
         table = pq.read_table(Path(version.path))
-    token = product_calls.subject_token(settings, verify, {"uscc": fullwidth, "rating": "B"})
+    token = product_calls.clean_call_inputs(
+        settings, verify, {"uscc": fullwidth, "rating": "B"}
+    ).subject_token
     assert token in table.column("uscc_token").to_pylist()
     assert table.column("uscc_token").to_pylist().count(token) == 1
     assert (
-        product_calls.subject_token(settings, product(city, BY_DISTRICT, subject=None), {}) is None
+        product_calls.clean_call_inputs(
+            settings, product(city, BY_DISTRICT, subject=None), {"since": "2000-01-01"}
+        ).subject_token
+        is None
     )
 
 
@@ -307,7 +312,7 @@ def test_the_subject_token_refuses_a_malformed_subject(
     city: SandboxWorld, settings: Settings
 ) -> None:
     with pytest.raises(InputInvalid) as refused:
-        product_calls.subject_token(settings, product(city, RATED), {"uscc": "91210800"})
+        product_calls.clean_call_inputs(settings, product(city, RATED), {"uscc": "91210800"})
     assert refused.value.input == "uscc"
     assert "is not a valid Unified social credit code" in refused.value.detail("en")
 
@@ -324,15 +329,12 @@ def test_text_no_utf8_encodes_is_input_invalid_not_a_crash(
     verify = product(city, RATED)
     for ask in (
         lambda: call(city, settings, verify, **inputs),
-        lambda: product_calls.subject_token(settings, verify, inputs),
+        lambda: product_calls.clean_call_inputs(settings, verify, inputs),
     ):
-        try:
+        with pytest.raises(InputInvalid) as refused:
             ask()
-        except InputInvalid as refused:
-            assert (refused.status, refused.input) == (422, named)
-            assert "UTF-8" in refused.detail("en") and "UTF-8" in refused.detail("zh-CN")
-        else:
-            assert named == "rating"  # the subject's token alone never reads the rating
+        assert (refused.value.status, refused.value.input) == (422, named)
+        assert "UTF-8" in refused.value.detail("en") and "UTF-8" in refused.value.detail("zh-CN")
     with pytest.raises(subject_tokens.IdentifierInvalid) as invalid:
         subject_tokens.subject_token("\ud800", "uscc", settings=settings)
     assert invalid.value.reason == "malformed"

@@ -15,7 +15,8 @@
 6. its agreement is in force and grants it for the purpose
    (``guard.product_calls.authorize_call``): ``authorization_inactive``,
    ``purpose_not_allowed``;
-7. the input, cleaned and tokenized as ingestion does (``subject_token``): ``input_invalid``;
+7. the input, cleaned and tokenized as ingestion does, once for the whole call
+   (``clean_call_inputs``): ``input_invalid``;
 8. the subject's consent, when the product needs it (``consent.service.check``):
    ``consent_required``, ``consent_mismatch``, ``consent_expired``, ``consent_revoked``;
 9. quota and rate, read first (``quotas.peek``): ``quota_exceeded``, ``rate_limited``;
@@ -24,6 +25,12 @@
     ``quota_exceeded`` or ``rate_limited``), metered (``metering``), logged
     (``gateway_calls``) and, for a call about a subject, recorded for that subject
     (``consent.service.record_use``).
+
+Writes wait for step 11 (the guard's audited decision stays pending in the session until
+then): on SQLite the first write takes the database's one writer lock until commit, and on
+PostgreSQL the counters' rows stay locked until commit, so a call that wrote early would
+hold every other call back while its query runs. (A signed call's nonce is written at step
+2: remembering it is how a replay is refused.)
 
 A refusal rolls back what the call did; the route then writes, on the clean transaction,
 the call's log row with the refusal's code, the subject's use record (when the input named
@@ -41,6 +48,7 @@ from typing import Any, Final, Literal
 
 from sqlalchemy.orm import Session
 
+from sluice.authorizations.models import Authorization
 from sluice.consent import service as consent
 from sluice.core.errors import KeptWrite, SluiceError
 from sluice.core.i18n import add_messages
@@ -223,6 +231,9 @@ class _Admitted:
     subscription: Subscription
     limits: tuple[quotas.Limit, ...]
     consent_id: uuid.UUID | None
+    authorization: Authorization
+    #: The inputs cleaned at step 7 (``None`` for a download, which takes none).
+    inputs: product_calls.CallInputs | None
 
 
 def _admit(
@@ -252,7 +263,7 @@ def _admit(
         endpoint = "invoke" if trace.kind == "download" else "download"
         raise WrongEndpoint(f"gateway.wrong_endpoint.{endpoint}", product=trace.code)
     purpose = trace.purpose or ""
-    product_calls.authorize_call(
+    authorization = product_calls.authorize_call(
         session,
         actor=trace.actor,
         product=product,
@@ -260,8 +271,10 @@ def _admit(
         purpose=purpose,
         consent_id=trace.consent_id,
     )
+    cleaned = None
     if inputs is not None:
-        trace.subject_token = product_calls.subject_token(settings, product, inputs)
+        cleaned = product_calls.clean_call_inputs(settings, product, inputs)
+        trace.subject_token = cleaned.subject_token
     consent_id = trace.consent_id
     if product.consent_required:
         consent_id = consent.check(
@@ -284,7 +297,7 @@ def _admit(
         settings=settings,
     )
     quotas.peek(session, limits, product=trace.code, at=trace.at)
-    return _Admitted(product, subscription, limits, consent_id)
+    return _Admitted(product, subscription, limits, consent_id, authorization, cleaned)
 
 
 def _settle(session: Session, trace: Trace, admitted: _Admitted, *, items: int) -> Metered:
@@ -360,31 +373,34 @@ def invoke(
 ) -> Answer:
     """Call a verification, statistics or score product (see the module docstring); a
     score's reasons are labelled in ``locale``."""
-    admitted = _admit(session, trace, settings, signed, inputs)
-    answer = product_calls.run(
-        session,
-        settings=settings,
-        product=admitted.product,
-        inputs=inputs,
-        at=trace.at,
-        locale=locale,
-    )
+    with session.no_autoflush:  # writes wait for step 11 (module docstring)
+        admitted = _admit(session, trace, settings, signed, inputs)
+        answer = product_calls.run(
+            session,
+            settings=settings,
+            product=admitted.product,
+            inputs=admitted.inputs if admitted.inputs is not None else inputs,
+            at=trace.at,
+            locale=locale,
+            authorization=admitted.authorization,
+        )
     metered = _settle(session, trace, admitted, items=answer.items)
     return Answer(trace.request_id, admitted.product.code, answer.result, metered)
 
 
 def download(session: Session, *, trace: Trace, settings: Settings, signed: Signed) -> FileAnswer:
     """Download a dataset product, fingerprinted for this buyer (see the module docstring)."""
-    admitted = _admit(session, trace, settings, signed, None)
     download_id = uuid.uuid4()
-    file = product_calls.download(
-        session,
-        settings=settings,
-        product=admitted.product,
-        buyer_id=trace.buyer_id,
-        download_id=download_id,
-        at=trace.at,
-    )
+    with session.no_autoflush:  # writes wait for step 11 (module docstring)
+        admitted = _admit(session, trace, settings, signed, None)
+        file = product_calls.download(
+            session,
+            settings=settings,
+            product=admitted.product,
+            buyer_id=trace.buyer_id,
+            download_id=download_id,
+            at=trace.at,
+        )
     metered = _settle(session, trace, admitted, items=file.rows)
     repository.add_download(
         session,

@@ -98,7 +98,7 @@ from sluice.guard.product_errors import (
     RefusalDetail,
 )
 from sluice.guard.product_exports import approved_export
-from sluice.guard.product_inputs import clean_inputs
+from sluice.guard.product_inputs import Bound, clean_inputs
 from sluice.guard.product_specs import (
     CallableProduct,
     DatasetSpec,
@@ -114,6 +114,7 @@ from sluice.guard.workspace_queries import versions_of
 from sluice.guard.workspace_views import SUBJECT_TYPES, WorkspaceView, workspace_views
 
 __all__ = [
+    "CallInputs",
     "ExportUnavailable",
     "FingerprintedFile",
     "InputInvalid",
@@ -122,11 +123,11 @@ __all__ = [
     "ProductFailed",
     "PurposeNotAllowed",
     "authorize_call",
+    "clean_call_inputs",
     "download",
     "identify",
     "release",
     "run",
-    "subject_token",
     "validate_spec",
 ]
 
@@ -200,10 +201,11 @@ def authorize_call(
     at: datetime,
     purpose: str,
     consent_id: uuid.UUID | None = None,
-) -> None:
+) -> Authorization:
     """Allow or refuse one call of a product (see the module docstring); the decision is
     audited either way, a refusal's row kept through the rollback. ``consent_id`` is the
-    consent the buyer named, if any (checked after this decision), for the audit entry."""
+    consent the buyer named, if any (checked after this decision), for the audit entry.
+    Returns the agreement it allowed the call under, for ``run``."""
     authorization = authorizations.seen(session, PLATFORM, product.authorization_id)
     resources = sorted(set(product.resource_ids), key=str)
     refused = _call_refusal(session, authorization, product, at=at, purpose=purpose)
@@ -243,6 +245,7 @@ def authorize_call(
         consent_id=consent_id,
         resources=resources,
     )
+    return authorization
 
 
 def _call_refusal(
@@ -295,21 +298,32 @@ def _decision_detail(
     }
 
 
-def subject_token(
+@dataclass(frozen=True)
+class CallInputs:
+    """A call's inputs, each cleaned and typed, personal ones tokenized, as ingestion
+    does (``product_inputs.clean_inputs``); ``subject_token`` is the token of the subject
+    the call is about, ``None`` for a product not about a subject."""
+
+    values: Mapping[str, Bound | None]
+    subject_token: str | None
+
+
+def clean_call_inputs(
     settings: Settings, product: CallableProduct, inputs: Mapping[str, object]
-) -> str | None:
-    """The token of the subject a call is about (its input cleaned and tokenized as
-    ingestion does); ``None`` for a product not about a subject."""
-    if product.subject_input is None:
-        return None
+) -> CallInputs:
+    """Clean a call's inputs once, before it is decided on (``input_invalid``), so the
+    consent check and the query read the same values and nothing is tokenized twice."""
     fields = _inputs_of(product)
+    values = clean_inputs(settings, fields, inputs)
+    if product.subject_input is None:
+        return CallInputs(values, None)
     field = next((f for f in fields if f.name == product.subject_input), None)
     if field is None or field.type not in IDENTIFIER_TYPES:
         raise ValueError(f"product {product.code}: {product.subject_input} is no personal input")
-    token = clean_inputs(settings, fields, inputs, only=frozenset({field.name}))[field.name]
+    token = values.get(field.name)
     if token is None:
         raise _missing(field)
-    return str(token)
+    return CallInputs(values, str(token))
 
 
 def run(
@@ -317,26 +331,36 @@ def run(
     *,
     settings: Settings,
     product: CallableProduct,
-    inputs: Mapping[str, object],
+    inputs: Mapping[str, object] | CallInputs,
     at: datetime,
     locale: str = ZH,
+    authorization: Authorization | None = None,
 ) -> ProductAnswer:
     """Answer one call (see the module docstring). The caller decided it first
-    (``authorize_call``); ``locale`` is the language of a score's reason labels."""
-    authorization = authorizations.seen(session, PLATFORM, product.authorization_id)
+    (``authorize_call``, which returns the ``authorization`` to pass here) and may have
+    cleaned the inputs already (``clean_call_inputs``); ``locale`` is the language of a
+    score's reason labels."""
+    if authorization is None:
+        authorization = authorizations.seen(session, PLATFORM, product.authorization_id)
     # ``authorize_call`` decided (and audited) the call; this only makes sure that no path
     # runs a product of an agreement not in force (status and term: no query).
     inactive = guard.refusal(session, authorization, at=at)
     if inactive is not None:
         raise inactive.error
+    cleaned = (
+        inputs if isinstance(inputs, CallInputs) else clean_call_inputs(settings, product, inputs)
+    )
     views = {v.name: v for v in workspace_views(session, authorization)}
     spec = product.spec
     if isinstance(spec, VerificationSpec):
-        return _verify(settings, product, spec, authorization, views, inputs)
+        return _verify(settings, product, spec, authorization, views, cleaned.values)
     if isinstance(spec, StatisticsSpec):
-        return _statistics(settings, product, spec, authorization, views, inputs)
+        return _statistics(settings, product, spec, authorization, views, cleaned.values)
     if isinstance(spec, ScoreSpec):
-        return _score(session, settings, product, spec, authorization, views, inputs, locale)
+        assert cleaned.subject_token is not None  # a score is about its subject
+        return _score(
+            session, settings, product, spec, authorization, views, cleaned.subject_token, locale
+        )
     raise ValueError(f"product {product.code} is a dataset: it is downloaded, not run")
 
 
@@ -346,9 +370,8 @@ def _verify(
     spec: VerificationSpec,
     authorization: Authorization,
     views: Mapping[str, WorkspaceView],
-    inputs: Mapping[str, object],
+    values: Mapping[str, Bound | None],
 ) -> ProductAnswer:
-    values = clean_inputs(settings, spec.inputs, inputs)
     optional = frozenset(f.name for f in spec.inputs if not f.required)
     prepared = _runnable(
         product, verification_sql(spec, optional), list(spec.match), views, settings
@@ -372,9 +395,8 @@ def _statistics(
     spec: StatisticsSpec,
     authorization: Authorization,
     views: Mapping[str, WorkspaceView],
-    inputs: Mapping[str, object],
+    values: Mapping[str, Bound | None],
 ) -> ProductAnswer:
-    values = clean_inputs(settings, spec.parameters, inputs)
     prepared = _runnable(
         product, spec.sql, [p.name for p in spec.parameters], views, settings, counts=True
     )
@@ -417,12 +439,9 @@ def _score(
     spec: ScoreSpec,
     authorization: Authorization,
     views: Mapping[str, WorkspaceView],
-    inputs: Mapping[str, object],
+    token: str,
     locale: str,
 ) -> ProductAnswer:
-    token = clean_inputs(settings, [spec.subject], inputs)[spec.subject.name]
-    if token is None:
-        raise _missing(spec.subject)
     prepared = _runnable(
         product,
         spec.sql,
