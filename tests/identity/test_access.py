@@ -32,7 +32,7 @@ from sluice.identity import service as identity
 from sluice.identity.models import User
 from sluice.web.app import create_app
 from sluice.web.deps import Public, Requires, RequiresApiKey
-from sluice.web.routes import all_routes
+from sluice.web.routes import all_routes, guards_of
 from tests.identity.factories import make_account
 
 EVERYONE: Final = frozenset(Role)
@@ -495,17 +495,6 @@ def _parse(table: str) -> dict[tuple[str, str], frozenset[Role] | None]:
 ROUTES: Final = _parse(ROUTES_TABLE)
 
 
-def _declared(route: APIRoute) -> list[Requires | Public]:
-    found: list[Requires | Public] = []
-    stack = [route.dependant]
-    while stack:
-        dependant = stack.pop()
-        if isinstance(dependant.call, Requires | Public):
-            found.append(dependant.call)
-        stack.extend(dependant.dependencies)
-    return found
-
-
 def _served(app: FastAPI) -> dict[tuple[str, str], APIRoute | None]:
     served: dict[tuple[str, str], APIRoute | None] = {}
     for route in all_routes(app):
@@ -547,7 +536,7 @@ def test_public_routes_are_exactly_the_tables_and_the_rest_declare_one_permissio
     for key, route in _served(app).items():
         if route is None:
             continue  # /openapi.json and /static: Starlette routes, public by the table
-        declared = _declared(route)
+        declared = guards_of(route)
         public = any(isinstance(d, Public) for d in declared)
         required = [d for d in declared if isinstance(d, Requires)]
         if (ROUTES[key] is None) != public or (not public and len(required) != 1):

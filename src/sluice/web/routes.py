@@ -12,6 +12,8 @@ from fastapi import FastAPI, UploadFile
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
+from sluice.web.deps import Public, Requires
+
 
 def all_routes(app: FastAPI) -> list[BaseRoute]:
     return list(_flatten(app.routes))
@@ -41,3 +43,16 @@ def takes_files(route: APIRoute) -> bool:
 
 def file_routes(app: FastAPI) -> list[APIRoute]:
     return [r for r in all_routes(app) if isinstance(r, APIRoute) and takes_files(r)]
+
+
+def guards_of(route: APIRoute) -> list[Requires | Public]:
+    """The access declarations among a route's dependencies, however deep: one
+    ``Requires`` (its permission) or ``Public`` for every route, which a test checks."""
+    found: list[Requires | Public] = []
+    stack = [route.dependant]
+    while stack:
+        dependant = stack.pop()
+        if isinstance(dependant.call, Requires | Public):
+            found.append(dependant.call)
+        stack.extend(dependant.dependencies)
+    return found
