@@ -435,8 +435,7 @@ def audit_verify() -> None:
     from sluice.transparency import heads
 
     settings = _settings()
-    database = Database(settings.resolved_database_url)
-    upgrade(database.engine)
+    database = Database(settings.resolved_database_url)  # read as it is: no migration
     with database.unit_of_work() as session:
         result = heads.verify_log(session)
     waiting = f"; {result.unsequenced} entries not yet sequenced" if result.unsequenced else ""
