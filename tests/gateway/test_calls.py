@@ -568,7 +568,8 @@ def two_workers(world: GatewayWorld) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # Two processes importing the whole application: slow on a busy two-core machine.
+        deadline = time.monotonic() + 90
         while True:
             try:
                 with urllib.request.urlopen(f"{base}/healthz", timeout=1) as ready:  # noqa: S310
