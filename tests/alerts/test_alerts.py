@@ -37,11 +37,18 @@ from sluice.sandbox.export_models import ExportRequest
 from sluice.sandbox.models import Workspace
 from sluice.web.app import create_app
 from tests.gateway.test_calls import invoke, refused
-from tests.gateway.world import PLANNING, GatewayWorld
+from tests.gateway.world import LOAN, PLANNING, Buyer, GatewayWorld
 from tests.identity.factories import bearer, console_login
-from tests.sandbox.world import SHANGHAI, START
+from tests.sandbox.world import SHANGHAI, START, USCC
 
 SUBJECTS = 4
+
+
+def verify(client: TestClient, world: GatewayWorld, buyer: Buyer, uscc: str = USCC[0]) -> Any:
+    """Ask the world's verification product whether ``uscc`` sits in 站前区."""
+    body = {"input": {"uscc": uscc, "district": "站前区"}, "purpose": LOAN}
+    url = f"/gateway/v1/products/{world.verify.code}/invoke"
+    return client.post(url, json=body, headers=buyer.headers)
 
 
 def settings_with(world: GatewayWorld, **rules: dict[str, Any]) -> Settings:
@@ -63,17 +70,16 @@ def test_an_enumerating_buyer_key_is_suspended_and_only_the_bureau_lifts_it(
     settings = settings_with(world, enumeration={"threshold": SUBJECTS})
     buyer = world.buyer(world.verify.code)
     bystander = world.buyer(world.verify.code)
-    code = world.verify.code
-    # Distinct enterprises, none of which consented: each call is refused consent_missing,
+    # Distinct enterprises, none of which consented: each call is refused consent_required,
     # but the subject it named is on record all the same.
     for n in range(SUBJECTS):
         clock.advance(timedelta(seconds=1))
         uscc = credit_code(f"91210800{70000000 + n:08d}")
-        assert invoke(client, buyer, code, uscc=uscc).status_code == 403
+        assert verify(client, world, buyer, uscc).status_code == 403
     for n in range(SUBJECTS - 1):  # one short of the threshold
         clock.advance(timedelta(seconds=1))
         uscc = credit_code(f"91210800{60000000 + n:08d}")
-        assert invoke(client, bystander, code, uscc=uscc).status_code == 403
+        assert verify(client, world, bystander, uscc).status_code == 403
 
     evaluation = evaluate(world, settings, clock)
     enumerations = [a for a in evaluation.raised if a.rule == "enumeration"]
@@ -85,10 +91,10 @@ def test_an_enumerating_buyer_key_is_suspended_and_only_the_bureau_lifts_it(
     assert alert.detail == {"calls": SUBJECTS}
 
     # The key's next call is refused, naming the rule; the bystander's is not.
-    problem = refused(invoke(client, buyer, code), 403, "key_suspended")
+    problem = refused(verify(client, world, buyer), 403, "key_suspended")
     assert "enumeration" in problem["detail"]
     seen = credit_code(f"91210800{60000000:08d}")  # a subject it already asked about
-    assert invoke(client, bystander, code, uscc=seen).json()["code"] == "consent_required"
+    assert verify(client, world, bystander, seen).json()["code"] == "consent_required"
     # Recorded as the monitoring's doing.
     with world.database.unit_of_work() as session:
         actions = session.execute(
@@ -114,7 +120,7 @@ def test_an_enumerating_buyer_key_is_suspended_and_only_the_bureau_lifts_it(
     assert client.get(url, headers=buyer_token).status_code == 403
     operator = bearer(client, world.city.world.operator)
     assert client.post(f"{url}/lift", json=reason, headers=operator).status_code == 403
-    refused(invoke(client, buyer, code), 403, "key_suspended")
+    refused(verify(client, world, buyer), 403, "key_suspended")
 
     bureau = bearer(client, world.city.world.bureau)
     listed = client.get(
@@ -128,7 +134,7 @@ def test_an_enumerating_buyer_key_is_suspended_and_only_the_bureau_lifts_it(
         world.city.world.bureau.username,
         "已核实为测试流量",
     )
-    answer = invoke(client, buyer, code)
+    answer = verify(client, world, buyer)
     assert answer.json()["code"] == "consent_required"
     # Lifted once; a second time there is nothing to lift.
     refused(client.post(f"{url}/lift", json=reason, headers=bureau), 409, "conflict")
@@ -145,9 +151,8 @@ def test_the_bureau_sees_the_alert_in_the_console_and_lifts_it_from_its_page(
     with TestClient(app, base_url="http://127.0.0.1") as console:
         for n in range(2):
             clock.advance(timedelta(seconds=1))
-            invoke(
-                console, buyer, world.verify.code, uscc=credit_code(f"91210800{40000000 + n:08d}")
-            )
+            uscc = credit_code(f"91210800{40000000 + n:08d}")
+            refused(verify(console, world, buyer, uscc), 403, "consent_required")
         [alert] = [
             a for a in evaluate(world, settings, clock).raised if a.subject_id == buyer.key_id
         ]
@@ -163,6 +168,8 @@ def test_the_bureau_sees_the_alert_in_the_console_and_lifts_it_from_its_page(
         assert rows == 1 and f'data-alert="{alert.id}"' in listed.text
         page = console.get(f"/console/alerts/{alert.id}")
         assert 'data-status="open"' in page.text and "已暂停 API 密钥" in page.text
+        english = console.get(f"/console/alerts/{alert.id}", headers={"Accept-Language": "en"})
+        assert "Enumeration of subjects" in english.text and "API key suspended" in english.text
         assert 'data-action="lift"' in page.text
         short = console.post(
             f"/console/alerts/{alert.id}/lift", data={"reason": "x", "csrf_token": csrf}
@@ -177,7 +184,7 @@ def test_the_bureau_sees_the_alert_in_the_console_and_lifts_it_from_its_page(
         after = console.get(done.headers["location"])
         assert "自动处置已解除" in after.text and 'data-action="lift"' not in after.text
         assert "恢复 API 密钥" in after.text  # the key's resumption on the alert's history
-        assert invoke(console, buyer, world.verify.code).json()["code"] == "consent_required"
+        assert verify(console, world, buyer).json()["code"] == "consent_required"
 
 
 def test_an_incident_marks_its_alert_escalated_once(world: GatewayWorld, clock: FixedClock) -> None:
@@ -233,7 +240,7 @@ def test_a_night_of_refused_calls_on_a_rest_day_warns_three_ways_and_contains_no
     for n in range(4):
         clock.advance(timedelta(seconds=1))
         uscc = credit_code(f"91210800{50000000 + n:08d}")
-        refused(invoke(client, buyer, world.verify.code, uscc=uscc), 403, "consent_required")
+        refused(verify(client, world, buyer, uscc), 403, "consent_required")
     clock.advance(timedelta(seconds=1))
     assert invoke(client, buyer, world.stats.code, uscc=None, purpose=PLANNING).status_code == 200
     settings = settings_with(
