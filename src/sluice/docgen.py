@@ -34,7 +34,8 @@ def configuration_markdown() -> str:
         annotation = field.annotation
         type_name = getattr(annotation, "__name__", None) or str(annotation)
         type_name = type_name.replace(" | None", " (optional)")
-        default = field.default
+        # A list or mapping default is a factory (a shared mutable default would leak).
+        default = field.get_default(call_default_factory=True)
         shown = "(empty)" if default is None else f"`{default}`"
         description = (field.description or "").replace("|", "\\|")
         lines.append(f"| `SLUICE_{name.upper()}` | {type_name} | {shown} | {description} |")
