@@ -183,6 +183,13 @@ def _statements(dialect: str) -> tuple[TextClause, TextClause, TextClause]:
     """(entries by id range, leaves with their entries by leaf range, one entry's leaf)."""
     if dialect not in _STATEMENTS:
         columns = _selected(dialect)
+        # PostgreSQL would hash-join a slice of leaves against the whole table of entries
+        # (every slice reading every entry); a lateral join looks each one up by its id.
+        entry, on = (
+            ("LATERAL (SELECT * FROM audit_events x WHERE x.id = l.event_id LIMIT 1) e", "true")
+            if dialect == "postgresql"
+            else ("audit_events e", "e.id = l.event_id")
+        )
         _STATEMENTS[dialect] = (
             text(
                 f"SELECT {columns} FROM audit_events e "  # noqa: S608
@@ -190,7 +197,7 @@ def _statements(dialect: str) -> tuple[TextClause, TextClause, TextClause]:
             ),
             text(
                 f"SELECT {columns}, l.leaf_index, l.event_id, l.leaf_hash "  # noqa: S608
-                "FROM audit_leaves l LEFT JOIN audit_events e ON e.id = l.event_id "
+                f"FROM audit_leaves l LEFT JOIN {entry} ON {on} "
                 "WHERE l.leaf_index >= :low AND l.leaf_index < :high ORDER BY l.leaf_index"
             ),
             text(
