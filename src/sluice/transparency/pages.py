@@ -52,13 +52,12 @@ add_messages(
         "transparency.how": ("如何核验", "How to check it"),
         "transparency.tool": (
             "核验工具是一个小程序，离线运行，只需要公钥，不连接平台的数据库：安装 Sluice（或取其"
-            "源代码，需要 Python 3.11 及 cryptography、gmssl-pyx 两个包）后运行 "
-            "python -m sluice.audit.verify_proof。它通过时打印 OK，不通过时打印 FAILED 和原因。",
+            "源代码，需要 Python 3.11 及 cryptography、gmssl-pyx 两个包）即可使用。它通过时打印 "
+            "OK，不通过时打印 FAILED 和原因。命令：",
             "The checker is a small program that runs offline with the public key alone and "
             "never touches the platform's database: install Sluice (or take its source; it needs "
-            "Python 3.11 and the cryptography and gmssl-pyx packages) and run python -m "
-            "sluice.audit.verify_proof. It prints OK when everything holds, and FAILED with the "
-            "reason when not.",
+            "Python 3.11 and the cryptography and gmssl-pyx packages). It prints OK when "
+            "everything holds, and FAILED with the reason when not. The command:",
         ),
         "transparency.step1": (
             "取得公钥。从 {keys} 取得数据主管部门的 SM2 公钥，并与其通过其他渠道（公文、官方网站）"
