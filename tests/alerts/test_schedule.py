@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,13 @@ from sluice.cli import app as cli
 from sluice.core.clock import FixedClock
 from sluice.core.settings import Settings, get_settings
 from tests.sandbox.world import START
+
+
+def _in_own_loop(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run it on a new loop in a thread of its own: a browser test earlier in the same
+    worker may leave an event loop running in this thread, and asyncio.run refuses then."""
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, coroutine).result()
 
 
 def test_the_schedule_survives_a_failed_run_and_stops_when_cancelled(
@@ -41,11 +49,11 @@ def test_the_schedule_survives_a_failed_run_and_stops_when_cancelled(
     monkeypatch.setattr(schedule, "run_once", run_once)
     settings = Settings(alert_evaluate_seconds=120)
     with pytest.raises(asyncio.CancelledError):
-        asyncio.run(schedule.periodic(None, settings=settings, clock=FixedClock(START)))  # type: ignore[arg-type]
+        _in_own_loop(schedule.periodic(None, settings=settings, clock=FixedClock(START)))  # type: ignore[arg-type]
     assert (waits, runs) == ([120, 120, 120], ["run", "run"])
     # Turned off, it returns at once.
     off = Settings(alert_evaluate_seconds=0)
-    asyncio.run(schedule.periodic(None, settings=off, clock=FixedClock(START)))  # type: ignore[arg-type]
+    _in_own_loop(schedule.periodic(None, settings=off, clock=FixedClock(START)))  # type: ignore[arg-type]
     assert len(runs) == 2
 
 

@@ -213,6 +213,8 @@ def test_the_bureau_sees_reviews_overdue_tickets_with_chase_and_what_awaits_its_
         "已暂停": "0",
         "今日调用": "0",
         "今日被拒绝": "0",
+        "待处理": "0",  # no alert raised in this world
+        "其中严重": "0",
     }
     assert page.panels["workbench.quality"].note == (
         "最近一次评估：2026-11-25 10:00，1 个部门参评，均在 60 分以上。"
