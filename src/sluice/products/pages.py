@@ -6,6 +6,7 @@ and refuses; a refusal is shown on the same page in the reader's language."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import uuid
@@ -449,46 +450,8 @@ def list_product(
     )
 
 
-def _review_route(decision: str, done: str) -> Any:
-    async def route(
-        request: Request,
-        product_id: uuid.UUID,
-        actor: Reviewer,
-        session: DbSession,
-        clock: AppClock,
-        locale: Locale,
-    ) -> Response:
-        reason = await form_text(request, "reason")
-        return _act(
-            request,
-            session,
-            actor,
-            locale,
-            product_id,
-            done,
-            lambda: service.review(
-                session,
-                actor=actor,
-                at=clock.now(),
-                product_id=product_id,
-                decision=decision,
-                reason=reason,
-            ),
-        )
-
-    return route
-
-
-router.post(PRODUCTS_PAGE + "/{product_id}/approve", response_class=HTMLResponse)(
-    _review_route("approve", "approved")
-)
-router.post(PRODUCTS_PAGE + "/{product_id}/reject", response_class=HTMLResponse)(
-    _review_route("reject", "rejected")
-)
-
-
 def _reasoned_route(act: Callable[..., object], done: str) -> Any:
-    """A bureau act on a listed product that takes only a reason (suspend, resume)."""
+    """A bureau act on a product that takes only a reason (review, suspend, resume)."""
 
     async def route(
         request: Request,
@@ -512,6 +475,12 @@ def _reasoned_route(act: Callable[..., object], done: str) -> Any:
     return route
 
 
+router.post(PRODUCTS_PAGE + "/{product_id}/approve", response_class=HTMLResponse)(
+    _reasoned_route(functools.partial(service.review, decision="approve"), "approved")
+)
+router.post(PRODUCTS_PAGE + "/{product_id}/reject", response_class=HTMLResponse)(
+    _reasoned_route(functools.partial(service.review, decision="reject"), "rejected")
+)
 router.post(PRODUCTS_PAGE + "/{product_id}/suspend", response_class=HTMLResponse)(
     _reasoned_route(service.suspend, "suspended")
 )
