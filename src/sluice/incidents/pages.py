@@ -297,6 +297,32 @@ async def report_incident(
     return see_other(f"{LIST}/{opened.id}?done=reported")
 
 
+def _refused(
+    request: Request,
+    actor: Principal,
+    session: Session,
+    locale: str,
+    incident_id: uuid.UUID,
+    error: SluiceError,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """A step refused: the incident's page again with the refusal on its form (what may
+    not be seen or done stays a 404 or 403)."""
+    if error.status in (403, 404):
+        raise error
+    undo_keeping_refusal(session, error)
+    return _incident_page(
+        request,
+        actor,
+        session,
+        locale,
+        incident_id,
+        errors=_errors(error, locale),
+        form=form,
+        status_code=error.status,
+    )
+
+
 def _incident_page(
     request: Request,
     actor: Principal,
@@ -383,18 +409,14 @@ async def advance_incident(
             recipient=recipient,
         )
     except SluiceError as error:
-        if error.status in (403, 404):
-            raise
-        undo_keeping_refusal(session, error)
-        return _incident_page(
+        return _refused(
             request,
             actor,
             session,
             locale,
             incident_id,
-            errors=_errors(error, locale),
+            error,
             form={"note": note, "recipient": recipient, "measures": ",".join(measures)},
-            status_code=error.status,
         )
     return see_other(f"{LIST}/{incident_id}?done={transition}")
 
@@ -421,18 +443,7 @@ async def note_incident(
             special=special,
         )
     except SluiceError as error:
-        if error.status in (403, 404):
-            raise
-        undo_keeping_refusal(session, error)
-        return _incident_page(
-            request,
-            actor,
-            session,
-            locale,
-            incident_id,
-            errors=_errors(error, locale),
-            status_code=error.status,
-        )
+        return _refused(request, actor, session, locale, incident_id, error)
     return see_other(f"{LIST}/{incident_id}?done={'special_report' if special else 'note'}")
 
 
@@ -475,19 +486,7 @@ async def rectify_incident(
             deadline=deadline,
         )
     except SluiceError as error:
-        if error.status in (403, 404):
-            raise
-        undo_keeping_refusal(session, error)
-        return _incident_page(
-            request,
-            actor,
-            session,
-            locale,
-            incident_id,
-            errors=_errors(error, locale),
-            form=raw,
-            status_code=error.status,
-        )
+        return _refused(request, actor, session, locale, incident_id, error, form=raw)
     return see_other(f"{LIST}/{incident_id}?done=rectification")
 
 
