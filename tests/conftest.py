@@ -4,6 +4,7 @@ the migrations. Set SLUICE_STRICT_TESTS=1 (CI does) and nothing may be skipped."
 from __future__ import annotations
 
 import contextlib
+import gc
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -41,6 +42,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [item for item in items if item not in dropped]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Collect once, then freeze what collection built (the package, its libraries, the
+    test modules: some half a million objects) out of the cycle collector's walks.
+
+    A full collection walks every tracked object: with all of them in it each took about
+    0.2 s, and the default thresholds ran one every few tests, a fifth of the suite's time.
+    Frozen, the imported objects are never walked again, and the larger thresholds run the
+    collector less often. What a test makes is still collected, only less often.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 10, 100)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
