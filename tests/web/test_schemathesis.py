@@ -78,6 +78,8 @@ class World:
     ids: dict[str, list[str]]
     #: What each signed-in role may do (``Principal.has``), to pick the operations it walks.
     principals: dict[str, Principal]
+    #: The OpenAPI document as schemathesis reads it, loaded once for every role's walk.
+    schema: Any
 
 
 def _world(home: Path, url: str) -> World:
@@ -108,7 +110,9 @@ def _world(home: Path, url: str) -> World:
             for name, table in REAL_IDS.items()
         }
     app = create_app(settings, database=database, clock=clock)
-    return World(app, database, headers, ids, principals)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    schema.hook("map_path_parameters")(_real_ids(ids))
+    return World(app, database, headers, ids, principals, schema)
 
 
 @pytest.fixture(scope="class")
@@ -145,12 +149,12 @@ def postgresql_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World
     admin.dispose()
 
 
-def _real_ids(world: World) -> Any:
+def _real_ids(ids: dict[str, list[str]]) -> Any:
     def fill(context: Any, path_parameters: dict[str, Any] | None) -> dict[str, Any] | None:
         if path_parameters is None:
             return None
         for name, value in list(path_parameters.items()):
-            choices = world.ids.get(name)
+            choices = ids.get(name)
             if not choices:
                 continue
             # Deterministic: the generated value picks whether and which real id to use.
@@ -192,13 +196,11 @@ def _probe(
 
 
 def _server_errors(world: World, role: str) -> list[str]:
-    schema = schemathesis.openapi.from_asgi("/openapi.json", world.app)
-    schema.hook("map_path_parameters")(_real_ids(world))
     found: list[str] = []
     statuses: list[int] = []
     operations = [
         operation
-        for operation in (result.ok() for result in schema.get_all_operations())
+        for operation in (result.ok() for result in world.schema.get_all_operations())
         if role == "anonymous" or _may_call(world, role, operation)
     ]
     # Logging out revokes the token this walk uses: walk it last.
