@@ -565,10 +565,8 @@ def users(app: FastAPI) -> dict[Role, object]:
     return {role: make_account(app.state.database, app.state.clock, role) for role in Role}
 
 
-@pytest.fixture
-def callers(app: FastAPI, users: dict[Role, object]) -> dict[Role, Caller]:
-    """Each role's bearer token, console session and CSRF token, fresh for every test (a
-    logout route ends the ones it is called with)."""
+def _sign_in(app: FastAPI, users: dict[Role, object]) -> dict[Role, Caller]:
+    """Each role's bearer token, console session and CSRF token (and the buyer's API key)."""
     database: Database = app.state.database
     clock = app.state.clock
     settings = app.state.settings
@@ -590,6 +588,31 @@ def callers(app: FastAPI, users: dict[Role, object]) -> dict[Role, Caller]:
                 headers["X-API-Key"] = key
             made[role] = Caller(headers, {"sluice_session": started.token})
     return made
+
+
+#: Routes that end the token or the console session they are called with.
+LOGOUTS: Final = frozenset({("POST", "/api/v1/auth/logout"), ("POST", "/logout")})
+
+
+@pytest.fixture(scope="module")
+def signed_in(app: FastAPI, users: dict[Role, object]) -> dict[Role, Caller]:
+    return _sign_in(app, users)
+
+
+@pytest.fixture
+def callers(
+    request: pytest.FixtureRequest,
+    app: FastAPI,
+    users: dict[Role, object],
+    signed_in: dict[Role, Caller],
+) -> dict[Role, Caller]:
+    """Each role's credentials: signed in once for the module, and afresh for a logout route
+    (it ends the ones it is called with). Credentials some other route ended would fail the
+    next test that uses them (401 where the table expects 403 or success), never pass it."""
+    params = request.node.callspec.params
+    if (params["method"], params["path"]) in LOGOUTS:
+        return _sign_in(app, users)
+    return signed_in
 
 
 @pytest.fixture(scope="module")
