@@ -130,6 +130,7 @@ def test_a_date_that_does_not_exist_is_explained_and_lists_nothing(
     assert message in export.text
 
 
+@pytest.mark.rendering
 def test_a_bad_date_is_explained_in_english_too(bureau: TestClient, world: World) -> None:
     page = bureau.get("/console/audit?from=2026-02-30", headers={"Accept-Language": "en"})
     assert "“2026-02-30” is not a valid date: use year-month-day (e.g. 2026-02-28)" in page.text
@@ -197,6 +198,7 @@ def test_details_actors_and_targets_read_as_words(bureau: TestClient, world: Wor
     assert "质量评估" in failed and ">失败</span>" in failed
 
 
+@pytest.mark.rendering
 def test_the_page_reads_in_english(bureau: TestClient, world: World) -> None:
     page = bureau.get("/console/audit?actor=liuxy", headers={"Accept-Language": "en"}).text
     disposed = _row(page, world.disposed)
@@ -272,6 +274,7 @@ def test_the_export_holds_exactly_the_filtered_rows_in_words_and_beijing_time(
     assert disposed[10] == "名称：智慧停车场景形成的公共数据资产；类型：公共数据资产；归属：归政府"
 
 
+@pytest.mark.rendering
 def test_the_export_in_english(bureau: TestClient, world: World) -> None:
     response = bureau.get("/console/audit.csv?actor=sweep", headers={"Accept-Language": "en"})
     rows = _csv(response.text)

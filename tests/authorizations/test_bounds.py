@@ -138,6 +138,7 @@ def test_a_version_past_any_integer_column_is_a_clear_refusal_not_a_server_error
         )
 
 
+@pytest.mark.rendering
 def test_without_chinese_fonts_the_console_explains_and_links_to_the_html(
     client: TestClient,
     database: Database,

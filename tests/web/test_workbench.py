@@ -398,6 +398,7 @@ def test_with_nothing_to_do_every_panel_says_so_in_a_line(
     assert "workbench." not in page.text  # every message found its words
 
 
+@pytest.mark.rendering
 def test_the_workbench_reads_in_english(client: TestClient, city: City) -> None:
     client.cookies.clear()
     console_login(client, city.bureau)
