@@ -45,12 +45,15 @@ def _kind(url: str) -> str:
     return "/".join(segments) + ("?…" if parts.query else "")
 
 
-#: The page's words, leaving out what is shown as code on purpose (an action's code beside
-#: its label, a hash, a key): those are data, not untranslated messages.
-_READABLE_TEXT: Final = """() => {
+#: What the walk reads of a page, in one trip to the browser: its width, its links, and its
+#: words, leaving out what is shown as code on purpose (an action's code beside its label,
+#: a hash, a key): those are data, not untranslated messages.
+_READ_PAGE: Final = """() => {
+  const width = document.documentElement.scrollWidth;
+  const links = [...document.querySelectorAll("a[href]")].map(e => e.href);
   const copy = document.body.cloneNode(true);
   copy.querySelectorAll("code, pre, kbd, samp, script, style, template").forEach(e => e.remove());
-  return copy.textContent;
+  return {width, links, text: copy.textContent};
 }"""
 
 
@@ -107,8 +110,7 @@ def _log_in(page: Any, city: City, username: str) -> None:
     page.wait_for_url(f"{city.base}/console")
 
 
-def _links(page: Any, walk: Walk) -> list[str]:
-    hrefs: list[str] = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+def _links(page: Any, hrefs: list[str], walk: Walk) -> list[str]:
     found = []
     for href in hrefs:
         absolute = urljoin(page.url, href).split("#")[0]
@@ -121,22 +123,27 @@ def _links(page: Any, walk: Walk) -> list[str]:
     return found
 
 
-def _inspect(page: Any, url: str, walk: Walk, keys: re.Pattern[str], errors: list[str]) -> None:
+def _inspect(
+    page: Any, url: str, walk: Walk, keys: re.Pattern[str], errors: list[str]
+) -> list[str]:
+    """Open the page and note its problems; the links it shows."""
     errors.clear()
     response = page.goto(url)
     status = response.status if response else 0
     where = url.removeprefix(walk.base)
+    seen: dict[str, Any] = page.evaluate(_READ_PAGE)
+    hrefs: list[str] = seen["links"]
     if status >= 400:
         walk.problems.append(f"{where}: answered {status}")
-        return
-    width = page.evaluate("document.documentElement.scrollWidth")
+        return hrefs
+    width = seen["width"]
     if width > WIDTH:
         walk.problems.append(f"{where}: {width} px wide in a {WIDTH} px window")
-    text = page.evaluate(_READABLE_TEXT)
-    untranslated = sorted(set(keys.findall(text)))
+    untranslated = sorted(set(keys.findall(seen["text"])))
     if untranslated:
         walk.problems.append(f"{where}: message keys shown: {', '.join(untranslated[:5])}")
     walk.problems.extend(f"{where}: console error: {e[:200]}" for e in errors)
+    return hrefs
 
 
 def _walk(page: Any, city: City, username: str) -> Walk:
@@ -158,8 +165,8 @@ def _walk(page: Any, city: City, username: str) -> Walk:
             if answer.status >= 400:
                 walk.problems.append(f"{url.removeprefix(city.base)}: answered {answer.status}")
             continue
-        _inspect(page, url, walk, keys, errors)
-        queue.extend(link for link in _links(page, walk) if _kind(link) not in walk.visited)
+        hrefs = _inspect(page, url, walk, keys, errors)
+        queue.extend(link for link in _links(page, hrefs, walk) if _kind(link) not in walk.visited)
     return walk
 
 
