@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import threading
@@ -37,13 +38,14 @@ def live_clock() -> FixedClock:
     return FixedClock(datetime.now(UTC))
 
 
-@pytest.fixture
-def live_server(tmp_path: Path, live_database: Database, live_clock: FixedClock) -> Iterator[str]:
+@contextlib.contextmanager
+def serving(home: Path, database: Database, clock: FixedClock) -> Iterator[str]:
+    """The application on this database, served on a free loopback port: its base address."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    settings = Settings(home=tmp_path / "var", database_url=live_database.url)
-    app = create_app(settings, database=live_database, clock=live_clock)
+    settings = Settings(home=home, database_url=database.url)
+    app = create_app(settings, database=database, clock=clock)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -52,9 +54,17 @@ def live_server(tmp_path: Path, live_database: Database, live_clock: FixedClock)
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, live_database: Database, live_clock: FixedClock) -> Iterator[str]:
+    with serving(tmp_path / "var", live_database, live_clock) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,10 @@ docs/screenshots/workbench-<role>.png for the walkthrough in docs/guide.md.
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -15,6 +19,7 @@ import pytest
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.settings import Settings
+from tests.e2e.conftest import serving
 from tests.identity.factories import Account
 from tests.web.factories import City, build
 
@@ -39,10 +44,26 @@ ROLES: Final = {
 }
 
 
-@pytest.fixture
-def city(live_database: Database, live_clock: FixedClock, tmp_path: Path) -> City:
-    settings = Settings(home=tmp_path / "var", database_url=live_database.url)
-    return build(live_database, live_clock, settings)
+@dataclass(frozen=True)
+class Served:
+    base: str
+    city: City
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Served]:
+    """One city and one server for the module: each role only logs in and reads its own
+    workbench, and what one role's login writes (its session) is on no other's."""
+    root = tmp_path_factory.mktemp("workbench")
+    path = root / "live.db"
+    shutil.copy(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    clock = FixedClock(datetime.now(UTC))
+    settings = Settings(home=root / "var", database_url=database.url)
+    city = build(database, clock, settings)
+    with serving(root / "var", database, clock) as base:
+        yield Served(base, city)
+    database.dispose()
 
 
 def _log_in(page: Any, base: str, account: Account) -> None:
@@ -55,8 +76,9 @@ def _log_in(page: Any, base: str, account: Account) -> None:
 
 @pytest.mark.parametrize("role", list(ROLES))
 def test_each_role_lands_on_a_workbench_that_fits_and_draws(
-    browser: Any, live_server: str, city: City, role: str
+    browser: Any, served: Served, role: str
 ) -> None:
+    live_server, city = served.base, served.city
     person, expected = ROLES[role]
     context = browser.new_context(locale="zh-CN", viewport={"width": WIDTH, "height": HEIGHT})
     page = context.new_page()
