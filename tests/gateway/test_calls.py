@@ -28,10 +28,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlglot
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
+from sqlglot import exp
 
 from sluice.authorizations import service as authorizations
+from sluice.core import change_stamps
 from sluice.core.clock import FixedClock
 from sluice.core.principal import Principal
 from sluice.gateway import service as gateway
@@ -626,3 +630,76 @@ def test_fifty_concurrent_calls_against_a_quota_of_twenty_succeed_exactly_twenty
             select(func.count(Call.id)).where(Call.buyer_id == buyer.organization_id)
         )
     assert (metered, logged) == (20, 50)
+
+
+def test_what_a_call_keeps_between_calls_is_read_from_stamped_tables_only(
+    world: GatewayWorld, client: TestClient
+) -> None:
+    """What the gateway keeps between calls (``core.change_stamps``) is only ever built from
+    tables whose writes change a stamp; else a change there would go unseen by the next
+    call. Every statement a builder makes is recorded and its tables named."""
+    buyer = world.buyer(world.score.code, world.verify.code, world.stats.code)
+    consent = world.consent(buyer, world.score)
+    verify_consent = world.consent(buyer, world.verify)
+    built: list[str] = []
+
+    def record(_c: object, _cur: object, statement: str, *_args: object) -> None:
+        if change_stamps.building() is not None:
+            built.append(statement)
+
+    def all_calls() -> None:
+        answered = [
+            invoke(client, buyer, world.score.code, consent=consent),
+            invoke(client, buyer, world.stats.code, uscc=None, purpose=PLANNING),
+            client.post(
+                INVOKE.format(code=world.verify.code),
+                json={
+                    "input": {"uscc": USCC[0], "district": "站前区"},
+                    "purpose": LOAN,
+                    "consent_id": str(verify_consent),
+                },
+                headers=buyer.headers,
+            ),
+        ]
+        assert [r.status_code for r in answered] == [200, 200, 200], [r.text for r in answered]
+
+    change_stamps.forget_all()
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        all_calls()
+        first = list(built)
+        built.clear()
+        all_calls()
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    read = {
+        table.name
+        for statement in first
+        for table in sqlglot.parse_one(statement, read="postgres").find_all(exp.Table)
+    }
+    assert {"products", "gateway_subscriptions", "consents", "dataset_versions"} <= read
+    assert read <= change_stamps.WATCHED, read - change_stamps.WATCHED
+    assert built == []  # the second round kept everything
+
+
+def test_a_change_between_two_calls_is_seen_by_the_second(
+    world: GatewayWorld, client: TestClient
+) -> None:
+    """Kept between calls, yet never stale: a revoked consent and
+    a cancelled subscription each refuse the call right after, in this process."""
+    buyer = world.buyer(world.score.code)
+    consent = world.consent(buyer, world.score)
+    assert invoke(client, buyer, world.score.code, consent=consent).status_code == 200
+    holder = bearer(client, world.subject_account)
+    revoked = client.post(f"/api/v1/consents/{consent}/revoke", headers=holder)
+    assert revoked.status_code == 200, revoked.text
+    refused(invoke(client, buyer, world.score.code, consent=consent), 403, "consent_revoked")
+
+    other = world.buyer(world.score.code)
+    granted = world.consent(other, world.score)
+    assert invoke(client, other, world.score.code, consent=granted).status_code == 200
+    mine = bearer(client, other.account)
+    [subscription] = client.get("/api/v1/subscriptions", headers=mine).json()
+    cancelled = client.post(f"/api/v1/subscriptions/{subscription['id']}/cancel", headers=mine)
+    assert cancelled.status_code == 200, cancelled.text
+    refused(invoke(client, other, world.score.code, consent=granted), 403, "not_subscribed")

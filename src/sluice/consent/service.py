@@ -38,9 +38,10 @@ from sluice.audit import service as audit
 from sluice.consent import offers, repository
 from sluice.consent.models import Consent, ConsentUse, DataSubject
 from sluice.consent.offers import Offer
-from sluice.consent.repository import ConsentRow, SubjectRow
+from sluice.consent.repository import CheckRow, ConsentRow, SubjectRow
 from sluice.consent.schemas import ConsentGrant, SubjectCreate
 from sluice.consent.states import CONSENT, GRANTED, REVOKED, Standing, standing
+from sluice.core.change_stamps import Memo, Stamps
 from sluice.core.clock import Clock, display, local
 from sluice.core.errors import Conflict, NotFound, PermissionDenied, SluiceError
 from sluice.core.i18n import MessageRef, add_messages, translate
@@ -236,6 +237,10 @@ add_messages(
 # -- the gateway's two functions ------------------------------------------------------------
 
 
+#: What ``check`` compares, by consent (``change_stamps``).
+_checked: Memo[uuid.UUID, CheckRow | None] = Memo("consent.checked")
+
+
 def check(
     session: Session,
     *,
@@ -245,12 +250,15 @@ def check(
     subject_token: str | None,
     purpose: str,
     at: datetime,
+    stamps: Stamps | None = None,
 ) -> uuid.UUID:
     """The consent the buyer named, if it covers this call; else the first refusal in the
-    order required, mismatch, expired, revoked (see the module docstring). One read."""
+    order required, mismatch, expired, revoked (see the module docstring). One read, or
+    none with ``stamps`` (``change_stamps.read``) while no consent changed since the last:
+    a revocation changes them, so it still refuses the very next call."""
     if consent_id is None:
         raise ConsentRequired()
-    found = repository.for_check(session, consent_id)
+    found = _checked.get(stamps, consent_id, lambda: repository.for_check(session, consent_id))
     if found is None or found.buyer_id != buyer_id:
         raise ConsentRequired("consent.required_unknown", consent_id=str(consent_id))
     shown = str(consent_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -51,6 +51,11 @@ def local(at: datetime) -> datetime:
     if at.tzinfo is None:  # SQLite hands back naive values; they were stored as UTC
         at = at.replace(tzinfo=UTC)
     return at.astimezone(_display_zone)
+
+
+def day_start(day: date) -> datetime:
+    """The first moment of ``day`` in the city's zone (where ``local(at).date()`` turns)."""
+    return datetime.combine(day, time.min, tzinfo=_display_zone)
 
 
 def display(value: datetime | str | None, *, with_time: bool = True) -> str:

@@ -50,12 +50,13 @@ from sqlalchemy.orm import Session
 
 from sluice.authorizations.models import Authorization
 from sluice.consent import service as consent
+from sluice.core import change_stamps
+from sluice.core.change_stamps import Memo, Stamps
 from sluice.core.errors import KeptWrite, SluiceError
 from sluice.core.i18n import add_messages
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.gateway import metering, quotas, repository, signing
-from sluice.gateway.models import Subscription
 from sluice.guard import product_calls
 from sluice.guard.product_specs import CallableProduct
 from sluice.products import service as products
@@ -194,8 +195,37 @@ def _sweep(session: Session, at: datetime) -> None:
         repository.sweep_nonces(session, before=at)
 
 
-def _check_signature(session: Session, trace: Trace, settings: Settings, signed: Signed) -> None:
-    sealed = repository.signing_secret(session, trace.api_key_id)
+@dataclass(frozen=True)
+class _Terms:
+    """What a call needs of its subscription."""
+
+    id: uuid.UUID
+    quota_limit: int
+    quota_period: str
+    rate_limit: int
+    rate_period: str
+
+
+#: Each key's sealed signing secret, or ``None`` (``change_stamps``).
+_secrets: Memo[uuid.UUID, bytes | None] = Memo("gateway.signing_secrets")
+#: Each buyer's active subscription to each product, or ``None`` (``change_stamps``).
+_subscriptions: Memo[tuple[uuid.UUID, uuid.UUID], _Terms | None] = Memo("gateway.subscriptions")
+
+
+def _terms(session: Session, buyer_id: uuid.UUID, product_id: uuid.UUID) -> _Terms | None:
+    found = repository.active_subscription(session, buyer_id=buyer_id, product_id=product_id)
+    if found is None:
+        return None
+    return _Terms(
+        found.id, found.quota_limit, found.quota_period, found.rate_limit, found.rate_period
+    )
+
+
+def _check_signature(
+    session: Session, trace: Trace, settings: Settings, signed: Signed, stamps: Stamps | None
+) -> None:
+    key = trace.api_key_id
+    sealed = _secrets.get(stamps, key, lambda: repository.signing_secret(session, key))
     sent = (signed.timestamp, signed.nonce, signed.signature)
     if sealed is None and not any(sent):
         return
@@ -228,12 +258,13 @@ def _check_signature(session: Session, trace: Trace, settings: Settings, signed:
 @dataclass(frozen=True)
 class _Admitted:
     product: CallableProduct
-    subscription: Subscription
+    subscription: _Terms
     limits: tuple[quotas.Limit, ...]
     consent_id: uuid.UUID | None
     authorization: Authorization
     #: The inputs cleaned at step 7 (``None`` for a download, which takes none).
     inputs: product_calls.CallInputs | None
+    stamps: Stamps | None
 
 
 def _admit(
@@ -243,19 +274,22 @@ def _admit(
     signed: Signed,
     inputs: dict[str, Any] | None,
 ) -> _Admitted:
-    """Steps 2 to 9: everything that may refuse the call before the product runs."""
-    _check_signature(session, trace, settings, signed)
+    """Steps 2 to 9: everything that may refuse the call before the product runs. What
+    rarely changes is kept between calls while the stamps hold (``change_stamps``)."""
+    stamps = change_stamps.read(session)
+    _check_signature(session, trace, settings, signed, stamps)
     try:
         product = products.callable_product(
-            session, code=trace.code, at=trace.at, settings=settings
+            session, code=trace.code, at=trace.at, settings=settings, stamps=stamps
         )
     except products.ProductUnavailable:
         found = products.find_product(session, code=trace.code)
         trace.product_id = found.id if found is not None else None
         raise
     trace.product_id = product.id
-    subscription = repository.active_subscription(
-        session, buyer_id=trace.buyer_id, product_id=product.id
+    buyer_id = trace.buyer_id
+    subscription = _subscriptions.get(
+        stamps, (buyer_id, product.id), lambda: _terms(session, buyer_id, product.id)
     )
     if subscription is None:
         raise NotSubscribed(product=trace.code)
@@ -270,6 +304,7 @@ def _admit(
         at=trace.at,
         purpose=purpose,
         consent_id=trace.consent_id,
+        stamps=stamps,
     )
     cleaned = None
     if inputs is not None:
@@ -285,6 +320,7 @@ def _admit(
             subject_token=trace.subject_token,
             purpose=purpose,
             at=trace.at,
+            stamps=stamps,
         )
     limits = quotas.limits(
         buyer_id=trace.buyer_id,
@@ -297,7 +333,7 @@ def _admit(
         settings=settings,
     )
     quotas.peek(session, limits, product=trace.code, at=trace.at)
-    return _Admitted(product, subscription, limits, consent_id, authorization, cleaned)
+    return _Admitted(product, subscription, limits, consent_id, authorization, cleaned, stamps)
 
 
 def _settle(session: Session, trace: Trace, admitted: _Admitted, *, items: int) -> Metered:
@@ -312,7 +348,9 @@ def _settle(session: Session, trace: Trace, admitted: _Admitted, *, items: int) 
         product,
         items=items,
         first_of_period=counted.get(period.scope) == 1,
-        in_force=products.charged_price(session, product=product, at=trace.at),
+        in_force=products.charged_price(
+            session, product=product, at=trace.at, stamps=admitted.stamps
+        ),
     )
     repository.add_call(
         session,
@@ -383,6 +421,7 @@ def invoke(
             at=trace.at,
             locale=locale,
             authorization=admitted.authorization,
+            stamps=admitted.stamps,
         )
     metered = _settle(session, trace, admitted, items=answer.items)
     return Answer(trace.request_id, admitted.product.code, answer.result, metered)

@@ -66,10 +66,11 @@ import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from sluice.audit import service as audit
@@ -77,6 +78,8 @@ from sluice.authorizations import destruction
 from sluice.authorizations import service as authorizations
 from sluice.authorizations.models import Authorization
 from sluice.catalog import service as catalog
+from sluice.core.change_stamps import Memo, Stamps
+from sluice.core.clock import local
 from sluice.core.errors import SluiceError
 from sluice.core.i18n import ZH, add_messages
 from sluice.core.ids import sm3_hex
@@ -193,6 +196,20 @@ class FingerprintedFile:
 # -- the buyer's call --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Allowed:
+    """An allowed decision as kept between calls (``change_stamps``): the agreement as
+    read then, and what the call's audit entry says of it."""
+
+    authorization: Authorization
+    resources: list[uuid.UUID]
+    detail: dict[str, Any]
+
+
+#: Allowed decisions by product, agreement, purpose and day (the term is a matter of days).
+_allowed: Memo[tuple[uuid.UUID, uuid.UUID, str, date], _Allowed] = Memo("product_calls.allowed")
+
+
 def authorize_call(
     session: Session,
     *,
@@ -201,11 +218,46 @@ def authorize_call(
     at: datetime,
     purpose: str,
     consent_id: uuid.UUID | None = None,
+    stamps: Stamps | None = None,
 ) -> Authorization:
     """Allow or refuse one call of a product (see the module docstring); the decision is
     audited either way, a refusal's row kept through the rollback. ``consent_id`` is the
     consent the buyer named, if any (checked after this decision), for the audit entry.
-    Returns the agreement it allowed the call under, for ``run``."""
+    Returns the agreement it allowed the call under, for ``run``. With ``stamps``
+    (``change_stamps.read``), an allowed decision is decided once while nothing it read
+    changed; a refusal is decided afresh each time."""
+    key = (product.id, product.authorization_id, purpose, local(at).date())
+    allowed = _allowed.get(
+        stamps, key, lambda: _decide(session, actor, product, at, purpose, consent_id)
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action=guard.DECISION,
+        target_type="authorization",
+        target_id=allowed.authorization.id,
+        at=at,
+        detail={
+            **allowed.detail,
+            "buyer": str(actor.organization_id) if actor.organization_id else None,
+        },
+        authorization_id=allowed.authorization.id,
+        purpose=purpose,
+        consent_id=consent_id,
+        resources=allowed.resources,
+    )
+    return allowed.authorization
+
+
+def _decide(
+    session: Session,
+    actor: Principal,
+    product: CallableProduct,
+    at: datetime,
+    purpose: str,
+    consent_id: uuid.UUID | None,
+) -> _Allowed:
+    """The decision; a refusal is raised with its audit row kept through the rollback."""
     authorization = authorizations.seen(session, PLATFORM, product.authorization_id)
     resources = sorted(set(product.resource_ids), key=str)
     refused = _call_refusal(session, authorization, product, at=at, purpose=purpose)
@@ -232,20 +284,15 @@ def authorize_call(
             )
 
         raise error.keep(write)
-    audit.record(
-        session,
-        actor=actor,
-        action=guard.DECISION,
-        target_type="authorization",
-        target_id=authorization.id,
-        at=at,
-        detail={**detail, "decision": "allowed", "code": "ok"},
-        authorization_id=authorization.id,
-        purpose=purpose,
-        consent_id=consent_id,
-        resources=resources,
-    )
-    return authorization
+    allowed = {**detail, "decision": "allowed", "code": "ok"}
+    return _Allowed(_detached_copy(authorization), resources, allowed)
+
+
+def _detached_copy(authorization: Authorization) -> Authorization:
+    """The agreement's columns in an object of no session: kept between calls, it is never
+    refreshed (a rollback expires the objects of its session) nor written."""
+    columns = sa_inspect(Authorization).column_attrs
+    return Authorization(**{c.key: getattr(authorization, c.key) for c in columns})
 
 
 def _call_refusal(
@@ -335,11 +382,13 @@ def run(
     at: datetime,
     locale: str = ZH,
     authorization: Authorization | None = None,
+    stamps: Stamps | None = None,
 ) -> ProductAnswer:
     """Answer one call (see the module docstring). The caller decided it first
     (``authorize_call``, which returns the ``authorization`` to pass here) and may have
     cleaned the inputs already (``clean_call_inputs``); ``locale`` is the language of a
-    score's reason labels."""
+    score's reason labels. With ``stamps`` (``change_stamps.read``) the views and the
+    prepared query are kept while nothing they were read from changed."""
     if authorization is None:
         authorization = authorizations.seen(session, PLATFORM, product.authorization_id)
     # ``authorize_call`` decided (and audited) the call; this only makes sure that no path
@@ -350,33 +399,93 @@ def run(
     cleaned = (
         inputs if isinstance(inputs, CallInputs) else clean_call_inputs(settings, product, inputs)
     )
+    if isinstance(product.spec, DatasetSpec):
+        raise ValueError(f"product {product.code} is a dataset: it is downloaded, not run")
+    plan = _plans.get(
+        stamps,
+        (product.id, authorization.id, settings.sandbox_row_cap),
+        lambda: _plan(session, settings, product, authorization),
+    )
+    spec = product.spec
+    if isinstance(spec, VerificationSpec):
+        return _verify(settings, product, spec, plan, cleaned.values)
+    if isinstance(spec, StatisticsSpec):
+        return _statistics(settings, product, plan, cleaned.values)
+    assert cleaned.subject_token is not None  # a score is about its subject
+    return _score(settings, product, spec, plan, cleaned.subject_token, locale)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How a product runs under its agreement now: the workspace's views, the product's
+    query prepared over them, and the engine over the views."""
+
+    views: Mapping[str, WorkspaceView]
+    prepared: Prepared
+    versions: list[dict[str, Any]]
+    authorization_id: uuid.UUID
+    sources: tuple[ViewSource, ...]
+
+    def engine(self, settings: Settings) -> DuckDBWorkspace:
+        # Asked for each call, not kept: the engine retires when its views change.
+        return product_engine(settings, _engine_key(self.authorization_id), self.sources)
+
+
+#: Plans by product, agreement and row cap, kept while nothing they were read from changed.
+_plans: Memo[tuple[uuid.UUID, uuid.UUID, int], _Plan] = Memo("product_calls.plans")
+
+
+def _plan(
+    session: Session, settings: Settings, product: CallableProduct, authorization: Authorization
+) -> _Plan:
+    """Read the views and prepare the query (``product_failed`` when it no longer passes)."""
     views = {v.name: v for v in workspace_views(session, authorization)}
     spec = product.spec
     if isinstance(spec, VerificationSpec):
-        return _verify(settings, product, spec, authorization, views, cleaned.values)
-    if isinstance(spec, StatisticsSpec):
-        return _statistics(settings, product, spec, authorization, views, cleaned.values)
-    if isinstance(spec, ScoreSpec):
-        assert cleaned.subject_token is not None  # a score is about its subject
-        return _score(
-            session, settings, product, spec, authorization, views, cleaned.subject_token, locale
+        optional = frozenset(f.name for f in spec.inputs if not f.required)
+        prepared = _runnable(
+            product, verification_sql(spec, optional), list(spec.match), views, settings
         )
-    raise ValueError(f"product {product.code} is a dataset: it is downloaded, not run")
+    elif isinstance(spec, StatisticsSpec):
+        prepared = _runnable(
+            product, spec.sql, [p.name for p in spec.parameters], views, settings, counts=True
+        )
+        if prepared.checked.row_level:
+            raise _failed(product, InvalidSpec("product.spec.row_level", part="SELECT"))
+        _still_leaves(product, prepared)
+        if prepared.counts_sql is None and any(
+            c.subject for name in prepared.checked.views for c in views[name].columns
+        ):
+            raise ProductFailed("product.failed.uncountable", product=product.code)
+    else:
+        assert isinstance(spec, ScoreSpec)
+        prepared = _runnable(
+            product,
+            spec.sql,
+            [SUBJECT_PARAMETER],
+            views,
+            settings,
+            subject=_subject_columns(session, views, spec.subject.type),
+        )
+        if prepared.unrestricted is not None:
+            raise _failed(
+                product,
+                InvalidSpec("product.spec.subject_unrestricted", part=prepared.unrestricted),
+            )
+        _still_leaves(product, prepared)
+    sources = tuple(ViewSource(v.name, v.directory) for v in views.values())
+    return _Plan(views, prepared, _versions(prepared, views), authorization.id, sources)
 
 
 def _verify(
     settings: Settings,
     product: CallableProduct,
     spec: VerificationSpec,
-    authorization: Authorization,
-    views: Mapping[str, WorkspaceView],
+    plan: _Plan,
     values: Mapping[str, Bound | None],
 ) -> ProductAnswer:
-    optional = frozenset(f.name for f in spec.inputs if not f.required)
-    prepared = _runnable(
-        product, verification_sql(spec, optional), list(spec.match), views, settings
-    )
-    result = _engine(settings, authorization, views).run(
+    prepared = plan.prepared
+    result = plan.engine(settings).run(
         prepared.sql, parameters=_bound(values, prepared.parameters), max_rows=2
     )
     answer = "no_match"
@@ -386,24 +495,16 @@ def _verify(
         value = result.rows[0][0]
         if value is not None and str(value) in (spec.answer_values or ()):
             answer = str(value)
-    return ProductAnswer({"result": answer}, 1, _versions(prepared, views))
+    return ProductAnswer({"result": answer}, 1, plan.versions)
 
 
 def _statistics(
     settings: Settings,
     product: CallableProduct,
-    spec: StatisticsSpec,
-    authorization: Authorization,
-    views: Mapping[str, WorkspaceView],
+    plan: _Plan,
     values: Mapping[str, Bound | None],
 ) -> ProductAnswer:
-    prepared = _runnable(
-        product, spec.sql, [p.name for p in spec.parameters], views, settings, counts=True
-    )
-    if prepared.checked.row_level:
-        raise _failed(product, InvalidSpec("product.spec.row_level", part="SELECT"))
-    _still_leaves(product, prepared)
-    engine = _engine(settings, authorization, views)
+    prepared, engine = plan.prepared, plan.engine(settings)
     result = engine.run(
         prepared.sql,
         parameters=_bound(values, prepared.parameters),
@@ -418,8 +519,6 @@ def _statistics(
             parameters=_bound(values, prepared.counts_parameters),
             max_rows=settings.sandbox_max_result_rows,
         )
-    elif any(c.subject for name in prepared.checked.views for c in views[name].columns):
-        raise ProductFailed("product.failed.uncountable", product=product.code)
     suppressed = suppress_small_groups(result, counts, settings.sandbox_export_min_subjects)
     if suppressed is None:  # pragma: no cover - the rewrite names its keys as the output does
         raise ProductFailed("product.failed.uncountable", product=product.code)
@@ -429,38 +528,23 @@ def _statistics(
         "rows": kept,
         "suppressed": small,
     }
-    return ProductAnswer(answer, len(kept), _versions(prepared, views))
+    return ProductAnswer(answer, len(kept), plan.versions)
 
 
 def _score(
-    session: Session,
     settings: Settings,
     product: CallableProduct,
     spec: ScoreSpec,
-    authorization: Authorization,
-    views: Mapping[str, WorkspaceView],
+    plan: _Plan,
     token: str,
     locale: str,
 ) -> ProductAnswer:
-    prepared = _runnable(
-        product,
-        spec.sql,
-        [SUBJECT_PARAMETER],
-        views,
-        settings,
-        subject=_subject_columns(session, views, spec.subject.type),
-    )
-    if prepared.unrestricted is not None:
-        raise _failed(
-            product, InvalidSpec("product.spec.subject_unrestricted", part=prepared.unrestricted)
-        )
-    _still_leaves(product, prepared)
-    result = _engine(settings, authorization, views).run(
-        prepared.sql, parameters={SUBJECT_PARAMETER: token}, max_rows=1
+    result = plan.engine(settings).run(
+        plan.prepared.sql, parameters={SUBJECT_PARAMETER: token}, max_rows=1
     )
     if result.truncated:
         raise ProductFailed("product.failed.rows", product=product.code)
-    versions = _versions(prepared, views)
+    versions = plan.versions
     row = (
         {
             name.lower(): value
@@ -600,14 +684,6 @@ def _still_leaves(product: CallableProduct, prepared: Prepared) -> None:
 
 def _engine_key(authorization_id: uuid.UUID) -> str:
     return f"product-{authorization_id}"
-
-
-def _engine(
-    settings: Settings, authorization: Authorization, views: Mapping[str, WorkspaceView]
-) -> DuckDBWorkspace:
-    """The agreement's product engine over all its views (one per agreement, reused)."""
-    sources = [ViewSource(v.name, v.directory) for v in views.values()]
-    return product_engine(settings, _engine_key(authorization.id), sources)
 
 
 def release(authorization_id: uuid.UUID) -> None:

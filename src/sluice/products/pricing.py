@@ -28,6 +28,8 @@ from sqlalchemy.orm import Session
 
 from sluice.audit import service as audit
 from sluice.catalog.vocabulary import DOMAINS
+from sluice.core.change_stamps import Memo, Stamps
+from sluice.core.clock import local
 from sluice.core.errors import InvalidInput, SluiceError
 from sluice.core.i18n import MessageRef, add_messages, translate
 from sluice.core.permissions import Permission
@@ -312,19 +314,45 @@ def _suspend_over(session: Session, *, actor: Principal, at: datetime, cap: Pric
         product.updated_at = at
 
 
+#: Each class's caps, newest version first, as (effective from, cap, rule) (``change_stamps``).
+_caps: Memo[tuple[str, str], tuple[tuple[datetime, int, str], ...]] = Memo("pricing.caps")
+
+
 def charged(
-    session: Session, *, product_type: str, domain: str, price_fen: int, rule: str, at: datetime
+    session: Session,
+    *,
+    product_type: str,
+    domain: str,
+    price_fen: int,
+    rule: str,
+    at: datetime,
+    stamps: Stamps | None = None,
 ) -> tuple[int, str]:
     """What one unit is charged at ``at`` and under which rule: the product's price, never
-    above the cap of its class in force then (the rule names that cap); free products 0."""
+    above the cap of its class in force then (the rule names that cap); free products 0.
+    With ``stamps`` (``change_stamps.read``) the class's caps are read once while they
+    stay the same."""
     if is_free_domain(domain):
         return 0, f"free:{domain}"
     if price_fen <= 0:
         return 0, rule
-    cap = repository.cap_in_force(session, product_type, domain, at)
-    if cap is None:
-        return price_fen, rule
-    return min(price_fen, cap.cap_fen), rule_of(cap)
+    if stamps is None:
+        cap = repository.cap_in_force(session, product_type, domain, at)
+        if cap is None:
+            return price_fen, rule
+        return min(price_fen, cap.cap_fen), rule_of(cap)
+    caps = _caps.get(
+        stamps,
+        (product_type, domain),
+        lambda: tuple(
+            (local(c.effective_from), c.cap_fen, rule_of(c))
+            for c in repository.caps_of(session, product_type, domain)
+        ),
+    )
+    for effective_from, cap_fen, cap_rule in caps:
+        if effective_from <= at:
+            return min(price_fen, cap_fen), cap_rule
+    return price_fen, rule
 
 
 __all__ = ["BILLING_UNITS", "FREE_DOMAINS", "Pricing", "check", "price_text", "set_cap"]

@@ -227,6 +227,17 @@ def cap_in_force(session: Session, product_type: str, domain: str, at: datetime)
     ).first()
 
 
+def caps_of(session: Session, product_type: str, domain: str) -> list[PriceCap]:
+    """Every cap of the class, newest version first."""
+    return list(
+        session.scalars(
+            select(PriceCap)
+            .where(PriceCap.product_type == product_type, PriceCap.domain == domain)
+            .order_by(PriceCap.version.desc())
+        )
+    )
+
+
 def last_version(session: Session, product_type: str, domain: str) -> int:
     found = session.scalar(
         select(func.max(PriceCap.version)).where(

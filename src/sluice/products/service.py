@@ -33,7 +33,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final, cast
 
 from sqlalchemy.exc import IntegrityError
@@ -52,7 +52,8 @@ from sluice.authorizations import states as authorization_states
 from sluice.authorizations.clauses import ProductClause
 from sluice.authorizations.models import Authorization, AuthorizationVersion
 from sluice.catalog.vocabulary import DOMAINS
-from sluice.core.clock import local
+from sluice.core.change_stamps import Memo, Stamps
+from sluice.core.clock import day_start, local
 from sluice.core.errors import Conflict, InvalidInput, NotFound, SluiceError
 from sluice.core.i18n import MessageRef, add_messages
 from sluice.core.paging import ListQuery, Page
@@ -223,8 +224,26 @@ def product_title(session: Session, product_id: uuid.UUID) -> str:
 _callable: dict[uuid.UUID, tuple[int, CallableProduct]] = {}
 
 
+@dataclass(frozen=True)
+class _Listed:
+    """A callable product as kept between calls, and the moment from which the same rows
+    may answer differently (its agreement's last day passes, its registration ends)."""
+
+    product: CallableProduct
+    until: datetime | None
+
+
+#: Listed products by code and whether registration is required (``change_stamps``).
+_listed: Memo[tuple[str, bool], _Listed] = Memo("products.listed")
+
+
 def callable_product(
-    session: Session, *, code: str, at: datetime, settings: Settings | None = None
+    session: Session,
+    *,
+    code: str,
+    at: datetime,
+    settings: Settings | None = None,
+    stamps: Stamps | None = None,
 ) -> CallableProduct:
     """The listed product as the gateway calls it, or ``product_unavailable`` (404).
 
@@ -233,7 +252,21 @@ def callable_product(
     refuses the very next call. When the product's agreement has passed its last day, the
     chain's agreement in force is looked up (a renewal took over) and kept on the row. With
     ``product_registration_required`` (``settings``, else the process's settings) a
-    product without a registration in force is unavailable too."""
+    product without a registration in force is unavailable too. With ``stamps``
+    (``change_stamps.read``) a listed product is kept while nothing it was read from
+    changed and its day or registration has not run out; an unavailable one is looked up
+    afresh each time."""
+    required = (settings or get_settings()).product_registration_required
+    if stamps is not None:
+        kept = _listed.get(
+            stamps, (code, required), lambda: _listed_now(session, code, at, required)
+        )
+        if kept.until is None or at < kept.until:
+            return kept.product
+    return _listed_now(session, code, at, required).product
+
+
+def _listed_now(session: Session, code: str, at: datetime, required: bool) -> _Listed:
     product = repository.by_code(session, code)
     if product is None or product.status != LISTED:
         raise ProductUnavailable("products.unavailable", code=code)
@@ -241,16 +274,21 @@ def callable_product(
         _follow_chain(session, product, at)
         if product.status != LISTED:
             raise ProductUnavailable("products.unavailable", code=code)
-    if (settings or get_settings()).product_registration_required and (
-        registration_of(session, product, at) is None
-    ):
-        raise ProductUnavailable("products.unavailable", code=code)
+    until = None
+    if product.runs_until is not None and local(at).date() <= product.runs_until:
+        until = day_start(product.runs_until + timedelta(days=1))
+    if required:
+        registered = registration_of(session, product, at)
+        if registered is None:
+            raise ProductUnavailable("products.unavailable", code=code)
+        ends = local(registered.valid_until)
+        until = ends if until is None else min(until, ends)
     kept = _callable.get(product.id)
     if kept is not None and kept[0] == product.revision:
-        return kept[1]
+        return _Listed(kept[1], until)
     made = _to_callable(product)
     _callable[product.id] = (product.revision, made)
-    return made
+    return _Listed(made, until)
 
 
 def _to_callable(product: Product) -> CallableProduct:
@@ -275,7 +313,9 @@ def _to_callable(product: Product) -> CallableProduct:
     )
 
 
-def charged_price(session: Session, *, product: CallableProduct, at: datetime) -> tuple[int, str]:
+def charged_price(
+    session: Session, *, product: CallableProduct, at: datetime, stamps: Stamps | None = None
+) -> tuple[int, str]:
     """What one unit of the product is charged at ``at`` and the rule: its price, never above
     the cap of its class in force then (``pricing.charged``)."""
     return pricing.charged(
@@ -285,6 +325,7 @@ def charged_price(session: Session, *, product: CallableProduct, at: datetime) -
         price_fen=product.price_fen,
         rule=product.pricing_rule,
         at=at,
+        stamps=stamps,
     )
 
 
