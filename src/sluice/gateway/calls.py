@@ -23,14 +23,22 @@
 10. the product runs in the guard (``run`` or ``download``);
 11. the call is counted exactly (``quotas.take``: a race lost here is still
     ``quota_exceeded`` or ``rate_limited``), metered (``metering``), logged
-    (``gateway_calls``) and, for a call about a subject, recorded for that subject
-    (``consent.service.record_use``).
+    (``gateway_calls``) with the guard's decision, and, for a call about a subject,
+    recorded for that subject (``consent.service.record_use``).
 
-Writes wait for step 11 (the guard's audited decision stays pending in the session until
-then): on SQLite the first write takes the database's one writer lock until commit, and on
-PostgreSQL the counters' rows stay locked until commit, so a call that wrote early would
-hold every other call back while its query runs. (A signed call's nonce is written at step
-2: remembering it is how a replay is refused.)
+Writes wait for step 11: on SQLite the first write takes the database's one writer lock
+until commit, and on PostgreSQL the counters' rows stay locked until commit, so a call that
+wrote early would hold every other call back while its query runs. An invocation's step 11
+runs in the process's writer (``settlement``), with the calls answered at about the same
+time, in one transaction; its answer leaves only once that transaction committed. The
+guard's allowed decision is recorded there too (``authorize_call``'s ``deferred``). (A
+signed call's nonce is written at step 2: remembering it is how a replay is refused.)
+
+What rarely changes (the product, the subscription, the agreement's decision, the views
+and the prepared query, the consent, the price caps, a key's signing secret) is kept by
+the process between calls while the change stamps hold (``core.change_stamps``): a call
+reads one small table for all of it, and a write to any of those tables is seen by the
+very next call.
 
 A refusal rolls back what the call did; the route then writes, on the clean transaction,
 the call's log row with the refusal's code, the subject's use record (when the input named
@@ -42,6 +50,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
@@ -56,7 +65,7 @@ from sluice.core.errors import KeptWrite, SluiceError
 from sluice.core.i18n import add_messages
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
-from sluice.gateway import metering, quotas, repository, signing
+from sluice.gateway import metering, quotas, repository, settlement, signing
 from sluice.guard import product_calls
 from sluice.guard.product_specs import CallableProduct
 from sluice.products import service as products
@@ -273,6 +282,7 @@ def _admit(
     settings: Settings,
     signed: Signed,
     inputs: dict[str, Any] | None,
+    deferred: list[Callable[[Session], None]] | None = None,
 ) -> _Admitted:
     """Steps 2 to 9: everything that may refuse the call before the product runs. What
     rarely changes is kept between calls while the stamps hold (``change_stamps``)."""
@@ -305,6 +315,7 @@ def _admit(
         purpose=purpose,
         consent_id=trace.consent_id,
         stamps=stamps,
+        deferred=deferred,
     )
     cleaned = None
     if inputs is not None:
@@ -336,8 +347,17 @@ def _admit(
     return _Admitted(product, subscription, limits, consent_id, authorization, cleaned, stamps)
 
 
-def _settle(session: Session, trace: Trace, admitted: _Admitted, *, items: int) -> Metered:
-    """Step 11: count exactly, meter, log and record the use, in a few statements."""
+def _settle(
+    session: Session,
+    trace: Trace,
+    admitted: _Admitted,
+    *,
+    items: int,
+    deferred: Sequence[Callable[[Session], None]] = (),
+) -> Metered:
+    """Step 11: count exactly, then write the call's decision (``deferred``), log row, the
+    subject's use and the metered event. A count that refuses the call writes nothing of
+    it (``quotas.take`` takes its other counts back)."""
     product, subscription = admitted.product, admitted.subscription
     checks = admitted.limits
     period = quotas.billing_period(trace.buyer_id, product.id)
@@ -352,6 +372,8 @@ def _settle(session: Session, trace: Trace, admitted: _Admitted, *, items: int) 
             session, product=product, at=trace.at, stamps=admitted.stamps
         ),
     )
+    for write in deferred:
+        write(session)
     repository.add_call(
         session,
         {
@@ -411,8 +433,9 @@ def invoke(
 ) -> Answer:
     """Call a verification, statistics or score product (see the module docstring); a
     score's reasons are labelled in ``locale``."""
+    deferred: list[Callable[[Session], None]] = []
     with session.no_autoflush:  # writes wait for step 11 (module docstring)
-        admitted = _admit(session, trace, settings, signed, inputs)
+        admitted = _admit(session, trace, settings, signed, inputs, deferred)
         answer = product_calls.run(
             session,
             settings=settings,
@@ -423,7 +446,10 @@ def invoke(
             authorization=admitted.authorization,
             stamps=admitted.stamps,
         )
-    metered = _settle(session, trace, admitted, items=answer.items)
+    metered = settlement.settle(
+        session,
+        lambda writer: _settle(writer, trace, admitted, items=answer.items, deferred=deferred),
+    )
     return Answer(trace.request_id, admitted.product.code, answer.result, metered)
 
 

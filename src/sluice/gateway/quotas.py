@@ -211,11 +211,13 @@ def take(
     session: Session, checks: tuple[Limit, ...], *, product: str, at: datetime
 ) -> dict[str, int]:
     """Count the call against every limit in one statement; the first limit it does not fit
-    refuses it (the transaction's rollback undoes the others). Returns each scope's count."""
+    refuses it, and the others it was counted against take it back (the transaction may go
+    on with other calls: ``gateway.settlement``). Returns each scope's count."""
     counted = repository.count(
         session, [(c.scope, window_start(c.period, at), c.limit) for c in checks]
     )
     for check in checks:
         if check.scope not in counted:
+            repository.uncount(session, list(counted))
             raise check.refusal(product=product, at=at)
     return counted

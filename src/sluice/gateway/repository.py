@@ -13,7 +13,18 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import ColumnElement, Select, case, delete, false, func, insert, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -234,6 +245,18 @@ def count(session: Session, rows: Sequence[tuple[str, datetime, int]]) -> dict[s
 
 
 # -- the call's rows ------------------------------------------------------------------------
+
+
+def uncount(session: Session, scopes: Sequence[str]) -> None:
+    """Take back one call counted against each of ``scopes`` (a call refused by another of
+    its limits, in a transaction that goes on: ``gateway.settlement``)."""
+    if scopes:
+        session.execute(
+            update(Counter)
+            .where(Counter.scope.in_(sorted(scopes)))
+            .values(used=Counter.used - 1)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def add_call(session: Session, values: Mapping[str, Any]) -> None:

@@ -64,7 +64,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -219,33 +219,43 @@ def authorize_call(
     purpose: str,
     consent_id: uuid.UUID | None = None,
     stamps: Stamps | None = None,
+    deferred: list[Callable[[Session], None]] | None = None,
 ) -> Authorization:
     """Allow or refuse one call of a product (see the module docstring); the decision is
     audited either way, a refusal's row kept through the rollback. ``consent_id`` is the
     consent the buyer named, if any (checked after this decision), for the audit entry.
     Returns the agreement it allowed the call under, for ``run``. With ``stamps``
     (``change_stamps.read``), an allowed decision is decided once while nothing it read
-    changed; a refusal is decided afresh each time."""
+    changed; a refusal is decided afresh each time. With ``deferred``, the allowed
+    decision's audit entry is appended there, to be written with the rest of the call
+    (``gateway.settlement``), instead of into ``session``."""
     key = (product.id, product.authorization_id, purpose, local(at).date())
     allowed = _allowed.get(
         stamps, key, lambda: _decide(session, actor, product, at, purpose, consent_id)
     )
-    audit.record(
-        session,
-        actor=actor,
-        action=guard.DECISION,
-        target_type="authorization",
-        target_id=allowed.authorization.id,
-        at=at,
-        detail={
-            **allowed.detail,
-            "buyer": str(actor.organization_id) if actor.organization_id else None,
-        },
-        authorization_id=allowed.authorization.id,
-        purpose=purpose,
-        consent_id=consent_id,
-        resources=allowed.resources,
-    )
+
+    def record(session: Session) -> None:
+        audit.record(
+            session,
+            actor=actor,
+            action=guard.DECISION,
+            target_type="authorization",
+            target_id=allowed.authorization.id,
+            at=at,
+            detail={
+                **allowed.detail,
+                "buyer": str(actor.organization_id) if actor.organization_id else None,
+            },
+            authorization_id=allowed.authorization.id,
+            purpose=purpose,
+            consent_id=consent_id,
+            resources=allowed.resources,
+        )
+
+    if deferred is None:
+        record(session)
+    else:
+        deferred.append(record)
     return allowed.authorization
 
 
