@@ -234,24 +234,16 @@ def authorize_call(
         stamps, key, lambda: _decide(session, actor, product, at, purpose, consent_id)
     )
 
-    def record(session: Session) -> None:
-        audit.record(
-            session,
-            actor=actor,
-            action=guard.DECISION,
-            target_type="authorization",
-            target_id=allowed.authorization.id,
-            at=at,
-            detail={
-                **allowed.detail,
-                "buyer": str(actor.organization_id) if actor.organization_id else None,
-            },
-            authorization_id=allowed.authorization.id,
-            purpose=purpose,
-            consent_id=consent_id,
-            resources=allowed.resources,
-        )
-
+    buyer = str(actor.organization_id) if actor.organization_id else None
+    record = _decision_entry(
+        actor,
+        allowed.authorization.id,
+        at=at,
+        detail={**allowed.detail, "buyer": buyer},
+        purpose=purpose,
+        consent_id=consent_id,
+        resources=allowed.resources,
+    )
     if deferred is None:
         record(session)
     else:
@@ -274,28 +266,52 @@ def _decide(
     detail = _decision_detail(actor, product, authorization, resources, purpose)
     if refused is not None:
         error, reason = refused
-        target = authorization.id
-
-        def write(session: Session) -> None:
-            audit.record(
-                session,
-                actor=actor,
-                action=guard.DECISION,
-                target_type="authorization",
-                target_id=target,
-                at=at,
-                outcome="refused",
-                detail={**detail, "decision": "refused", "reason": reason, "code": error.code},
-                reason=reason,
-                authorization_id=target,
-                purpose=purpose,
-                consent_id=consent_id,
-                resources=resources,
-            )
-
+        write = _decision_entry(
+            actor,
+            authorization.id,
+            at=at,
+            detail={**detail, "decision": "refused", "reason": reason, "code": error.code},
+            purpose=purpose,
+            consent_id=consent_id,
+            resources=resources,
+            reason=reason,
+        )
         raise error.keep(write)
     allowed = {**detail, "decision": "allowed", "code": "ok"}
     return _Allowed(_detached_copy(authorization), resources, allowed)
+
+
+def _decision_entry(
+    actor: Principal,
+    authorization_id: uuid.UUID,
+    *,
+    at: datetime,
+    detail: dict[str, Any],
+    purpose: str,
+    consent_id: uuid.UUID | None,
+    resources: list[uuid.UUID],
+    reason: str | None = None,
+) -> Callable[[Session], None]:
+    """The write of a call's audited decision (refused when it has a ``reason``)."""
+
+    def write(session: Session) -> None:
+        audit.record(
+            session,
+            actor=actor,
+            action=guard.DECISION,
+            target_type="authorization",
+            target_id=authorization_id,
+            at=at,
+            outcome="refused" if reason is not None else "ok",
+            detail=detail,
+            reason=reason,
+            authorization_id=authorization_id,
+            purpose=purpose,
+            consent_id=consent_id,
+            resources=resources,
+        )
+
+    return write
 
 
 def _detached_copy(authorization: Authorization) -> Authorization:
