@@ -21,17 +21,20 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sluice.alerts import rules, service
 from sluice.alerts.models import Alert
 from sluice.audit import service as audit
 from sluice.audit.models import AuditEvent
+from sluice.consent.models import ConsentUse
 from sluice.core.clock import FixedClock
 from sluice.core.errors import NotFound
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.demo.city import credit_code
+from sluice.gateway.models import Call
+from sluice.identity import service as identity
 from sluice.sandbox import queries, workspaces
 from sluice.sandbox.export_models import ExportRequest
 from sluice.sandbox.models import Workspace
@@ -138,6 +141,37 @@ def test_an_enumerating_buyer_key_is_suspended_and_only_the_bureau_lifts_it(
     assert answer.json()["code"] == "consent_required"
     # Lifted once; a second time there is nothing to lift.
     refused(client.post(f"{url}/lift", json=reason, headers=bureau), 409, "conflict")
+
+
+def test_two_keys_of_one_buyer_calling_at_one_instant_are_told_apart(
+    world: GatewayWorld, client: TestClient, clock: FixedClock
+) -> None:
+    """The enumeration rule counts the subjects of each key's own calls (joined by the
+    call's id), even when a buyer's two keys call one product at the very same instant."""
+    settings = settings_with(world, enumeration={"threshold": SUBJECTS})
+    buyer = world.buyer(world.verify.code)
+    with world.database.unit_of_work() as session:
+        api_key, key = identity.create_api_key(
+            session, actor=world.principal(buyer), clock=clock, name="second"
+        )
+    second = Buyer(buyer.account, key, api_key.id)
+    clock.advance(timedelta(minutes=1))  # every call below at one instant
+    for n in range(SUBJECTS):
+        uscc = credit_code(f"91210800{50000000 + n:08d}")
+        assert verify(client, world, buyer, uscc).status_code == 403
+    assert verify(client, world, second, credit_code(f"91210800{50000000:08d}")).status_code == 403
+
+    evaluation = evaluate(world, settings, clock)
+    enumerations = [a for a in evaluation.raised if a.rule == "enumeration"]
+    assert [(a.subject_id, a.observed) for a in enumerations] == [(buyer.key_id, SUBJECTS)]
+    with world.database.unit_of_work() as session:
+        linked = session.execute(
+            select(func.count())
+            .select_from(ConsentUse)
+            .join(Call, Call.id == ConsentUse.call_id)
+            .where(Call.api_key_id.in_([buyer.key_id, second.key_id]))
+        ).scalar()
+    assert linked == SUBJECTS + 1
 
 
 @pytest.mark.rendering

@@ -15,9 +15,8 @@ crossed its threshold.
 | ``refused_queries`` | workspace | refused sandbox queries |
 
 The stream is what is already kept: ``gateway_calls``, ``consent_uses`` (the subject a call
-named), ``sandbox_queries``, ``sandbox_exports`` and ``audit_events``. A call and its
-subject's use record are written together with the same buyer, product, kind and instant,
-which is how the enumeration rule joins them to the key.
+named, with the call's id), ``sandbox_queries``, ``sandbox_exports`` and ``audit_events``;
+the enumeration rule joins a key's calls to their subjects by that id.
 
 Windows are aligned to Beijing time (an hour window starts on the hour, a day window at
 midnight), so two evaluations in the same window see the same one.
@@ -100,10 +99,10 @@ def enumeration(
     session: Session, rule: dict[str, Any], window: Window, settings: Settings
 ) -> list[Finding]:
     """Distinct subjects named by one key's calls, answered or refused. The window's calls
-    and the window's use records are each read once (materialized), then matched on buyer,
-    product, kind and instant: the database indexes the smaller side for the join itself
-    (SQLite an automatic index, PostgreSQL a hash join), so no call looks up the use
-    records one by one."""
+    and the window's use records are each read once (materialized), then matched by the
+    call's id: the database indexes the smaller side for the join itself (SQLite an
+    automatic index, PostgreSQL a hash join), so no call looks up the use records one by
+    one."""
     threshold = rule["threshold"]
     calls = (
         select(Call.id, Call.api_key_id, Call.buyer_id, Call.product_id, Call.kind, Call.at)
@@ -112,13 +111,7 @@ def enumeration(
         .prefix_with("MATERIALIZED")
     )
     uses = (
-        select(
-            ConsentUse.buyer_id,
-            ConsentUse.product_id,
-            ConsentUse.kind,
-            ConsentUse.used_at,
-            ConsentUse.subject_token,
-        )
+        select(ConsentUse.call_id, ConsentUse.subject_token)
         .where(_in(ConsentUse.used_at, window))
         .cte("window_uses")
         .prefix_with("MATERIALIZED")
@@ -127,15 +120,7 @@ def enumeration(
     rows = session.execute(
         select(calls.c.api_key_id, subjects, func.count(distinct(calls.c.id)))
         .select_from(calls)
-        .join(
-            uses,
-            and_(
-                uses.c.buyer_id == calls.c.buyer_id,
-                uses.c.product_id == calls.c.product_id,
-                uses.c.kind == calls.c.kind,
-                uses.c.used_at == calls.c.at,
-            ),
-        )
+        .join(uses, uses.c.call_id == calls.c.id)
         .group_by(calls.c.api_key_id)
         .having(subjects >= threshold)
     ).all()

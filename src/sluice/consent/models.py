@@ -77,6 +77,9 @@ class ConsentUse(UUIDPrimaryKey, Base):
     __table_args__ = (Index("ix_consent_uses_subject_used", "subject_token", "used_at"),)
 
     subject_token: Mapped[str] = mapped_column(String(32))
+    #: The gateway call it belongs to (its row in ``gateway_calls``); None before 0028 when
+    #: no call matched.
+    call_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     buyer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"), index=True)
     product_id: Mapped[uuid.UUID]
     #: The consent the buyer named, as it named it (it may be no consent of this subject).
@@ -86,4 +89,4 @@ class ConsentUse(UUIDPrimaryKey, Base):
     kind: Mapped[str] = mapped_column(String(20))
     #: ``answered`` or the refusal's code.
     outcome: Mapped[str] = mapped_column(String(40))
-    used_at: Mapped[datetime]
+    used_at: Mapped[datetime] = mapped_column(index=True)

@@ -292,12 +292,15 @@ def record_use(
     at: datetime,
     kind: UseKind,
     outcome: str,
+    call_id: uuid.UUID | None = None,
 ) -> None:
     """One call or download about a subject, answered (``answered``) or refused (the
-    refusal's code), for the subject's "who used my data"."""
+    refusal's code), for the subject's "who used my data"; ``call_id`` is the gateway call's
+    (its row in ``gateway_calls``)."""
     session.add(
         ConsentUse(
             subject_token=subject_token,
+            call_id=call_id,
             buyer_id=buyer_id,
             product_id=product_id,
             consent_id=consent_id,

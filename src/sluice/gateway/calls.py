@@ -418,6 +418,7 @@ def _settle(
             at=trace.at,
             kind=trace.kind,
             outcome=ANSWERED,
+            call_id=trace.request_id,
         )
     return Metered(charge.unit, charge.quantity, charge.amount_fen)
 
@@ -549,4 +550,5 @@ def refused(session: Session, *, trace: Trace, error: SluiceError) -> None:
             at=trace.at,
             kind=trace.kind,
             outcome=error.code,
+            call_id=trace.request_id,
         )

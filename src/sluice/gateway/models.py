@@ -108,6 +108,8 @@ class Call(Base):
     __table_args__ = (
         Index("ix_gateway_calls_buyer_at", "buyer_id", "at"),
         Index("ix_gateway_calls_product_at", "product_id", "at"),
+        # The alert rules count a window's calls per key and outcome.
+        Index("ix_gateway_calls_at_key_outcome", "at", "api_key_id", "outcome"),
     )
 
     #: The request id the buyer is told (``request_id``).
