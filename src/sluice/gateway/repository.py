@@ -221,27 +221,42 @@ def counters(session: Session, scopes: Sequence[str]) -> dict[str, tuple[datetim
 
 
 def count(session: Session, rows: Sequence[tuple[str, datetime, int]]) -> dict[str, int]:
-    """Count one call against each ``(scope, window start, limit)`` in one upsert; the
-    scopes it fitted, with their new counts (see ``quotas`` for why this cannot overshoot)."""
-    ordered = sorted(rows)
-    statement = _insert(session)(Counter).values(
-        [
-            {"scope": scope, "window_start": start, "used": 1, "limit_value": limit}
-            for scope, start, limit in ordered
-        ]
-    )
-    excluded = statement.excluded
-    newer = Counter.window_start < excluded.window_start
-    statement = statement.on_conflict_do_update(
-        index_elements=[Counter.scope],
-        set_={
-            "used": case((newer, 1), else_=Counter.used + 1),
-            "window_start": case((newer, excluded.window_start), else_=Counter.window_start),
-            "limit_value": excluded.limit_value,
-        },
-        where=newer | (Counter.used < excluded.limit_value),
-    ).returning(Counter.scope, Counter.used)
-    return {scope: used for scope, used in session.execute(statement)}  # noqa: C416
+    """Count one call against each ``(scope, window start, limit)``, one upsert a scope in
+    the scopes' sorted order (two calls never wait on each other crosswise); the scopes it
+    fitted, with their new counts (see ``quotas`` for why this cannot overshoot). One
+    statement, built once and run a row at a time on the session's connection: SQLAlchemy
+    keeps no compiled form of a multi-row INSERT, and building and compiling it again for
+    every call cost more than the round trips."""
+    connection = session.connection()
+    statement = _count_statement(connection.dialect.name)
+    counted: dict[str, int] = {}
+    for scope, start, limit in sorted(rows):
+        used = connection.execute(
+            statement, {"scope": scope, "window_start": start, "used": 1, "limit_value": limit}
+        ).scalar()
+        if used is not None:
+            counted[scope] = int(used)
+    return counted
+
+
+_COUNTS: dict[str, Any] = {}
+
+
+def _count_statement(dialect: str) -> Any:
+    if dialect not in _COUNTS:
+        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Counter)
+        excluded = statement.excluded
+        newer = Counter.window_start < excluded.window_start
+        _COUNTS[dialect] = statement.on_conflict_do_update(
+            index_elements=[Counter.scope],
+            set_={
+                "used": case((newer, 1), else_=Counter.used + 1),
+                "window_start": case((newer, excluded.window_start), else_=Counter.window_start),
+                "limit_value": excluded.limit_value,
+            },
+            where=newer | (Counter.used < excluded.limit_value),
+        ).returning(Counter.used)
+    return _COUNTS[dialect]
 
 
 # -- the call's rows ------------------------------------------------------------------------
@@ -259,12 +274,17 @@ def uncount(session: Session, scopes: Sequence[str]) -> None:
         )
 
 
+_CALL_ROW: Final = insert(Call)
+_METERED_ROW: Final = insert(MeteredEvent)
+
+
 def add_call(session: Session, values: Mapping[str, Any]) -> None:
-    session.execute(insert(Call).values(**values))
+    # On the session's connection, one statement built once: the call's hot path.
+    session.connection().execute(_CALL_ROW, dict(values))
 
 
 def add_metered(session: Session, values: Mapping[str, Any]) -> None:
-    session.execute(insert(MeteredEvent).values(id=uuid.uuid4(), **values))
+    session.connection().execute(_METERED_ROW, {"id": uuid.uuid4(), **values})
 
 
 def add_download(session: Session, values: Mapping[str, Any]) -> None:
