@@ -470,3 +470,42 @@ def test_engine_for_picks_duckdb_and_reads_only_the_data_zone(home: Home, key: s
     # Even where the data zone check does not apply, a folder of folders is refused.
     with pytest.raises(ValueError, match="subdirectories"):
         duckdb_engine(f"{key}-bad", [ViewSource("leak", home.root / "data")], LIMITS)
+
+
+def test_a_product_engine_holds_small_versions_in_memory_and_answers_the_same(
+    home: Home, key: str
+) -> None:
+    """With ``table_rows``, a version of at most that many rows is read into memory once
+    (a table), a larger one stays a view over its Parquet; the answers are the same, and a
+    file outside the versions is still refused."""
+    views = _views(home)
+    sql = (
+        "SELECT district, count(*) AS n, (SELECT count(*) FROM sw_tax) AS taxed "
+        "FROM scjgj_enterprises GROUP BY district ORDER BY district"
+    )
+    over_parquet = DuckDBWorkspace(key, views, LIMITS)
+    held = DuckDBWorkspace(f"{key}-held", views, LIMITS, table_rows=ENTERPRISES_V1)
+    try:
+        kinds = dict(
+            held._database.execute(
+                "SELECT table_name, table_type FROM information_schema.tables"
+            ).fetchall()
+        )
+        assert kinds == {"scjgj_enterprises": "BASE TABLE", "sw_tax": "BASE TABLE"}
+        assert held.run(sql, max_rows=50).rows == over_parquet.run(sql, max_rows=50).rows
+        smaller = DuckDBWorkspace(f"{key}-small", views, LIMITS, table_rows=ENTERPRISES_V1 - 1)
+        try:
+            kinds = dict(
+                smaller._database.execute(
+                    "SELECT table_name, table_type FROM information_schema.tables"
+                ).fetchall()
+            )
+            assert kinds == {"scjgj_enterprises": "VIEW", "sw_tax": "BASE TABLE"}
+        finally:
+            smaller.close()
+        sibling = home.secrets["sibling version"]
+        with pytest.raises(QueryFailed):
+            held.run(f"SELECT * FROM read_parquet('{sibling}')", max_rows=1)  # noqa: S608
+    finally:
+        over_parquet.close()
+        held.close()

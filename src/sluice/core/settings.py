@@ -337,6 +337,14 @@ class Settings(BaseSettings):
         description="Memory one workspace's queries may use together, in MB; a query that needs "
         "more stops with query_too_large. Nothing spills to disk.",
     )
+    product_engine_table_rows: int = Field(
+        default=500_000,
+        ge=0,
+        le=100_000_000,
+        description="A data version a product reads with at most this many rows is held in "
+        "memory by the product engine, read from Parquet once (0: always read Parquet). "
+        "Each worker holds one engine per agreement.",
+    )
     sandbox_threads: int = Field(
         default=2, ge=1, le=256, description="Threads one workspace's queries run on."
     )

@@ -7,7 +7,9 @@ engine (``sandbox_engine.DuckDBWorkspace``, its ``run`` with ``parameters``) is 
 locked database (same ``allowed_directories``, external access off, configuration locked,
 memory, thread and time limits, the watchdog, JSON-safe rows); this module keeps one per
 agreement in the same cache as the sandbox's, so the fixed cost of a call is a cursor, a
-parse and the scan.
+parse and the scan. A version of at most ``product_engine_table_rows`` rows is read into
+the engine's memory once, as a table, so a call's point lookup scans no Parquet; a larger
+one stays a view over its files.
 
 Products always run on DuckDB: a call is answered in milliseconds, which Spark (the
 sandbox's scale-out engine) cannot do; the data a product reads is the same Parquet.
@@ -53,6 +55,9 @@ def product_engine(settings: Settings, key: str, views: Sequence[ViewSource]) ->
                 _checked_zones.clear()
             _checked_zones.add(zone)
     limits: EngineLimits = limits_of(settings)
+    rows = settings.product_engine_table_rows
     return cached_engine(
-        key, ("duckdb-product", frozen, limits), lambda: DuckDBWorkspace(key, frozen, limits)
+        key,
+        ("duckdb-product", frozen, limits, rows),
+        lambda: DuckDBWorkspace(key, frozen, limits, table_rows=rows),
     )

@@ -135,9 +135,17 @@ def _sql_list(values: Sequence[str]) -> str:
 class DuckDBWorkspace:
     """A workspace's locked in-memory DuckDB database and its views."""
 
-    def __init__(self, key: str, views: Sequence[ViewSource], limits: EngineLimits) -> None:
+    def __init__(
+        self,
+        key: str,
+        views: Sequence[ViewSource],
+        limits: EngineLimits,
+        *,
+        table_rows: int = 0,
+    ) -> None:
         self.key = key
         self.limits = limits
+        self._table_rows = table_rows
         directories = {view.name: checked_directory(view) for view in views}
         if len(directories) != len(views):
             raise ValueError("two views share a name")
@@ -173,10 +181,14 @@ class DuckDBWorkspace:
         database.execute("SET enable_external_access = false")
         database.execute("SET parquet_metadata_cache = true")  # each query re-reads no footer
         for name, directory in directories.items():
-            database.execute(
-                f'CREATE VIEW "{name}" AS SELECT * FROM '  # noqa: S608  # checked name, quoted path
-                f"read_parquet({_sql_text(str(directory / '*.parquet'))})"
-            )
+            source = f"read_parquet({_sql_text(str(directory / '*.parquet'))})"
+            kind = "VIEW"
+            if self._table_rows:
+                # Small enough, the version is read into memory once: a product's point
+                # lookup then costs no Parquet scan (a version never changes in place).
+                found = database.execute(f"SELECT count(*) FROM {source}").fetchone()  # noqa: S608
+                kind = "TABLE" if found is not None and found[0] <= self._table_rows else "VIEW"
+            database.execute(f'CREATE {kind} "{name}" AS SELECT * FROM {source}')  # noqa: S608
         database.execute("SET allow_extension_repositories = 'forbidden'")
         database.execute("SET lock_configuration = true")
 
