@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 from sluice.core import change_stamps
 from sluice.core.change_stamps import Memo, Stamps
@@ -94,9 +94,9 @@ def test_without_stamps_nothing_is_kept(database: Database) -> None:
         session.rollback()
 
 
-STAMPS_A = Stamps("sqlite:///a", (("products", 1),))
-STAMPS_B = Stamps("sqlite:///a", (("products", 2),))
-OTHER_DATABASE = Stamps("sqlite:///b", (("products", 1),))
+STAMPS_A = Stamps(make_url("sqlite:///a"), (("products", 1),))
+STAMPS_B = Stamps(make_url("sqlite:///a"), (("products", 2),))
+OTHER_DATABASE = Stamps(make_url("sqlite:///b"), (("products", 1),))
 
 
 def test_a_memo_keeps_a_value_while_the_stamps_hold_and_builds_afresh_when_they_change() -> None:

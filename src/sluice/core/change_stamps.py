@@ -31,8 +31,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy import URL, text
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import DeclarativeBase, Session
 
 #: The tables migration 0027 stamps; what a memo's builder may read.
 WATCHED: Final = frozenset(
@@ -62,13 +63,14 @@ _READ = text("SELECT name, stamp FROM change_stamps")
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+R = TypeVar("R", bound=DeclarativeBase)
 
 
 @dataclass(frozen=True)
 class Stamps:
     """The watched tables' stamps as one request read them, in one database."""
 
-    database: str
+    database: URL
     values: tuple[tuple[str, int], ...]
 
 
@@ -78,8 +80,14 @@ def read(session: Session) -> Stamps | None:
     values = tuple(sorted((str(name), int(stamp)) for name, stamp in rows))
     if len(values) < len(WATCHED):
         return None
-    bind = session.get_bind()
-    return Stamps(bind.engine.url.render_as_string(hide_password=True), values)
+    return Stamps(session.get_bind().engine.url, values)
+
+
+def detached(row: R) -> R:
+    """A copy of an ORM row's columns in an object of no session, to keep in a memo: the
+    row itself would be expired by its session's next rollback, and then unreadable."""
+    mapper = sa_inspect(type(row))
+    return type(row)(**{c.key: getattr(row, c.key) for c in mapper.column_attrs})
 
 
 def building() -> str | None:
@@ -134,4 +142,4 @@ def forget_all() -> None:
         memo.clear()
 
 
-__all__ = ["MAX_KEYS", "WATCHED", "Memo", "Stamps", "building", "forget_all", "read"]
+__all__ = ["MAX_KEYS", "WATCHED", "Memo", "Stamps", "building", "detached", "forget_all", "read"]

@@ -60,12 +60,13 @@ from sqlalchemy.orm import Session
 from sluice.authorizations.models import Authorization
 from sluice.consent import service as consent
 from sluice.core import change_stamps
-from sluice.core.change_stamps import Memo, Stamps
+from sluice.core.change_stamps import Memo, Stamps, detached
 from sluice.core.errors import KeptWrite, SluiceError
 from sluice.core.i18n import add_messages
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.gateway import metering, quotas, repository, settlement, signing
+from sluice.gateway.models import Subscription
 from sluice.guard import product_calls
 from sluice.guard.product_specs import CallableProduct
 from sluice.products import service as products
@@ -204,30 +205,19 @@ def _sweep(session: Session, at: datetime) -> None:
         repository.sweep_nonces(session, before=at)
 
 
-@dataclass(frozen=True)
-class _Terms:
-    """What a call needs of its subscription."""
-
-    id: uuid.UUID
-    quota_limit: int
-    quota_period: str
-    rate_limit: int
-    rate_period: str
-
-
 #: Each key's sealed signing secret, or ``None`` (``change_stamps``).
 _secrets: Memo[uuid.UUID, bytes | None] = Memo("gateway.signing_secrets")
 #: Each buyer's active subscription to each product, or ``None`` (``change_stamps``).
-_subscriptions: Memo[tuple[uuid.UUID, uuid.UUID], _Terms | None] = Memo("gateway.subscriptions")
+_subscriptions: Memo[tuple[uuid.UUID, uuid.UUID], Subscription | None] = Memo(
+    "gateway.subscriptions"
+)
 
 
-def _terms(session: Session, buyer_id: uuid.UUID, product_id: uuid.UUID) -> _Terms | None:
+def _subscription(
+    session: Session, buyer_id: uuid.UUID, product_id: uuid.UUID
+) -> Subscription | None:
     found = repository.active_subscription(session, buyer_id=buyer_id, product_id=product_id)
-    if found is None:
-        return None
-    return _Terms(
-        found.id, found.quota_limit, found.quota_period, found.rate_limit, found.rate_period
-    )
+    return detached(found) if found is not None else None
 
 
 def _check_signature(
@@ -267,7 +257,7 @@ def _check_signature(
 @dataclass(frozen=True)
 class _Admitted:
     product: CallableProduct
-    subscription: _Terms
+    subscription: Subscription
     limits: tuple[quotas.Limit, ...]
     consent_id: uuid.UUID | None
     authorization: Authorization
@@ -299,7 +289,7 @@ def _admit(
     trace.product_id = product.id
     buyer_id = trace.buyer_id
     subscription = _subscriptions.get(
-        stamps, (buyer_id, product.id), lambda: _terms(session, buyer_id, product.id)
+        stamps, (buyer_id, product.id), lambda: _subscription(session, buyer_id, product.id)
     )
     if subscription is None:
         raise NotSubscribed(product=trace.code)

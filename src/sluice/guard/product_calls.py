@@ -70,7 +70,6 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
 
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from sluice.audit import service as audit
@@ -78,7 +77,7 @@ from sluice.authorizations import destruction
 from sluice.authorizations import service as authorizations
 from sluice.authorizations.models import Authorization
 from sluice.catalog import service as catalog
-from sluice.core.change_stamps import Memo, Stamps
+from sluice.core.change_stamps import Memo, Stamps, detached
 from sluice.core.clock import local
 from sluice.core.errors import SluiceError
 from sluice.core.i18n import ZH, add_messages
@@ -278,7 +277,7 @@ def _decide(
         )
         raise error.keep(write)
     allowed = {**detail, "decision": "allowed", "code": "ok"}
-    return _Allowed(_detached_copy(authorization), resources, allowed)
+    return _Allowed(detached(authorization), resources, allowed)
 
 
 def _decision_entry(
@@ -312,13 +311,6 @@ def _decision_entry(
         )
 
     return write
-
-
-def _detached_copy(authorization: Authorization) -> Authorization:
-    """The agreement's columns in an object of no session: kept between calls, it is never
-    refreshed (a rollback expires the objects of its session) nor written."""
-    columns = sa_inspect(Authorization).column_attrs
-    return Authorization(**{c.key: getattr(authorization, c.key) for c in columns})
 
 
 def _call_refusal(
