@@ -20,6 +20,7 @@ Prices are shown as the market marks them (明码标价): ``免费`` / ``Free``,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -28,8 +29,7 @@ from sqlalchemy.orm import Session
 
 from sluice.audit import service as audit
 from sluice.catalog.vocabulary import DOMAINS
-from sluice.core.change_stamps import Memo, Stamps
-from sluice.core.clock import local
+from sluice.core.change_stamps import Memo, Stamps, detached
 from sluice.core.errors import InvalidInput, SluiceError
 from sluice.core.i18n import MessageRef, add_messages, translate
 from sluice.core.permissions import Permission
@@ -173,7 +173,7 @@ def check(
                 price=f"¥{amount(price_fen)}",
             )
         return Pricing(None, f"free:{domain}")
-    cap = repository.cap_in_force(session, product_type, domain, at)
+    cap = _cap_in_force(repository.caps_of(session, product_type, domain), at)
     if cap is None:
         if price_fen:
             raise PriceCapMissing(
@@ -314,8 +314,14 @@ def _suspend_over(session: Session, *, actor: Principal, at: datetime, cap: Pric
         product.updated_at = at
 
 
-#: Each class's caps, newest version first, as (effective from, cap, rule) (``change_stamps``).
-_caps: Memo[tuple[str, str], tuple[tuple[datetime, int, str], ...]] = Memo("pricing.caps")
+#: Each class's caps, newest version first (``change_stamps``).
+_caps: Memo[tuple[str, str], tuple[PriceCap, ...]] = Memo("pricing.caps")
+
+
+def _cap_in_force(caps: Sequence[PriceCap], at: datetime) -> PriceCap | None:
+    """The cap in force at ``at`` among a class's caps, newest version first: the newest that
+    has taken effect."""
+    return next((cap for cap in caps if cap.effective_from <= at), None)
 
 
 def charged(
@@ -336,23 +342,15 @@ def charged(
         return 0, f"free:{domain}"
     if price_fen <= 0:
         return 0, rule
-    if stamps is None:
-        cap = repository.cap_in_force(session, product_type, domain, at)
-        if cap is None:
-            return price_fen, rule
-        return min(price_fen, cap.cap_fen), rule_of(cap)
     caps = _caps.get(
         stamps,
         (product_type, domain),
-        lambda: tuple(
-            (local(c.effective_from), c.cap_fen, rule_of(c))
-            for c in repository.caps_of(session, product_type, domain)
-        ),
+        lambda: tuple(detached(c) for c in repository.caps_of(session, product_type, domain)),
     )
-    for effective_from, cap_fen, cap_rule in caps:
-        if effective_from <= at:
-            return min(price_fen, cap_fen), cap_rule
-    return price_fen, rule
+    cap = _cap_in_force(caps, at)
+    if cap is None:
+        return price_fen, rule
+    return min(price_fen, cap.cap_fen), rule_of(cap)
 
 
 __all__ = ["BILLING_UNITS", "FREE_DOMAINS", "Pricing", "check", "price_text", "set_cap"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Final, cast
 
 from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
@@ -211,20 +210,6 @@ def delivered_like(
 
 
 # -- price caps -----------------------------------------------------------------------------
-
-
-def cap_in_force(session: Session, product_type: str, domain: str, at: datetime) -> PriceCap | None:
-    """The newest cap of the class that has taken effect at ``at``."""
-    return session.scalars(
-        select(PriceCap)
-        .where(
-            PriceCap.product_type == product_type,
-            PriceCap.domain == domain,
-            PriceCap.effective_from <= at,
-        )
-        .order_by(PriceCap.version.desc())
-        .limit(1)
-    ).first()
 
 
 def caps_of(session: Session, product_type: str, domain: str) -> list[PriceCap]:
