@@ -257,13 +257,11 @@ def callable_product(
     changed and its day or registration has not run out; an unavailable one is looked up
     afresh each time."""
     required = (settings or get_settings()).product_registration_required
-    if stamps is not None:
-        kept = _listed.get(
-            stamps, (code, required), lambda: _listed_now(session, code, at, required)
-        )
-        if kept.until is None or at < kept.until:
-            return kept.product
-    return _listed_now(session, code, at, required).product
+    kept = _listed.get(stamps, (code, required), lambda: _listed_now(session, code, at, required))
+    if kept.until is not None and at >= kept.until:
+        # Its day or registration ran out since it was kept: the answer is read afresh.
+        kept = _listed_now(session, code, at, required)
+    return kept.product
 
 
 def _listed_now(session: Session, code: str, at: datetime, required: bool) -> _Listed:
