@@ -264,6 +264,8 @@ class _Admitted:
     #: The inputs cleaned at step 7 (``None`` for a download, which takes none).
     inputs: product_calls.CallInputs | None
     stamps: Stamps | None
+    #: One unit's price and rule in force at the call (``products.charged_price``).
+    price_in_force: tuple[int, str]
 
 
 def _admit(
@@ -334,7 +336,11 @@ def _admit(
         settings=settings,
     )
     quotas.peek(session, limits, product=trace.code, at=trace.at)
-    return _Admitted(product, subscription, limits, consent_id, authorization, cleaned, stamps)
+    # Read here, in the request's thread, so the writer's batch holds only writes.
+    price = products.charged_price(session, product=product, at=trace.at, stamps=stamps)
+    return _Admitted(
+        product, subscription, limits, consent_id, authorization, cleaned, stamps, price
+    )
 
 
 def _settle(
@@ -358,9 +364,7 @@ def _settle(
         product,
         items=items,
         first_of_period=counted.get(period.scope) == 1,
-        in_force=products.charged_price(
-            session, product=product, at=trace.at, stamps=admitted.stamps
-        ),
+        in_force=admitted.price_in_force,
     )
     for write in deferred:
         write(session)
