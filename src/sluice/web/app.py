@@ -159,10 +159,12 @@ WORKBENCH_PANELS = (
 )
 #: What the registration workflow registers (each kind registers itself when imported).
 REGISTRABLE_KINDS = (product_registration_kind,)
+#: The buyers' gateway comes first: routes are matched in order and a gateway call is the
+#: request the platform serves most.
 API_ROUTERS = (
+    gateway_api.router,
     identity_api.router,
     audit_api.router,
-    gateway_api.router,
     gateway_api.rest,
     catalog_api.router,
     tickets_api.router,
@@ -231,14 +233,11 @@ def create_app(
     app.state.clock = clock or SystemClock()
     errors.install(app)
     app.add_middleware(Edge, fastapi_app=app, settings=settings)
-    # The buyers' gateway first: routes are matched in order, a gateway call is the request
-    # the platform serves most, and its paths (/gateway/v1/…) are its own, so matching it
-    # before a hundred console pages changes nothing but the time.
-    app.include_router(gateway_api.router)
+    # Machine routes before pages: their paths (/api/…, /gateway/…) are their own, so
+    # matching them before a hundred console pages changes nothing but the time.
+    for router in API_ROUTERS:
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in PAGE_ROUTERS:
         app.include_router(router, include_in_schema=False)
-    for router in API_ROUTERS:
-        if router is not gateway_api.router:
-            app.include_router(router)
     return app
