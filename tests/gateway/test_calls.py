@@ -38,6 +38,7 @@ from sluice.authorizations import service as authorizations
 from sluice.core import change_stamps
 from sluice.core.clock import FixedClock
 from sluice.core.principal import Principal
+from sluice.gateway import repository as gateway_repository
 from sluice.gateway import service as gateway
 from sluice.gateway.models import Call, MeteredEvent
 from sluice.gateway.signing import sign
@@ -261,6 +262,43 @@ def test_quota_and_rate_refuse_past_their_limits_with_retry_after(
         headers=bearer(client, quota.account),
     ).json()
     assert [m["events"] for m in metered] == [3]  # refused calls are not metered
+
+
+def test_a_call_that_cannot_be_recorded_answers_settlement_failed_and_is_not_charged(
+    world: GatewayWorld, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its metered event cannot be written: the buyer gets no result (an answer leaves only
+    once its trace is on disk) but a 503 it may retry, nothing is charged or counted, and
+    the call is on the log with its code."""
+    stats = world.stats.code
+    buyer = world.buyer(stats, quota_limit=1)
+    write_metered = gateway_repository.add_metered
+
+    def disk_full(session: Any, values: Any) -> None:
+        if values["buyer_id"] == buyer.organization_id:
+            raise OSError("No space left on device")
+        write_metered(session, values)
+
+    monkeypatch.setattr(gateway_repository, "add_metered", disk_full)
+    failed = invoke(client, buyer, stats, uscc=None, purpose=PLANNING)
+    problem = refused(failed, 503, "settlement_failed")
+    assert "result" not in problem and "不计费" in problem["detail"]
+    monkeypatch.undo()
+
+    # The quota of one was not used up by the call that failed.
+    assert invoke(client, buyer, stats, uscc=None, purpose=PLANNING).status_code == 200
+    log = calls_of(client, bearer(client, buyer.account))
+    assert sorted((c["outcome"], c["amount_fen"]) for c in log) == [
+        ("answered", 0),
+        ("settlement_failed", None),
+    ]
+    with world.database.unit_of_work() as session:
+        metered = session.scalar(
+            select(func.count(MeteredEvent.id)).where(
+                MeteredEvent.buyer_id == buyer.organization_id
+            )
+        )
+    assert metered == 1
 
 
 def _signed(
@@ -607,17 +645,24 @@ def _post(url: str, key: str, body: bytes) -> tuple[int, str]:
         return refusal.code, json.loads(refusal.read())["code"]
 
 
+@pytest.fixture(scope="module")
+def served(world: GatewayWorld) -> Iterator[str]:
+    """This module's world served by two processes (PostgreSQL tests only use it)."""
+    with two_workers(world) as base:
+        yield base
+
+
 @pytest.mark.postgres
 def test_fifty_concurrent_calls_against_a_quota_of_twenty_succeed_exactly_twenty_times(
-    world: GatewayWorld,
+    world: GatewayWorld, served: str
 ) -> None:
     """On PostgreSQL, with two server processes: the conditional upsert is all that stands
     between 50 calls at once and a quota of 20."""
     buyer = world.buyer(world.stats.code, quota_limit=20, rate_limit=3000, rate_period="minute")
-    url = f"{{base}}{INVOKE.format(code=world.stats.code)}"
+    url = f"{served}{INVOKE.format(code=world.stats.code)}"
     body = json.dumps({"input": {}, "purpose": PLANNING}).encode()
-    with two_workers(world) as base, ThreadPoolExecutor(max_workers=50) as pool:
-        answers = list(pool.map(lambda _: _post(url.format(base=base), buyer.key, body), range(50)))
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        answers = list(pool.map(lambda _: _post(url, buyer.key, body), range(50)))
     assert sorted(answers).count((200, "answered")) == 20
     assert sorted(answers).count((429, "quota_exceeded")) == 30
     with world.database.unit_of_work() as session:
@@ -630,6 +675,33 @@ def test_fifty_concurrent_calls_against_a_quota_of_twenty_succeed_exactly_twenty
             select(func.count(Call.id)).where(Call.buyer_id == buyer.organization_id)
         )
     assert (metered, logged) == (20, 50)
+
+
+@pytest.mark.postgres
+def test_many_buyers_calling_at_once_through_two_workers_are_all_answered_and_logged(
+    world: GatewayWorld, served: str
+) -> None:
+    """Each worker writes the calls waiting together in one transaction; batches of two
+    workers name the same buyers' counters in whatever order their calls came, and must
+    not deadlock (which failed whole batches of calls whose product had already run)."""
+    buyers = [
+        world.buyer(world.stats.code, quota_limit=1000, rate_limit=3000, rate_period="minute")
+        for _ in range(4)
+    ]
+    url = f"{served}{INVOKE.format(code=world.stats.code)}"
+    body = json.dumps({"input": {}, "purpose": PLANNING}).encode()
+    keys = [buyer.key for buyer in buyers] * 50
+    random.Random(7).shuffle(keys)
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        answers = list(pool.map(lambda key: _post(url, key, body), keys))
+    assert answers == [(200, "answered")] * len(keys)
+    with world.database.unit_of_work() as session:
+        logged = session.scalar(
+            select(func.count(Call.id)).where(
+                Call.buyer_id.in_([b.organization_id for b in buyers]), Call.outcome == "answered"
+            )
+        )
+    assert logged == len(keys)
 
 
 def test_what_a_call_keeps_between_calls_is_read_from_stamped_tables_only(

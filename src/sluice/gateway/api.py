@@ -118,6 +118,7 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
         (404, "product_unavailable"),
         (422, "input_invalid"),
         (429, "quota_exceeded, rate_limited (with Retry-After)"),
+        (503, "settlement_failed: the call could not be recorded; not charged, try again"),
     )
 }
 

@@ -28,9 +28,9 @@
 
 Writes wait for step 11: on SQLite the first write takes the database's one writer lock
 until commit, and on PostgreSQL the counters' rows stay locked until commit, so a call that
-wrote early would hold every other call back while its query runs. An invocation's step 11
-runs in the process's writer (``settlement``), with the calls answered at about the same
-time, in one transaction; its answer leaves only once that transaction committed. The
+wrote early would hold every other call back while its query runs. Step 11 runs in
+the process's writer (``settlement``), with the calls answered at about the same time, in
+one transaction; the answer (or file) leaves only once that transaction committed. The
 guard's allowed decision is recorded there too (``authorize_call``'s ``deferred``). (A
 signed call's nonce is written at step 2: remembering it is how a replay is refused.)
 
@@ -258,7 +258,10 @@ def _check_signature(
 class _Admitted:
     product: CallableProduct
     subscription: Subscription
+    #: The limits read at step 9 (``quotas.peek``).
     limits: tuple[quotas.Limit, ...]
+    #: What step 11 counts: the limits and, for a per-period product, the billing period.
+    counted: tuple[quotas.Limit, ...]
     consent_id: uuid.UUID | None
     authorization: Authorization
     #: The inputs cleaned at step 7 (``None`` for a download, which takes none).
@@ -336,10 +339,13 @@ def _admit(
         settings=settings,
     )
     quotas.peek(session, limits, product=trace.code, at=trace.at)
+    counted = limits
+    if product.billing_unit == "period":
+        counted = (*limits, quotas.billing_period(trace.buyer_id, product.id))
     # Read here, in the request's thread, so the writer's batch holds only writes.
     price = products.charged_price(session, product=product, at=trace.at, stamps=stamps)
     return _Admitted(
-        product, subscription, limits, consent_id, authorization, cleaned, stamps, price
+        product, subscription, limits, counted, consent_id, authorization, cleaned, stamps, price
     )
 
 
@@ -355,11 +361,8 @@ def _settle(
     subject's use and the metered event. A count that refuses the call writes nothing of
     it (``quotas.take`` takes its other counts back)."""
     product, subscription = admitted.product, admitted.subscription
-    checks = admitted.limits
     period = quotas.billing_period(trace.buyer_id, product.id)
-    if product.billing_unit == "period":
-        checks = (*checks, period)
-    counted = quotas.take(session, checks, product=trace.code, at=trace.at)
+    counted = quotas.take(session, admitted.counted, product=trace.code, at=trace.at)
     charge = metering.charge(
         product,
         items=items,
@@ -444,6 +447,7 @@ def invoke(
     metered = settlement.settle(
         session,
         lambda writer: _settle(writer, trace, admitted, items=answer.items, deferred=deferred),
+        counters=[limit.scope for limit in admitted.counted],
     )
     return Answer(trace.request_id, admitted.product.code, answer.result, metered)
 
@@ -451,8 +455,9 @@ def invoke(
 def download(session: Session, *, trace: Trace, settings: Settings, signed: Signed) -> FileAnswer:
     """Download a dataset product, fingerprinted for this buyer (see the module docstring)."""
     download_id = uuid.uuid4()
+    deferred: list[Callable[[Session], None]] = []
     with session.no_autoflush:  # writes wait for step 11 (module docstring)
-        admitted = _admit(session, trace, settings, signed, None)
+        admitted = _admit(session, trace, settings, signed, None, deferred)
         file = product_calls.download(
             session,
             settings=settings,
@@ -461,21 +466,29 @@ def download(session: Session, *, trace: Trace, settings: Settings, signed: Sign
             download_id=download_id,
             at=trace.at,
         )
-    metered = _settle(session, trace, admitted, items=file.rows)
-    repository.add_download(
-        session,
-        {
-            "id": download_id,
-            "call_id": trace.request_id,
-            "buyer_id": trace.buyer_id,
-            "api_key_id": trace.api_key_id,
-            "product_id": admitted.product.id,
-            "file_name": file.file_name[:200],
-            "rows": file.rows,
-            "seed_hex": file.seed_hex,
-            "sm3": file.sm3_hex,
-            "at": trace.at,
-        },
+
+    def write(writer: Session) -> Metered:
+        metered = _settle(writer, trace, admitted, items=file.rows, deferred=deferred)
+        repository.add_download(
+            writer,
+            {
+                "id": download_id,
+                "call_id": trace.request_id,
+                "buyer_id": trace.buyer_id,
+                "api_key_id": trace.api_key_id,
+                "product_id": admitted.product.id,
+                "file_name": file.file_name[:200],
+                "rows": file.rows,
+                "seed_hex": file.seed_hex,
+                "sm3": file.sm3_hex,
+                "at": trace.at,
+            },
+        )
+        return metered
+
+    # Through the writer like a call: every count of a counter is taken in its batches.
+    metered = settlement.settle(
+        session, write, counters=[limit.scope for limit in admitted.counted]
     )
     return FileAnswer(trace.request_id, download_id, file, metered)
 

@@ -3,13 +3,14 @@
 Who sees what (``_seen``): a buyer its own organization's subscriptions, calls, metering and
 downloads; the bureau's side all of them; anyone else nothing (404). The hot path of a call
 (subscription, signing secret, nonce, counters, the call's rows) is a handful of indexed
-statements; the counters' upsert is the one place that takes a lock (see ``quotas``).
+statements; the counters are the one thing it locks (see ``quotas`` and ``begin_batch``).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final, cast
 
@@ -22,6 +23,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     true,
     update,
 )
@@ -186,7 +188,12 @@ def delete_signing_secret(session: Session, api_key_id: uuid.UUID) -> bool:
 
 
 def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return _insert_for(session.get_bind().dialect.name)
+
+
+def _insert_for(dialect: str) -> Any:
+    """The dialect's INSERT, which knows ``ON CONFLICT``."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def remember_nonce(
@@ -211,6 +218,45 @@ def sweep_nonces(session: Session, *, before: datetime) -> None:
 
 
 # -- counters -------------------------------------------------------------------------------
+
+#: The first key of the PostgreSQL advisory locks that stand for counters (the second is a
+#: 32-bit hash of the scope); the two-key form never meets the audit sequencer's one-key lock.
+COUNTER_LOCKS: Final = 0x5C0C
+_LOCK_IN_ORDER: Final = text(
+    "SELECT pg_advisory_xact_lock(:space, k) FROM unnest(CAST(:keys AS integer[])) AS k"
+)
+_BATCH_TIMEOUTS: Final = text(
+    "SELECT set_config('lock_timeout', :lock, true), "
+    "set_config('statement_timeout', :statement, true)"
+)
+
+
+def begin_batch(
+    session: Session, scopes: Iterable[str], *, lock_timeout_ms: int, statement_timeout_ms: int
+) -> None:
+    """Start a writer's transaction (``settlement``) on PostgreSQL: bound how long it may wait
+    for a lock and run a statement, then take the locks standing for every counter it will
+    count, in one global order, before it counts any. Each call counts its own scopes in
+    sorted order, but a batch counts call after call, so two batches naming the same scopes
+    in crossed order would each hold one row the other waits for (a deadlock that fails
+    both batches); locked up front in one order, the second simply waits for the first.
+    SQLite has one writer lock for the whole database and needs none of this."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        _BATCH_TIMEOUTS,
+        {"lock": f"{lock_timeout_ms}ms", "statement": f"{statement_timeout_ms}ms"},
+    )
+    # unnest yields the array's elements in order, and each row's lock is taken as it comes.
+    keys = sorted({_lock_key(scope) for scope in scopes})
+    if keys:
+        session.execute(_LOCK_IN_ORDER, {"space": COUNTER_LOCKS, "keys": keys})
+
+
+def _lock_key(scope: str) -> int:
+    """A scope's lock: a signed 32-bit hash (two scopes sharing one only wait on each other)."""
+    unsigned = zlib.crc32(scope.encode())
+    return unsigned - 2**32 if unsigned >= 2**31 else unsigned
 
 
 def counters(session: Session, scopes: Sequence[str]) -> dict[str, tuple[datetime, int]]:
@@ -244,7 +290,7 @@ _COUNTS: dict[str, Any] = {}
 
 def _count_statement(dialect: str) -> Any:
     if dialect not in _COUNTS:
-        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Counter)
+        statement = _insert_for(dialect)(Counter)
         excluded = statement.excluded
         newer = Counter.window_start < excluded.window_start
         _COUNTS[dialect] = statement.on_conflict_do_update(

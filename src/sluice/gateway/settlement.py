@@ -9,33 +9,100 @@ until each commit, so every call of a key waited for the commit (and its flush t
 of the call before.
 
 So each process has one writer thread per database (``settle``): a request thread hands
-it the call's writes and waits for the answer. The writer takes every call waiting, runs
-their writes one after another in one transaction and commits once; only then does each
-request answer its buyer, so a buyer never holds an answer whose trace is not on disk. A
-call whose count refuses it (``quota_exceeded``, ``rate_limited``) is taken back within the
-transaction (``quotas.take``) and gets its refusal; the others of the batch are written. If
-the commit itself fails, every call of the batch fails with it, and none was answered.
+it the call's writes, with the counters they will count, and waits for the answer. The
+writer takes every call waiting, locks the counters of all of them in one order
+(``repository.begin_batch``: two workers' batches never deadlock), runs their writes one
+after another in one transaction and commits once; only then does each request answer its
+buyer, so a buyer never holds an answer whose trace is not on disk.
+
+What one call does to the batch stays with that call:
+
+* a count that refuses it (``quota_exceeded``, ``rate_limited``) is taken back within the
+  transaction (``quotas.take``) and the call gets its refusal; the others are written;
+* a call whose writes fail (a constraint, a bug) is taken out and the batch written again
+  without it; it alone answers ``settlement_failed`` (503: not charged, try again), which
+  the route logs like any refusal;
+* a batch the database aborted as a whole (a deadlock or serialization failure with
+  something outside the writer) is written again, up to ``RETRIES`` times.
+
+Only when the batch cannot be written at all (the database is gone, a lock waited for
+longer than ``LOCK_TIMEOUT_MS``, the commit failed) does every call in it answer
+``settlement_failed``, and none of them was written. A request waits at most
+``QUEUE_WAIT_SECONDS`` for the writer to take its call up (a writer stuck on the database
+does not hold every request of the process for ever); once taken up, the call's outcome is
+waited for, which the database's statement timeout bounds.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import queue
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from sluice.core.errors import SluiceError
+from sluice.core.i18n import add_messages
+from sluice.gateway import repository
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 #: The most calls one transaction writes (a bound on how long the write lock is held).
 MAX_BATCH: Final = 256
+#: How many times a batch the database aborted as a whole is written again.
+RETRIES: Final = 3
+#: PostgreSQL: the longest a batch waits for a lock, and runs one statement (milliseconds).
+LOCK_TIMEOUT_MS = 5_000
+STATEMENT_TIMEOUT_MS = 15_000
+#: The longest a request waits for the writer to take its call up.
+QUEUE_WAIT_SECONDS = 30.0
+#: SQLSTATEs of a transaction the database aborted to resolve a conflict: worth a retry.
+_RETRYABLE: Final = frozenset({"40P01", "40001"})
 
 Work = Callable[[Session], Any]
+
+
+class SettlementFailed(SluiceError):
+    status = 503
+    code = "settlement_failed"
+
+
+add_messages(
+    {
+        "problem.settlement_failed": ("调用未能记录", "Call not recorded"),
+        "error.settlement_failed": (
+            "本次调用的结果未能记录，因此未返回结果，也不计费。请稍后重试。",
+            "This call could not be recorded, so no result was returned and nothing was "
+            "charged. Please try again shortly.",
+        ),
+    }
+)
+
+
+@dataclass(frozen=True, eq=False)
+class _Call:
+    work: Work
+    #: The counters ``work`` counts (``quotas.Limit.scope``), locked before the batch runs.
+    counters: tuple[str, ...]
+    future: Future[Any]
+
+
+class _CallBroke(Exception):
+    """One call's writes failed for a reason of its own: the batch goes on without it."""
+
+    def __init__(self, call: _Call, error: Exception) -> None:
+        super().__init__(str(error))
+        self.call, self.error = call, error
 
 
 class _Writer:
@@ -43,14 +110,14 @@ class _Writer:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = weakref.ref(engine)
-        self._queue: queue.SimpleQueue[tuple[Work, Future[Any]] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
         weakref.finalize(engine, self._queue.put, None)
         self._thread = threading.Thread(target=self._run, name="sluice-settlement", daemon=True)
         self._thread.start()
 
-    def submit(self, work: Work) -> Future[Any]:
+    def submit(self, work: Work, counters: Iterable[str] = ()) -> Future[Any]:
         future: Future[Any] = Future()
-        self._queue.put((work, future))
+        self._queue.put(_Call(work, tuple(counters), future))
         return future
 
     def _run(self) -> None:
@@ -66,50 +133,117 @@ class _Writer:
                 batch.append(queued)
             self._write(batch)
 
-    def _write(self, batch: list[tuple[Work, Future[Any]]]) -> None:
-        done: list[tuple[Future[Any], Any, SluiceError | None]] = []
-        try:
-            engine = self._engine()
-            if engine is None:
-                raise RuntimeError("the database was closed")
-            with Session(engine, expire_on_commit=False) as session:
-                for work, future in batch:
-                    try:
-                        done.append((future, work(session), None))
-                    except SluiceError as error:  # taken back by the work itself
-                        done.append((future, None, error))
-                session.commit()
-        except BaseException as error:  # the batch is not written: no call of it answers
-            for _, future in batch:
-                future.set_exception(error)
+    def _write(self, batch: list[_Call]) -> None:
+        # A request that stopped waiting cancelled its call: it is not written.
+        calls = [call for call in batch if call.future.set_running_or_notify_cancel()]
+        aborted = 0
+        while calls:
+            try:
+                done = self._transaction(calls)
+            except _CallBroke as broke:
+                log.error("a gateway call could not be settled", exc_info=broke.error)
+                broke.call.future.set_exception(_failed(broke.error))
+                calls.remove(broke.call)
+                continue
+            except BaseException as error:
+                if _retryable(error) and aborted < RETRIES:
+                    aborted += 1
+                    continue
+                log.error(
+                    "a batch of %d gateway calls could not be settled", len(calls), exc_info=error
+                )
+                for call in calls:
+                    call.future.set_exception(_failed(error))
+                if not isinstance(error, Exception):
+                    raise
+                return
+            for call, result, refusal in done:
+                if refusal is not None:
+                    call.future.set_exception(refusal)
+                else:
+                    call.future.set_result(result)
             return
-        for future, result, refusal in done:
-            if refusal is not None:
-                future.set_exception(refusal)
-            else:
-                future.set_result(result)
+
+    def _transaction(self, calls: list[_Call]) -> list[tuple[_Call, Any, SluiceError | None]]:
+        engine = self._engine()
+        if engine is None:
+            raise RuntimeError("the database was closed")
+        done: list[tuple[_Call, Any, SluiceError | None]] = []
+        with Session(engine, expire_on_commit=False) as session:
+            repository.begin_batch(
+                session,
+                (scope for call in calls for scope in call.counters),
+                lock_timeout_ms=LOCK_TIMEOUT_MS,
+                statement_timeout_ms=STATEMENT_TIMEOUT_MS,
+            )
+            for call in calls:
+                try:
+                    done.append((call, call.work(session), None))
+                except SluiceError as refusal:  # taken back by the work itself
+                    done.append((call, None, refusal))
+                except OperationalError:  # the database's, not this call's
+                    raise
+                except Exception as error:
+                    if isinstance(error, DBAPIError) and error.connection_invalidated:
+                        raise
+                    raise _CallBroke(call, error) from error
+            session.commit()
+        return done
+
+
+def _retryable(error: BaseException) -> bool:
+    """A transaction the database aborted to break a conflict (PostgreSQL's deadlock and
+    serialization failures): written again, it will most likely pass."""
+    original = getattr(error, "orig", None)
+    return getattr(original, "sqlstate", None) in _RETRYABLE
+
+
+def _failed(error: BaseException) -> SettlementFailed:
+    failed = SettlementFailed()
+    failed.__cause__ = error
+    return failed
 
 
 _writers: weakref.WeakKeyDictionary[Engine, _Writer] = weakref.WeakKeyDictionary()
 _writers_lock = threading.Lock()
 
 
-def settle(session: Session, work: Callable[[Session], T]) -> T:
+def _forget_writers_in_child() -> None:
+    """A forked child has none of its parent's threads: it starts its own writers."""
+    global _writers_lock
+    _writers_lock = threading.Lock()
+    _writers.clear()
+
+
+os.register_at_fork(after_in_child=_forget_writers_in_child)
+
+
+def settle(session: Session, work: Callable[[Session], T], *, counters: Iterable[str] = ()) -> T:
     """Run ``work`` in the writer's next transaction and return what it returned once that
-    transaction committed (or raise its refusal). The request's own session is committed
+    transaction committed (or raise its refusal, or ``SettlementFailed``). ``counters`` are
+    the scopes ``work`` counts (``quotas.take``). The request's own session is committed
     first, so it holds no lock while it waits (a signed call's nonce is all it may hold).
 
     ``work`` must not leave a partial write behind when it raises a ``SluiceError``: it
     raises before writing, or takes back what it wrote (the batch is not rolled back for
-    one call)."""
+    one call). It may run more than once (each time in a new transaction), so it writes
+    only through the session it is given."""
     session.commit()
     engine = session.get_bind().engine
     with _writers_lock:
         writer = _writers.get(engine)
         if writer is None:
             writer = _writers[engine] = _Writer(engine)
-    result: T = writer.submit(work).result()
+    future = writer.submit(work, counters)
+    try:
+        result: T = future.result(timeout=QUEUE_WAIT_SECONDS)
+    except FutureTimeout:
+        if future.cancel():  # never taken up: it will not be written
+            log.error("the gateway's writer took no call for %s s", QUEUE_WAIT_SECONDS)
+            raise SettlementFailed() from None
+        # Taken up just now: its transaction is under way, bounded by the statement timeout.
+        result = future.result()
     return result
 
 
-__all__ = ["MAX_BATCH", "settle"]
+__all__ = ["MAX_BATCH", "SettlementFailed", "settle"]
