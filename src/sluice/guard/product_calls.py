@@ -435,10 +435,9 @@ def run(
 
 @dataclass(frozen=True)
 class _Plan:
-    """How a product runs under its agreement now: the workspace's views, the product's
-    query prepared over them, and the engine over the views."""
+    """How a product runs under its agreement now: the product's query prepared over the
+    workspace's views, and the engine over the views."""
 
-    views: Mapping[str, WorkspaceView]
     prepared: Prepared
     versions: list[dict[str, Any]]
     authorization_id: uuid.UUID
@@ -471,9 +470,7 @@ def _plan(
         if prepared.checked.row_level:
             raise _failed(product, InvalidSpec("product.spec.row_level", part="SELECT"))
         _still_leaves(product, prepared)
-        if prepared.counts_sql is None and any(
-            c.subject for name in prepared.checked.views for c in views[name].columns
-        ):
+        if _uncountable(prepared, views):
             raise ProductFailed("product.failed.uncountable", product=product.code)
     else:
         assert isinstance(spec, ScoreSpec)
@@ -492,7 +489,7 @@ def _plan(
             )
         _still_leaves(product, prepared)
     sources = tuple(ViewSource(v.name, v.directory) for v in views.values())
-    return _Plan(views, prepared, _versions(prepared, views), authorization.id, sources)
+    return _Plan(prepared, _versions(prepared, views), authorization.id, sources)
 
 
 def _verify(
@@ -865,11 +862,17 @@ def _validate_statistics(
         raise InvalidSpec(
             "product.spec.export_column", part=leaving.part, reason=RefusalDetail(leaving)
         )
-    if prepared.counts_sql is None and any(
-        c.subject for name in checked.views for c in views[name].columns
-    ):
+    if _uncountable(prepared, views):
         raise InvalidSpec("product.spec.uncountable", part="subjects")
     return checked.views
+
+
+def _uncountable(prepared: Prepared, views: Mapping[str, WorkspaceView]) -> bool:
+    """A statistic over subjects' data whose subjects per group cannot be counted, so its
+    small groups could not be suppressed."""
+    return prepared.counts_sql is None and any(
+        c.subject for name in prepared.checked.views for c in views[name].columns
+    )
 
 
 def _validate_score(
