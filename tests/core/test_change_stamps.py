@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import Connection, make_url, select, text
 
 from sluice.core import change_stamps
 from sluice.core.change_stamps import Memo, Stamps
@@ -42,7 +42,11 @@ def test_every_watched_table_has_its_triggers(database: Database) -> None:
                     "WHERE n.nspname = current_schema() AND NOT t.tgisinternal"
                 )
             ).all()
-            expected = {(t, f"{t}_stamp") for t in change_stamps.WATCHED}
+            expected = {
+                (t, f"{t}_{trigger}")
+                for t in change_stamps.WATCHED
+                for trigger in ("stamp_note", "stamp", "stamp_truncate")
+            }
     assert expected <= {(str(table), str(name)) for table, name in rows}
 
 
@@ -66,25 +70,98 @@ def _stamp_of(stamps: Stamps | None, table: str) -> int:
     return dict(stamps.values)[table]
 
 
-def test_a_write_changes_its_tables_stamp_within_the_transaction(database: Database) -> None:
+def _stamps(database: Database) -> Stamps:
+    with database.unit_of_work() as session:
+        stamps = change_stamps.read(session)
+    assert stamps is not None and len(stamps.values) == len(change_stamps.WATCHED)
+    return stamps
+
+
+def test_a_write_changes_its_tables_stamp_and_keeps_nothing_under_the_old_one(
+    database: Database,
+) -> None:
+    """A committed write changes its table's stamp and no other. Before it commits, the
+    writing transaction never reads the old stamps (it would keep what it reads of its own
+    uncommitted rows under them): it reads its own new stamp (SQLite, stamped at once) or
+    none at all (PostgreSQL, stamped at commit: migration 0029)."""
     with database.unit_of_work() as session:
         session.add(_cap(1))
-        session.flush()
-        before = change_stamps.read(session)
-    assert before is not None and len(before.values) == len(change_stamps.WATCHED)
+    before = _stamps(database)
     with database.unit_of_work() as session:
         cap = session.query(PriceCap).one()
         cap.cap_fen = 90
         session.flush()
-        # The writer sees its own new stamp before it commits; the others keep theirs.
-        after = change_stamps.read(session)
+        inside = change_stamps.read(session)
+    if database.engine.dialect.name == "postgresql":
+        assert inside is None
+    else:
+        assert _stamp_of(inside, "price_caps") != _stamp_of(before, "price_caps")
+    after = _stamps(database)
     assert _stamp_of(after, "price_caps") != _stamp_of(before, "price_caps")
     assert _stamp_of(after, "products") == _stamp_of(before, "products")
     with database.unit_of_work() as session:
         session.query(PriceCap).delete()
+    assert _stamp_of(_stamps(database), "price_caps") != _stamp_of(after, "price_caps")
+    with database.unit_of_work() as session:
+        session.query(PriceCap).delete()  # nothing left: no row written, no stamp changed
+    # A write rolled back changes nothing either.
+    unchanged = _stamps(database)
+    with database.unit_of_work() as session:
+        session.add(_cap(2))
         session.flush()
-        deleted = change_stamps.read(session)
-    assert _stamp_of(deleted, "price_caps") != _stamp_of(after, "price_caps")
+        session.rollback()
+    assert _stamps(database) == unchanged
+
+
+def _two_writers(database: Database) -> tuple[Connection, Connection]:
+    first, second = database.engine.connect(), database.engine.connect()
+    for connection in (first, second):
+        # A wait on the other would fail the test in a second, not hang it.
+        connection.execute(text("SET lock_timeout = '1s'"))
+    return first, second
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_writers_of_watched_tables_neither_queue_nor_deadlock_on_the_stamps(
+    database: Database,
+) -> None:
+    """Two open transactions write the same watched tables in opposite orders: with the
+    stamp replaced by each statement, the second waited on the first's stamp row and then
+    the two deadlocked; stamped at commit in one order, each commits in turn."""
+    with database.unit_of_work() as session:
+        session.add(_cap(1))
+    before = _stamps(database)
+    first, second = _two_writers(database)
+    insert = text(
+        "INSERT INTO price_caps (id, product_type, domain, version, cap_fen, effective_from,"
+        " reason, set_by, set_at) VALUES (:id, 'score', 'industry:finance', :version, 100,"
+        " now(), 'test', 'bureau', now())"
+    )
+    touch_products = text("UPDATE products SET code = code")
+    try:
+        first.execute(insert, {"id": uuid.uuid4(), "version": 2})
+        second.execute(touch_products)
+        second.execute(insert, {"id": uuid.uuid4(), "version": 3})
+        first.execute(touch_products)
+        second.commit()
+        first.commit()
+    finally:
+        first.close()
+        second.close()
+    after = _stamps(database)
+    assert _stamp_of(after, "price_caps") != _stamp_of(before, "price_caps")
+    with database.unit_of_work() as session:
+        assert sorted(session.scalars(select(PriceCap.version))) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_a_truncated_table_is_stamped_too(database: Database) -> None:
+    before = _stamps(database)
+    with database.engine.begin() as connection:
+        connection.execute(text("TRUNCATE gateway_signing_secrets"))
+    assert _stamp_of(_stamps(database), "gateway_signing_secrets") != _stamp_of(
+        before, "gateway_signing_secrets"
+    )
 
 
 def test_without_stamps_nothing_is_kept(database: Database) -> None:

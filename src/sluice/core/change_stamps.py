@@ -2,11 +2,13 @@
 kept for as long as those tables did not change.
 
 Each watched table has a row in ``change_stamps`` holding a random number that a trigger
-replaces whenever the table is written (migration 0027). A request reads the stamps once
-(``read``: one small table) and asks a ``Memo`` for what it derived before under the same
-stamps; any write to any watched table, in any process, makes every memo build afresh on
-its next use. So a call of the gateway reads one table where it read fifteen, and a consent
-revoked, an agreement ended or a product delisted still refuses the very next call.
+replaces whenever the table is written (migration 0027; on PostgreSQL at the writing
+transaction's commit, in one order, so writers do not queue on the stamps: 0029). A
+request reads the stamps once (``read``: one small table) and asks a ``Memo`` for what it
+derived before under the same stamps; any write to any watched table, in any process,
+makes every memo build afresh on its next use. So a call of the gateway reads one table
+where it read fifteen, and a consent revoked, an agreement ended or a product delisted
+still refuses the very next call.
 
 Rules that keep this safe:
 
@@ -18,7 +20,8 @@ Rules that keep this safe:
   kept (its error is raised afresh each time), and what depends on the time goes into the
   key (the day) or is checked on the kept value each call.
 
-With a stamp missing (an emptied database, as a test's cleanup leaves it) nothing is kept.
+With a stamp missing (an emptied database, as a test's cleanup leaves it), or in a
+PostgreSQL transaction that wrote a watched table, nothing is kept.
 """
 
 from __future__ import annotations
@@ -59,7 +62,11 @@ MAX_KEYS: Final = 10_000
 
 _memos: weakref.WeakSet[Memo[Any, Any]] = weakref.WeakSet()
 _building: ContextVar[str | None] = ContextVar("change_stamps_building", default=None)
-_READ = text("SELECT name, stamp FROM change_stamps")
+_READ = text("SELECT name, stamp, '' FROM change_stamps")
+#: PostgreSQL stamps at commit (migration 0029); what this transaction wrote is noted here.
+_READ_POSTGRESQL = text(
+    "SELECT name, stamp, coalesce(current_setting('sluice.touched', true), '') FROM change_stamps"
+)
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -75,12 +82,15 @@ class Stamps:
 
 
 def read(session: Session) -> Stamps | None:
-    """The stamps now, or ``None`` when one is missing (then keep nothing)."""
-    rows = session.execute(_READ).all()
-    values = tuple(sorted((str(name), int(stamp)) for name, stamp in rows))
-    if len(values) < len(WATCHED):
+    """The stamps now, or ``None`` when one is missing or, on PostgreSQL, when this
+    transaction wrote a watched table (its stamp changes only at commit, so what this
+    transaction reads now must not be kept under the stamps from before): keep nothing."""
+    engine = session.get_bind().engine
+    statement = _READ_POSTGRESQL if engine.dialect.name == "postgresql" else _READ
+    rows = session.execute(statement).all()
+    if len(rows) < len(WATCHED) or any(touched for _, _, touched in rows):
         return None
-    return Stamps(session.get_bind().engine.url, values)
+    return Stamps(engine.url, tuple(sorted((str(name), int(stamp)) for name, stamp, _ in rows)))
 
 
 def detached(row: R) -> R:
