@@ -20,6 +20,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from sluice.core.settings import Settings
+from sluice.dataplane import sandbox_shared
+from sluice.dataplane.product_engine import product_engine
 from sluice.dataplane.sandbox_engine import (
     DuckDBWorkspace,
     EngineLimits,
@@ -509,3 +511,40 @@ def test_a_product_engine_holds_small_versions_in_memory_and_answers_the_same(
     finally:
         over_parquet.close()
         held.close()
+
+
+def test_a_version_the_memory_limit_cannot_hold_stays_a_view_and_still_answers(
+    tmp_path: Path,
+) -> None:
+    """Read into memory only if it fits: a version under ``table_rows`` but over the
+    engine's memory limit stays a view over its files, and the engine is built."""
+    directory = tmp_path / "big"
+    directory.mkdir()
+    rows = 300_000
+    strings = pa.array([uuid.UUID(int=i).hex * 2 for i in range(rows)])
+    pq.write_table(pa.table({"id": pa.array(range(rows)), "s": strings}), directory / "0.parquet")
+    tight = EngineLimits(memory_mb=8, threads=1, timeout_seconds=30, max_result_rows=10)
+    engine = DuckDBWorkspace("big", (ViewSource("big", directory),), tight, table_rows=rows)
+    try:
+        kinds = engine._database.execute(
+            "SELECT table_name, table_type FROM information_schema.tables"
+        ).fetchall()
+        assert kinds == [("big", "VIEW")]
+        assert engine.run("SELECT count(*) FROM big WHERE id = 5", max_rows=1).rows == [[1]]
+    finally:
+        engine.close()
+
+
+def test_a_product_engine_over_a_version_it_cannot_read_fails_the_call_not_the_server(
+    home: Home, key: str
+) -> None:
+    """A damaged file in a version: building the product's engine is ``query_failed``
+    (a refusal the gateway logs), not an exception that becomes a 500."""
+    broken = sandbox_data.write_version(
+        home.root / "data", "scjgj", "broken", f"run-{uuid.uuid4().hex[:8]}", pa.table({"a": [1]})
+    )
+    (broken / "part-0.parquet").write_bytes(b"PAR1 not really a parquet file PAR1")
+    with pytest.raises(QueryFailed) as failed:
+        product_engine(home.settings, key, [ViewSource("broken", broken)])
+    assert (failed.value.status, failed.value.code) == (422, "query_failed")
+    assert key not in sandbox_shared._engines

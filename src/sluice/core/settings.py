@@ -343,7 +343,14 @@ class Settings(BaseSettings):
         le=100_000_000,
         description="A data version a product reads with at most this many rows is held in "
         "memory by the product engine, read from Parquet once (0: always read Parquet). "
-        "Each worker holds one engine per agreement.",
+        "Each worker holds one engine per agreement called (see product_engines_kept).",
+    )
+    product_engines_kept: int = Field(
+        default=16,
+        ge=1,
+        le=1024,
+        description="Product engines (one per agreement, each using at most sandbox_memory_mb) "
+        "a worker keeps between calls; past it the least recently called retires.",
     )
     sandbox_threads: int = Field(
         default=2, ge=1, le=256, description="Threads one workspace's queries run on."

@@ -9,7 +9,9 @@ memory, thread and time limits, the watchdog, JSON-safe rows); this module keeps
 agreement in the same cache as the sandbox's, so the fixed cost of a call is a cursor, a
 parse and the scan. A version of at most ``product_engine_table_rows`` rows is read into
 the engine's memory once, as a table, so a call's point lookup scans no Parquet; a larger
-one stays a view over its files.
+one stays a view over its files, as does one the memory limit turns out not to hold. Each
+worker keeps at most ``product_engines_kept`` engines, the least recently used retiring
+first (an agreement's engine is also let go of when it ends: ``product_calls.release``).
 
 Products always run on DuckDB: a call is answered in milliseconds, which Spark (the
 sandbox's scale-out engine) cannot do; the data a product reads is the same Parquet.
@@ -22,9 +24,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+import duckdb
+
 from sluice.dataplane.sandbox_engine import DuckDBWorkspace, check_in_data_zone, limits_of
 from sluice.dataplane.sandbox_shared import (
     EngineLimits,
+    QueryFailed,
     QueryResult,
     ViewSource,
     cached_engine,
@@ -56,8 +61,17 @@ def product_engine(settings: Settings, key: str, views: Sequence[ViewSource]) ->
             _checked_zones.add(zone)
     limits: EngineLimits = limits_of(settings)
     rows = settings.product_engine_table_rows
+
+    def build() -> DuckDBWorkspace:
+        try:
+            return DuckDBWorkspace(key, frozen, limits, table_rows=rows)
+        except duckdb.Error as error:  # a version it cannot read: the call fails, not the server
+            raise QueryFailed(kind=type(error).__name__.removesuffix("Exception")) from error
+
     return cached_engine(
         key,
         ("duckdb-product", frozen, limits, rows),
-        lambda: DuckDBWorkspace(key, frozen, limits, table_rows=rows),
+        build,
+        group="product",
+        keep=settings.product_engines_kept,
     )

@@ -182,15 +182,25 @@ class DuckDBWorkspace:
         database.execute("SET parquet_metadata_cache = true")  # each query re-reads no footer
         for name, directory in directories.items():
             source = f"read_parquet({_sql_text(str(directory / '*.parquet'))})"
-            kind = "VIEW"
-            if self._table_rows:
-                # Small enough, the version is read into memory once: a product's point
-                # lookup then costs no Parquet scan (a version never changes in place).
-                found = database.execute(f"SELECT count(*) FROM {source}").fetchone()  # noqa: S608
-                kind = "TABLE" if found is not None and found[0] <= self._table_rows else "VIEW"
-            database.execute(f'CREATE {kind} "{name}" AS SELECT * FROM {source}')  # noqa: S608
+            if self._table_rows and self._in_memory(name, source):
+                continue
+            database.execute(f'CREATE VIEW "{name}" AS SELECT * FROM {source}')  # noqa: S608
         database.execute("SET allow_extension_repositories = 'forbidden'")
         database.execute("SET lock_configuration = true")
+
+    def _in_memory(self, name: str, source: str) -> bool:
+        """Read a small enough version into memory once, so a product's point lookup costs
+        no Parquet scan (a version never changes in place); False when it stays a view
+        (too many rows, or more than the memory limit holds after all)."""
+        database = self._database
+        found = database.execute(f"SELECT count(*) FROM {source}").fetchone()  # noqa: S608
+        if found is None or found[0] > self._table_rows:
+            return False
+        try:
+            database.execute(f'CREATE TABLE "{name}" AS SELECT * FROM {source}')  # noqa: S608
+        except duckdb.OutOfMemoryException:
+            return False
+        return True
 
     def run(
         self, sql: str, *, max_rows: int, parameters: Mapping[str, object] | None = None

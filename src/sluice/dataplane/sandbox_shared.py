@@ -207,27 +207,71 @@ def checked_directory(view: ViewSource) -> Path:
 class _Entry:
     signature: Hashable
     engine: _CachedEngine
+    #: The engines ``cached_engine`` bounds together (``keep``), or ``None``.
+    group: str | None
+    #: When it was last handed out (least recently used retires first).
+    used: int
 
 
 _E = TypeVar("_E", bound=_CachedEngine)
 _engines: dict[str, _Entry] = {}
 _engines_lock = threading.Lock()
+#: One build at a time per key, outside ``_engines_lock``.
+_builds: dict[str, threading.Lock] = {}
+_uses = itertools.count()
 
 
-def cached_engine(key: str, signature: Hashable, build: Callable[[], _E]) -> _E:
+def cached_engine(
+    key: str,
+    signature: Hashable,
+    build: Callable[[], _E],
+    *,
+    group: str | None = None,
+    keep: int | None = None,
+) -> _E:
     """The workspace's engine if it was built for the same ``signature`` (engine, views,
     limits); otherwise a new one, and the old one retires (closes once its running
-    queries end)."""
+    queries end). With ``keep``, at most that many engines of ``group`` stay in this
+    process, the least recently used retiring first.
+
+    An engine is built outside the cache's lock: reading a version into memory may take
+    seconds, and every other workspace's lookup goes on meanwhile (a second request for
+    the same key waits for the first build and takes it)."""
+    # The signature names the engine's kind, so a cached engine for it is an _E.
+    found = _current(key, signature)
+    if found is not None:
+        return cast(_E, found)
+    with _engines_lock:
+        building = _builds.setdefault(key, threading.Lock())
+    with building:
+        found = _current(key, signature)
+        if found is not None:
+            return cast(_E, found)
+        engine = build()
+        with _engines_lock:
+            replaced = _engines.get(key)
+            _engines[key] = _Entry(signature, engine, group, next(_uses))
+            retiring = [replaced.engine] if replaced is not None else []
+            if keep is not None:
+                retiring += _beyond(group, keep)
+    for old in retiring:
+        old.retire()
+    return engine
+
+
+def _current(key: str, signature: Hashable) -> _CachedEngine | None:
     with _engines_lock:
         entry = _engines.get(key)
-        if entry is not None and entry.signature == signature:
-            # The signature names the engine's kind, so the entry is an _E.
-            return cast(_E, entry.engine)
-        engine = build()
-        _engines[key] = _Entry(signature, engine)
-    if entry is not None:
-        entry.engine.retire()
-    return engine
+        if entry is None or entry.signature != signature:
+            return None
+        entry.used = next(_uses)
+        return entry.engine
+
+
+def _beyond(group: str | None, keep: int) -> list[_CachedEngine]:
+    """Drop the least recently used engines of ``group`` past ``keep`` (under the lock)."""
+    members = sorted((e.used, k) for k, e in _engines.items() if e.group == group)
+    return [_engines.pop(k).engine for _, k in members[: max(0, len(members) - keep)]]
 
 
 def close_workspace(key: str) -> None:

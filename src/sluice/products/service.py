@@ -1112,6 +1112,10 @@ def _unavailable_with(session: Session, ending: endings.Ending) -> None:
         return
     for product in repository.live_of_chain(session, members[0].id, LIVE):
         _lapse(session, product, actor=ending.actor, at=ending.at, reason=ending.reason)
+    # This process lets go of the chain's engines at once (other workers' retire as the
+    # least recently called: no call of an ended agreement reaches them again).
+    for member in members:
+        product_calls.release(member.id)
 
 
 endings.register_ending_hook("products", _unavailable_with)
