@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sluice.authorizations import amendments
 from sluice.authorizations import service as authorizations
 from sluice.authorizations import states as authorization_states
+from sluice.core import change_stamps
 from sluice.core.clock import SHANGHAI
 from sluice.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound, SluiceError
 from sluice.core.i18n import ZH
@@ -532,6 +533,49 @@ def test_a_platform_that_requires_registration_lists_and_serves_registered_produ
         assert unregistered.value.code == "registration_required"
         # Registration encouraged, not required (the default): both are served.
         assert products.callable_product(session, code=listed.code, at=at).code == listed.code
+
+
+def test_between_two_terms_a_product_is_kept_for_the_day_only(
+    world: ProductWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past its agreement's last day with the renewal not yet in force, the product is still
+    listed (the guard refuses its calls) but is not kept beyond the day: the renewal's term
+    may begin with nothing written, and the next day's call must see it."""
+    agreement, name = world.agreement()
+    listed = world.listed(agreement, name)
+    bureau, settings = world.bureau(), world.city.settings
+    with world.database.unit_of_work() as session:
+        first = authorizations.seen(session, bureau, agreement)
+        assert first.term_end is not None
+        term_end = first.term_end
+        near_end = datetime.combine(term_end - timedelta(days=30), time(10), tzinfo=SHANGHAI)
+        authorization_states.AUTHORIZATION.fire(
+            first, "mark_expiring", session=session, actor=Principal.system("test"), at=near_end
+        )
+        authorizations.renew(  # decided, never signed: no term in force after term_end
+            session,
+            actor=bureau,
+            settings=settings,
+            at=near_end,
+            authorization_id=agreement,
+            data=decision(held_on=near_end.date()),
+        )
+    reads: list[datetime] = []
+    read_now = products._listed_now
+
+    def counted(session: object, code: str, at: datetime, required: bool) -> object:
+        reads.append(at)
+        return read_now(session, code, at, required)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(products, "_listed_now", counted)
+    day_after = datetime.combine(term_end + timedelta(days=1), time(10), tzinfo=SHANGHAI)
+    with world.database.unit_of_work() as session:
+        stamps = change_stamps.read(session)
+        assert stamps is not None
+        for at in (day_after, day_after + timedelta(hours=12), day_after + timedelta(days=1)):
+            kept = products.callable_product(session, code=listed.code, at=at, stamps=stamps)
+            assert kept.authorization_id == agreement
+    assert reads == [day_after, day_after + timedelta(days=1)]
 
 
 def test_a_renewal_carries_the_product_on_under_the_successor(world: ProductWorld) -> None:

@@ -273,8 +273,10 @@ def _listed_now(session: Session, code: str, at: datetime, required: bool) -> _L
         if product.status != LISTED:
             raise ProductUnavailable("products.unavailable", code=code)
     until = None
-    if product.runs_until is not None and local(at).date() <= product.runs_until:
-        until = day_start(product.runs_until + timedelta(days=1))
+    if product.runs_until is not None:
+        # Kept to the end of its agreement's last day or, between two terms (the renewal's
+        # not yet in force), of today: a term may begin tomorrow with nothing written.
+        until = day_start(max(product.runs_until, local(at).date()) + timedelta(days=1))
     if required:
         registered = registration_of(session, product, at)
         if registered is None:
