@@ -7,12 +7,14 @@ takes back what it counted against the others."""
 
 from __future__ import annotations
 
+import fcntl
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -288,3 +290,36 @@ def test_a_batch_waiting_too_long_for_a_lock_fails_its_calls_and_the_writer_goes
     assert all(isinstance(o, settlement.SettlementFailed) for o in outcomes), outcomes
     assert ran == [] and _versions(database) == []
     assert _write(database, [_counting(held, ran)], [(held,)]) == [{held: 1}]
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_on_sqlite_a_writer_holds_the_workers_turn_for_its_whole_transaction(
+    database: Database,
+) -> None:
+    """The workers' writers take turns through a file lock beside the database (the kernel
+    hands it to a waiting writer at once; SQLite's own busy wait sleeps between tries and
+    let one worker's writer starve the other's): held for the whole batch, let go after."""
+    path = Path(f"{database.engine.url.database}.writers")
+    inside, release = threading.Event(), threading.Event()
+
+    def held(session: Session) -> int:
+        inside.set()
+        assert release.wait(30)
+        return _add(1)(session)
+
+    def taken_by_another() -> bool:
+        with path.open("a+b") as other:
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(other, fcntl.LOCK_UN)
+            return False
+
+    with ThreadPoolExecutor(1) as pool:
+        batch = pool.submit(_write, database, [held])
+        assert inside.wait(30)
+        assert taken_by_another()
+        release.set()
+        assert batch.result(timeout=30) == [1]
+    assert not taken_by_another()
