@@ -100,6 +100,15 @@ def test_tokens_are_equal_exactly_when_values_are(values: list[str]) -> None:
     assert tokens == [reference_token(v, KEY) for v in values]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(TEXT, st.from_regex(r"\A[0-9]{17}[0-9X]\Z"), st.text(max_size=60)))
+def test_one_value_alone_gets_the_token_its_column_gives_it(value: str) -> None:
+    """``token_of`` (one value, no Arrow: the gateway's inputs) and ``tokenize`` (a column:
+    ingestion) must agree, or a buyer's input would never find its subject."""
+    column = tokenize(pa.array(["pad", value, "x" * 40], pa.string()), KEY).to_pylist()
+    assert token_of(value, KEY) == column[1] == reference_token(value, KEY)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.none(), TEXT), max_size=25))
 def test_fingerprints_are_equal_exactly_when_values_are(values: list[str | None]) -> None:
