@@ -110,6 +110,29 @@ def test_a_call_whose_writes_fail_fails_alone_and_the_rest_of_its_batch_is_writt
     assert _versions(database) == [1, 5, 6]
 
 
+def _add_unflushed(version: int) -> settlement.Work:
+    """As a call's guard decision and use record are added: to the session, not flushed."""
+
+    def work(session: Session) -> int:
+        session.add(_cap(version))
+        return version
+
+    return work
+
+
+def test_a_call_whose_rows_fail_when_flushed_fails_alone_not_its_neighbours(
+    database: Database,
+) -> None:
+    """A call's rows are flushed at the end of its turn: a bad one is blamed on it, not
+    written by the next call's statement or at commit, failing every call of the batch."""
+    with database.unit_of_work() as session:
+        session.add(_cap(1))
+    outcomes = _write(database, [_add_unflushed(5), _add_unflushed(1), _add(6), _add_unflushed(7)])
+    assert outcomes[0] == 5 and outcomes[2:] == [6, 7], outcomes
+    assert isinstance(outcomes[1], settlement.SettlementFailed)
+    assert _versions(database) == [1, 5, 6, 7]
+
+
 def _aborted_once(ran: list[str]) -> settlement.Work:
     """A work whose first run the database aborts as it would to break a deadlock."""
 
@@ -323,3 +346,27 @@ def test_on_sqlite_a_writer_holds_the_workers_turn_for_its_whole_transaction(
         release.set()
         assert batch.result(timeout=30) == [1]
     assert not taken_by_another()
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_on_sqlite_a_request_stops_waiting_for_a_turn_that_never_comes(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker holds the turn (frozen, say): the request gives up after the queue
+    wait with ``settlement_failed``, and its call, never marked running, is not written
+    when the turn comes back."""
+    monkeypatch.setattr(settlement, "QUEUE_WAIT_SECONDS", 0.05)
+    path = Path(f"{database.engine.url.database}.writers")
+
+    def settle(work: settlement.Work) -> object:
+        with database.unit_of_work() as session:
+            return settlement.settle(session, work)
+
+    with path.open("a+b") as frozen:
+        fcntl.flock(frozen, fcntl.LOCK_EX)
+        with pytest.raises(settlement.SettlementFailed):
+            settle(_add(1))
+        fcntl.flock(frozen, fcntl.LOCK_UN)
+    monkeypatch.setattr(settlement, "QUEUE_WAIT_SECONDS", 30.0)
+    assert settle(_add(2)) == 2
+    assert _versions(database) == [2]

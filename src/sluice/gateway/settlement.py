@@ -28,9 +28,10 @@ What one call does to the batch stays with that call:
 Only when the batch cannot be written at all (the database is gone, a lock waited for
 longer than ``LOCK_TIMEOUT_MS``, the commit failed) does every call in it answer
 ``settlement_failed``, and none of them was written. A request waits at most
-``QUEUE_WAIT_SECONDS`` for the writer to take its call up (a writer stuck on the database
-does not hold every request of the process for ever); once taken up, the call's outcome is
-waited for, which the database's statement timeout bounds.
+``QUEUE_WAIT_SECONDS`` for the writer to take its call up (a writer stuck on the database,
+or on SQLite waiting for its turn, does not hold every request of the process for ever);
+once taken up, the call's outcome is waited for: on PostgreSQL each statement of the batch
+is bounded (``LOCK_TIMEOUT_MS``, ``STATEMENT_TIMEOUT_MS``), not the batch as a whole.
 """
 
 from __future__ import annotations
@@ -138,7 +139,18 @@ class _Writer:
             self._write(batch)
 
     def _write(self, batch: list[_Call]) -> None:
-        # A request that stopped waiting cancelled its call: it is not written.
+        try:
+            with _turn(self._turns):
+                self._write_in_turn(batch)
+        except BaseException:  # the writer goes on: every later call still needs it
+            log.exception("the gateway's writer failed on a batch")
+            for call in batch:
+                if not call.future.done():
+                    call.future.set_exception(SettlementFailed())
+
+    def _write_in_turn(self, batch: list[_Call]) -> None:
+        # Marked running only now, in the writer's turn: until then a request that stops
+        # waiting cancels its call, and a cancelled call is not written.
         calls = [call for call in batch if call.future.set_running_or_notify_cancel()]
         aborted = 0
         while calls:
@@ -158,8 +170,6 @@ class _Writer:
                 )
                 for call in calls:
                     call.future.set_exception(_failed(error))
-                if not isinstance(error, Exception):
-                    raise
                 return
             for call, result, refusal in done:
                 if refusal is not None:
@@ -173,7 +183,7 @@ class _Writer:
         if engine is None:
             raise RuntimeError("the database was closed")
         done: list[tuple[_Call, Any, SluiceError | None]] = []
-        with _turn(self._turns), Session(engine, expire_on_commit=False) as session:
+        with Session(engine, expire_on_commit=False) as session:
             repository.begin_batch(
                 session,
                 (scope for call in calls for scope in call.counters),
@@ -182,7 +192,10 @@ class _Writer:
             )
             for call in calls:
                 try:
-                    done.append((call, call.work(session), None))
+                    result = call.work(session)
+                    # Its rows are written now: one that fails is this call's, no other's.
+                    session.flush()
+                    done.append((call, result, None))
                 except SluiceError as refusal:  # taken back by the work itself
                     done.append((call, None, refusal))
                 except OperationalError:  # the database's, not this call's
