@@ -70,3 +70,26 @@ def test_an_engine_being_built_holds_up_no_other_key(prefix: str) -> None:
         assert other.result(timeout=10).name == f"{prefix}-other"
         release.set()
         assert building.result(timeout=10).name == "slow"
+
+
+def test_an_engine_whose_workspace_closed_while_it_was_built_is_not_kept(prefix: str) -> None:
+    """An agreement ending (``product_calls.release``) or a workspace closing while its
+    engine is being built: the build is not kept, and the engine retires at once."""
+    started, release = threading.Event(), threading.Event()
+    key = f"{prefix}-closing"
+
+    def slow() -> _Engine:
+        started.set()
+        assert release.wait(30)
+        return _Engine("slow")
+
+    with ThreadPoolExecutor(1) as pool:
+        building = pool.submit(cached_engine, key, "v1", slow)
+        assert started.wait(30)
+        sandbox_shared.close_workspace(key)
+        release.set()
+        built = building.result(timeout=10)
+    assert built.retired and key not in sandbox_shared._engines
+    # Asked for afterwards, it is built and kept as usual.
+    again = _get(key, prefix)
+    assert not again.retired and sandbox_shared._engines[key].engine is again

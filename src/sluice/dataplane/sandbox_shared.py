@@ -218,6 +218,8 @@ _engines: dict[str, _Entry] = {}
 _engines_lock = threading.Lock()
 #: One build at a time per key, outside ``_engines_lock``.
 _builds: dict[str, threading.Lock] = {}
+#: How many times each key was closed: a build that a close overtook is not kept.
+_closings: dict[str, int] = {}
 _uses = itertools.count()
 
 
@@ -247,13 +249,20 @@ def cached_engine(
         found = _current(key, signature)
         if found is not None:
             return cast(_E, found)
+        with _engines_lock:
+            closings = _closings.get(key, 0)
         engine = build()
         with _engines_lock:
-            replaced = _engines.get(key)
-            _engines[key] = _Entry(signature, engine, group, next(_uses))
-            retiring = [replaced.engine] if replaced is not None else []
-            if keep is not None:
-                retiring += _beyond(group, keep)
+            if _closings.get(key, 0) != closings:
+                # Closed while it was built (an agreement ended, a workspace closed): not
+                # kept, and retired at once, so the query that asked for it is refused.
+                retiring: list[_CachedEngine] = [engine]
+            else:
+                replaced = _engines.get(key)
+                _engines[key] = _Entry(signature, engine, group, next(_uses))
+                retiring = [replaced.engine] if replaced is not None else []
+                if keep is not None:
+                    retiring += _beyond(group, keep)
     for old in retiring:
         old.retire()
     return engine
@@ -278,6 +287,7 @@ def close_workspace(key: str) -> None:
     """The workspace closed: interrupt its running queries and release its engine."""
     with _engines_lock:
         entry = _engines.pop(key, None)
+        _closings[key] = _closings.get(key, 0) + 1
     if entry is not None:
         entry.engine.close()
 
