@@ -12,7 +12,9 @@ rows are locked for the moment of the commit, and always in the same order. A tr
 that wrote a watched table and reads the stamps before it commits is told to keep nothing
 (``core.change_stamps.read``): its own writes are not yet under a stamp of their own.
 TRUNCATE (which no row trigger sees) still stamps at once. SQLite has one writer at a time
-and keeps 0027's triggers.
+and keeps 0027's triggers. (The platform never runs ``SET CONSTRAINTS ALL IMMEDIATE``: after
+it, a later write's row trigger would fire before its statement trigger notes the table,
+and that write would commit under the stamp set mid-transaction.)
 
 Revision ID: 0029
 Revises: 0028
