@@ -24,12 +24,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-import duckdb
-
 from sluice.dataplane.sandbox_engine import DuckDBWorkspace, check_in_data_zone, limits_of
 from sluice.dataplane.sandbox_shared import (
     EngineLimits,
-    QueryFailed,
     QueryResult,
     ViewSource,
     cached_engine,
@@ -61,17 +58,10 @@ def product_engine(settings: Settings, key: str, views: Sequence[ViewSource]) ->
             _checked_zones.add(zone)
     limits: EngineLimits = limits_of(settings)
     rows = settings.product_engine_table_rows
-
-    def build() -> DuckDBWorkspace:
-        try:
-            return DuckDBWorkspace(key, frozen, limits, table_rows=rows)
-        except duckdb.Error as error:  # a version it cannot read: the call fails, not the server
-            raise QueryFailed(kind=type(error).__name__.removesuffix("Exception")) from error
-
     return cached_engine(
         key,
         ("duckdb-product", frozen, limits, rows),
-        build,
+        lambda: DuckDBWorkspace(key, frozen, limits, table_rows=rows),
         group="product",
         keep=settings.product_engines_kept,
     )

@@ -132,6 +132,12 @@ def _sql_list(values: Sequence[str]) -> str:
     return "[" + ", ".join(_sql_text(v) for v in values) + "]"
 
 
+def _failed(error: duckdb.Error) -> QueryFailed:
+    """DuckDB's error as the refusal a user sees: its kind, never its text (which may quote
+    paths or values)."""
+    return QueryFailed(kind=type(error).__name__.removesuffix("Exception"))
+
+
 class DuckDBWorkspace:
     """A workspace's locked in-memory DuckDB database and its views."""
 
@@ -169,8 +175,10 @@ class DuckDBWorkspace:
         )
         try:
             self._lock_down(directories)
-        except BaseException:
+        except BaseException as error:
             self._database.close()
+            if isinstance(error, duckdb.Error):  # a version it cannot read: refused, no 500
+                raise _failed(error) from error
             raise
 
     def _lock_down(self, directories: dict[str, Path]) -> None:
@@ -234,7 +242,7 @@ class DuckDBWorkspace:
         except duckdb.Error as error:
             if alarm is not None and alarm.fired:
                 raise QueryTimeout(seconds=f"{self.limits.timeout_seconds:g}") from error
-            raise QueryFailed(kind=type(error).__name__.removesuffix("Exception")) from error
+            raise _failed(error) from error
         finally:
             if alarm is not None:
                 alarm.disarm()
