@@ -260,8 +260,8 @@ class _Admitted:
     subscription: Subscription
     #: The limits read at step 9 (``quotas.peek``).
     limits: tuple[quotas.Limit, ...]
-    #: What step 11 counts: the limits and, for a per-period product, the billing period.
-    counted: tuple[quotas.Limit, ...]
+    #: A per-period product's billing period, counted at step 11 with the limits.
+    period: quotas.Limit | None
     consent_id: uuid.UUID | None
     authorization: Authorization
     #: The inputs cleaned at step 7 (``None`` for a download, which takes none).
@@ -269,6 +269,15 @@ class _Admitted:
     stamps: Stamps | None
     #: One unit's price and rule in force at the call (``products.charged_price``).
     price_in_force: tuple[int, str]
+
+    @property
+    def counted(self) -> tuple[quotas.Limit, ...]:
+        """What step 11 counts (``quotas.take``), locked first by the writer (``settle``)."""
+        return self.limits if self.period is None else (*self.limits, self.period)
+
+    @property
+    def counter_scopes(self) -> list[str]:
+        return [limit.scope for limit in self.counted]
 
 
 def _admit(
@@ -339,13 +348,13 @@ def _admit(
         settings=settings,
     )
     quotas.peek(session, limits, product=trace.code, at=trace.at)
-    counted = limits
+    period = None
     if product.billing_unit == "period":
-        counted = (*limits, quotas.billing_period(trace.buyer_id, product.id))
+        period = quotas.billing_period(trace.buyer_id, product.id)
     # Read here, in the request's thread, so the writer's batch holds only writes.
     price = products.charged_price(session, product=product, at=trace.at, stamps=stamps)
     return _Admitted(
-        product, subscription, limits, counted, consent_id, authorization, cleaned, stamps, price
+        product, subscription, limits, period, consent_id, authorization, cleaned, stamps, price
     )
 
 
@@ -360,13 +369,12 @@ def _settle(
     """Step 11: count exactly, then write the call's decision (``deferred``), log row, the
     subject's use and the metered event. A count that refuses the call writes nothing of
     it (``quotas.take`` takes its other counts back)."""
-    product, subscription = admitted.product, admitted.subscription
-    period = quotas.billing_period(trace.buyer_id, product.id)
+    product, subscription, period = admitted.product, admitted.subscription, admitted.period
     counted = quotas.take(session, admitted.counted, product=trace.code, at=trace.at)
     charge = metering.charge(
         product,
         items=items,
-        first_of_period=counted.get(period.scope) == 1,
+        first_of_period=period is not None and counted[period.scope] == 1,
         in_force=admitted.price_in_force,
     )
     for write in deferred:
@@ -447,7 +455,7 @@ def invoke(
     metered = settlement.settle(
         session,
         lambda writer: _settle(writer, trace, admitted, items=answer.items, deferred=deferred),
-        counters=[limit.scope for limit in admitted.counted],
+        counters=admitted.counter_scopes,
     )
     return Answer(trace.request_id, admitted.product.code, answer.result, metered)
 
@@ -487,9 +495,7 @@ def download(session: Session, *, trace: Trace, settings: Settings, signed: Sign
         return metered
 
     # Through the writer like a call: every count of a counter is taken in its batches.
-    metered = settlement.settle(
-        session, write, counters=[limit.scope for limit in admitted.counted]
-    )
+    metered = settlement.settle(session, write, counters=admitted.counter_scopes)
     return FileAnswer(trace.request_id, download_id, file, metered)
 
 
