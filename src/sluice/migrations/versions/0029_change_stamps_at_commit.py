@@ -23,30 +23,13 @@ Create Date: 2026-12-05
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0029"
 down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-#: The tables 0027 stamps (frozen with that revision).
-WATCHED = (
-    "authorization_scope",
-    "authorization_versions",
-    "authorizations",
-    "catalog_entries",
-    "catalog_fields",
-    "catalog_resources",
-    "consents",
-    "dataset_versions",
-    "gateway_signing_secrets",
-    "gateway_subscriptions",
-    "price_caps",
-    "products",
-    "registrations",
-    "sandbox_workspaces",
-)
 
 _NOTE = """
 CREATE FUNCTION change_stamp_note() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -84,12 +67,19 @@ END $$
 """
 
 
+def _watched() -> list[str]:
+    """The tables 0027 stamps: each has its row in ``change_stamps`` (the list is not
+    written here again)."""
+    rows = op.get_bind().execute(sa.text("SELECT name FROM change_stamps ORDER BY name"))
+    return [str(name) for (name,) in rows]
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         return
     op.execute(_NOTE)
     op.execute(_AT_COMMIT)
-    for table in WATCHED:
+    for table in _watched():
         op.execute(f"DROP TRIGGER {table}_stamp ON {table}")
         op.execute(
             f"CREATE TRIGGER {table}_stamp_note AFTER INSERT OR UPDATE OR DELETE ON {table} "
@@ -109,7 +99,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         return
-    for table in WATCHED:
+    for table in _watched():
         for trigger in ("stamp_note", "stamp", "stamp_truncate"):
             op.execute(f"DROP TRIGGER IF EXISTS {table}_{trigger} ON {table}")
         op.execute(
