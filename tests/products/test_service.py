@@ -4,7 +4,7 @@ N5 pricing, the review and listing lifecycle, amendments, N2 and the agreement's
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -535,15 +535,12 @@ def test_a_platform_that_requires_registration_lists_and_serves_registered_produ
         assert products.callable_product(session, code=listed.code, at=at).code == listed.code
 
 
-def test_between_two_terms_a_product_is_kept_for_the_day_only(
-    world: ProductWorld, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Past its agreement's last day with the renewal not yet in force, the product is still
-    listed (the guard refuses its calls) but is not kept beyond the day: the renewal's term
-    may begin with nothing written, and the next day's call must see it."""
-    agreement, name = world.agreement()
-    listed = world.listed(agreement, name)
-    bureau, settings = world.bureau(), world.city.settings
+def _renewed(
+    world: ProductWorld, agreement: uuid.UUID, *, signed: bool
+) -> tuple[date, datetime, uuid.UUID]:
+    """Renew the agreement 30 days before its last day (signed by both parties or only
+    decided); its last day, the renewal's moment and the successor."""
+    bureau, operator, settings = world.bureau(), world.operator(), world.city.settings
     with world.database.unit_of_work() as session:
         first = authorizations.seen(session, bureau, agreement)
         assert first.term_end is not None
@@ -552,14 +549,31 @@ def test_between_two_terms_a_product_is_kept_for_the_day_only(
         authorization_states.AUTHORIZATION.fire(
             first, "mark_expiring", session=session, actor=Principal.system("test"), at=near_end
         )
-        authorizations.renew(  # decided, never signed: no term in force after term_end
+        successor = authorizations.renew(
             session,
             actor=bureau,
             settings=settings,
             at=near_end,
             authorization_id=agreement,
             data=decision(held_on=near_end.date()),
-        )
+        ).id
+        for signer in (bureau, operator) if signed else ():
+            authorizations.sign(
+                session, actor=signer, settings=settings, at=near_end, authorization_id=successor
+            )
+    return term_end, near_end, successor
+
+
+def test_between_two_terms_a_product_is_kept_for_the_day_only(
+    world: ProductWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past its agreement's last day with the renewal not yet in force, the product is still
+    listed (the guard refuses its calls) but is not kept beyond the day: the renewal's term
+    may begin with nothing written, and the next day's call must see it."""
+    agreement, name = world.agreement()
+    listed = world.listed(agreement, name)
+    # Decided, never signed: no term in force after term_end.
+    term_end, _near_end, _successor = _renewed(world, agreement, signed=False)
     reads: list[datetime] = []
     read_now = products._listed_now
 
@@ -581,27 +595,8 @@ def test_between_two_terms_a_product_is_kept_for_the_day_only(
 def test_a_renewal_carries_the_product_on_under_the_successor(world: ProductWorld) -> None:
     agreement, name = world.agreement()
     listed = world.listed(agreement, name)
-    bureau, operator, settings = world.bureau(), world.operator(), world.city.settings
-    with world.database.unit_of_work() as session:
-        first = authorizations.seen(session, bureau, agreement)
-        assert first.term_end is not None
-        term_end = first.term_end
-        near_end = datetime.combine(term_end - timedelta(days=30), time(10), tzinfo=SHANGHAI)
-        authorization_states.AUTHORIZATION.fire(
-            first, "mark_expiring", session=session, actor=Principal.system("test"), at=near_end
-        )
-        successor = authorizations.renew(
-            session,
-            actor=bureau,
-            settings=settings,
-            at=near_end,
-            authorization_id=agreement,
-            data=decision(held_on=near_end.date()),
-        ).id
-        for signer in (bureau, operator):
-            authorizations.sign(
-                session, actor=signer, settings=settings, at=near_end, authorization_id=successor
-            )
+    bureau = world.bureau()
+    term_end, near_end, successor = _renewed(world, agreement, signed=True)
     next_day = datetime.combine(term_end + timedelta(days=1), time(10), tzinfo=SHANGHAI)
     with world.database.unit_of_work() as session:
         assert (
