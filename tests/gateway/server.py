@@ -1,19 +1,25 @@
 """The application as ``uvicorn --factory --workers 2`` starts it for the concurrency test:
 settings from the environment (``SLUICE_HOME``, ``SLUICE_DATABASE_URL``) and a clock that
-stands still at ``SLUICE_TEST_NOW``, the time the test's world lives in."""
+stands still at ``SLUICE_TEST_NOW``, the time the test's world lives in, and the suite's
+cheap password hashing."""
 
 from __future__ import annotations
 
 import os
 from datetime import datetime
 
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 
 from sluice.core.clock import FixedClock
 from sluice.core.settings import Settings
+from sluice.identity import passwords
 from sluice.web.app import create_app
 
 
 def app() -> FastAPI:
+    # As cheap as the suite's own (tests/conftest.py): production hashing costs ~0.3 s a
+    # login, and the concurrency tests log in dozens of times.
+    passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     at = datetime.fromisoformat(os.environ["SLUICE_TEST_NOW"])
     return create_app(Settings(), clock=FixedClock(at))
