@@ -86,7 +86,12 @@ def _world(home: Path, url: str) -> World:
     """Sign the demo's people in on a city already built in this home and database."""
     from sluice.web.app import create_app
 
-    settings = Settings(home=home, database_url=url)
+    # The application's lifespan lives on for the rest of the process (schemathesis keeps
+    # it): no background jobs, which would wake every few minutes in this test worker,
+    # evaluate alerts over the city and hold the interpreter while a probe waits.
+    settings = Settings(
+        home=home, database_url=url, alert_evaluate_seconds=0, audit_tree_head_seconds=0
+    )
     database = Database(url)
     clock = SystemClock()
     headers: dict[str, dict[str, str]] = {"anonymous": {}}
