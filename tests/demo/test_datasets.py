@@ -110,8 +110,12 @@ def test_every_resident_id_passes_stdnum(tables: dict[str, pa.Table]) -> None:
         assert valid_ric(ids).all(), (code, column)
         unique.update(ids.to_pylist())
     assert len(unique) > 150_000
-    # All of them, one by one: region in force in the birth year, date, check character.
-    assert [v for v in sorted(unique) if not ric.is_valid(v)] == []
+    # The check character and the date of every one are valid_ric's (above); what only
+    # python-stdnum knows, whether the region code was in force in the birth year, depends
+    # on those two alone: one number of each region and year stands for all of them.
+    by_region_and_year = {value[:10]: value for value in sorted(unique)}
+    assert len(by_region_and_year) > 100
+    assert [v for v in by_region_and_year.values() if not ric.is_valid(v)] == []
 
 
 def test_every_credit_code_passes_stdnum_and_is_registered_in_yingkou(
