@@ -4,8 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Two workers for two cores; a test module stays on one worker, so the worlds it builds once
-# (module fixtures) are built once. Modules start in the order tests/conftest.py collects them
-# (the longest first), not xdist's (the most tests first).
+# (module fixtures) are built once.
 PYTEST_WORKERS ?= 2
 
 .PHONY: demo test test-fast lint bench docs serve clean setup-demo setup-test
@@ -25,11 +24,11 @@ serve: $(STAMP)
 
 ## Lint, type-check and run the whole suite (SQLite and PostgreSQL, browser tests included)
 test: setup-test lint
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 ## The suite without the browser and PostgreSQL (quick local loop)
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder -m "not browser" -k "not postgresql" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope -m "not browser" -k "not postgresql" $(PYTEST_ARGS)
 
 ## Debian packages and services the commands need (installed when run as root on Debian)
 setup-demo:

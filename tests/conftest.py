@@ -31,17 +31,13 @@ from sluice.web.app import create_app
 from tests.infrastructure import MISSING, PG_URL, skip_or_fail
 
 #: The longest modules (a minute and more for the fuzzing, tens of seconds for a browser walk,
-#: the agreement pages, Spark's start, the full demo catalog), in the order they start. The
-#: Makefile keeps xdist to the collection order (``--no-loadscope-reorder``): by default it
-#: starts the modules with the most tests first, which left the fuzzing and the browser
-#: walks (few tests, long ones) to the end, one worker running them alone for two minutes.
+#: Spark's start, the full demo catalog), in the order they start: the two workers take
+#: modules in the order collected, and the fuzzing, collected last (tests/web), left one
+#: worker running it for two minutes after the other had finished.
 LONGEST_FIRST: Final = (
     "tests/web/test_schemathesis.py",
     "tests/e2e/test_every_page.py",
-    "tests/authorizations/test_pages.py",
     "tests/e2e/",
-    "tests/web/test_workbench.py",
-    "tests/audit/test_pages.py",
     "tests/dataplane/test_spark_engine.py",
     "tests/demo/",
     "tests/audit/test_log_concurrency.py",
