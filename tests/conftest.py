@@ -30,35 +30,11 @@ from sluice.identity import passwords
 from sluice.web.app import create_app
 from tests.infrastructure import MISSING, PG_URL, skip_or_fail
 
-#: The longest modules (a minute and more for the fuzzing, tens of seconds for a browser walk,
-#: Spark's start, the full demo catalog), in the order they start: the two workers take
-#: modules in the order collected, and the fuzzing, collected last (tests/web), left one
-#: worker running it for two minutes after the other had finished.
-LONGEST_FIRST: Final = (
-    "tests/web/test_schemathesis.py",
-    "tests/e2e/test_every_page.py",
-    "tests/e2e/",
-    "tests/dataplane/test_spark_engine.py",
-    "tests/demo/",
-    "tests/audit/test_log_concurrency.py",
-    "tests/gateway/test_calls.py",
-)
-
-
-def _start_rank(item: pytest.Item) -> int:
-    path = item.nodeid.split("::", 1)[0]
-    return next(
-        (n for n, prefix in enumerate(LONGEST_FIRST) if path.startswith(prefix)),
-        len(LONGEST_FIRST),
-    )
-
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``@pytest.mark.rendering`` tests run on SQLite only: their subject is a layout (a PDF,
     a page) drawn from data that the module's other tests read on both databases. Running
-    them twice would prove nothing more and cost the suite its time limit.
-
-    The longest modules start first (``LONGEST_FIRST``); the others keep their order."""
+    them twice would prove nothing more and cost the suite its time limit."""
     dropped = [
         item
         for item in items
@@ -67,7 +43,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [item for item in items if item not in dropped]
-    items.sort(key=_start_rank)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
