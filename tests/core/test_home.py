@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sluice.core.settings import Settings
 
 
@@ -58,3 +60,20 @@ def test_the_key_store_can_live_apart_from_the_data(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "var", keys_dir=tmp_path / "vault" / "keys")
     assert settings.keys_path == tmp_path / "vault" / "keys"
     assert Settings(home=tmp_path / "var").keys_path == tmp_path / "var" / "keys"
+
+
+def test_a_relative_home_is_fixed_where_the_command_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``make demo`` builds under ``./var``: the paths the database records under it (dataset
+    versions, evidence) must still name those files for a server started elsewhere."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SLUICE_HOME", "var")
+    monkeypatch.setenv("SLUICE_KEYS_DIR", "keys")
+    settings = Settings()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert settings.home == tmp_path / "var"
+    assert settings.keys_path == tmp_path / "keys"
+    assert settings.data_dir == tmp_path / "var" / "data"
+    assert settings.resolved_database_url == f"sqlite:///{tmp_path / 'var' / 'sluice.db'}"

@@ -121,6 +121,14 @@ class Settings(BaseSettings):
         description="Time zone every page, document and export shows times in (stored in UTC).",
     )
 
+    @field_validator("home", "keys_dir")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        # The database records paths under these (datasets' versions, evidence, exports):
+        # recorded relative to the directory the command ran in, they would name nothing
+        # for a server started from another one.
+        return value.resolve() if value is not None else None
+
     @field_validator("display_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
