@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Final
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, create_engine, text
@@ -28,7 +27,7 @@ from sluice.core.migrate import upgrade
 from sluice.core.settings import Settings
 from sluice.identity import passwords
 from sluice.web.app import create_app
-from tests.infrastructure import MISSING, PG_URL, skip_or_fail
+from tests.infrastructure import CHEAP_HASHER, MISSING, PG_URL, skip_or_fail
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -74,9 +73,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashing() -> Iterator[None]:
-    """argon2id at its cheapest: production parameters cost ~0.3 s a hash or verify, and the
-    suite makes thousands. `tests/identity/test_passwords.py` keeps the production ones."""
-    passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    """argon2id at its cheapest (``CHEAP_HASHER``); `tests/identity/test_passwords.py` keeps
+    the production parameters."""
+    passwords.use_hasher(CHEAP_HASHER)
     yield
     passwords.use_hasher(passwords.PRODUCTION)
 
@@ -186,10 +185,7 @@ def _without_triggers(connection: Connection, filled: set[str], deletes: list[st
     as their triggers would have given them. Another owner of the schema turns off the
     append-only tables' own triggers (ALTER TABLE, slower: it is DDL) and on again before
     the transaction commits."""
-    superuser = connection.execute(
-        text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-    ).scalar()
-    if not superuser:
+    if not _superuser(connection):
         guarded = [t for t in APPEND_ONLY if t in filled]
         return [
             *(f'ALTER TABLE "{t}" DISABLE TRIGGER USER' for t in guarded),
@@ -205,6 +201,21 @@ def _without_triggers(connection: Connection, filled: set[str], deletes: list[st
             f"UPDATE change_stamps SET stamp = floor(random() * 9.2e18)::bigint WHERE name IN ({names})"  # noqa: E501, S608
         )
     return [*statements, "SET LOCAL session_replication_role = origin"]
+
+
+_superusers: dict[str, bool] = {}
+
+
+def _superuser(connection: Connection) -> bool:
+    """Whether the suite connects as a superuser: asked once per database URL."""
+    url = connection.engine.url.render_as_string()
+    if url not in _superusers:
+        _superusers[url] = bool(
+            connection.execute(
+                text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            ).scalar()
+        )
+    return _superusers[url]
 
 
 _worker_databases: dict[str, Database] = {}
@@ -238,8 +249,6 @@ def module_database(
         database = Database(f"sqlite:///{path}")
     else:
         postgres: PostgresSchema = request.getfixturevalue("postgres")
-        if postgres.problem or postgres.url is None:
-            skip_or_fail(postgres.problem or "PostgreSQL unavailable")
         database = _worker_database(postgres)
         schema = postgres.schema
     try:
@@ -264,9 +273,6 @@ def database(
         db.dispose()
         return
     postgres: PostgresSchema = request.getfixturevalue("postgres")
-    if postgres.problem or postgres.url is None:
-        skip_or_fail(postgres.problem or "PostgreSQL unavailable")
-        return
     db = _worker_database(postgres)
     try:
         yield db

@@ -8,18 +8,17 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 
 from sluice.core.clock import FixedClock
 from sluice.core.settings import Settings
 from sluice.identity import passwords
 from sluice.web.app import create_app
+from tests.infrastructure import CHEAP_HASHER
 
 
 def app() -> FastAPI:
-    # As cheap as the suite's own (tests/conftest.py): production hashing costs ~0.3 s a
-    # login, and the concurrency tests log in dozens of times.
-    passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    # As cheap as the suite's own: the concurrency tests log in dozens of times.
+    passwords.use_hasher(CHEAP_HASHER)
     at = datetime.fromisoformat(os.environ["SLUICE_TEST_NOW"])
     return create_app(Settings(), clock=FixedClock(at))
