@@ -142,11 +142,11 @@ class _Writer:
         try:
             with _turn(self._turns):
                 self._write_in_turn(batch)
-        except BaseException:  # the writer goes on: every later call still needs it
+        except BaseException as error:  # the writer goes on: every later call still needs it
             log.exception("the gateway's writer failed on a batch")
             for call in batch:
                 if not call.future.done():
-                    call.future.set_exception(SettlementFailed())
+                    call.future.set_exception(_failed(error))
 
     def _write_in_turn(self, batch: list[_Call]) -> None:
         # Marked running only now, in the writer's turn: until then a request that stops
