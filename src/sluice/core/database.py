@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import DateTime, Engine, MetaData, Uuid, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -58,15 +58,30 @@ class UUIDPrimaryKey:
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
 
 
-def make_engine(url: str) -> Engine:
+#: Connections a pool keeps open when no size is given (``Settings.database_pool_size``).
+DEFAULT_POOL_SIZE: Final = 16
+#: Connections a pool may open beyond its size for a moment, and close again: for what
+#: runs beside the admitted requests (background jobs, the gateway's writer, a key's
+#: last-use stamp in its own transaction). Requests themselves stay within the size
+#: (``web.admission``), so none of them waits on the pool for a connection.
+POOL_OVERFLOW: Final = 10
+
+
+def make_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
+    pooling: dict[str, Any] = {"pool_size": pool_size, "max_overflow": POOL_OVERFLOW}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        in_memory = not path or path == ":memory:"
+        if not in_memory:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False},
+            **({} if in_memory else pooling),  # one connection is the whole database
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pooling)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -98,9 +113,11 @@ def undo_keeping_refusal(session: Session, error: SluiceError) -> None:
 class Database:
     """An engine and its session factory. The caller of ``unit_of_work`` owns the commit."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        #: Connections the pool keeps; requests served at once stay within it (admission).
+        self.pool_size = pool_size
+        self.engine = make_engine(url, pool_size=pool_size)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -109,6 +109,15 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the control-plane database, e.g. "
         "postgresql+psycopg://user@host/db. Empty: a SQLite file under SLUICE_HOME.",
     )
+    database_pool_size: int = Field(
+        default=16,
+        ge=1,
+        le=500,
+        description="Database connections each server process keeps open; also how many "
+        "requests one process serves at once (the rest wait their turn, holding nothing). "
+        "A process may open up to 10 more for a moment (its background jobs, the gateway's "
+        "writer); on PostgreSQL keep workers x (this + 10) under max_connections.",
+    )
     base_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Public address of the web console, used in links and demo credentials.",

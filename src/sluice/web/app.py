@@ -92,6 +92,7 @@ from sluice.transparency import schedule as transparency_schedule
 from sluice.usage import pages as usage_pages
 from sluice.usage import workbench as usage_workbench
 from sluice.web import errors
+from sluice.web.admission import Admission
 from sluice.web.edge import Edge
 from sluice.web.pages import console, picker, portal
 
@@ -229,7 +230,10 @@ def create_app(
         lifespan=_lifespan,
     )
     app.state.settings = settings
-    app.state.database = database or Database(settings.resolved_database_url)
+    app.state.database = database or Database(
+        settings.resolved_database_url, pool_size=settings.database_pool_size
+    )
+    app.state.admission = Admission(app.state.database.pool_size)
     app.state.clock = clock or SystemClock()
     errors.install(app)
     app.add_middleware(Edge, fastapi_app=app, settings=settings)

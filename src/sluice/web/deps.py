@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from functools import lru_cache
 from typing import Annotated
@@ -26,6 +26,7 @@ from sluice.core.permissions import Permission
 from sluice.core.principal import Principal
 from sluice.core.settings import Settings
 from sluice.identity import service as identity
+from sluice.web.admission import Admission
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 SESSION_COOKIE = "sluice_session"
@@ -113,7 +114,17 @@ def in_request(principal: Principal, request: Request) -> Principal:
     )
 
 
-def unit_of_work(request: Request) -> Iterator[Session]:
+async def _admitted(request: Request) -> AsyncIterator[None]:
+    """The request's turn among those the process serves at once (``web.admission``):
+    taken before its session exists, given back after it closed."""
+    admission: Admission = request.app.state.admission
+    async with admission.turn():
+        yield
+
+
+def unit_of_work(
+    request: Request, _turn: Annotated[None, Depends(_admitted, scope="function")]
+) -> Iterator[Session]:
     """The request owns the transaction: commit when the route returns, else roll back."""
     database: Database = request.app.state.database
     with database.unit_of_work() as session:
