@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # (module fixtures) are built once.
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test test-fast lint bench docs serve clean setup-demo setup-test
+.PHONY: demo test test-fast lint bench docs serve clean screenshots setup-demo setup-test
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ lint: $(STAMP)
 ## Benchmarks against their peers; writes bench/results/latest.json and latest.md
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## Retake the guide's screenshots (docs/screenshots) with the browser tests that take them
+screenshots: setup-test
+	SLUICE_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -p no:cacheprovider -q tests/e2e/test_workbench.py tests/e2e/test_audit.py
 
 ## Regenerate docs/configuration.md and docs/cli.md from the code
 docs: $(STAMP)

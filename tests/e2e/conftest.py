@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pytest
 import uvicorn
@@ -22,6 +24,20 @@ from sluice.web.app import create_app
 from tests.infrastructure import skip_or_fail
 
 CHROMIUM = "/usr/bin/chromium"
+#: The guide's screenshots (docs/guide.md), retaken only when asked for
+#: (``make screenshots``); a plain test run writes its own under the system's temp
+#: directory and leaves the tracked ones alone.
+GUIDE_SCREENSHOTS: Final = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def screenshots() -> Path:
+    """Where a browser test saves the screenshots the guide shows."""
+    if os.environ.get("SLUICE_UPDATE_SCREENSHOTS") == "1":
+        target = GUIDE_SCREENSHOTS
+    else:
+        target = Path(tempfile.gettempdir()) / "sluice-screenshots"
+    target.mkdir(parents=True, exist_ok=True)
+    return target
 
 
 @pytest.fixture

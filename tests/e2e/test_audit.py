@@ -5,7 +5,6 @@ without reloading the page. Saves the screenshot docs/guide.md shows."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Final
 
 import pytest
@@ -15,10 +14,10 @@ from sluice.core.database import Database
 from sluice.core.permissions import OrgKind, Role
 from sluice.core.principal import Principal
 from tests.audit.factories import make_person, record
+from tests.e2e.conftest import screenshots
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS: Final = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DIGEST: Final = "6137d85020cd4b8905c7722b8abfcaaacf814a43a512c9702e481af335e4698f"
 REASON: Final = (
     "经审核，申请单位股权及关联方穿透均为境内资本，实际控制人为省国资委；财务和安全条件符合要求，"
@@ -136,8 +135,7 @@ def test_the_audit_log_fits_1366_and_filters_as_one_types(
     detail = page.inner_text(f"[data-testid=audit-row]:has-text('{REASON[:10]}')")
     assert "原因" in detail and "检查结果" in detail and "统一社会信用代码：通过" in detail
     assert "reason:" not in detail and "content_hash" not in detail
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "audit-log.png"))
+    page.screenshot(path=str(screenshots() / "audit-log.png"))
 
     # Typing narrows the list in place (htmx), and the address follows.
     page.fill("[data-testid=list-search]", "资产处置")

@@ -1,8 +1,9 @@
 """Each role logs in with a browser and lands on its workbench, at a 1366×900 screen.
 
 The page must fit the window (no sideways scrolling), log no browser console error, draw its
-charts, and show the role's own to-dos. Screenshots of each role's workbench are written to
-docs/screenshots/workbench-<role>.png for the walkthrough in docs/guide.md.
+charts, and show the role's own to-dos. Screenshots of each role's workbench are taken as
+workbench-<role>.png, into docs/screenshots for the walkthrough in docs/guide.md when
+``make screenshots`` runs (``conftest.screenshots``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 from sluice.core.clock import FixedClock
 from sluice.core.database import Database
 from sluice.core.settings import Settings
-from tests.e2e.conftest import serving
+from tests.e2e.conftest import screenshots, serving
 from tests.identity.factories import Account
 from tests.web.factories import City, build
 
@@ -27,7 +28,6 @@ pytestmark = pytest.mark.browser
 
 WIDTH: Final = 1366
 HEIGHT: Final = 900
-SCREENSHOTS: Final = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 #: Role (the screenshot's name) -> the person of the city who logs in, and a line only that
 #: role's workbench shows.
@@ -103,8 +103,7 @@ def test_each_role_lands_on_a_workbench_that_fits_and_draws(
             ".filter(p => !p.querySelector('[data-testid=todos], [data-testid=panel-note]'))"
             ".map(p => p.dataset.testid)"
         )
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"workbench-{role}.png"), full_page=True)
+        page.screenshot(path=str(screenshots() / f"workbench-{role}.png"), full_page=True)
     finally:
         context.close()
     assert expected in text
