@@ -9,7 +9,9 @@ connection. After the pool's 30 s timeout, requests failed with 500.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -31,23 +33,37 @@ POOL = 2
 LOCKED_AFTER = 25
 
 
-async def _get(app: Any, path: str, headers: dict[str, str]) -> int:
-    """One GET straight through the ASGI application; its status."""
+async def _request(
+    app: Any,
+    path: str,
+    headers: dict[str, str],
+    *,
+    method: str = "GET",
+    body: asyncio.Future[bytes] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request straight through the ASGI application: its status, headers and body.
+    ``body``, when given, is sent once it is set (a client sending slowly)."""
     status = 0
+    answered: dict[str, str] = {}
+    content = bytearray()
 
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        sent = await body if body is not None else b""
+        return {"type": "http.request", "body": sent, "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:
         nonlocal status
         if message["type"] == "http.response.start":
             status = message["status"]
+            answered.update((k.decode(), v.decode()) for k, v in message["headers"])
+        elif message["type"] == "http.response.body":
+            content.extend(message.get("body", b""))
 
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
@@ -61,7 +77,19 @@ async def _get(app: Any, path: str, headers: dict[str, str]) -> int:
         "state": {},
     }
     await app(scope, receive, send)
+    return status, answered, bytes(content)
+
+
+async def _get(app: Any, path: str, headers: dict[str, str]) -> int:
+    status, _, _ = await _request(app, path, headers)
     return status
+
+
+def _in_own_loop(work: Any) -> Any:
+    """Run a coroutine in a loop of its own thread: the browser tests' Playwright keeps an
+    event loop running in the main thread for the whole session."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result(timeout=LOCKED_AFTER)
 
 
 async def _burst(app: Any, path: str, headers: dict[str, str]) -> list[int]:
@@ -122,10 +150,66 @@ def test_admission_lets_in_no_more_than_its_capacity_at_once() -> None:
     async def burst() -> None:
         await asyncio.gather(*(request() for _ in range(50)))
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, burst()).result()
-        pool.submit(asyncio.run, burst()).result()  # a second loop gets its own turns
+    _in_own_loop(burst())
+    _in_own_loop(burst())  # a second loop gets its own turns
     assert peak == 3
+
+
+@pytest.fixture
+def one_turn(settings: Settings, database: Database, clock: FixedClock) -> Iterator[Any]:
+    """An application serving one request at a time, and a bureau person's bearer token."""
+    small = Database(database.url, pool_size=1)
+    app = create_app(settings, database=small, clock=clock)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        token = bearer(client, make_account(small, clock, Role.BUREAU))
+    yield app, token
+    small.dispose()
+
+
+def test_a_form_sent_slowly_holds_no_turn(one_turn: Any) -> None:
+    app, token = one_turn
+
+    async def scene() -> tuple[int, int]:
+        body: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        form = {"Content-Type": "multipart/form-data; boundary=x", "Cookie": "sluice_csrf=t"}
+        slow = asyncio.create_task(_request(app, "/login", form, method="POST", body=body))
+        await asyncio.sleep(0.05)  # the login form is waiting for its body
+        status = await _get(app, "/api/v1/me", token)
+        body.set_result(
+            b'--x\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\nt\r\n--x--\r\n'
+        )
+        login, _, _ = await slow
+        return status, login
+
+    me, login = _in_own_loop(scene())
+    assert me == 200  # answered while the form was still on its way
+    assert login == 401  # served once its body came: no username or password in it
+
+
+def test_a_request_that_waits_too_long_for_its_turn_is_told_the_platform_is_busy(
+    one_turn: Any,
+) -> None:
+    app, token = one_turn
+    app.state.admission = Admission(1, wait_seconds=0.05)
+
+    async def scene() -> tuple[int, dict[str, str], bytes]:
+        async with app.state.admission.turn():  # the one turn is taken, and kept
+            return await _request(app, "/api/v1/me", {**token, "Accept-Language": "en"})
+
+    status, headers, body = _in_own_loop(scene())
+    assert status == 503
+    assert headers["retry-after"] == "5"
+    problem = json.loads(body)
+    assert problem["code"] == "busy"
+    assert problem["detail"].startswith("There are too many requests at this moment")
+    # And in Chinese by default.
+    app.state.admission = Admission(1, wait_seconds=0.05)
+
+    async def in_chinese() -> bytes:
+        async with app.state.admission.turn():
+            return (await _request(app, "/api/v1/me", token))[2]
+
+    assert json.loads(_in_own_loop(in_chinese()))["title"] == "平台繁忙"
 
 
 def test_a_pool_size_below_one_is_refused() -> None:

@@ -62,8 +62,9 @@ class UUIDPrimaryKey:
 DEFAULT_POOL_SIZE: Final = 16
 #: Connections a pool may open beyond its size for a moment, and close again: for what
 #: runs beside the admitted requests (background jobs, the gateway's writer, a key's
-#: last-use stamp in its own transaction). Requests themselves stay within the size
-#: (``web.admission``), so none of them waits on the pool for a connection.
+#: last-use stamp in its own transaction, an upload's session check at the edge).
+#: Requests themselves stay within the size (``web.admission``); one waits on the pool
+#: only while more than this many of those others run at once.
 POOL_OVERFLOW: Final = 10
 
 

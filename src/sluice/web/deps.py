@@ -116,7 +116,11 @@ def in_request(principal: Principal, request: Request) -> Principal:
 
 async def _admitted(request: Request) -> AsyncIterator[None]:
     """The request's turn among those the process serves at once (``web.admission``):
-    taken before its session exists, given back after it closed."""
+    taken before its session exists, given back after it closed. A form's body is read
+    first (it is read for its CSRF token anyway): a client that sends it slowly waits
+    holding no turn."""
+    if request.method not in _SAFE_METHODS and _is_form(request):
+        await request.form()
     admission: Admission = request.app.state.admission
     async with admission.turn():
         yield
