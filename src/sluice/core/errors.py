@@ -24,6 +24,8 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 class SluiceError(Exception):
     status: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
+    #: Seconds after which trying again may succeed, sent as ``Retry-After`` (None: not said).
+    retry_after: int | None = None
 
     def __init__(
         self,

@@ -146,7 +146,7 @@ def _signed(request: Request, body: bytes) -> calls.Signed:
 
 def _refusal(request: Request, error: SluiceError, locale: str, trace: calls.Trace) -> JSONResponse:
     headers = {"Content-Language": locale, REQUEST_ID_HEADER: str(trace.request_id)}
-    if isinstance(error, quotas.LimitReached):
+    if error.retry_after is not None:
         headers["Retry-After"] = str(error.retry_after)
     return JSONResponse(
         error.problem(locale, instance=request.url.path),

@@ -35,6 +35,7 @@ RETRY_AFTER_SECONDS: Final = 5
 class Busy(SluiceError):
     status = 503
     code = "busy"
+    retry_after = RETRY_AFTER_SECONDS
 
 
 add_messages(

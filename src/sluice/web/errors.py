@@ -24,7 +24,6 @@ from sluice.core.errors import (
     SluiceError,
 )
 from sluice.core.i18n import add_messages, has_message, translate
-from sluice.web.admission import RETRY_AFTER_SECONDS, Busy
 from sluice.web.deps import locale_of
 from sluice.web.forms import date_message
 from sluice.web.headers import security_headers
@@ -74,8 +73,8 @@ def problem_response(request: Request, error: SluiceError) -> Response:
         headers = {"Content-Language": locale}
         if isinstance(error, NotAuthenticated):
             headers["WWW-Authenticate"] = 'Bearer realm="sluice"'
-        if isinstance(error, Busy):
-            headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        if error.retry_after is not None:
+            headers["Retry-After"] = str(error.retry_after)
         return JSONResponse(
             error.problem(locale, instance=request.url.path),
             status_code=error.status,
