@@ -26,6 +26,7 @@ from sluice.core.settings import Settings
 from sluice.web.admission import Admission
 from sluice.web.app import create_app
 from tests.identity.factories import bearer, make_account
+from tests.web.asgi import http_scope
 
 BURST = 80
 POOL = 2
@@ -59,23 +60,7 @@ async def _request(
         elif message["type"] == "http.response.body":
             content.extend(message.get("body", b""))
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"127.0.0.1")]
-        + [(name.lower().encode(), value.encode()) for name, value in headers.items()],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 80),
-        "app": app,
-        "state": {},
-    }
+    scope = http_scope(app, method, path, headers)
     await app(scope, receive, send)
     return status, answered, bytes(content)
 

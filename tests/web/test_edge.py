@@ -18,6 +18,7 @@ from sluice.core.database import Database
 from sluice.core.permissions import Role
 from sluice.web.routes import file_routes
 from tests.identity.factories import bearer, make_account
+from tests.web.asgi import http_scope
 
 TEMPLATES = Path(sluice.web.__file__).parent / "templates"
 MB = 1024 * 1024
@@ -39,22 +40,7 @@ def _call_without_reading(app: FastAPI, path: str, headers: dict[str, str]) -> t
         if message["type"] == "http.response.start":
             status = message["status"]
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 80),
-        "app": app,
-        "state": {},
-    }
+    scope = http_scope(app, "POST", path, headers)
     # In a thread of its own: the browser tests' Playwright keeps an event loop running in
     # the main thread for the whole session.
     with ThreadPoolExecutor(max_workers=1) as pool:
